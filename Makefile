@@ -1,0 +1,58 @@
+# One-command entry points. Everything installs from the repo's own pinned files:
+#   Python: uv.lock (via a pinned uv bootstrapped into .tools/), Node + CDK CLI: package-lock.json.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3.11
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+# jsii and the CDK CLI run on the project's pinned Node, not the machine's.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# Offline synth: no credentials, no context lookups, a documented placeholder account.
+export CDK_DEFAULT_ACCOUNT ?= 123456789012
+export CDK_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help install synth test dev bench snapshot-update clean
+
+help:
+	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
+	@echo "make test             install and run the offline test suite"
+	@echo "make dev              run the agent locally on 127.0.0.1:8080 (AgentCore Runtime contract)"
+	@echo "make snapshot-update  re-record the template snapshots"
+	@echo "make bench            print synth / cold start / test-suite figures"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock constructs/pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.synced node_modules/.installed
+
+synth: install
+	rm -rf cdk.out
+	cdk synth --all --quiet
+	$(PY) -m scripts.scorecard cdk.out
+
+test: install
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+dev: install
+	$(PY) -m scripts.dev_server
+
+snapshot-update: install
+	$(PY) -m pytest tests/infrastructure --snapshot-update
+
+bench: install
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf cdk.out $(VENV) $(TOOLS) node_modules .pytest_cache

@@ -1,0 +1,25 @@
+"""AgentCore production-path constructs.
+
+Exports resolve lazily (PEP 562) so that ``agentcore_constructs.env_contract`` can be imported by the agent
+at run time without importing aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AgentRuntime": "agentcore_constructs.runtime",
+    "RuntimeArtifactKind": "agentcore_constructs.runtime",
+    "ModelAccess": "agentcore_constructs.model_access",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentcore_constructs' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
