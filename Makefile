@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench snapshot-update clean
+.PHONY: help install synth test dev bench snapshot-update clean agent-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -56,3 +56,8 @@ bench: install
 
 clean:
 	rm -rf cdk.out $(VENV) $(TOOLS) node_modules .pytest_cache
+
+# Re-resolve the deployed agent's arm64 dependency lock after editing agent_src/requirements.in.
+agent-lock: $(VENV)/.synced
+	$(VENV)/bin/uv pip compile agent_src/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.13 \
+		--only-binary :all: --generate-hashes -q -o agent_src/requirements.lock --custom-compile-command "make agent-lock"

@@ -1,0 +1,435 @@
+"""Stage 1: ``AgentRuntime`` — the agent on Amazon Bedrock AgentCore Runtime, least privilege, observable.
+
+Built on the stable ``aws_bedrockagentcore.Runtime`` L2, closing its gaps:
+
+* the L2 grants no ``bedrock:InvokeModel``: we grant it on the configured inference profile and the foundation models
+  it routes to (see :mod:`agentcore_constructs.model_access`);
+* ``from_code_asset`` zips the folder without dependencies and grants read on the whole CDK assets bucket: we stage
+  the zip ourselves with arm64 wheels vendored, and grant ``s3:GetObject`` on that one object;
+* the L2 adds account-wide log, X-Ray, metrics and workload-identity statements to whatever role it is given: we hand
+  it a role it cannot modify and write the statements ourselves, each as narrow as AWS allows;
+* container images get ``Platform.LINUX_ARM64`` always.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from agentcore_constructs import env_contract
+from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+from agentcore_constructs.model_access import ModelAccess
+
+_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
+_CONTRACT_DIR = Path(env_contract.__file__).parent
+SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
+#: The namespace the Runtime's built-in telemetry publishes to; PutMetricData is conditioned on it.
+RUNTIME_METRICS_NAMESPACE = "bedrock-agentcore"
+_PYTHON_VERSIONS = {
+    agentcore.AgentCoreRuntime.PYTHON_3_11: "3.11",
+    agentcore.AgentCoreRuntime.PYTHON_3_12: "3.12",
+    agentcore.AgentCoreRuntime.PYTHON_3_13: "3.13",
+    agentcore.AgentCoreRuntime.PYTHON_3_14: "3.14",
+}
+
+
+class RuntimeArtifactKind(enum.Enum):
+    """How the agent is packaged."""
+
+    #: Direct code deploy: a zip of the source plus vendored linux/arm64 wheels (no Docker needed).
+    CODE = "code"
+    #: A container image built from a Dockerfile, always for linux/arm64.
+    CONTAINER = "container"
+
+
+class AgentRuntime(Construct):
+    """An AgentCore Runtime with a scoped execution role, one named endpoint, logs, traces and lifecycle limits.
+
+    Args:
+        runtime_name: AgentCore runtime name (``[a-zA-Z][a-zA-Z0-9_]{0,47}``). Also scopes the role's trust and log
+            permissions, so it must be unique per account and Region.
+        source_dir: folder of the agent (the zip root for CODE, the Docker context for CONTAINER).
+        model_id: Bedrock model or cross-Region inference-profile id the agent invokes.
+        endpoint_name: name of the endpoint clients call. Default: ``"live"``.
+        environment_name: deployment environment name, passed to the agent. Default: ``endpoint_name``.
+        artifact: CODE (default) or CONTAINER.
+        entrypoint: CODE only: the command in the zip. Default: ADOT auto-instrumentation of ``main.py``
+            (``["opentelemetry-instrument", "main.py"]``) when ``adot_instrumentation`` is on, else ``["main.py"]``.
+        python_runtime: CODE only. Default: ``AgentCoreRuntime.PYTHON_3_13``.
+        requirements_file: CODE only: a fully pinned lock installed for arm64 into the zip, relative to
+            ``source_dir``. Default: ``"requirements.lock"``. ``None`` vendors nothing.
+        model_routed_regions: override the destination Regions of a cross-Region inference profile.
+            Default: the geo's documented Regions.
+        log_retention: retention of every log group the construct creates. Default: one month.
+        idle_timeout: idle session timeout. Default: 15 minutes.
+        max_lifetime: maximum session lifetime. Default: 8 hours.
+        retry_max_attempts / retry_mode / http_timeout: the agent's retry policy for every remote call, passed through
+            the env-var contract (the production-readiness pack checks they are set). Defaults: 4, ``"adaptive"``, 60 s.
+        model_provider: ``"bedrock"`` (default) or ``"offline"``.
+        log_level: the agent's log level. Default: ``"INFO"``.
+        adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
+        authorizer: inbound authorizer. Default: IAM (SigV4) — set a JWT one with :meth:`use_jwt_authorizer`.
+        description: runtime description. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime_name: str,
+        source_dir: str | Path,
+        model_id: str,
+        endpoint_name: str = "live",
+        environment_name: str | None = None,
+        artifact: RuntimeArtifactKind = RuntimeArtifactKind.CODE,
+        entrypoint: Sequence[str] | None = None,
+        python_runtime: agentcore.AgentCoreRuntime = agentcore.AgentCoreRuntime.PYTHON_3_13,
+        requirements_file: str | None = "requirements.lock",
+        model_routed_regions: Sequence[str] | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        idle_timeout: cdk.Duration = cdk.Duration.minutes(15),
+        max_lifetime: cdk.Duration = cdk.Duration.hours(8),
+        retry_max_attempts: int = 4,
+        retry_mode: str = "adaptive",
+        http_timeout: cdk.Duration = cdk.Duration.seconds(60),
+        model_provider: str = "bedrock",
+        log_level: str = "INFO",
+        adot_instrumentation: bool = True,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        source_path = Path(source_dir)
+        _validate(
+            runtime_name=runtime_name,
+            endpoint_name=endpoint_name,
+            source_path=source_path,
+            artifact=artifact,
+            requirements_file=requirements_file,
+            retry_max_attempts=retry_max_attempts,
+            retry_mode=retry_mode,
+            model_provider=model_provider,
+        )
+        stack = cdk.Stack.of(self)
+        self.runtime_name = runtime_name
+        self.endpoint_name = endpoint_name
+        self.model_access = ModelAccess.for_model(stack, model_id, routed_regions=model_routed_regions)
+
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            description=f"Execution role of AgentCore runtime {runtime_name}",
+            assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": self._runtime_arn_pattern(stack)},
+                }
+            ),
+        )
+        # Everything the agent is granted lands in this one policy; the runtime waits for it.
+        self.policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
+        for statement in self.model_access.policy_statements():
+            self.policy.add_statements(statement)
+
+        self.log_group = logs.LogGroup(
+            self, "ApplicationLogs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
+        )
+        self._add_runtime_log_permissions(stack)
+        self._add_telemetry_permissions()
+
+        self.code_asset: s3_assets.Asset | None = None
+        runtime_artifact = self._build_artifact(
+            source_path, artifact, entrypoint, python_runtime, requirements_file, adot_instrumentation
+        )
+
+        environment = {
+            env_contract.MODEL_PROVIDER.name: model_provider,
+            env_contract.MODEL_ID.name: model_id,
+            env_contract.MODEL_REGION.name: stack.region,
+            env_contract.RETRY_MAX_ATTEMPTS.name: str(retry_max_attempts),
+            env_contract.RETRY_MODE.name: retry_mode,
+            env_contract.HTTP_TIMEOUT_SECONDS.name: str(int(http_timeout.to_seconds())),
+            env_contract.LOG_LEVEL.name: log_level,
+            env_contract.ENVIRONMENT_NAME.name: environment_name or endpoint_name,
+        }
+        if adot_instrumentation:
+            # Read by the ADOT distro the entrypoint runs under (AgentCore observability docs).
+            environment.update(
+                {
+                    "AGENT_OBSERVABILITY_ENABLED": "true",
+                    "OTEL_PYTHON_DISTRO": "aws_distro",
+                    "OTEL_PYTHON_CONFIGURATOR": "aws_configurator",
+                }
+            )
+
+        self.runtime = agentcore.Runtime(
+            self,
+            "Runtime",
+            runtime_name=runtime_name,
+            agent_runtime_artifact=runtime_artifact,
+            # The L2 may only *read* this role: its own grants are account-wide, ours are above.
+            execution_role=self.role.without_policy_updates(),
+            description=description,
+            environment_variables=environment,
+            lifecycle_configuration=agentcore.LifecycleConfiguration(
+                idle_runtime_session_timeout=idle_timeout, max_lifetime=max_lifetime
+            ),
+            network_configuration=agentcore.RuntimeNetworkConfiguration.using_public_network(),
+            tracing_enabled=True,
+            logging_configs=[
+                agentcore.LoggingConfig(
+                    destination=agentcore.LoggingDestination.cloud_watch_logs(self.log_group),
+                    log_type=agentcore.LogType.APPLICATION_LOGS,
+                )
+            ],
+        )
+        self.cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
+        self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
+
+        self.endpoint = agentcore.RuntimeEndpoint(
+            self,
+            "Endpoint",
+            endpoint_name=endpoint_name,
+            agent_runtime_id=self.runtime.agent_runtime_id,
+            agent_runtime_version=self.runtime.agent_runtime_version,
+            description=f"{endpoint_name} endpoint of {runtime_name}",
+        )
+        self._create_service_log_groups(log_retention)
+
+    # ---- connecting later stages -------------------------------------------------------------------------------
+
+    def add_environment(self, variable: env_contract.EnvVar, value: str) -> None:
+        """Set one variable of the env-var contract on the runtime (the only way stages talk to the agent)."""
+        if variable not in env_contract.ALL:
+            raise ValueError(f"{variable.name} is not part of agentcore_constructs.env_contract")
+        self.cfn_runtime.add_property_override(f"EnvironmentVariables.{variable.name}", value)
+
+    def add_to_execution_policy(self, *statements: iam.PolicyStatement) -> None:
+        """Grant the agent more permissions; the runtime is created only after they exist."""
+        self.policy.add_statements(*statements)
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self.role
+
+    # ---- internals -----------------------------------------------------------------------------------------------
+
+    def _runtime_arn_pattern(self, stack: cdk.Stack) -> str:
+        # Runtime ids are "<runtimeName>-<suffix>"; the id is unknown until the runtime exists.
+        return f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:runtime/{self.runtime_name}-*"
+
+    def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
+        return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/bedrock-agentcore/runtimes/{self.runtime_name}-*"
+
+    def _add_runtime_log_permissions(self, stack: cdk.Stack) -> None:
+        # The service writes stdout/OTEL logs to /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint>/ with the
+        # execution role. Scoped to this runtime's name prefix: the id does not exist before the role does.
+        prefix = self._runtime_log_group_prefix(stack)
+        self.logs_policy = iam.Policy(
+            self,
+            "RuntimeLogsPolicy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="RuntimeLogGroups", actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"], resources=[prefix]
+                ),
+                iam.PolicyStatement(
+                    sid="RuntimeLogStreams",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[f"{prefix}:log-stream:*"],
+                ),
+            ],
+        )
+        cdk.Validations.of(self.logs_policy).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, prefix)}]",
+                reason="Log groups are named after the runtime id, which AgentCore assigns as '<runtime_name>-<suffix>' "
+                "after the role exists; the prefix limits access to this runtime's own log groups.",
+            )
+        )
+        cdk.Validations.of(self.logs_policy).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::{_nag_arn(stack, prefix)}:log-stream:*]",
+                reason="Log stream names are generated per session by AgentCore; scoped to this runtime's log groups.",
+            )
+        )
+        self.runtime_dependency_policies = [self.logs_policy]
+
+    def _add_telemetry_permissions(self) -> None:
+        # Neither X-Ray segment upload nor PutMetricData supports resource-level permissions (IAM service
+        # authorization reference), so "*" is the narrowest resource AWS offers; metrics are namespace-conditioned.
+        self.tracing_policy = iam.Policy(
+            self,
+            "TracingPolicy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="XRayTraceUpload",
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                    resources=["*"],  # AWS offers no narrower resource for these X-Ray actions.
+                )
+            ],
+        )
+        cdk.Validations.of(self.tracing_policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments/PutTelemetryRecords/GetSampling* support no resource-level permissions.",
+            )
+        )
+        self.metrics_policy = iam.Policy(
+            self,
+            "MetricsPolicy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="RuntimeMetrics",
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],  # PutMetricData has no resource type; the namespace condition scopes it.
+                    conditions={"StringEquals": {"cloudwatch:namespace": RUNTIME_METRICS_NAMESPACE}},
+                )
+            ],
+        )
+        cdk.Validations.of(self.metrics_policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="cloudwatch:PutMetricData supports no resource-level permissions; it is conditioned on the "
+                f"'{RUNTIME_METRICS_NAMESPACE}' namespace.",
+            )
+        )
+        self.runtime_dependency_policies += [self.tracing_policy, self.metrics_policy]
+
+    def _build_artifact(
+        self,
+        source_path: Path,
+        artifact: RuntimeArtifactKind,
+        entrypoint: Sequence[str] | None,
+        python_runtime: agentcore.AgentCoreRuntime,
+        requirements_file: str | None,
+        adot_instrumentation: bool,
+    ) -> agentcore.AgentRuntimeArtifact:
+        if artifact is RuntimeArtifactKind.CONTAINER:
+            # Staged here (not by the L2) so the pull grant lands on our role, scoped to the asset repository.
+            self.image_asset = ecr_assets.DockerImageAsset(
+                self, "Image", directory=str(source_path), platform=ecr_assets.Platform.LINUX_ARM64
+            )
+            self.policy.add_statements(
+                iam.PolicyStatement(
+                    sid="PullAgentImage",
+                    actions=["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    resources=[self.image_asset.repository.repository_arn],
+                )
+            )
+            token_policy = iam.Policy(
+                self,
+                "EcrAuthPolicy",
+                roles=[self.role],
+                statements=[
+                    iam.PolicyStatement(
+                        sid="EcrAuthorizationToken",
+                        actions=["ecr:GetAuthorizationToken"],
+                        resources=["*"],  # GetAuthorizationToken supports no resource-level permissions.
+                    )
+                ],
+            )
+            cdk.Validations.of(token_policy).acknowledge(
+                cdk.Acknowledgment(
+                    id="AwsSolutions-IAM5[Resource::*]",
+                    reason="ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are scoped "
+                    "to the asset repository in the execution policy.",
+                )
+            )
+            self.runtime_dependency_policies.append(token_policy)
+            # The tag is the image's content hash: immutable for a given build.
+            return agentcore.AgentRuntimeArtifact.from_ecr_repository(self.image_asset.repository, self.image_asset.image_tag)
+
+        entry = list(entrypoint) if entrypoint else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
+        python_version = _PYTHON_VERSIONS.get(python_runtime, "3.13")
+        requirements = source_path / requirements_file if requirements_file else None
+        contract_files = {
+            "agentcore_constructs/__init__.py": _CONTRACT_DIR / "__init__.py",
+            "agentcore_constructs/env_contract.py": _CONTRACT_DIR / "env_contract.py",
+        }
+        self.code_asset = s3_assets.Asset(
+            self,
+            "Code",
+            path=str(source_path),
+            asset_hash_type=cdk.AssetHashType.CUSTOM,
+            asset_hash=source_fingerprint(source_path, *contract_files.values(), extra=f"arm64-py{python_version}"),
+            bundling=vendored_python_bundling(
+                source_dir=source_path,
+                requirements_file=requirements,
+                python_version=python_version,
+                extra_files=contract_files,
+            ),
+        )
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid="ReadAgentCodeObject",
+                actions=["s3:GetObject"],
+                resources=[self.code_asset.bucket.arn_for_objects(self.code_asset.s3_object_key)],
+            )
+        )
+        return agentcore.AgentRuntimeArtifact.from_s3(
+            s3.Location(bucket_name=self.code_asset.s3_bucket_name, object_key=self.code_asset.s3_object_key),
+            python_runtime,
+            entry,
+        )
+
+    def _create_service_log_groups(self, retention: logs.RetentionDays) -> None:
+        # Pre-create the log groups AgentCore writes to for this runtime's endpoints, so they carry a retention
+        # instead of "never expire". The runtime id is only known after creation, hence the runtime dependency.
+        self.service_log_groups: list[logs.LogGroup] = []
+        for endpoint in ("DEFAULT", self.endpoint_name):
+            group = logs.LogGroup(
+                self,
+                f"ServiceLogs{endpoint}",
+                log_group_name=cdk.Fn.join("", ["/aws/bedrock-agentcore/runtimes/", self.runtime.agent_runtime_id, f"-{endpoint}"]),
+                retention=retention,
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
+            self.service_log_groups.append(group)
+
+
+def _nag_arn(stack: cdk.Stack, arn: str) -> str:
+    """Render an ARN the way cdk-nag prints it in finding ids (pseudo parameters as <AWS::...>)."""
+    return arn.replace(stack.partition, "<AWS::Partition>")
+
+
+def _validate(
+    *,
+    runtime_name: str,
+    endpoint_name: str,
+    source_path: Path,
+    artifact: RuntimeArtifactKind,
+    requirements_file: str | None,
+    retry_max_attempts: int,
+    retry_mode: str,
+    model_provider: str,
+) -> None:
+    if not _NAME.match(runtime_name):
+        raise ValueError(f"AgentRuntime runtime_name {runtime_name!r} must match {_NAME.pattern}")
+    if not _NAME.match(endpoint_name):
+        raise ValueError(f"AgentRuntime endpoint_name {endpoint_name!r} must match {_NAME.pattern}")
+    if not source_path.is_dir():
+        raise ValueError(f"AgentRuntime source_dir {str(source_path)!r} is not a directory")
+    if artifact is RuntimeArtifactKind.CODE and requirements_file and not (source_path / requirements_file).is_file():
+        raise ValueError(f"AgentRuntime requirements_file {requirements_file!r} not found in {source_path}")
+    if artifact is RuntimeArtifactKind.CONTAINER and not (source_path / "Dockerfile").is_file():
+        raise ValueError(f"AgentRuntime artifact CONTAINER needs a Dockerfile in {source_path}")
+    if not 1 <= retry_max_attempts <= 10:
+        raise ValueError(f"AgentRuntime retry_max_attempts {retry_max_attempts} must be 1..10")
+    if retry_mode not in ("adaptive", "standard"):
+        raise ValueError(f"AgentRuntime retry_mode {retry_mode!r} must be 'adaptive' or 'standard'")
+    if model_provider not in ("bedrock", "offline"):
+        raise ValueError(f"AgentRuntime model_provider {model_provider!r} must be 'bedrock' or 'offline'")

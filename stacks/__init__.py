@@ -1,0 +1,1 @@
+"""Thin wiring: which constructs exist for an environment and how they connect."""

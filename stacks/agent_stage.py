@@ -1,0 +1,31 @@
+"""One ``cdk.Stage`` per environment, so ``cdk deploy "prod/*"`` deploys exactly one environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from stacks.config import EnvironmentConfig
+from stacks.runtime_stack import RuntimeStack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_TAG = "agentcore-production-path"
+
+
+class AgentStage(cdk.Stage):
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, config.name, env=cdk.Environment(account=config.account, region=config.region))
+        self.config = config
+        self.runtime_stack = RuntimeStack(
+            self,
+            "Runtime",
+            config=config,
+            agent_source_dir=REPO_ROOT / "agent_src",
+            stack_name=f"{config.name}-agent-runtime",
+            description=f"AgentCore support agent: runtime ({config.name})",
+        )
+        for stack in (self.runtime_stack,):
+            cdk.Tags.of(stack).add("project", PROJECT_TAG)
+            cdk.Tags.of(stack).add("environment", config.name)

@@ -1,0 +1,175 @@
+"""Typed, validated per-environment configuration read from cdk.json context ``environments``.
+
+Every error names the environment and the key, so a typo fails synth with a message a human can act on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+#: Used when neither cdk.json nor CDK_DEFAULT_ACCOUNT gives an account: lets synth run offline.
+#: `cdk deploy` with real credentials replaces it (the CLI sets CDK_DEFAULT_ACCOUNT).
+PLACEHOLDER_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+STAGES = ("runtime", "memory", "gateway", "identity")
+NETWORK_MODES = ("PUBLIC",)
+ARTIFACT_KINDS = ("code", "container")
+RETRY_MODES = ("adaptive", "standard")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: The values CloudWatch Logs accepts for RetentionInDays.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# Optional geo prefix (cross-Region inference profile), provider, model name, optional ":<version>".
+MODEL_ID_PATTERN = re.compile(r"^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.\-]*(?::\d+)?$")
+ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
+REGION_PATTERN = re.compile(r"^[a-z]{2}(?:-gov)?-[a-z]+-\d$")
+ENV_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+
+
+class ConfigError(ValueError):
+    """cdk.json holds a value synth cannot use. The message names the environment and the key."""
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    max_attempts: int
+    mode: str
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    account: str
+    region: str
+    stages: tuple[str, ...]
+    model_id: str
+    log_retention_days: int
+    network_mode: str
+    artifact: str
+    idle_timeout_minutes: int
+    max_lifetime_hours: int
+    retry: RetryConfig
+    log_level: str
+    protect_stateful: bool
+
+    def has_stage(self, stage: str) -> bool:
+        return stage in self.stages
+
+
+_REQUIRED = ("stages", "model_id", "log_retention_days", "network_mode")
+_OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "account": None,
+    "region": None,
+    "artifact": "code",
+    "idle_timeout_minutes": 15,
+    "max_lifetime_hours": 8,
+    "retry": {},
+    "log_level": "INFO",
+    "protect_stateful": False,
+}
+_RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
+
+
+def load_environments(context: Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> list[EnvironmentConfig]:
+    """Parse the ``environments`` context value. ``env`` defaults to ``os.environ`` (for CDK_DEFAULT_*)."""
+    env = os.environ if env is None else env
+    if not isinstance(context, Mapping) or not context:
+        raise ConfigError("cdk.json context 'environments' must be a non-empty object of environment name -> settings")
+    return [parse_environment(name, raw, env) for name, raw in context.items()]
+
+
+def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> EnvironmentConfig:
+    if not isinstance(name, str) or not ENV_NAME_PATTERN.match(name):
+        raise ConfigError(f"environments: name {name!r} must be 1-16 lowercase letters/digits starting with a letter")
+    where = f"environments.{name}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: must be an object, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL_DEFAULTS))
+    if unknown:
+        allowed = ", ".join(sorted((*_REQUIRED, *_OPTIONAL_DEFAULTS)))
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {allowed})")
+    for key in _REQUIRED:
+        if key not in raw or raw[key] is None:
+            raise ConfigError(f"{where}.{key}: required value is missing")
+    values = {**_OPTIONAL_DEFAULTS, **raw}
+
+    account = values["account"] or env.get("CDK_DEFAULT_ACCOUNT") or PLACEHOLDER_ACCOUNT
+    _check(ACCOUNT_PATTERN.match(str(account)), f"{where}.account: {account!r} is not a 12-digit AWS account id")
+    region = values["region"] or env.get("CDK_DEFAULT_REGION") or DEFAULT_REGION
+    _check(REGION_PATTERN.match(str(region)), f"{where}.region: {region!r} is not an AWS region name")
+
+    stages = values["stages"]
+    _check(isinstance(stages, list) and stages, f"{where}.stages: must be a non-empty list drawn from {list(STAGES)}")
+    for stage in stages:
+        _check(stage in STAGES, f"{where}.stages: unknown stage {stage!r} (allowed: {', '.join(STAGES)})")
+    _check(len(set(stages)) == len(stages), f"{where}.stages: lists a stage twice")
+    _check("runtime" in stages, f"{where}.stages: 'runtime' is stage 1 and cannot be turned off")
+
+    model_id = values["model_id"]
+    _check(
+        isinstance(model_id, str) and MODEL_ID_PATTERN.match(model_id),
+        f"{where}.model_id: {model_id!r} is not a Bedrock model or inference-profile id "
+        "(e.g. 'us.anthropic.claude-haiku-4-5-20251001-v1:0')",
+    )
+    retention = values["log_retention_days"]
+    _check(
+        _is_int(retention) and retention in LOG_RETENTION_DAYS,
+        f"{where}.log_retention_days: {retention!r} is not a CloudWatch Logs retention value {LOG_RETENTION_DAYS}",
+    )
+    network_mode = values["network_mode"]
+    _check(network_mode in NETWORK_MODES, f"{where}.network_mode: {network_mode!r} is not supported (allowed: {', '.join(NETWORK_MODES)})")
+    artifact = values["artifact"]
+    _check(artifact in ARTIFACT_KINDS, f"{where}.artifact: {artifact!r} is not one of {', '.join(ARTIFACT_KINDS)}")
+    idle = values["idle_timeout_minutes"]
+    _check(_is_int(idle) and 1 <= idle <= 480, f"{where}.idle_timeout_minutes: {idle!r} must be an integer 1..480")
+    lifetime = values["max_lifetime_hours"]
+    _check(_is_int(lifetime) and 1 <= lifetime <= 8, f"{where}.max_lifetime_hours: {lifetime!r} must be an integer 1..8")
+    _check(idle <= lifetime * 60, f"{where}.idle_timeout_minutes: {idle} exceeds max_lifetime_hours ({lifetime} h)")
+    log_level = values["log_level"]
+    _check(log_level in LOG_LEVELS, f"{where}.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    protect = values["protect_stateful"]
+    _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
+
+    return EnvironmentConfig(
+        name=name,
+        account=str(account),
+        region=str(region),
+        stages=tuple(stages),
+        model_id=model_id,
+        log_retention_days=retention,
+        network_mode=network_mode,
+        artifact=artifact,
+        idle_timeout_minutes=idle,
+        max_lifetime_hours=lifetime,
+        retry=_parse_retry(f"{where}.retry", values["retry"]),
+        log_level=log_level,
+        protect_stateful=protect,
+    )
+
+
+def _parse_retry(where: str, raw: Any) -> RetryConfig:
+    _check(isinstance(raw, Mapping), f"{where}: must be an object")
+    unknown = sorted(set(raw) - set(_RETRY_DEFAULTS))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RETRY_DEFAULTS)})" if unknown else "")
+    values = {**_RETRY_DEFAULTS, **raw}
+    attempts = values["max_attempts"]
+    _check(_is_int(attempts) and 1 <= attempts <= 10, f"{where}.max_attempts: {attempts!r} must be an integer 1..10")
+    mode = values["mode"]
+    _check(mode in RETRY_MODES, f"{where}.mode: {mode!r} is not one of {', '.join(RETRY_MODES)}")
+    timeout = values["timeout_seconds"]
+    _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
+    return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(condition: Any, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
