@@ -1,0 +1,57 @@
+"""Acknowledging one cdk-nag finding, with the finding id built the way cdk-nag prints it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+
+def render_for_finding(scope: IConstruct, value: str) -> str:
+    """Render a (possibly tokenized) string as cdk-nag shows it in finding ids.
+
+    cdk-nag resolves the value and prints ``Ref``/``Fn::GetAtt`` as ``<Name>``/``<Logical.Attr>``; building the id
+    from the resolved value (never a hard-coded logical id) keeps acknowledgements true when ids change.
+    """
+    return _render(cdk.Stack.of(scope).resolve(value))
+
+
+def _render(resolved: Any) -> str:
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return separator.join(_render(part) for part in parts)
+    if isinstance(resolved, dict) and "Ref" in resolved:
+        return f"<{resolved['Ref']}>"
+    if isinstance(resolved, dict) and "Fn::GetAtt" in resolved:
+        logical_id, attribute = resolved["Fn::GetAtt"]
+        return f"<{logical_id}.{attribute}>"
+    raise ValueError(f"cannot render {resolved!r} as a cdk-nag finding id")
+
+
+def acknowledge(construct: IConstruct, finding_id: str, reason: str) -> None:
+    """Acknowledge exactly one finding on one construct, with the reason it is acceptable."""
+    if not reason.strip():
+        raise ValueError(f"acknowledging {finding_id} needs a reason")
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=finding_id, reason=reason))
+
+
+def acknowledge_wildcard_resource(construct: IConstruct, resource: str, reason: str) -> None:
+    """Acknowledge AwsSolutions-IAM5 for one wildcard resource string of a policy."""
+    acknowledge(construct, f"AwsSolutions-IAM5[Resource::{render_for_finding(construct, resource)}]", reason)
+
+
+def acknowledge_cfn_lint(resource: cdk.CfnResource, rule_id: str, reason: str) -> None:
+    """Silence one cfn-lint rule on one resource (template metadata cfn-lint honours), recording why."""
+    if not reason.strip():
+        raise ValueError(f"acknowledging cfn-lint {rule_id} needs a reason")
+    existing = resource.get_metadata("cfn-lint") or {"config": {"ignore_checks": []}}
+    checks = existing["config"]["ignore_checks"]
+    if rule_id not in checks:
+        checks.append(rule_id)
+    resource.add_metadata("cfn-lint", existing)
+    reasons = dict(resource.get_metadata("cfn-lint-acknowledgements") or {})
+    reasons[rule_id] = reason
+    resource.add_metadata("cfn-lint-acknowledgements", reasons)

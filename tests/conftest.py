@@ -1,0 +1,26 @@
+"""Suite-wide setup: run jsii on the project's pinned Node, never touch AWS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_node_bin = REPO_ROOT / "node_modules" / ".bin"
+if _node_bin.is_dir() and str(_node_bin) not in os.environ.get("PATH", ""):
+    os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+# Offline: a fake account and no credentials lookups reach AWS.
+os.environ.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
+os.environ.setdefault("CDK_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Everything that synthesizes shares one xdist worker, so each session-scoped synth happens once.
+    for item in items:
+        if "tests/infrastructure" in item.nodeid or "tests/unit/constructs" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("synth"))

@@ -1,0 +1,30 @@
+"""cfn-lint on every synthesized template: 0 errors, 0 warnings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+from tests.infrastructure.synth import SynthesizedApp
+
+
+def test_every_template_is_cfn_lint_clean(synthesized: SynthesizedApp) -> None:
+    templates = synthesized.stack_templates()
+    assert templates, "no templates synthesized"
+    findings = {}
+    for name, template in templates.items():
+        matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+        if matches:
+            findings[name] = [str(m) for m in matches]
+    assert findings == {}
+
+
+@pytest.mark.parametrize("bad_property", [{"RetentionInDays": 31}])
+def test_cfn_lint_catches_a_broken_template(synthesized: SynthesizedApp, bad_property: dict) -> None:
+    # Guards the test above against a silently disabled linter.
+    template = next(iter(synthesized.stack_templates().values()))
+    group = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup")
+    group["Properties"].update(bad_property)
+    assert lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))

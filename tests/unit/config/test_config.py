@@ -1,0 +1,88 @@
+"""cdk.json validation: every bad value fails synth with a message naming the environment and the key."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from stacks.config import PLACEHOLDER_ACCOUNT, ConfigError, load_environments
+from tests.conftest import REPO_ROOT
+
+ENVIRONMENTS = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"]
+NO_ENV: dict[str, str] = {}
+
+
+def _with(env: str, **changes) -> dict:
+    environments = copy.deepcopy(ENVIRONMENTS)
+    for key, value in changes.items():
+        if value is ...:
+            environments[env].pop(key, None)
+        else:
+            environments[env][key] = value
+    return environments
+
+
+def test_the_committed_cdk_json_is_valid() -> None:
+    configs = load_environments(ENVIRONMENTS, NO_ENV)
+    assert [c.name for c in configs] == ["dev", "staging", "prod"]
+    assert all(c.model_id == "us.anthropic.claude-haiku-4-5-20251001-v1:0" for c in configs)
+
+
+def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> None:
+    (dev, *_) = load_environments(ENVIRONMENTS, {"CDK_DEFAULT_ACCOUNT": "210987654321", "CDK_DEFAULT_REGION": "eu-west-1"})
+    assert (dev.account, dev.region) == ("210987654321", "eu-west-1")
+    (dev, *_) = load_environments(ENVIRONMENTS, NO_ENV)
+    assert (dev.account, dev.region) == (PLACEHOLDER_ACCOUNT, "us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("env", "changes", "message"),
+    [
+        ("dev", {"modle_id": "x"}, r"environments\.dev: unknown key 'modle_id'"),
+        ("prod", {"stages": ["runtime", "memroy"]}, r"environments\.prod\.stages: unknown stage 'memroy'"),
+        ("prod", {"stages": ["memory"]}, r"environments\.prod\.stages: 'runtime' is stage 1"),
+        ("prod", {"stages": []}, r"environments\.prod\.stages: must be a non-empty list"),
+        ("staging", {"stages": ...}, r"environments\.staging\.stages: required value is missing"),
+        ("staging", {"model_id": ...}, r"environments\.staging\.model_id: required value is missing"),
+        ("dev", {"model_id": "claude haiku"}, r"environments\.dev\.model_id: 'claude haiku' is not a Bedrock model"),
+        ("dev", {"model_id": "us.anthropic"}, r"environments\.dev\.model_id"),
+        ("dev", {"model_id": 42}, r"environments\.dev\.model_id"),
+        ("dev", {"log_retention_days": 31}, r"environments\.dev\.log_retention_days: 31 is not a CloudWatch"),
+        ("dev", {"log_retention_days": True}, r"environments\.dev\.log_retention_days"),
+        ("dev", {"network_mode": "VPC"}, r"environments\.dev\.network_mode: 'VPC' is not supported"),
+        ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' is not a 12-digit"),
+        ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' is not an AWS region"),
+        ("dev", {"artifact": "lambda"}, r"environments\.dev\.artifact: 'lambda'"),
+        ("dev", {"idle_timeout_minutes": 0}, r"environments\.dev\.idle_timeout_minutes"),
+        ("dev", {"max_lifetime_hours": 9}, r"environments\.dev\.max_lifetime_hours"),
+        ("dev", {"retry": {"max_attempts": 0}}, r"environments\.dev\.retry\.max_attempts"),
+        ("dev", {"retry": {"mode": "legacy"}}, r"environments\.dev\.retry\.mode: 'legacy'"),
+        ("dev", {"retry": {"backoff": 2}}, r"environments\.dev\.retry: unknown key 'backoff'"),
+        ("dev", {"log_level": "TRACE"}, r"environments\.dev\.log_level"),
+        ("dev", {"protect_stateful": "yes"}, r"environments\.dev\.protect_stateful"),
+    ],
+)
+def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_environments(_with(env, **changes), NO_ENV)
+
+
+def test_bad_environment_name_and_shape() -> None:
+    with pytest.raises(ConfigError, match=r"name 'Prod!'"):
+        load_environments({"Prod!": ENVIRONMENTS["prod"]}, NO_ENV)
+    with pytest.raises(ConfigError, match=r"environments\.dev: must be an object"):
+        load_environments({"dev": ["runtime"]}, NO_ENV)
+    with pytest.raises(ConfigError, match=r"'environments' must be a non-empty object"):
+        load_environments(None, NO_ENV)
+
+
+def test_bad_cdk_json_fails_the_real_synth_with_the_key_in_the_message(tmp_path) -> None:
+    import aws_cdk as cdk
+
+    from app import build_app
+
+    app = cdk.App(context={"environments": _with("prod", stages=["runtime", "gatway"])}, outdir=str(tmp_path))
+    with pytest.raises(ConfigError, match=r"environments\.prod\.stages: unknown stage 'gatway'"):
+        build_app(app)

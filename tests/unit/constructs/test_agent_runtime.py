@@ -1,0 +1,125 @@
+"""AgentRuntime used as a library: props validation, artifacts, model access, the env-var contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from agentcore_constructs import AgentRuntime, RuntimeArtifactKind, env_contract
+from tests.conftest import REPO_ROOT
+
+AGENT_SRC = REPO_ROOT / "agent_src"
+NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+
+
+def _stack() -> cdk.Stack:
+    app = cdk.App(context=NO_BUNDLING)
+    return cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region="eu-west-1"))
+
+
+def _runtime(stack: cdk.Stack, **overrides) -> AgentRuntime:
+    props = dict(runtime_name="agent_test", source_dir=AGENT_SRC, model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0")
+    props.update(overrides)
+    return AgentRuntime(stack, "Agent", **props)
+
+
+def _statements(template: Template) -> list[dict]:
+    return [s for p in template.find_resources("AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"runtime_name": "my-agent"}, "runtime_name 'my-agent'"),
+        ({"endpoint_name": "1st"}, "endpoint_name '1st'"),
+        ({"source_dir": "/nonexistent"}, "source_dir '/nonexistent' is not a directory"),
+        ({"requirements_file": "missing.lock"}, "requirements_file 'missing.lock' not found"),
+        ({"artifact": RuntimeArtifactKind.CONTAINER}, "needs a Dockerfile"),
+        ({"retry_max_attempts": 0}, "retry_max_attempts 0"),
+        ({"retry_mode": "legacy"}, "retry_mode 'legacy'"),
+        ({"model_provider": "openai"}, "model_provider 'openai'"),
+    ],
+)
+def test_invalid_props_fail_early_with_the_prop_name(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        _runtime(_stack(), **overrides)
+
+
+def test_keyword_only_props() -> None:
+    with pytest.raises(TypeError):
+        AgentRuntime(_stack(), "Agent", "agent_test")  # type: ignore[misc]
+
+
+def test_eu_profile_routes_to_eu_regions_and_overrides_apply() -> None:
+    stack = _stack()
+    _runtime(stack, model_routed_regions=["eu-west-1", "eu-central-1"])
+    resolved = json.dumps(stack.resolve(Template.from_stack(stack).to_json()))
+    assert "inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0" in resolved
+    assert ":bedrock:eu-central-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0" in resolved
+    assert ":bedrock:us-east-1::foundation-model" not in resolved
+
+
+def test_plain_foundation_model_gets_one_statement_without_profile() -> None:
+    stack = _stack()
+    _runtime(stack, model_id="amazon.nova-lite-v1:0")
+    invoke = [s for s in _statements(Template.from_stack(stack)) if "bedrock:InvokeModel" in s["Action"]]
+    assert len(invoke) == 1
+    assert "Condition" not in invoke[0]
+    assert "foundation-model/amazon.nova-lite-v1:0" in json.dumps(invoke[0]["Resource"])
+
+
+def test_container_artifact_is_arm64_and_pull_is_scoped_to_its_repository(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.13-slim\n")
+    stack = _stack()
+    agent = _runtime(stack, source_dir=tmp_path, artifact=RuntimeArtifactKind.CONTAINER)
+    template = Template.from_stack(stack)
+    assert "ContainerConfiguration" in json.dumps(template.find_resources("AWS::BedrockAgentCore::Runtime"))
+    assembly = cdk.Stage.of(stack).synth()
+    assets = json.loads(Path(assembly.directory, "Test.assets.json").read_text())
+    (image,) = assets["dockerImages"].values()
+    assert image["source"]["platform"] == "linux/arm64"
+    pull = next(s for s in _statements(template) if s.get("Sid") == "PullAgentImage")
+    assert "*" not in json.dumps(pull["Resource"])
+    assert agent.image_asset.image_tag  # content-hash tag: immutable per build
+
+
+def test_add_environment_accepts_only_contract_variables() -> None:
+    stack = _stack()
+    agent = _runtime(stack)
+    agent.add_environment(env_contract.MEMORY_ID, "mem-123")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::BedrockAgentCore::Runtime", {"EnvironmentVariables": Match.object_like({"MEMORY_ID": "mem-123", "MODEL_PROVIDER": "bedrock"})}
+    )
+    with pytest.raises(ValueError, match="not part of agentcore_constructs.env_contract"):
+        agent.add_environment(env_contract.EnvVar("API_KEY", "me", "nope"), "x")
+
+
+def test_later_grants_land_in_the_policy_the_runtime_waits_for() -> None:
+    stack = _stack()
+    agent = _runtime(stack)
+    agent.add_to_execution_policy(iam.PolicyStatement(actions=["bedrock-agentcore:CreateEvent"], resources=["arn:aws:bedrock-agentcore:eu-west-1:111122223333:memory/m-1"]))
+    template = Template.from_stack(stack)
+    policy_id = stack.get_logical_id(agent.policy.node.default_child)
+    assert any(s["Action"] == "bedrock-agentcore:CreateEvent" for s in template.find_resources("AWS::IAM::Policy")[policy_id]["Properties"]["PolicyDocument"]["Statement"])
+    (runtime,) = template.find_resources("AWS::BedrockAgentCore::Runtime").values()
+    assert policy_id in runtime["DependsOn"]
+
+
+def test_l2_account_wide_grants_never_reach_the_role() -> None:
+    stack = _stack()
+    _runtime(stack)
+    text = json.dumps(stack.resolve(Template.from_stack(stack).to_json()))
+    assert "workload-identity-directory/default/workload-identity/*" not in text
+    assert "cdk-hnb659fds-assets-111122223333-eu-west-1/*" not in text
+    assert "log-group:*" not in text
+
+
+def test_env_contract_names_are_unique_and_the_agent_reads_through_it() -> None:
+    names = [v.name for v in env_contract.ALL]
+    assert len(names) == len(set(names))
+    assert set(env_contract.RETRY_SIGNAL) <= set(env_contract.ALL)
