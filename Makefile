@@ -39,8 +39,7 @@ install: $(VENV)/.synced node_modules/.installed
 
 synth: install
 	rm -rf cdk.out
-	cdk synth --all --quiet
-	$(PY) -m scripts.scorecard cdk.out
+	cdk synth --quiet
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup

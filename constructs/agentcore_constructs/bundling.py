@@ -38,7 +38,7 @@ class _VendoredPythonBundler:
         self._python_version = python_version
         self._extra_files = dict(extra_files)
 
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, *_options: Any, **_kwargs: Any) -> bool:  # jsii passes the options struct
         out = Path(output_dir)
         if self._requirements_file is not None:
             _run(_install_command(self._requirements_file, out, self._python_version))
