@@ -1,0 +1,184 @@
+"""A deterministic, rule-based stand-in for the LLM: a development and test driver, NOT a language model.
+
+It lets the whole agent (Strands event loop, tools, sessions, HTTP contract) run with no AWS account and
+gives tests exact answers to assert on. Every answer starts with ``[offline model]`` so nobody mistakes it
+for a real model. Rules, applied to the latest turn:
+
+(a) the latest user message names an order id (``ORD-\\d{5}``), a ``lookup_order`` tool is offered (plain
+    name or Gateway-style ``<target>___lookup_order``) and was not already called in this turn
+    -> request that tool with ``{"order_id": ...}``;
+(b) the latest message carries a tool result -> summarize it (order status, or the tool's error text);
+(c) otherwise -> echo the prompt and report the history it received (number of earlier user turns and the
+    previous user prompt), which lets tests prove that memory reaches the model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, AsyncIterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from strands.models import Model
+from strands.types.content import ContentBlock, Message, Messages
+from strands.types.streaming import StreamEvent
+from strands.types.tools import ToolSpec
+
+T = TypeVar("T", bound=BaseModel)
+
+PREFIX = "[offline model]"
+ORDER_ID = re.compile(r"\bORD-\d{5}\b")
+LOOKUP_TOOL = "lookup_order"
+GATEWAY_TOOL_SEPARATOR = "___"  # AgentCore Gateway names tools "<target>___<tool>"
+_MAX_ECHO = 200
+
+
+def _texts(message: Message) -> list[str]:
+    return [block["text"] for block in message.get("content", []) if "text" in block]
+
+
+def _is_user_prompt(message: Message) -> bool:
+    """A user message typed by a person (not a user-role message that only carries tool results)."""
+    return message.get("role") == "user" and bool(_texts(message))
+
+
+def _prompt_text(message: Message) -> str:
+    # The last text block is the prompt; memory integrations prepend retrieved context as earlier blocks.
+    return _texts(message)[-1]
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 3] + "..."
+
+
+def is_lookup_tool(name: str) -> bool:
+    return name == LOOKUP_TOOL or name.endswith(GATEWAY_TOOL_SEPARATOR + LOOKUP_TOOL)
+
+
+class OfflineToolCallingModel(Model):
+    """Deterministic tool-calling driver implementing the Strands ``Model`` interface (not an LLM)."""
+
+    def __init__(self, **config: Any) -> None:
+        self._config: dict[str, Any] = {"model_id": "offline-tool-calling-driver", **config}
+
+    def update_config(self, **model_config: Any) -> None:
+        self._config.update(model_config)
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self._config)
+
+    # ---- the rules -------------------------------------------------------------------------------------
+
+    def decide(self, messages: Messages, tool_specs: list[ToolSpec] | None) -> ContentBlock:
+        """Return the single content block the driver answers with (a ``text`` or a ``toolUse`` block)."""
+        if not messages:
+            return {"text": f"{PREFIX} No prompt received."}
+        latest = messages[-1]
+        results = [block["toolResult"] for block in latest.get("content", []) if "toolResult" in block]
+        if results:
+            return {"text": self._summarize_tool_results(results)}
+
+        prompt_index = max((i for i, m in enumerate(messages) if _is_user_prompt(m)), default=None)
+        if prompt_index is None:
+            return {"text": f"{PREFIX} No prompt received."}
+        prompt = _prompt_text(messages[prompt_index])
+
+        order = ORDER_ID.search(prompt)
+        tool = next((s["name"] for s in tool_specs or [] if is_lookup_tool(s["name"])), None)
+        if order and tool and not self._tool_called_in_turn(messages[prompt_index:], tool):
+            return {
+                "toolUse": {
+                    # Deterministic id: position in the conversation.
+                    "toolUseId": f"offline-{len(messages)}",
+                    "name": tool,
+                    "input": {"order_id": order.group(0)},
+                }
+            }
+
+        earlier = [m for m in messages[:prompt_index] if _is_user_prompt(m)]
+        history = f"history: {len(earlier)} earlier user turns"
+        if earlier:
+            history += f"; last: '{_clip(_prompt_text(earlier[-1]))}'"
+        return {"text": f"{PREFIX} You said: '{_clip(prompt)}'. {history}."}
+
+    @staticmethod
+    def _tool_called_in_turn(turn: Messages, tool: str) -> bool:
+        called = {
+            block["toolUse"]["toolUseId"]
+            for message in turn
+            for block in message.get("content", [])
+            if "toolUse" in block and block["toolUse"]["name"] == tool
+        }
+        return any(
+            "toolResult" in block and block["toolResult"]["toolUseId"] in called
+            for message in turn
+            for block in message.get("content", [])
+        )
+
+    @staticmethod
+    def _summarize_tool_results(results: list[Any]) -> str:
+        parts = []
+        for result in results:
+            payloads: list[Any] = []
+            for block in result.get("content", []):
+                if "json" in block:
+                    payloads.append(block["json"])
+                elif "text" in block:
+                    try:
+                        payloads.append(json.loads(block["text"]))
+                    except ValueError:
+                        payloads.append(block["text"])
+            if result.get("status") == "error":
+                detail = "; ".join(p if isinstance(p, str) else json.dumps(p, sort_keys=True) for p in payloads)
+                parts.append(f"The tool reported an error: {_clip(detail) or 'no details'}.")
+                continue
+            for payload in payloads:
+                if isinstance(payload, dict) and "status" in payload:
+                    order_id = payload.get("order_id") or payload.get("orderId") or "the order"
+                    parts.append(f"Order {order_id} status: {payload['status']}.")
+                else:
+                    text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
+                    parts.append(f"Tool result: {_clip(text)}.")
+        return f"{PREFIX} " + (" ".join(parts) or "The tool returned nothing.")
+
+    # ---- Strands Model interface ------------------------------------------------------------------------
+
+    async def stream(
+        self,
+        messages: Messages,
+        tool_specs: list[ToolSpec] | None = None,
+        system_prompt: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterable[StreamEvent]:
+        block = self.decide(messages, tool_specs)
+        yield {"messageStart": {"role": "assistant"}}
+        if "toolUse" in block:
+            tool_use = block["toolUse"]
+            yield {"contentBlockStart": {"start": {"toolUse": {"toolUseId": tool_use["toolUseId"], "name": tool_use["name"]}}}}
+            yield {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(tool_use["input"])}}}}
+            yield {"contentBlockStop": {}}
+            yield {"messageStop": {"stopReason": "tool_use"}}
+        else:
+            yield {"contentBlockStart": {"start": {}}}
+            yield {"contentBlockDelta": {"delta": {"text": block["text"]}}}
+            yield {"contentBlockStop": {}}
+            yield {"messageStop": {"stopReason": "end_turn"}}
+        yield {
+            "metadata": {
+                "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+                "metrics": {"latencyMs": 0},
+            }
+        }
+
+    async def structured_output(
+        self, output_model: type[T], prompt: Messages, system_prompt: str | None = None, **kwargs: Any
+    ) -> AsyncGenerator[dict[str, T | Any], None]:
+        # The driver cannot invent data: it only fills models whose fields all have defaults.
+        try:
+            yield {"output": output_model.model_validate({})}
+        except ValidationError as error:
+            raise ValueError(
+                f"{PREFIX} structured output is only supported for models whose fields all have defaults: {error}"
+            ) from error

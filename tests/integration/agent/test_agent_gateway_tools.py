@@ -1,0 +1,98 @@
+"""The GATEWAY_URL hook: the agent uses a real MCP server (streamable HTTP) as its tool gateway.
+
+A minimal stand-in for the AgentCore Gateway (the full local gateway lives in local_dev/gateway.py): one
+Gateway-named tool, ``OrderService___lookup_order``, and a record of the Authorization headers it received.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
+from local_dev.server import start_local_agent
+
+ORDERS = {"ORD-12345": "shipped"}
+
+
+class HeaderRecorder:
+    def __init__(self, app) -> None:
+        self.app = app
+        self.authorizations: list[str | None] = []
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+            self.authorizations.append(headers.get("authorization"))
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def fake_gateway() -> Iterator[tuple[str, HeaderRecorder]]:
+    server = MCPServer("fake-gateway")
+
+    @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
+    def lookup_order(order_id: str) -> dict:
+        if order_id not in ORDERS:
+            raise ToolError(f"order {order_id} not found")  # a deliberate, client-visible tool error
+        return {"order_id": order_id, "status": ORDERS[order_id]}
+
+    app = HeaderRecorder(server.streamable_http_app(stateless_http=True, json_response=True))
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30  # bounds a broken start only
+    while not uv.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert uv.started, "fake gateway did not start"
+    port = uv.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/mcp", app
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def agent_with_gateway(fake_gateway, tmp_path_factory, make_env) -> Iterator[str]:
+    env = {**make_env(tmp_path_factory.mktemp("gw-memory")), "GATEWAY_URL": fake_gateway[0]}
+    url, stop = start_local_agent(env=env)
+    yield url
+    stop()
+
+
+def post(url: str, prompt: str, headers: dict[str, str]) -> str:
+    response = httpx.post(f"{url}/invocations", json={"prompt": prompt}, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()["response"]
+
+
+def test_order_lookup_goes_through_the_gateway_with_the_callers_token(agent_with_gateway, fake_gateway, identity_headers):
+    headers = identity_headers(actor="alice", session=f"gw-{uuid.uuid4()}")
+    answer = post(agent_with_gateway, "What is order ORD-12345?", headers)
+    assert "Order ORD-12345 status: shipped" in answer
+    assert headers["Authorization"] in fake_gateway[1].authorizations
+
+
+def test_tool_failure_reaches_the_model_as_a_tool_error(agent_with_gateway, identity_headers):
+    answer = post(agent_with_gateway, "Where is ORD-99999?", identity_headers(session=f"gw-{uuid.uuid4()}"))
+    assert "error" in answer and "ORD-99999 not found" in answer
+
+
+def test_unreachable_gateway_means_no_tools_not_a_failure(tmp_path, make_env, identity_headers):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    env = {**make_env(tmp_path / "memory"), "GATEWAY_URL": f"http://127.0.0.1:{closed_port}/mcp"}
+    url, stop = start_local_agent(env=env)
+    try:
+        answer = post(url, "What is order ORD-12345?", identity_headers(session=f"gw-{uuid.uuid4()}"))
+    finally:
+        stop()
+    assert "You said: 'What is order ORD-12345?'" in answer
