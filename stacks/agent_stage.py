@@ -9,6 +9,7 @@ from constructs import Construct
 
 from stacks.config import EnvironmentConfig
 from stacks.runtime_stack import RuntimeStack
+from stacks.stateful_stack import StatefulStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_TAG = "agentcore-production-path"
@@ -18,14 +19,24 @@ class AgentStage(cdk.Stage):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config.name, env=cdk.Environment(account=config.account, region=config.region))
         self.config = config
+        self.stateful_stack: StatefulStack | None = None
+        if config.has_stage("memory"):
+            self.stateful_stack = StatefulStack(
+                self,
+                "Stateful",
+                config=config,
+                stack_name=f"{config.name}-agent-stateful",
+                description=f"AgentCore support agent: stateful resources ({config.name})",
+            )
         self.runtime_stack = RuntimeStack(
             self,
             "Runtime",
             config=config,
+            memory=self.stateful_stack.memory if self.stateful_stack else None,
             agent_source_dir=REPO_ROOT / "agent_src",
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",
         )
-        for stack in (self.runtime_stack,):
+        for stack in (s for s in (self.stateful_stack, self.runtime_stack) if s is not None):
             cdk.Tags.of(stack).add("project", PROJECT_TAG)
             cdk.Tags.of(stack).add("environment", config.name)

@@ -56,6 +56,7 @@ class EnvironmentConfig:
     retry: RetryConfig
     log_level: str
     protect_stateful: bool
+    memory_event_expiry_days: int
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -71,6 +72,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "retry": {},
     "log_level": "INFO",
     "protect_stateful": False,
+    "memory_event_expiry_days": 30,
 }
 _RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
 
@@ -132,6 +134,8 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     _check(idle <= lifetime * 60, f"{where}.idle_timeout_minutes: {idle} exceeds max_lifetime_hours ({lifetime} h)")
     log_level = values["log_level"]
     _check(log_level in LOG_LEVELS, f"{where}.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    expiry = values["memory_event_expiry_days"]
+    _check(_is_int(expiry) and 7 <= expiry <= 365, f"{where}.memory_event_expiry_days: {expiry!r} must be an integer 7..365")
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -149,6 +153,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         retry=_parse_retry(f"{where}.retry", values["retry"]),
         log_level=log_level,
         protect_stateful=protect,
+        memory_event_expiry_days=expiry,
     )
 
 

@@ -9,12 +9,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs import AgentMemory, AgentRuntime, RuntimeArtifactKind
 from stacks.config import LOG_RETENTION_DAYS, EnvironmentConfig
 
 
 class RuntimeStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.agent = AgentRuntime(
             self,
@@ -34,6 +34,8 @@ class RuntimeStack(cdk.Stack):
             log_level=config.log_level,
             description=f"Support agent ({config.name})",
         )
+        if memory is not None:
+            memory.grant_to(self.agent)
         cdk.CfnOutput(self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN")
         cdk.CfnOutput(self, "RuntimeId", value=self.agent.runtime.agent_runtime_id)
         cdk.CfnOutput(self, "EndpointName", value=self.agent.endpoint_name, description="Qualifier for InvokeAgentRuntime")

@@ -13,6 +13,7 @@ _EXPORTS = {
     "AgentRuntime": "agentcore_constructs.runtime",
     "RuntimeArtifactKind": "agentcore_constructs.runtime",
     "ModelAccess": "agentcore_constructs.model_access",
+    "AgentMemory": "agentcore_constructs.memory",
 }
 
 __all__ = sorted(_EXPORTS)

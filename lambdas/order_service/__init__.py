@@ -1,0 +1,1 @@
+"""Order service: AgentCore Gateway Lambda target. Handler: ``order_service.handler.lambda_handler``."""

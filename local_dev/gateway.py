@@ -1,0 +1,301 @@
+"""A local stand-in for AgentCore Gateway: MCP (streamable HTTP) in front of the Lambda tool handlers, in-process.
+
+* Serves every tool declared in each service's ``tools.py`` as ``<target>___<tool>`` with the declaration's
+  Gateway schema (exactly what the CDK app publishes).
+* Calls the Lambda handler with the Gateway Lambda contract: ``event`` = the tool arguments,
+  ``context.client_context.custom`` = ``bedrockAgentCoreToolName`` (prefixed name), ``bedrockAgentCoreGatewayId``,
+  ``bedrockAgentCoreTargetId``, ``bedrockAgentCoreMessageVersion``, ``bedrockAgentCoreAwsRequestId``,
+  ``bedrockAgentCoreMcpMessageId``.
+* A structured tool error (``{"error": {"code", "message", ...}}``) becomes ``CallToolResult(isError=True)`` with the
+  message text; any other result is returned as JSON text content.
+* Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments) -> arguments``, applied
+  before every invocation. The default, :func:`strip_caller_id`, removes any model-supplied ``caller_id``; stage 4
+  (Identity) plugs in one that verifies the JWT and injects ``caller_id`` from its subject.
+
+DEV ONLY configuration: the handlers run without AWS. Each :class:`LocalToolService` carries the environment and
+secret values its handler would get in Lambda; they are handed to the handler through the handler module's
+``DEV_RUNTIME`` context variable, scoped to the invocation (the production code path -- ``os.environ`` and Secrets
+Manager via Powertools -- is untouched).
+
+    gw = start_local_gateway()            # also starts the fake orders API (local_dev/upstream.py)
+    print(gw.url)                         # http://127.0.0.1:<port>/mcp
+    gw.stop()
+
+Run standalone: ``python -m local_dev.gateway [--port 8090]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import anyio.to_thread
+import mcp_types as types
+import uvicorn
+from mcp.server.lowlevel import Server
+
+from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
+
+#: ``(request headers (lower-case names), gateway tool name, arguments) -> arguments`` -- the Gateway request
+#: interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
+RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any]], dict[str, Any]]
+
+CALLER_ID_ARGUMENT = "caller_id"
+GATEWAY_ID = "local-gateway"
+MESSAGE_VERSION = "1.0"
+LOCAL_ORDERS_SECRET_ARN = "arn:aws:secretsmanager:local:000000000000:secret:local-dev/orders-api-key"
+
+
+def strip_caller_id(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Default interceptor: the model never chooses whose data it sees -- drop any ``caller_id`` it supplied."""
+    return {k: v for k, v in arguments.items() if k != CALLER_ID_ARGUMENT}
+
+
+def fixed_caller_interceptor(caller_id: str) -> RequestInterceptor:
+    """DEV/TEST interceptor: every call is made as ``caller_id`` (overwrites anything the model supplied)."""
+
+    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return {**strip_caller_id(headers, tool_name, arguments), CALLER_ID_ARGUMENT: caller_id}
+
+    return intercept
+
+
+@dataclass(frozen=True)
+class LocalToolService:
+    """One Gateway Lambda target served locally.
+
+    ``tools_module`` is the service's ``tools.py`` (``TOOLS``, ``TARGET_NAME``); ``handler_module`` its
+    ``handler.py`` (``lambda_handler``, ``DevRuntime``, ``DEV_RUNTIME``). ``env`` and ``secrets`` are DEV-ONLY
+    stand-ins for the Lambda environment and Secrets Manager.
+    """
+
+    tools_module: ModuleType
+    handler_module: ModuleType
+    env: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    target_name: str | None = None  # default: tools_module.TARGET_NAME
+    target_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.target_name or self.tools_module.TARGET_NAME
+
+    def invoke(self, gateway_tool_name: str, arguments: dict[str, Any], mcp_message_id: str) -> Any:
+        """Invoke the handler exactly as the Gateway invokes the Lambda (blocking; run off the event loop)."""
+        context = make_lambda_context(
+            gateway_tool_name,
+            function_name=f"local-{self.name}",
+            target_id=self.target_id or f"local-{self.name}",
+            mcp_message_id=mcp_message_id,
+        )
+        dev = self.handler_module.DevRuntime(env=dict(self.env), secrets=dict(self.secrets))
+        token = self.handler_module.DEV_RUNTIME.set(dev)
+        try:
+            return self.handler_module.lambda_handler(arguments, context)
+        finally:
+            self.handler_module.DEV_RUNTIME.reset(token)
+
+
+def make_lambda_context(
+    gateway_tool_name: str,
+    *,
+    function_name: str = "local-tool",
+    gateway_id: str = GATEWAY_ID,
+    target_id: str = "local-target",
+    mcp_message_id: str = "1",
+    timeout_ms: int = 30_000,
+) -> SimpleNamespace:
+    """A Lambda context object carrying the AgentCore Gateway ``client_context.custom`` keys."""
+    request_id = str(uuid.uuid4())
+    deadline = time.monotonic() + timeout_ms / 1000
+    return SimpleNamespace(
+        function_name=function_name,
+        function_version="$LATEST",
+        memory_limit_in_mb=256,
+        invoked_function_arn=f"arn:aws:lambda:local:000000000000:function:{function_name}",
+        aws_request_id=request_id,
+        log_group_name=f"/aws/lambda/{function_name}",
+        log_stream_name="local",
+        identity=None,
+        client_context=SimpleNamespace(
+            client=None,
+            env=None,
+            custom={
+                "bedrockAgentCoreToolName": gateway_tool_name,
+                "bedrockAgentCoreGatewayId": gateway_id,
+                "bedrockAgentCoreTargetId": target_id,
+                "bedrockAgentCoreMessageVersion": MESSAGE_VERSION,
+                "bedrockAgentCoreAwsRequestId": str(uuid.uuid4()),
+                "bedrockAgentCoreMcpMessageId": mcp_message_id,
+            },
+        ),
+        get_remaining_time_in_millis=lambda: max(0, int((deadline - time.monotonic()) * 1000)),
+    )
+
+
+def _ensure_lambdas_importable() -> None:
+    """``lambdas/`` holds one top-level package per service (as in the Lambda asset); put it on sys.path."""
+    lambdas_dir = str(Path(__file__).resolve().parent.parent / "lambdas")
+    if importlib.util.find_spec("order_service") is None and lambdas_dir not in sys.path:
+        sys.path.append(lambdas_dir)
+
+
+def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY) -> LocalToolService:
+    """The order service wired to ``orders_api_url`` with the (fake) dev key, as DEV-ONLY local config."""
+    _ensure_lambdas_importable()
+    from order_service import handler, tools
+
+    return LocalToolService(
+        tools_module=tools,
+        handler_module=handler,
+        env={
+            tools.ENV_BASE_URL: orders_api_url,
+            tools.ENV_API_KEY_SECRET_ARN: LOCAL_ORDERS_SECRET_ARN,
+            tools.ENV_TIMEOUT_SECONDS: "3",
+            tools.ENV_MAX_ATTEMPTS: "3",
+            tools.ENV_BACKOFF_BASE_SECONDS: "0.05",
+        },
+        secrets={LOCAL_ORDERS_SECRET_ARN: json.dumps({tools.SECRET_API_KEY_FIELD: api_key})},
+    )
+
+
+def build_mcp_server(
+    services: list[LocalToolService], interceptor: RequestInterceptor = strip_caller_id
+) -> Server[Any]:
+    """The MCP server (low-level SDK server: schemas are served verbatim from the declarations)."""
+    routes: dict[str, tuple[LocalToolService, dict[str, Any]]] = {}
+    for service in services:
+        for declaration in service.tools_module.TOOLS:
+            spec = declaration.to_gateway()
+            name = f"{service.name}___{spec['name']}"
+            if name in routes:
+                raise ValueError(f"duplicate gateway tool name {name!r}")
+            routes[name] = (service, spec)
+
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        return types.ListToolsResult(
+            tools=[
+                types.Tool(name=name, description=spec["description"], input_schema=spec["inputSchema"])
+                for name, (_, spec) in routes.items()
+            ]
+        )
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        route = routes.get(params.name)
+        if route is None:
+            return _error_result(f"unknown tool {params.name!r}")
+        service, _ = route
+        request = getattr(ctx, "request", None)
+        headers = {k.lower(): v for k, v in request.headers.items()} if request is not None else {}
+        arguments = interceptor(headers, params.name, dict(params.arguments or {}))
+        message_id = str(ctx.request_id) if getattr(ctx, "request_id", None) is not None else "0"
+        result = await anyio.to_thread.run_sync(
+            functools.partial(service.invoke, params.name, arguments, message_id)
+        )
+        return to_call_tool_result(result)
+
+    return Server("local-agentcore-gateway", on_list_tools=list_tools, on_call_tool=call_tool)
+
+
+def _error_result(message: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+
+
+def to_call_tool_result(result: Any) -> types.CallToolResult:
+    """Lambda result -> MCP result; ``{"error": {"message": ...}}`` -> ``isError=True`` with the message."""
+    if isinstance(result, dict) and set(result) == {"error"} and isinstance(result["error"], dict):
+        return _error_result(str(result["error"].get("message", "tool error")))
+    text = result if isinstance(result, str) else json.dumps(result)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
+
+
+class LocalGateway:
+    """A running local gateway. ``url`` is the MCP endpoint; ``stop()`` shuts it (and an owned upstream) down."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, url: str, upstream: FakeOrdersAPI | None):
+        self._server = server
+        self._thread = thread
+        self.url = url
+        self.upstream = upstream  # the fake orders API this gateway started, if any
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        if self.upstream is not None:
+            self.upstream.stop()
+
+    def __enter__(self) -> LocalGateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_local_gateway(
+    services: list[LocalToolService] | None = None,
+    *,
+    orders_api_url: str | None = None,
+    interceptor: RequestInterceptor = strip_caller_id,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> LocalGateway:
+    """Start the local gateway on a background thread (port 0 = a free port).
+
+    Without ``services``, serves the order service against ``orders_api_url``; without that either, starts the
+    fake orders API too (available as ``gateway.upstream`` and stopped with the gateway).
+    """
+    upstream = None
+    if services is None:
+        if orders_api_url is None:
+            upstream = start_fake_orders_api()
+            orders_api_url = upstream.url
+        services = [local_order_service(orders_api_url)]
+    app = build_mcp_server(services, interceptor).streamable_http_app(
+        stateless_http=True, json_response=True, host=host
+    )
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="local-gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            if upstream is not None:
+                upstream.stop()
+            raise RuntimeError("local gateway failed to start")
+        time.sleep(0.01)
+    return LocalGateway(server, thread, f"http://{host}:{bound_port}/mcp", upstream)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Local AgentCore Gateway stand-in (MCP over streamable HTTP)")
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--orders-api-url", default=None, help="default: start the fake orders API")
+    parser.add_argument("--caller-id", default=None, help="DEV: act as this caller (default: no caller filter)")
+    args = parser.parse_args()
+    interceptor = fixed_caller_interceptor(args.caller_id) if args.caller_id else strip_caller_id
+    gateway = start_local_gateway(orders_api_url=args.orders_api_url, interceptor=interceptor, port=args.port)
+    print(f"local gateway on {gateway.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        gateway.stop()
+
+
+if __name__ == "__main__":
+    main()

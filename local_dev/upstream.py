@@ -1,0 +1,206 @@
+"""A fake orders API for local development and tests (the seed's ``GET /orders/{order_id}`` contract).
+
+Loopback only, standard library only. Requires the obviously fake dev key ``X-API-Key: dev-local-key``
+(401 otherwise). Honors ``X-Customer-Id``: with it, only that customer's orders exist (404 for anyone else's, so
+existence is not revealed); without it, every order is visible.
+
+Fault injection for tests (applied to the next matching requests, in order):
+``fail_next(n, status=503)``, ``hang_next(n, seconds)``; ``reset()`` clears faults and the request log.
+Every request is recorded in ``requests`` (method, path, headers) -- ``hits`` counts them.
+
+    with start_fake_orders_api() as api:
+        print(api.url)            # http://127.0.0.1:<port>
+
+Run standalone: ``python -m local_dev.upstream [--port 8081]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DEV_API_KEY = "dev-local-key"  # fake, dev-only
+
+DEFAULT_ORDERS: dict[str, dict[str, Any]] = {
+    "ORD-12345": {
+        "order_id": "ORD-12345",
+        "customer_id": "local-dev-user",
+        "status": "shipped",
+        "items": [{"sku": "TOWEL-42", "name": "Bath towel", "quantity": 1}],
+        "total": {"amount": "24.99", "currency": "USD"},
+        "carrier": "Vogon Express",
+        "tracking_number": "VX-0042",
+        "updated_at": "2026-01-15T10:00:00Z",
+    },
+    "ORD-10001": {
+        "order_id": "ORD-10001",
+        "customer_id": "alice",
+        "status": "processing",
+        "items": [{"sku": "GUIDE-1", "name": "Travel guide", "quantity": 1}],
+        "total": {"amount": "42.00", "currency": "USD"},
+        "updated_at": "2026-01-16T09:30:00Z",
+    },
+    "ORD-20002": {
+        "order_id": "ORD-20002",
+        "customer_id": "bob",
+        "status": "delivered",
+        "items": [{"sku": "TEA-7", "name": "Tea", "quantity": 3}],
+        "total": {"amount": "12.50", "currency": "USD"},
+        "updated_at": "2026-01-10T17:45:00Z",
+    },
+}
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class _Fault:
+    kind: str  # "status" | "hang"
+    status: int = 503
+    seconds: float = 0.0
+
+
+class FakeOrdersAPI(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, orders: dict[str, dict[str, Any]], api_key: str) -> None:
+        super().__init__((host, port), _Handler)
+        self.orders = copy.deepcopy(orders)
+        self.api_key = api_key
+        self.requests: list[RecordedRequest] = []
+        self._faults: deque[_Fault] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- public API
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def hits(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
+    def fail_next(self, n: int = 1, status: int = 503) -> None:
+        """The next ``n`` requests answer ``status`` (e.g. 503, 500, 429, 400)."""
+        with self._lock:
+            self._faults.extend(_Fault("status", status=status) for _ in range(n))
+
+    def hang_next(self, n: int = 1, seconds: float = 5.0) -> None:
+        """The next ``n`` requests get no answer for ``seconds`` (then 200 as usual); ``stop()`` releases them."""
+        with self._lock:
+            self._faults.extend(_Fault("hang", seconds=seconds) for _ in range(n))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self.requests.clear()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.shutdown()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOrdersAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- internals
+    def _record(self, request: RecordedRequest) -> _Fault | None:
+        with self._lock:
+            self.requests.append(request)
+            return self._faults.popleft() if self._faults else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeOrdersAPI
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid the 40 ms delayed-ACK stall
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
+        pass
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        payload = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
+            self.close_connection = True
+
+    def do_GET(self) -> None:  # noqa: N802
+        server = self.server
+        fault = server._record(RecordedRequest("GET", self.path, {k: v for k, v in self.headers.items()}))
+        if fault is not None and fault.kind == "hang":
+            if server._stopping.wait(fault.seconds):
+                self.close_connection = True
+                return
+        elif fault is not None:
+            self._send(fault.status, {"message": f"injected fault: HTTP {fault.status}"})
+            return
+
+        if self.headers.get("X-API-Key") != server.api_key:
+            self._send(401, {"message": "missing or invalid API key"})
+            return
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) != 2 or parts[0] != "orders":
+            self._send(404, {"message": "no such route"})
+            return
+        order = server.orders.get(parts[1])
+        customer = self.headers.get("X-Customer-Id")
+        if order is None or (customer is not None and order["customer_id"] != customer):
+            self._send(404, {"message": "order not found"})
+            return
+        self._send(200, order)
+
+
+def start_fake_orders_api(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    orders: dict[str, dict[str, Any]] | None = None,
+    api_key: str = DEV_API_KEY,
+) -> FakeOrdersAPI:
+    """Start the fake orders API on a background thread (port 0 = a free port). Call ``.stop()`` when done."""
+    server = FakeOrdersAPI(host, port, DEFAULT_ORDERS if orders is None else orders, api_key)
+    server._thread = threading.Thread(target=server.serve_forever, name="fake-orders-api", daemon=True)
+    server._thread.start()
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fake orders API for local development (dev key: dev-local-key)")
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args()
+    api = start_fake_orders_api(port=args.port)
+    print(f"fake orders API on {api.url} (X-API-Key: {DEV_API_KEY}); Ctrl-C to stop", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        api.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Benchmarks that print figures (never assertions): synth cost, agent cold start, test-suite time.
+
+Run with `make bench`. Each figure is the median of several runs on this machine; compare the ratios, not the
+absolute seconds, across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+BARE_APP = textwrap.dedent(
+    """
+    import aws_cdk as cdk
+    from aws_cdk import aws_s3 as s3
+    app = cdk.App(outdir={outdir!r})
+    stack = cdk.Stack(app, "Bare", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    s3.Bucket(stack, "Bucket")
+    app.synth()
+    """
+)
+
+FULL_APP = textwrap.dedent(
+    """
+    import json, aws_cdk as cdk
+    from app import build_app
+    context = json.load(open("cdk.json"))["context"]
+    context["aws:cdk:bundling-stacks"] = []  # bundling is cached between synths; measure the app itself
+    build_app(cdk.App(context=context, outdir={outdir!r})).synth()
+    """
+)
+
+BARE_AGENT = textwrap.dedent(
+    """
+    import sys
+    from bedrock_agentcore.runtime import BedrockAgentCoreApp
+    app = BedrockAgentCoreApp()
+    @app.entrypoint
+    def invoke(payload):
+        return {{"response": payload.get("prompt", "")}}
+    app.run(port=int(sys.argv[1]))
+    """
+)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{REPO_ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    env.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
+    env.setdefault("CDK_DEFAULT_REGION", "us-east-1")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "agent_src"), str(REPO_ROOT / "lambdas")])
+    return env
+
+
+def _time_script(code: str, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as outdir:
+            start = time.perf_counter()
+            subprocess.run([PYTHON, "-c", code.format(outdir=outdir)], cwd=REPO_ROOT, env=_env(), check=True, capture_output=True)
+            samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cold_start(command: list[str], port: int, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = start + 60
+        while time.perf_counter() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1) as response:
+                    if json.load(response).get("status") == "Healthy":
+                        return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError(f"{command} did not become healthy within 60 s")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _median_cold_start(make_command, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        port = _free_port()
+        env = {**_env(), "MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
+        samples.append(_cold_start(make_command(port), port, env))
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str]] = []
+    bare = _time_script(BARE_APP, args.runs)
+    full = _time_script(FULL_APP, args.runs)
+    environments = len(json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"])
+    rows += [
+        ("synth: bare one-stack aws-cdk-lib app (s)", f"{bare:.2f}"),
+        (f"synth: full app, {environments} environments + cdk-nag (s)", f"{full:.2f}"),
+        ("synth: full / bare (target <= 2x)", f"{full / bare:.2f}x"),
+    ]
+
+    agent = _median_cold_start(lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port)], args.runs)
+    bare_agent = _median_cold_start(lambda port: [PYTHON, "-c", BARE_AGENT, str(port)], args.runs)
+    rows += [
+        ("agent cold start: process start -> /ping healthy (s)", f"{agent:.2f}"),
+        ("bare BedrockAgentCoreApp echo cold start (s)", f"{bare_agent:.2f}"),
+    ]
+
+    bundles = sorted((REPO_ROOT / "cdk.out").glob("asset.*"))
+    for bundle in bundles:
+        if bundle.is_dir() and (bundle / "main.py").exists():
+            size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
+            rows.append(("agent bundle, unzipped (MB; from the last `make synth`)", f"{size / 1e6:.1f}"))
+
+    if not args.skip_tests:
+        start = time.perf_counter()
+        subprocess.run([PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"],
+                       cwd=REPO_ROOT, env=_env(), check=True, capture_output=True)
+        rows.append(("offline test suite wall time, 2 workers (s; target <= 90)", f"{time.perf_counter() - start:.1f}"))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
