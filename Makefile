@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench snapshot-update clean agent-lock
+.PHONY: help install synth test dev bench snapshot-update clean agent-lock tools-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -60,3 +60,8 @@ clean:
 agent-lock: $(VENV)/.synced
 	$(VENV)/bin/uv pip compile agent_src/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.13 \
 		--only-binary :all: --generate-hashes -q -o agent_src/requirements.lock --custom-compile-command "make agent-lock"
+
+# Re-resolve the tool Lambdas' arm64 dependency lock after editing lambdas/requirements.in.
+tools-lock: $(VENV)/.synced
+	$(VENV)/bin/uv pip compile lambdas/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.14 \
+		--only-binary :all: --generate-hashes -q -o lambdas/requirements.lock --custom-compile-command "make tools-lock"

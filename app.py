@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from stacks.agent_stage import AgentStage
-from stacks.config import load_environments
+# Tool services declare their schemas in lambdas/<service>/tools.py; the app reads them from there.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lambdas"))
+
+from stacks.agent_stage import AgentStage  # noqa: E402
+from stacks.config import load_environments  # noqa: E402
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:

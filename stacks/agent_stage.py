@@ -33,6 +33,7 @@ class AgentStage(cdk.Stage):
             "Runtime",
             config=config,
             memory=self.stateful_stack.memory if self.stateful_stack else None,
+            tools_code_root=REPO_ROOT / "lambdas",
             agent_source_dir=REPO_ROOT / "agent_src",
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",

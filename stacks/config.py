@@ -57,6 +57,8 @@ class EnvironmentConfig:
     log_level: str
     protect_stateful: bool
     memory_event_expiry_days: int
+    orders_api_base_url: str
+    tool_reserved_concurrency: int | None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -73,6 +75,8 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "log_level": "INFO",
     "protect_stateful": False,
     "memory_event_expiry_days": 30,
+    "orders_api_base_url": "https://api.example.com",
+    "tool_reserved_concurrency": None,
 }
 _RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
 
@@ -136,6 +140,10 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     _check(log_level in LOG_LEVELS, f"{where}.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     expiry = values["memory_event_expiry_days"]
     _check(_is_int(expiry) and 7 <= expiry <= 365, f"{where}.memory_event_expiry_days: {expiry!r} must be an integer 7..365")
+    base_url = values["orders_api_base_url"]
+    _check(isinstance(base_url, str) and base_url.startswith("https://"), f"{where}.orders_api_base_url: {base_url!r} must be an https:// URL")
+    concurrency = values["tool_reserved_concurrency"]
+    _check(concurrency is None or (_is_int(concurrency) and 1 <= concurrency <= 1000), f"{where}.tool_reserved_concurrency: {concurrency!r} must be null or an integer 1..1000")
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -154,6 +162,8 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         log_level=log_level,
         protect_stateful=protect,
         memory_event_expiry_days=expiry,
+        orders_api_base_url=base_url,
+        tool_reserved_concurrency=concurrency,
     )
 
 

@@ -10,11 +10,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from agentcore_constructs import AgentMemory, AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from stacks.tool_services import TOOL_SERVICES
 from stacks.config import LOG_RETENTION_DAYS, EnvironmentConfig
 
 
 class RuntimeStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None,
+        tools_code_root: Path | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.agent = AgentRuntime(
             self,
@@ -36,10 +39,40 @@ class RuntimeStack(cdk.Stack):
         )
         if memory is not None:
             memory.grant_to(self.agent)
+        self.gateway: ToolGateway | None = None
+        if config.has_stage("gateway"):
+            self.gateway = self._build_gateway(config, tools_code_root)
+            self.gateway.connect_to(self.agent)
+            cdk.CfnOutput(self, "GatewayUrl", value=self.gateway.gateway.gateway_url or "", description="MCP endpoint of the tool gateway")
         cdk.CfnOutput(self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN")
         cdk.CfnOutput(self, "RuntimeId", value=self.agent.runtime.agent_runtime_id)
         cdk.CfnOutput(self, "EndpointName", value=self.agent.endpoint_name, description="Qualifier for InvokeAgentRuntime")
         cdk.CfnOutput(self, "ApplicationLogGroup", value=self.agent.log_group.log_group_name)
+
+
+    def _build_gateway(self, config: EnvironmentConfig, tools_code_root: Path | None) -> ToolGateway:
+        if tools_code_root is None:
+            raise ValueError("the gateway stage needs tools_code_root")
+        gateway = ToolGateway(self, "Tools", gateway_name=f"support-tools-{config.name}")
+        for service in TOOL_SERVICES:
+            tool = LambdaTool(
+                self,
+                _construct_id(service.target_name),
+                target_name=service.target_name,
+                tools=service.tool_schemas,
+                code_root=tools_code_root,
+                handler=service.handler,
+                environment=service.environment(config),
+                api_key_secret_env=service.api_key_secret_env,
+                log_retention=_retention(config.log_retention_days),
+                reserved_concurrency=config.tool_reserved_concurrency,
+            )
+            gateway.add_lambda_tool(tool)
+        return gateway
+
+
+def _construct_id(target_name: str) -> str:
+    return "".join(part.capitalize() for part in target_name.split("-")) + "Tool"
 
 
 _RETENTION_BY_DAYS = dict(zip(LOG_RETENTION_DAYS, [m for m in logs.RetentionDays if m is not logs.RetentionDays.INFINITE]))

@@ -14,6 +14,8 @@ _EXPORTS = {
     "RuntimeArtifactKind": "agentcore_constructs.runtime",
     "ModelAccess": "agentcore_constructs.model_access",
     "AgentMemory": "agentcore_constructs.memory",
+    "LambdaTool": "agentcore_constructs.gateway",
+    "ToolGateway": "agentcore_constructs.gateway",
 }
 
 __all__ = sorted(_EXPORTS)

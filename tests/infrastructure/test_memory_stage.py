@@ -66,7 +66,7 @@ def test_runtime_gets_exact_memory_actions_on_the_memory_arn_and_memory_id(templ
         for r in runtime["Resources"].values()
         if r["Type"] == "AWS::IAM::Policy"
         for s in r["Properties"]["PolicyDocument"]["Statement"]
-        if any(str(a).startswith("bedrock-agentcore:") for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+        if s.get("Sid") == "UseAgentMemory"
     ]
     assert len(statements) == 1
     (statement,) = statements

@@ -15,7 +15,8 @@ HAIKU_PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
 def _resources(template: dict, cfn_type: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type}
+    """The agent runtime's own resources (logical ids under the "Agent" construct) of one type."""
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type and k.startswith("Agent")}
 
 
 def _only(template: dict, cfn_type: str) -> dict:

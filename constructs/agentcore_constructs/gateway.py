@@ -1,0 +1,296 @@
+"""Stage 3: ``ToolGateway`` + ``LambdaTool`` — the agent's tools behind an AgentCore Gateway (MCP), no credentials
+in the agent.
+
+Built on the stable ``aws_bedrockagentcore.Gateway`` L2, closing its gaps:
+
+* the L2's gateway role trusts the service with no condition (aws-cdk #38780): ours is conditioned on
+  ``aws:SourceAccount`` and ``aws:SourceArn``;
+* ``add_lambda_target`` grants invoke on ``function:*`` versions and adds no ``AWS::Lambda::Permission`` and no
+  ordering, so the first deploy can fail on IAM propagation (aws-cdk #36826): we grant ``lambda:InvokeFunction`` on
+  the function ARN only, add the permission with ``SourceArn``, and make the target wait for both.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from agentcore_constructs import env_contract
+from agentcore_constructs.acknowledgements import acknowledge, acknowledge_cfn_lint, acknowledge_wildcard_resource
+from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime
+
+_TARGET_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
+_GATEWAY_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
+_SCHEMA_TYPES = {
+    name.lower(): getattr(agentcore.SchemaDefinitionType, name)
+    for name in ("ARRAY", "BOOLEAN", "INTEGER", "NUMBER", "OBJECT", "STRING")
+}
+
+
+def _schema_definition(schema: Mapping[str, Any]) -> agentcore.SchemaDefinition:
+    return agentcore.SchemaDefinition(
+        type=_SCHEMA_TYPES[schema["type"]],
+        description=schema.get("description"),
+        properties={k: _schema_definition(v) for k, v in schema["properties"].items()} if "properties" in schema else None,
+        required=list(schema["required"]) if "required" in schema else None,
+        items=_schema_definition(schema["items"]) if "items" in schema else None,
+    )
+
+
+class LambdaTool(Construct):
+    """One tool service: an arm64 Python Lambda (Powertools vendored), its log group, role and API-key secret.
+
+    Args:
+        target_name: Gateway target name; tools are exposed to the agent as ``<target_name>___<tool>``.
+        tools: the service's tool declarations in Gateway inline-schema form (``name``, ``description``,
+            ``inputSchema``) — read from the service's own ``tools.py``, the single source.
+        code_root: folder holding the service package (and ``requirements.lock`` for its dependencies).
+        handler: Lambda handler path, e.g. ``"order_service.handler.lambda_handler"``.
+        environment: extra environment variables (no credentials: the rule pack checks).
+        api_key_secret_env: if set, a Secrets Manager secret is created (random value — set the real key out of
+            band) and its ARN passed in this variable; the function may read only that secret. Default: no secret.
+        log_retention: retention of the function's log group. Default: one month.
+        reserved_concurrency: reserved concurrent executions. Default: none (unreserved pool).
+        timeout: function timeout. Default: 15 s (the handler's retry budget fits inside it).
+        memory_size: MB. Default: 256.
+        runtime: Lambda runtime. Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        target_name: str,
+        tools: Sequence[Mapping[str, Any]],
+        code_root: str | Path,
+        handler: str,
+        environment: Mapping[str, str] | None = None,
+        api_key_secret_env: str | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        reserved_concurrency: int | None = None,
+        timeout: cdk.Duration = cdk.Duration.seconds(15),
+        memory_size: int = 256,
+        runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not _TARGET_NAME.match(target_name):
+            raise ValueError(f"LambdaTool target_name {target_name!r} must match {_TARGET_NAME.pattern}")
+        if not tools:
+            raise ValueError(f"LambdaTool {target_name}: tools must declare at least one tool")
+        for tool in tools:
+            missing = {"name", "description", "inputSchema"} - set(tool)
+            if missing:
+                raise ValueError(f"LambdaTool {target_name}: tool {tool.get('name')!r} lacks {sorted(missing)}")
+        code_path = Path(code_root)
+        if not code_path.is_dir():
+            raise ValueError(f"LambdaTool code_root {str(code_path)!r} is not a directory")
+        if reserved_concurrency is not None and reserved_concurrency < 1:
+            raise ValueError(f"LambdaTool reserved_concurrency {reserved_concurrency} must be >= 1")
+
+        self.target_name = target_name
+        self.tools = [dict(t) for t in tools]
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY)
+        # Own role: the AWSLambdaBasicExecutionRole managed policy would grant logs on every log group.
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(self.role)
+
+        env = dict(environment or {})
+        self.secret: secretsmanager.Secret | None = None
+        if api_key_secret_env:
+            self.secret = secretsmanager.Secret(
+                self,
+                "ApiKey",
+                description=f"API key of the upstream behind tool target {target_name}: set the value out of band "
+                'as JSON {"api_key": "..."}; the generated value is random and unusable on purpose.',
+                removal_policy=cdk.RemovalPolicy.DESTROY,
+            )
+            self.secret.grant_read(self.role)
+            env[api_key_secret_env] = self.secret.secret_arn
+            acknowledge(
+                self.secret,
+                "AwsSolutions-SMG4",
+                "A third-party API key: rotation is done by the upstream provider, then the new value is put here "
+                "(aws secretsmanager put-secret-value); the function picks it up within its cache time.",
+            )
+
+        requirements = code_path / "requirements.lock"
+        python_version = runtime.name.removeprefix("python")
+        asset_hash = source_fingerprint(code_path, extra=f"lambda-arm64-py{python_version}")
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=runtime,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=lambda_.Code.from_asset(
+                str(code_path),
+                asset_hash_type=cdk.AssetHashType.CUSTOM,
+                asset_hash=asset_hash,
+                bundling=vendored_python_bundling(
+                    source_dir=code_path,
+                    requirements_file=requirements if requirements.is_file() else None,
+                    python_version=python_version,
+                ),
+            ),
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={"POWERTOOLS_SERVICE_NAME": target_name, **env},
+            description=f"AgentCore Gateway tool target {target_name}",
+        )
+        acknowledge_cfn_lint(
+            self.function.node.default_child,  # type: ignore[arg-type]
+            "W3005",
+            "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is needed.",
+        )
+        # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.
+        acknowledge_wildcard_resource(
+            self.role, "*", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
+        )
+
+    def tool_schema(self) -> agentcore.ToolSchema:
+        return agentcore.ToolSchema.from_inline(
+            [
+                agentcore.ToolDefinition(
+                    name=t["name"], description=t["description"], input_schema=_schema_definition(t["inputSchema"])
+                )
+                for t in self.tools
+            ]
+        )
+
+
+class ToolGateway(Construct):
+    """An MCP AgentCore Gateway with semantic tool search, a CMK, a conditioned role and Lambda tool targets.
+
+    Args:
+        gateway_name: gateway name (letters, digits, hyphens).
+        authorizer: inbound authorizer. Default: AWS_IAM (SigV4). Never "no auth": pass a JWT one for stage 4.
+        exception_level: error detail returned to clients. Default: none (generic errors); DEBUG is refused when
+            ``allow_debug_errors`` is False.
+        allow_debug_errors: permit ``GatewayExceptionLevel.DEBUG``. Default: False (set True in dev only).
+        encryption_key: KMS key. Default: a new key with rotation on.
+        instructions: MCP server instructions for the agent. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        gateway_name: str,
+        authorizer: agentcore.IGatewayAuthorizerConfig | None = None,
+        exception_level: agentcore.GatewayExceptionLevel | None = None,
+        allow_debug_errors: bool = False,
+        encryption_key: kms.IKey | None = None,
+        instructions: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not _GATEWAY_NAME.match(gateway_name):
+            raise ValueError(f"ToolGateway gateway_name {gateway_name!r} must match {_GATEWAY_NAME.pattern}")
+        # A jsii enum-like class: instances do not compare equal, their values do.
+        if exception_level is not None and exception_level.value == "DEBUG" and not allow_debug_errors:
+            raise ValueError("ToolGateway exception_level DEBUG leaks internals to clients; set allow_debug_errors=True (dev only)")
+        stack = cdk.Stack.of(self)
+        self.gateway_name = gateway_name
+        self.key = encryption_key or kms.Key(
+            self, "Key", description=f"Encrypts AgentCore gateway {gateway_name}", enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            description=f"Role AgentCore gateway {gateway_name} uses to call its targets",
+            assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
+                {
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:gateway/{gateway_name}-*"
+                    },
+                }
+            ),
+        )
+        self.policy = iam.Policy(self, "TargetsPolicy", roles=[self.role])
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid="UseGatewayKey",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[self.key.key_arn],
+            )
+        )
+
+        self.gateway = agentcore.Gateway(
+            self,
+            "Gateway",
+            gateway_name=gateway_name,
+            authorizer_configuration=authorizer or agentcore.GatewayAuthorizer.using_aws_iam(),
+            exception_level=exception_level,
+            kms_key=self.key,
+            # The L2 may only read this role: its target grants cover function versions ("<arn>:*").
+            role=self.role.without_policy_updates(),
+            protocol_configuration=agentcore.McpProtocolConfiguration(
+                instructions=instructions, search_type=agentcore.McpGatewaySearchType.SEMANTIC
+            ),
+        )
+        self.cfn_gateway: agentcore.CfnGateway = self.gateway.node.default_child  # type: ignore[assignment]
+        self.targets: dict[str, agentcore.GatewayTarget] = {}
+        self.tools: list[LambdaTool] = []
+
+    def add_lambda_tool(self, tool: LambdaTool) -> agentcore.GatewayTarget:
+        """Expose ``tool`` as a target: invoke permission on that function only, ordered so the first deploy works."""
+        if tool.target_name in self.targets:
+            raise ValueError(f"ToolGateway {self.gateway_name}: target {tool.target_name!r} already added")
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid=f"Invoke{_pascal(tool.target_name)}",
+                actions=["lambda:InvokeFunction"],
+                resources=[tool.function.function_arn],
+            )
+        )
+        permission = lambda_.CfnPermission(
+            self,
+            f"{_pascal(tool.target_name)}InvokePermission",
+            action="lambda:InvokeFunction",
+            function_name=tool.function.function_arn,
+            principal=SERVICE_PRINCIPAL,
+            source_arn=self.gateway.gateway_arn,
+            source_account=cdk.Stack.of(self).account,
+        )
+        target = self.gateway.add_lambda_target(
+            _pascal(tool.target_name),
+            gateway_target_name=tool.target_name,
+            lambda_function=tool.function,
+            tool_schema=tool.tool_schema(),
+            description=f"Lambda tools of {tool.target_name}",
+        )
+        target.node.add_dependency(self.policy, permission)
+        self.targets[tool.target_name] = target
+        self.tools.append(tool)
+        return target
+
+    def connect_to(self, runtime: AgentRuntime) -> None:
+        """Give ``runtime``'s agent the gateway: ``GATEWAY_URL`` and, for IAM auth, InvokeGateway on this gateway."""
+        runtime.add_environment(env_contract.GATEWAY_URL, self.gateway.gateway_url or "")
+        runtime.add_to_execution_policy(
+            iam.PolicyStatement(
+                sid="InvokeToolGateway", actions=["bedrock-agentcore:InvokeGateway"], resources=[self.gateway.gateway_arn]
+            )
+        )
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^a-zA-Z0-9]", name) if part)

@@ -1,0 +1,29 @@
+"""The tool services behind the gateway. Adding a service = one entry here (its schema comes from its tools.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from order_service import tools as order_tools  # lambdas/ is on sys.path (app.py)
+from stacks.config import EnvironmentConfig
+
+
+@dataclass(frozen=True)
+class ToolService:
+    target_name: str
+    handler: str
+    tool_schemas: Sequence[Mapping[str, Any]]
+    environment: Callable[[EnvironmentConfig], dict[str, str]] = field(default=lambda config: {})
+    api_key_secret_env: str | None = None
+
+
+TOOL_SERVICES: tuple[ToolService, ...] = (
+    ToolService(
+        target_name=order_tools.TARGET_NAME,
+        handler="order_service.handler.lambda_handler",
+        tool_schemas=order_tools.gateway_tool_schemas(),
+        environment=lambda config: {order_tools.ENV_BASE_URL: config.orders_api_base_url},
+        api_key_secret_env=order_tools.ENV_API_KEY_SECRET_ARN,
+    ),
+)

@@ -1,0 +1,65 @@
+"""ToolGateway + LambdaTool used as a library."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk.assertions import Template
+
+from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from tests.conftest import REPO_ROOT
+
+NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+ECHO_TOOL = {"name": "echo", "description": "Echo text back", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}
+
+
+def _stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+
+
+def _tool(stack: cdk.Stack, name: str) -> LambdaTool:
+    return LambdaTool(stack, name, target_name=name, tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="order_service.handler.lambda_handler")
+
+
+def test_a_second_tool_is_one_more_add_call() -> None:
+    stack = _stack()
+    gateway = ToolGateway(stack, "Gateway", gateway_name="tools-test")
+    gateway.add_lambda_tool(_tool(stack, "order-service"))
+    gateway.add_lambda_tool(_tool(stack, "echo-service"))
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::BedrockAgentCore::GatewayTarget", 2)
+    template.resource_count_is("AWS::Lambda::Permission", 2)
+    with pytest.raises(ValueError, match="already added"):
+        gateway.add_lambda_tool(gateway.tools[0])
+
+
+def test_debug_errors_are_refused_unless_allowed() -> None:
+    with pytest.raises(ValueError, match="DEBUG leaks internals"):
+        ToolGateway(_stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG)
+    ToolGateway(_stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG, allow_debug_errors=True)
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"target_name": "bad name"}, "target_name 'bad name'"),
+        ({"tools": []}, "at least one tool"),
+        ({"tools": [{"name": "x"}]}, "lacks"),
+        ({"code_root": "/nonexistent"}, "is not a directory"),
+        ({"reserved_concurrency": 0}, "reserved_concurrency 0"),
+    ],
+)
+def test_lambda_tool_props_are_validated(props: dict, message: str) -> None:
+    base = dict(target_name="t1", tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="h.handler")
+    with pytest.raises(ValueError, match=message):
+        LambdaTool(_stack(), "Tool", **{**base, **props})
+
+
+def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -> None:
+    stack = _stack()
+    tool = LambdaTool(stack, "Tool", target_name="t1", tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="h.handler", api_key_secret_env="API_KEY_SECRET_ARN")
+    template = Template.from_stack(stack).to_json()
+    (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    assert "SecretString" not in secret["Properties"]
+    assert tool.secret is not None
