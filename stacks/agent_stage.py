@@ -20,7 +20,7 @@ class AgentStage(cdk.Stage):
         super().__init__(scope, config.name, env=cdk.Environment(account=config.account, region=config.region))
         self.config = config
         self.stateful_stack: StatefulStack | None = None
-        if config.has_stage("memory"):
+        if config.has_stage("memory") or config.has_stage("identity"):
             self.stateful_stack = StatefulStack(
                 self,
                 "Stateful",
@@ -33,6 +33,7 @@ class AgentStage(cdk.Stage):
             "Runtime",
             config=config,
             memory=self.stateful_stack.memory if self.stateful_stack else None,
+            identity=self.stateful_stack.identity if self.stateful_stack else None,
             tools_code_root=REPO_ROOT / "lambdas",
             agent_source_dir=REPO_ROOT / "agent_src",
             stack_name=f"{config.name}-agent-runtime",

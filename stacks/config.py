@@ -42,6 +42,14 @@ class RetryConfig:
 
 
 @dataclass(frozen=True)
+class OutboundOAuthConfig:
+    provider_name: str
+    discovery_url: str
+    client_id: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     account: str
@@ -59,6 +67,9 @@ class EnvironmentConfig:
     memory_event_expiry_days: int
     orders_api_base_url: str
     tool_reserved_concurrency: int | None
+    identity_mfa: str
+    identity_callback_urls: tuple[str, ...]
+    outbound_oauth: OutboundOAuthConfig | None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -77,7 +88,11 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "memory_event_expiry_days": 30,
     "orders_api_base_url": "https://api.example.com",
     "tool_reserved_concurrency": None,
+    "identity_mfa": "required",
+    "identity_callback_urls": ["http://localhost:8765/callback"],
+    "outbound_oauth": None,
 }
+_OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
 _RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
 
 
@@ -144,6 +159,15 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     _check(isinstance(base_url, str) and base_url.startswith("https://"), f"{where}.orders_api_base_url: {base_url!r} must be an https:// URL")
     concurrency = values["tool_reserved_concurrency"]
     _check(concurrency is None or (_is_int(concurrency) and 1 <= concurrency <= 1000), f"{where}.tool_reserved_concurrency: {concurrency!r} must be null or an integer 1..1000")
+    mfa = values["identity_mfa"]
+    _check(mfa in ("required", "optional"), f"{where}.identity_mfa: {mfa!r} must be 'required' or 'optional'")
+    _check(not (name == "prod" and mfa != "required"), f"{where}.identity_mfa: prod must use 'required'")
+    callbacks = values["identity_callback_urls"]
+    _check(
+        isinstance(callbacks, list) and callbacks and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in callbacks),
+        f"{where}.identity_callback_urls: must be a non-empty list of https:// (or http://localhost) URLs",
+    )
+    outbound = _parse_outbound(f"{where}.outbound_oauth", values["outbound_oauth"])
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -164,6 +188,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         memory_event_expiry_days=expiry,
         orders_api_base_url=base_url,
         tool_reserved_concurrency=concurrency,
+        identity_mfa=mfa,
+        identity_callback_urls=tuple(callbacks),
+        outbound_oauth=outbound,
     )
 
 
@@ -179,6 +206,20 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
     timeout = values["timeout_seconds"]
     _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
     return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _parse_outbound(where: str, raw: Any) -> OutboundOAuthConfig | None:
+    if raw is None:
+        return None
+    _check(isinstance(raw, Mapping), f"{where}: must be null or an object")
+    unknown = sorted(set(raw) - set(_OUTBOUND_KEYS))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_OUTBOUND_KEYS)})" if unknown else "")
+    for key in ("provider_name", "discovery_url", "client_id"):
+        _check(isinstance(raw.get(key), str) and raw[key], f"{where}.{key}: required value is missing")
+    _check(raw["discovery_url"].startswith("https://"), f"{where}.discovery_url: must be an https:// URL")
+    scopes = raw.get("scopes", [])
+    _check(isinstance(scopes, list) and all(isinstance(x, str) for x in scopes), f"{where}.scopes: must be a list of strings")
+    return OutboundOAuthConfig(raw["provider_name"], raw["discovery_url"], raw["client_id"], tuple(scopes))
 
 
 def _is_int(value: Any) -> bool:

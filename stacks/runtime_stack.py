@@ -11,12 +11,15 @@ from constructs import Construct
 
 from agentcore_constructs import AgentMemory, AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
+from agentcore_constructs.python_function import PythonArm64Function
 from stacks.tool_services import TOOL_SERVICES
 from stacks.config import LOG_RETENTION_DAYS, EnvironmentConfig
 
 
 class RuntimeStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None,
+        identity: AgentIdentity | None = None,
         tools_code_root: Path | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.agent = AgentRuntime(
@@ -39,9 +42,21 @@ class RuntimeStack(cdk.Stack):
         )
         if memory is not None:
             memory.grant_to(self.agent)
+        if identity is not None:
+            identity.protect_runtime(self.agent)
+        if config.outbound_oauth is not None:
+            outbound = OutboundOAuth2(
+                self,
+                "OutboundOAuth2",
+                provider_name=config.outbound_oauth.provider_name,
+                discovery_url=config.outbound_oauth.discovery_url,
+                client_id=config.outbound_oauth.client_id,
+                scopes=config.outbound_oauth.scopes,
+            )
+            outbound.grant_to(self.agent)
         self.gateway: ToolGateway | None = None
         if config.has_stage("gateway"):
-            self.gateway = self._build_gateway(config, tools_code_root)
+            self.gateway = self._build_gateway(config, tools_code_root, identity)
             self.gateway.connect_to(self.agent)
             cdk.CfnOutput(self, "GatewayUrl", value=self.gateway.gateway.gateway_url or "", description="MCP endpoint of the tool gateway")
         cdk.CfnOutput(self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN")
@@ -50,10 +65,29 @@ class RuntimeStack(cdk.Stack):
         cdk.CfnOutput(self, "ApplicationLogGroup", value=self.agent.log_group.log_group_name)
 
 
-    def _build_gateway(self, config: EnvironmentConfig, tools_code_root: Path | None) -> ToolGateway:
+    def _build_gateway(self, config: EnvironmentConfig, tools_code_root: Path | None, identity: AgentIdentity | None) -> ToolGateway:
         if tools_code_root is None:
             raise ValueError("the gateway stage needs tools_code_root")
-        gateway = ToolGateway(self, "Tools", gateway_name=f"support-tools-{config.name}")
+        gateway = ToolGateway(
+            self,
+            "Tools",
+            gateway_name=f"support-tools-{config.name}",
+            # JWT from the identity stage when on (the agent forwards the caller's token), AWS_IAM otherwise.
+            authorizer=identity.gateway_authorizer() if identity is not None else None,
+        )
+        if identity is not None:
+            gateway.add_request_interceptor(
+                PythonArm64Function(
+                    self,
+                    "CallerIdentityInterceptor",
+                    code_root=tools_code_root,
+                    handler="gateway_interceptor.handler.lambda_handler",
+                    service_name="gateway-interceptor",
+                    description="Writes the verified caller (JWT sub) into every tool call; drops model-supplied identity",
+                    log_retention=_retention(config.log_retention_days),
+                    timeout=cdk.Duration.seconds(5),
+                )
+            )
         for service in TOOL_SERVICES:
             tool = LambdaTool(
                 self,

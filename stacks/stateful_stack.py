@@ -8,7 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import Construct
 
-from agentcore_constructs import AgentMemory
+from agentcore_constructs import AgentIdentity, AgentMemory
 from stacks.config import EnvironmentConfig
 
 
@@ -26,3 +26,20 @@ class StatefulStack(cdk.Stack):
                 description=f"Support agent conversations and long-term memory ({config.name})",
             )
             cdk.CfnOutput(self, "MemoryId", value=self.memory.memory_id)
+        self.identity: AgentIdentity | None = None
+        if config.has_stage("identity"):
+            self.identity = AgentIdentity(
+                self,
+                "Identity",
+                name=f"support-agent-{config.name}",
+                # Account-unique: Cognito domain prefixes are global per Region.
+                domain_prefix=f"support-agent-{config.name}-{config.account}",
+                mfa_required=config.identity_mfa == "required",
+                callback_urls=config.identity_callback_urls,
+                removal_policy=cdk.RemovalPolicy.RETAIN,
+                deletion_protection=config.protect_stateful,
+            )
+            cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
+            cdk.CfnOutput(self, "UserPoolClientId", value=self.identity.user_client.user_pool_client_id)
+            cdk.CfnOutput(self, "HostedUiDomain", value=self.identity.domain.base_url())
+            cdk.CfnOutput(self, "DiscoveryUrl", value=self.identity.discovery_url)

@@ -15,6 +15,8 @@ _EXPORTS = {
     "ModelAccess": "agentcore_constructs.model_access",
     "AgentMemory": "agentcore_constructs.memory",
     "LambdaTool": "agentcore_constructs.gateway",
+    "AgentIdentity": "agentcore_constructs.identity",
+    "OutboundOAuth2": "agentcore_constructs.identity",
     "ToolGateway": "agentcore_constructs.gateway",
 }
 

@@ -27,6 +27,10 @@ LOG_LEVEL = EnvVar("LOG_LEVEL", "AgentRuntime", "Python log level of the agent")
 ENVIRONMENT_NAME = EnvVar("AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)")
 MEMORY_ID = EnvVar("MEMORY_ID", "AgentMemory.grant_to", "AgentCore Memory id; unset means no long-lived memory")
 GATEWAY_URL = EnvVar("GATEWAY_URL", "ToolGateway.connect_to", "MCP endpoint of the AgentCore Gateway; unset means no tools")
+OUTBOUND_OAUTH_PROVIDER = EnvVar(
+    "OUTBOUND_OAUTH_PROVIDER", "OutboundOAuth2.grant_to", "AgentCore Identity credential provider for user-scoped external tokens"
+)
+OUTBOUND_OAUTH_SCOPES = EnvVar("OUTBOUND_OAUTH_SCOPES", "OutboundOAuth2.grant_to", "Space-separated scopes requested from that provider")
 
 #: Every variable of the contract, in one place.
 ALL: tuple[EnvVar, ...] = (
@@ -40,6 +44,8 @@ ALL: tuple[EnvVar, ...] = (
     ENVIRONMENT_NAME,
     MEMORY_ID,
     GATEWAY_URL,
+    OUTBOUND_OAUTH_PROVIDER,
+    OUTBOUND_OAUTH_SCOPES,
 )
 
 #: The runtime variables the production-readiness rule pack reads as the "retries configured" signal.

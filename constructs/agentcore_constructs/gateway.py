@@ -26,8 +26,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from agentcore_constructs import env_contract
-from agentcore_constructs.acknowledgements import acknowledge, acknowledge_cfn_lint, acknowledge_wildcard_resource
-from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+from agentcore_constructs.acknowledgements import acknowledge
+from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime
 
 _TARGET_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
@@ -93,19 +93,8 @@ class LambdaTool(Construct):
             missing = {"name", "description", "inputSchema"} - set(tool)
             if missing:
                 raise ValueError(f"LambdaTool {target_name}: tool {tool.get('name')!r} lacks {sorted(missing)}")
-        code_path = Path(code_root)
-        if not code_path.is_dir():
-            raise ValueError(f"LambdaTool code_root {str(code_path)!r} is not a directory")
-        if reserved_concurrency is not None and reserved_concurrency < 1:
-            raise ValueError(f"LambdaTool reserved_concurrency {reserved_concurrency} must be >= 1")
-
         self.target_name = target_name
         self.tools = [dict(t) for t in tools]
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY)
-        # Own role: the AWSLambdaBasicExecutionRole managed policy would grant logs on every log group.
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        self.log_group.grant_write(self.role)
-
         env = dict(environment or {})
         self.secret: secretsmanager.Secret | None = None
         if api_key_secret_env:
@@ -116,7 +105,6 @@ class LambdaTool(Construct):
                 'as JSON {"api_key": "..."}; the generated value is random and unusable on purpose.',
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             )
-            self.secret.grant_read(self.role)
             env[api_key_secret_env] = self.secret.secret_arn
             acknowledge(
                 self.secret,
@@ -124,44 +112,23 @@ class LambdaTool(Construct):
                 "A third-party API key: rotation is done by the upstream provider, then the new value is put here "
                 "(aws secretsmanager put-secret-value); the function picks it up within its cache time.",
             )
-
-        requirements = code_path / "requirements.lock"
-        python_version = runtime.name.removeprefix("python")
-        asset_hash = source_fingerprint(code_path, extra=f"lambda-arm64-py{python_version}")
-        self.function = lambda_.Function(
+        self.lambda_ = PythonArm64Function(
             self,
-            "Function",
-            runtime=runtime,
-            architecture=lambda_.Architecture.ARM_64,
+            "Lambda",
+            code_root=code_root,
             handler=handler,
-            code=lambda_.Code.from_asset(
-                str(code_path),
-                asset_hash_type=cdk.AssetHashType.CUSTOM,
-                asset_hash=asset_hash,
-                bundling=vendored_python_bundling(
-                    source_dir=code_path,
-                    requirements_file=requirements if requirements.is_file() else None,
-                    python_version=python_version,
-                ),
-            ),
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            service_name=target_name,
+            description=f"AgentCore Gateway tool target {target_name}",
+            environment=env,
+            log_retention=log_retention,
+            reserved_concurrency=reserved_concurrency,
             timeout=timeout,
             memory_size=memory_size,
-            reserved_concurrent_executions=reserved_concurrency,
-            environment={"POWERTOOLS_SERVICE_NAME": target_name, **env},
-            description=f"AgentCore Gateway tool target {target_name}",
+            runtime=runtime,
         )
-        acknowledge_cfn_lint(
-            self.function.node.default_child,  # type: ignore[arg-type]
-            "W3005",
-            "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is needed.",
-        )
-        # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.
-        acknowledge_wildcard_resource(
-            self.role, "*", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
-        )
+        self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
+        if self.secret is not None:
+            self.secret.grant_read(self.role)
 
     def tool_schema(self) -> agentcore.ToolSchema:
         return agentcore.ToolSchema.from_inline(
@@ -281,6 +248,28 @@ class ToolGateway(Construct):
         self.targets[tool.target_name] = target
         self.tools.append(tool)
         return target
+
+    def add_request_interceptor(self, interceptor: PythonArm64Function) -> None:
+        """Run ``interceptor`` on every request before a target is called, with the request headers (it reads the
+        verified caller from the already-validated JWT and writes it into the tool arguments)."""
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid="InvokeRequestInterceptor", actions=["lambda:InvokeFunction"], resources=[interceptor.function.function_arn]
+            )
+        )
+        lambda_.CfnPermission(
+            self,
+            "InterceptorInvokePermission",
+            action="lambda:InvokeFunction",
+            function_name=interceptor.function.function_arn,
+            principal=SERVICE_PRINCIPAL,
+            source_arn=self.gateway.gateway_arn,
+            source_account=cdk.Stack.of(self).account,
+        )
+        self.gateway.add_interceptor(agentcore.LambdaInterceptor.for_request(interceptor.function, pass_request_headers=True))
+        # The gateway calls the interceptor on its first request: its role's policy must exist before the gateway.
+        self.cfn_gateway.node.add_dependency(self.policy)
+        self.request_interceptor = interceptor
 
     def connect_to(self, runtime: AgentRuntime) -> None:
         """Give ``runtime``'s agent the gateway: ``GATEWAY_URL`` and, for IAM auth, InvokeGateway on this gateway."""

@@ -80,7 +80,6 @@ class AgentRuntime(Construct):
         model_provider: ``"bedrock"`` (default) or ``"offline"``.
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
-        authorizer: inbound authorizer. Default: IAM (SigV4) — set a JWT one with :meth:`use_jwt_authorizer`.
         description: runtime description. Default: none.
     """
 
@@ -196,6 +195,7 @@ class AgentRuntime(Construct):
             ],
         )
         self.cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
+        self.jwt_authorizer: dict | None = None
         self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
         self._acknowledge_upstream_redundant_depends_on()
 
@@ -216,6 +216,20 @@ class AgentRuntime(Construct):
         if variable not in env_contract.ALL:
             raise ValueError(f"{variable.name} is not part of agentcore_constructs.env_contract")
         self.cfn_runtime.add_property_override(f"EnvironmentVariables.{variable.name}", value)
+
+    def use_jwt_authorizer(
+        self, *, discovery_url: str, allowed_clients: Sequence[str], allowed_scopes: Sequence[str] = ()
+    ) -> None:
+        """Replace IAM (SigV4) inbound auth with a custom JWT authorizer, and forward the verified
+        ``Authorization`` header to the agent (it takes the caller's ``sub`` from it)."""
+        if not allowed_clients:
+            raise ValueError("use_jwt_authorizer needs at least one allowed client")
+        authorizer: dict = {"DiscoveryUrl": discovery_url, "AllowedClients": list(allowed_clients)}
+        if allowed_scopes:
+            authorizer["AllowedScopes"] = list(allowed_scopes)
+        self.cfn_runtime.add_property_override("AuthorizerConfiguration", {"CustomJWTAuthorizer": authorizer})
+        self.cfn_runtime.add_property_override("RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]})
+        self.jwt_authorizer = authorizer
 
     def add_to_execution_policy(self, *statements: iam.PolicyStatement) -> None:
         """Grant the agent more permissions; the runtime is created only after they exist."""

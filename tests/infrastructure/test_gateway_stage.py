@@ -36,6 +36,11 @@ def _pascal_keys(value, *, names_are_data: bool = False):
     return value
 
 
+def _order_function(template: dict) -> tuple[str, dict]:
+    (item,) = [(k, v) for k, v in _of_type(template, "AWS::Lambda::Function").items() if v["Properties"]["Handler"].startswith("order_service.")]
+    return item
+
+
 def test_config_has_both_kinds_of_environment() -> None:
     assert WITH_GATEWAY and WITHOUT_GATEWAY
 
@@ -47,7 +52,8 @@ def test_gateway_is_mcp_semantic_iam_with_cmk_and_no_debug(templates: dict, env_
     props = gateway["Properties"]
     assert props["ProtocolType"] == "MCP"
     assert props["ProtocolConfiguration"] == {"Mcp": {"SearchType": "SEMANTIC"}}
-    assert props["AuthorizerType"] == "AWS_IAM"
+    # JWT from the identity stage when it is on, AWS_IAM otherwise: never NONE.
+    assert props["AuthorizerType"] == ("CUSTOM_JWT" if ENVIRONMENTS[env_name].has_stage("identity") else "AWS_IAM")
     assert "ExceptionLevel" not in props  # generic errors to clients, never DEBUG
     key_id, key = _one(template, "AWS::KMS::Key")
     assert props["KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]} and key["Properties"]["EnableKeyRotation"]
@@ -76,12 +82,14 @@ def test_gateway_role_trust_is_conditioned(templates: dict, env_name: str) -> No
 def test_invoke_only_the_target_function_with_permission_and_ordering(templates: dict, env_name: str) -> None:
     template = templates[f"{env_name}/Runtime"]
     gateway_id, gateway = _one(template, "AWS::BedrockAgentCore::Gateway")
-    function_id, _ = _one(template, "AWS::Lambda::Function")
+    function_id, _ = _order_function(template)
     role_id = gateway["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     role_policies = {k: v for k, v in _of_type(template, "AWS::IAM::Policy").items() if {"Ref": role_id} in v["Properties"]["Roles"]}
-    invoke = [s for p in role_policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"] if "lambda:InvokeFunction" in json.dumps(s["Action"])]
+    invoke = [s for p in role_policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "InvokeOrderService"]
     assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Fn::GetAtt": [function_id, "Arn"]}, "Sid": "InvokeOrderService"}]
-    permission_id, permission = _one(template, "AWS::Lambda::Permission")
+    (permission_id, permission), = [
+        (k, v) for k, v in _of_type(template, "AWS::Lambda::Permission").items() if v["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
     assert permission["Properties"]["Principal"] == "bedrock-agentcore.amazonaws.com"
     assert permission["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
     assert permission["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
@@ -93,7 +101,7 @@ def test_invoke_only_the_target_function_with_permission_and_ordering(templates:
 def test_lambda_tool_is_arm64_traced_retained_logs_and_reads_only_its_secret(templates: dict, env_name: str) -> None:
     config = ENVIRONMENTS[env_name]
     template = templates[f"{env_name}/Runtime"]
-    _, function = _one(template, "AWS::Lambda::Function")
+    _, function = _order_function(template)
     props = function["Properties"]
     assert props["Architectures"] == ["arm64"] and props["Runtime"] == "python3.14"
     assert props["TracingConfig"] == {"Mode": "Active"}

@@ -62,6 +62,15 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ("dev", {"retry": {"backoff": 2}}, r"environments\.dev\.retry: unknown key 'backoff'"),
         ("dev", {"log_level": "TRACE"}, r"environments\.dev\.log_level"),
         ("dev", {"protect_stateful": "yes"}, r"environments\.dev\.protect_stateful"),
+        ("dev", {"memory_event_expiry_days": 3}, r"environments\.dev\.memory_event_expiry_days"),
+        ("dev", {"orders_api_base_url": "http://api.example.com"}, r"environments\.dev\.orders_api_base_url"),
+        ("dev", {"tool_reserved_concurrency": 0}, r"environments\.dev\.tool_reserved_concurrency"),
+        ("dev", {"identity_mfa": "sometimes"}, r"environments\.dev\.identity_mfa"),
+        ("prod", {"identity_mfa": "optional"}, r"environments\.prod\.identity_mfa: prod must use 'required'"),
+        ("dev", {"identity_callback_urls": ["http://example.com/cb"]}, r"environments\.dev\.identity_callback_urls"),
+        ("dev", {"outbound_oauth": {"provider_name": "crm"}}, r"environments\.dev\.outbound_oauth\.discovery_url: required"),
+        ("dev", {"outbound_oauth": {"provider_name": "crm", "discovery_url": "http://x", "client_id": "c"}}, r"outbound_oauth\.discovery_url: must be an https"),
+        ("dev", {"outbound_oauth": {"provider_name": "crm", "discovery_url": "https://x", "client_id": "c", "secret": "s"}}, r"outbound_oauth: unknown key 'secret'"),
     ],
 )
 def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:

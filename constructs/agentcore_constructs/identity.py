@@ -1,0 +1,267 @@
+"""Stage 4: ``AgentIdentity`` — per-user authentication with Cognito, JWT on the Runtime and the Gateway, and
+(optionally) outbound user-scoped OAuth2 credentials through AgentCore Identity.
+
+* The user pool passes cdk-nag AwsSolutions without acknowledgements: full password policy (COG1), MFA (COG2, TOTP),
+  feature plan PLUS with full threat protection (COG8), no self sign-up.
+* The app client is for people: authorization code + PKCE, no secret, no USER_PASSWORD_AUTH.
+* ``protect_runtime`` sets the Runtime's custom JWT authorizer (this pool's discovery URL, this client, the agent
+  scope) and allow-lists the ``Authorization`` header so the agent can read the verified caller.
+* ``gateway_authorizer`` is the Gateway's CUSTOM_JWT authorizer against the same pool (the tools scope).
+* ``OutboundOAuth2`` registers an OAuth2 credential provider whose client secret is *referenced* in Secrets Manager
+  (``ClientSecretSource: EXTERNAL``), never rendered into the template (the L2 embeds it: aws-cdk #38060).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from agentcore_constructs import env_contract
+from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildcard_resource
+from agentcore_constructs.runtime import AgentRuntime
+
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+#: Cognito refuses domain prefixes containing these words.
+_RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
+RESOURCE_SERVER_ID = "support-agent"
+AGENT_SCOPE = "invoke"
+TOOLS_SCOPE = "tools"
+
+
+class AgentIdentity(Construct):
+    """A hardened Cognito user pool and app client that the Runtime and the Gateway trust.
+
+    Args:
+        name: prefix for the pool and client names.
+        domain_prefix: hosted-UI domain prefix. Must be unique per Region across AWS: include the account id
+            (the stack passes ``support-agent-<env>-<account>``).
+        mfa_required: MFA REQUIRED (TOTP) when True (prod); OPTIONAL with TOTP when False (dev).
+            Default: True.
+        callback_urls / logout_urls: OAuth redirect URLs of the user-facing client.
+            Default: ``http://localhost:8765/callback`` / ``http://localhost:8765/``.
+        access_token_validity: lifetime of access and ID tokens. Default: 60 minutes.
+        refresh_token_validity: Default: 30 days.
+        removal_policy: for the pool. Default: RETAIN.
+        deletion_protection: Cognito deletion protection. Default: True.
+
+    Attributes:
+        user_pool, user_client, resource_server, domain; ``discovery_url`` (OIDC discovery document);
+        ``agent_scope`` / ``tools_scope`` (full scope strings).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        domain_prefix: str,
+        mfa_required: bool = True,
+        callback_urls: Sequence[str] = ("http://localhost:8765/callback",),
+        logout_urls: Sequence[str] = ("http://localhost:8765/",),
+        access_token_validity: cdk.Duration = cdk.Duration.minutes(60),
+        refresh_token_validity: cdk.Duration = cdk.Duration.days(30),
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        deletion_protection: bool = True,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not cdk.Token.is_unresolved(domain_prefix):
+            if not _DOMAIN_PREFIX.match(domain_prefix) or any(w in domain_prefix for w in _RESERVED_DOMAIN_WORDS):
+                raise ValueError(
+                    f"AgentIdentity domain_prefix {domain_prefix!r} must be lowercase letters, digits and hyphens "
+                    f"(max 63) without {', '.join(_RESERVED_DOMAIN_WORDS)}"
+                )
+        if not callback_urls:
+            raise ValueError("AgentIdentity callback_urls must not be empty")
+        minutes = access_token_validity.to_minutes()
+        if not 5 <= minutes <= 1440:
+            raise ValueError(f"AgentIdentity access_token_validity {minutes} min must be within 5..1440 minutes")
+
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=f"{name}-users",
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(email=True, username=False),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=cdk.Duration.days(3),
+            ),
+            mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            deletion_protection=deletion_protection,
+            removal_policy=removal_policy,
+        )
+        if not mfa_required:
+            acknowledge(
+                self.user_pool,
+                "AwsSolutions-COG2",
+                "MFA is OPTIONAL (TOTP offered) by this environment's explicit config for non-production use; "
+                "production pools are created with MFA REQUIRED.",
+            )
+        self.resource_server = self.user_pool.add_resource_server(
+            "ResourceServer",
+            identifier=RESOURCE_SERVER_ID,
+            scopes=[
+                cognito.ResourceServerScope(scope_name=AGENT_SCOPE, scope_description="Invoke the support agent"),
+                cognito.ResourceServerScope(scope_name=TOOLS_SCOPE, scope_description="Call the agent's tools through the gateway"),
+            ],
+        )
+        self.agent_scope = f"{RESOURCE_SERVER_ID}/{AGENT_SCOPE}"
+        self.tools_scope = f"{RESOURCE_SERVER_ID}/{TOOLS_SCOPE}"
+        self.user_client = self.user_pool.add_client(
+            "UserClient",
+            user_pool_client_name=f"{name}-web",
+            generate_secret=False,
+            # No USER_PASSWORD_AUTH: passwords only reach Cognito's hosted UI (SRP there), never this app.
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.custom(self.agent_scope),
+                    cognito.OAuthScope.custom(self.tools_scope),
+                ],
+                callback_urls=list(callback_urls),
+                logout_urls=list(logout_urls),
+            ),
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            access_token_validity=access_token_validity,
+            id_token_validity=access_token_validity,
+            refresh_token_validity=refresh_token_validity,
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+        )
+        self.user_client.node.add_dependency(self.resource_server)
+        self.domain = self.user_pool.add_domain(
+            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
+        )
+        stack = cdk.Stack.of(self)
+        self.discovery_url = (
+            f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
+        )
+
+    def protect_runtime(self, runtime: AgentRuntime) -> None:
+        """Require this pool's access tokens (this client, agent scope) on ``runtime``; forward ``Authorization``."""
+        runtime.use_jwt_authorizer(
+            discovery_url=self.discovery_url,
+            allowed_clients=[self.user_client.user_pool_client_id],
+            allowed_scopes=[self.agent_scope],
+        )
+
+    def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig:
+        """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, must carry the tools scope."""
+        return agentcore.GatewayAuthorizer.using_custom_jwt(
+            discovery_url=self.discovery_url,
+            allowed_clients=[self.user_client.user_pool_client_id],
+            allowed_scopes=[self.tools_scope],
+        )
+
+
+class OutboundOAuth2(Construct):
+    """An AgentCore Identity OAuth2 credential provider for an external service (the seed's Salesforce example).
+
+    The client secret lives in Secrets Manager (created here without a usable value: put the real one out of band
+    as JSON ``{"client_secret": "..."}``) and is referenced, never copied into the template.
+
+    Args:
+        provider_name: credential provider name (the agent asks for tokens by this name).
+        discovery_url: the external authorization server's OIDC discovery URL.
+        client_id: OAuth2 client id registered with the external service (not a secret).
+        scopes: scopes the agent requests. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        provider_name: str,
+        discovery_url: str,
+        client_id: str,
+        scopes: Sequence[str] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not re.match(r"^[a-zA-Z0-9\-_]{1,128}$", provider_name):
+            raise ValueError(f"OutboundOAuth2 provider_name {provider_name!r} must be 1-128 letters, digits, '-' or '_'")
+        if not discovery_url.startswith("https://"):
+            raise ValueError(f"OutboundOAuth2 discovery_url {discovery_url!r} must be https://")
+        self.provider_name = provider_name
+        self.scopes = tuple(scopes)
+        self.client_secret = secretsmanager.Secret(
+            self,
+            "ClientSecret",
+            description=f"OAuth2 client secret for credential provider {provider_name}: set out of band as JSON "
+            '{"client_secret": "..."}; the generated value is random and unusable on purpose.',
+        )
+        acknowledge(
+            self.client_secret,
+            "AwsSolutions-SMG4",
+            "An OAuth2 client secret issued by the external service: rotated there, then put here.",
+        )
+        self.provider = agentcore.CfnOAuth2CredentialProvider(
+            self,
+            "Provider",
+            name=provider_name,
+            credential_provider_vendor="CustomOauth2",
+            oauth2_provider_config_input=agentcore.CfnOAuth2CredentialProvider.Oauth2ProviderConfigInputProperty(
+                custom_oauth2_provider_config=agentcore.CfnOAuth2CredentialProvider.CustomOauth2ProviderConfigInputProperty(
+                    oauth_discovery=agentcore.CfnOAuth2CredentialProvider.Oauth2DiscoveryProperty(discovery_url=discovery_url),
+                    client_id=client_id,
+                    client_secret_source="EXTERNAL",
+                    client_secret_config=agentcore.CfnOAuth2CredentialProvider.SecretReferenceProperty(
+                        secret_id=self.client_secret.secret_arn, json_key="client_secret"
+                    ),
+                )
+            ),
+        )
+        self.provider_arn = self.provider.attr_credential_provider_arn
+
+    def grant_to(self, runtime: AgentRuntime) -> None:
+        """Let ``runtime``'s agent obtain user-scoped tokens from this provider (and nothing else)."""
+        stack = cdk.Stack.of(self)
+        directory = f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:workload-identity-directory/default"
+        runtime.add_to_execution_policy(
+            iam.PolicyStatement(
+                sid="GetWorkloadAccessToken",
+                actions=["bedrock-agentcore:GetWorkloadAccessTokenForJWT", "bedrock-agentcore:GetWorkloadAccessTokenForUserId"],
+                resources=[directory, f"{directory}/workload-identity/{runtime.runtime_name}-*"],
+            ),
+            iam.PolicyStatement(
+                sid="GetOutboundOAuth2Token",
+                actions=["bedrock-agentcore:GetResourceOauth2Token"],
+                resources=[
+                    self.provider_arn,
+                    f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:token-vault/default",
+                    directory,
+                    f"{directory}/workload-identity/{runtime.runtime_name}-*",
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="ReadOutboundClientSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.client_secret.secret_arn]
+            ),
+        )
+        runtime.add_environment(env_contract.OUTBOUND_OAUTH_PROVIDER, self.provider_name)
+        runtime.add_environment(env_contract.OUTBOUND_OAUTH_SCOPES, " ".join(self.scopes))
+        acknowledge_wildcard_resource(
+            runtime.policy,
+            f"{directory}/workload-identity/{runtime.runtime_name}-*",
+            "AgentCore names a runtime's workload identity after the runtime id ('<runtime_name>-<suffix>'), "
+            "assigned after the role exists; the prefix limits the grant to this runtime's own identity.",
+        )

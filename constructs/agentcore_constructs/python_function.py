@@ -1,0 +1,98 @@
+"""An arm64 Python Lambda the way every function of this library is built: dependencies vendored from the code
+root's ``requirements.lock``, its own log group with retention, its own role (no AWSLambdaBasicExecutionRole, whose
+log grant covers every log group), active X-Ray tracing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
+from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+
+
+class PythonArm64Function(Construct):
+    """Args:
+        code_root: folder with the handler's package (and ``requirements.lock``, installed for arm64 if present).
+        handler: e.g. ``"order_service.handler.lambda_handler"``.
+        service_name: Powertools service name (``POWERTOOLS_SERVICE_NAME``).
+        description: function description.
+        environment: extra environment variables. Default: none.
+        log_retention: Default: one month.
+        reserved_concurrency: Default: none (unreserved pool).
+        timeout: Default: 15 s.
+        memory_size: MB. Default: 256.
+        runtime: Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
+
+    Attributes: ``function``, ``role``, ``log_group``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code_root: str | Path,
+        handler: str,
+        service_name: str,
+        description: str,
+        environment: Mapping[str, str] | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        reserved_concurrency: int | None = None,
+        timeout: cdk.Duration = cdk.Duration.seconds(15),
+        memory_size: int = 256,
+        runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        code_path = Path(code_root)
+        if not code_path.is_dir():
+            raise ValueError(f"{construct_id}: code_root {str(code_path)!r} is not a directory")
+        if reserved_concurrency is not None and reserved_concurrency < 1:
+            raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
+
+        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(self.role)
+
+        requirements = code_path / "requirements.lock"
+        python_version = runtime.name.removeprefix("python")
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=runtime,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=lambda_.Code.from_asset(
+                str(code_path),
+                asset_hash_type=cdk.AssetHashType.CUSTOM,
+                asset_hash=source_fingerprint(code_path, extra=f"lambda-arm64-py{python_version}"),
+                bundling=vendored_python_bundling(
+                    source_dir=code_path,
+                    requirements_file=requirements if requirements.is_file() else None,
+                    python_version=python_version,
+                ),
+            ),
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={"POWERTOOLS_SERVICE_NAME": service_name, **dict(environment or {})},
+            description=description,
+        )
+        acknowledge_cfn_lint(
+            self.function.node.default_child,  # type: ignore[arg-type]
+            "W3005",
+            "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is needed.",
+        )
+        # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.
+        acknowledge_wildcard_resource(
+            self.role, "*", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
+        )

@@ -1,0 +1,127 @@
+"""Stage 4 in the real app: hardened Cognito, JWT on Runtime and Gateway, caller interceptor, no secret literals."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from stacks.config import load_environments
+from tests.infrastructure.synth import CDK_JSON
+
+ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
+WITH_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if c.has_stage("identity"))
+WITHOUT_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if not c.has_stage("identity"))
+
+
+def _of_type(template: dict, cfn_type: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type}
+
+
+def _one(template: dict, cfn_type: str) -> tuple[str, dict]:
+    (item,) = _of_type(template, cfn_type).items()
+    return item
+
+
+def _output_ref(value: dict) -> str:
+    """Name of the stateful stack output a cross-stack reference reads."""
+    text = json.dumps(value)
+    match = re.search(r'"OutputName": "([^"]+)"', text) or re.search(r'"Fn::ImportValue": "([^"]+)"', text)
+    assert match, text
+    return match.group(1)
+
+
+def test_config_has_both_kinds_of_environment() -> None:
+    assert WITH_IDENTITY and WITHOUT_IDENTITY
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_user_pool_is_hardened(templates: dict, env_name: str) -> None:
+    config = ENVIRONMENTS[env_name]
+    stateful = templates[f"{env_name}/Stateful"]
+    _, pool = _one(stateful, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert props["MfaConfiguration"] == ("ON" if config.identity_mfa == "required" else "OPTIONAL")
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props["UserPoolTier"] == "PLUS"
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"} or "StandardThreatProtectionMode" in json.dumps(props)
+    assert pool["DeletionPolicy"] == "Retain"
+    assert props.get("DeletionProtection", "INACTIVE") == ("ACTIVE" if config.protect_stateful else "INACTIVE")
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_user_client_is_code_flow_pkce_without_secret_or_password_auth(templates: dict, env_name: str) -> None:
+    stateful = templates[f"{env_name}/Stateful"]
+    _, client = _one(stateful, "AWS::Cognito::UserPoolClient")
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert "ALLOW_USER_PASSWORD_AUTH" not in props["ExplicitAuthFlows"]
+    assert {"support-agent/invoke", "support-agent/tools", "openid"} <= set(props["AllowedOAuthScopes"])
+    _, domain = _one(stateful, "AWS::Cognito::UserPoolDomain")
+    assert domain["Properties"]["Domain"] == f"support-agent-{env_name}-{ENVIRONMENTS[env_name].account}"
+    _, server = _one(stateful, "AWS::Cognito::UserPoolResourceServer")
+    assert {s["ScopeName"] for s in server["Properties"]["Scopes"]} == {"invoke", "tools"}
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_name: str) -> None:
+    runtime_template = templates[f"{env_name}/Runtime"]
+    stateful = templates[f"{env_name}/Stateful"]
+    pool_id, _ = _one(stateful, "AWS::Cognito::UserPool")
+    client_id, _ = _one(stateful, "AWS::Cognito::UserPoolClient")
+    _, runtime = _one(runtime_template, "AWS::BedrockAgentCore::Runtime")
+    jwt = runtime["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+    assert runtime["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
+    assert jwt["AllowedScopes"] == ["support-agent/invoke"]
+    assert pool_id in _output_ref(jwt["DiscoveryUrl"]) and "openid-configuration" in json.dumps(jwt["DiscoveryUrl"])
+    assert [client_id in _output_ref(c) for c in jwt["AllowedClients"]] == [True]
+    _, gateway = _one(runtime_template, "AWS::BedrockAgentCore::Gateway")
+    assert gateway["Properties"]["AuthorizerType"] == "CUSTOM_JWT"
+    gateway_jwt = gateway["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+    assert gateway_jwt["AllowedScopes"] == ["support-agent/tools"]
+    assert gateway_jwt["DiscoveryUrl"] == jwt["DiscoveryUrl"] and gateway_jwt["AllowedClients"] == jwt["AllowedClients"]
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_request_interceptor_gets_headers_and_is_invocable_only_by_this_gateway(templates: dict, env_name: str) -> None:
+    template = templates[f"{env_name}/Runtime"]
+    gateway_id, gateway = _one(template, "AWS::BedrockAgentCore::Gateway")
+    (interceptor,) = gateway["Properties"]["InterceptorConfigurations"]
+    assert interceptor["InterceptionPoints"] == ["REQUEST"]
+    assert interceptor["InputConfiguration"] == {"PassRequestHeaders": True}
+    function_id = interceptor["Interceptor"]["Lambda"]["Arn"]["Fn::GetAtt"][0]
+    assert template["Resources"][function_id]["Properties"]["Handler"] == "gateway_interceptor.handler.lambda_handler"
+    permissions = [p for p in _of_type(template, "AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}]
+    assert len(permissions) == 1 and permissions[0]["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_outputs_a_client_needs(templates: dict, env_name: str) -> None:
+    assert {"UserPoolId", "UserPoolClientId", "HostedUiDomain", "DiscoveryUrl"} <= set(templates[f"{env_name}/Stateful"]["Outputs"])
+    assert {"RuntimeArn", "EndpointName", "GatewayUrl"} <= set(templates[f"{env_name}/Runtime"]["Outputs"])
+
+
+@pytest.mark.parametrize("env_name", WITHOUT_IDENTITY)
+def test_runtime_without_identity_is_iam_authorized(templates: dict, env_name: str) -> None:
+    _, runtime = _one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
+    assert "AuthorizerConfiguration" not in runtime["Properties"]  # IAM (SigV4), the Runtime's default
+
+
+SECRET_LITERALS = [
+    re.compile(r"AKIA[0-9A-Z]{16}"),
+    re.compile(r"sk-[A-Za-z0-9]{16,}"),
+    re.compile(r'"(?:ClientSecret|SecretString|Password|ApiKey)"\s*:\s*"'),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+]
+
+
+def test_no_secret_literal_in_any_template(templates: dict) -> None:
+    for name, template in templates.items():
+        text = json.dumps(template)
+        for pattern in SECRET_LITERALS:
+            assert not pattern.search(text), f"{name}: {pattern.pattern}"

@@ -1,0 +1,69 @@
+"""AgentIdentity and OutboundOAuth2 used as a library."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from agentcore_constructs import AgentIdentity, AgentRuntime, OutboundOAuth2
+from tests.conftest import REPO_ROOT
+
+NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+
+
+def _stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"domain_prefix": "Support_Agent"}, "domain_prefix 'Support_Agent'"),
+        ({"domain_prefix": "my-cognito-app"}, "without aws, amazon, cognito"),
+        ({"callback_urls": []}, "callback_urls must not be empty"),
+        ({"access_token_validity": cdk.Duration.days(2)}, "access_token_validity 2880 min"),
+    ],
+)
+def test_invalid_props(props: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AgentIdentity(_stack(), "Identity", **{"name": "t", "domain_prefix": "t-111122223333", **props})
+
+
+def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> None:
+    stack = _stack()
+    identity = AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333")
+    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    identity.protect_runtime(runtime)
+    template = Template.from_stack(stack).to_json()
+    (cfn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    jwt = cfn["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+    client_id = next(k for k, v in template["Resources"].items() if v["Type"] == "AWS::Cognito::UserPoolClient")
+    assert jwt["AllowedClients"] == [{"Ref": client_id}]
+    assert cfn["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
+
+
+def test_outbound_provider_references_the_secret_and_grants_only_what_token_retrieval_needs() -> None:
+    stack = _stack()
+    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    outbound = OutboundOAuth2(stack, "Crm", provider_name="crm", discovery_url="https://login.example.com/.well-known/openid-configuration", client_id="client-123", scopes=["api"])
+    outbound.grant_to(runtime)
+    template = Template.from_stack(stack).to_json()
+    (provider,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"]
+    config = provider["Properties"]["Oauth2ProviderConfigInput"]["CustomOauth2ProviderConfig"]
+    assert config["ClientSecretSource"] == "EXTERNAL"
+    assert "ClientSecret" not in config and set(config["ClientSecretConfig"]) == {"SecretId", "JsonKey"}
+    (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    assert "SecretString" not in secret["Properties"]
+    sids = {s.get("Sid") for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy" for s in r["Properties"]["PolicyDocument"]["Statement"]}
+    assert {"GetWorkloadAccessToken", "GetOutboundOAuth2Token", "ReadOutboundClientSecret"} <= sids
+    (cfn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    assert cfn["Properties"]["EnvironmentVariables"]["OUTBOUND_OAUTH_PROVIDER"] == "crm"
+    assert "workload-identity/*" not in json.dumps(template)
+
+
+def test_outbound_validation() -> None:
+    with pytest.raises(ValueError, match="must be https"):
+        OutboundOAuth2(_stack(), "X", provider_name="crm", discovery_url="http://x", client_id="c")
