@@ -42,6 +42,15 @@ class RetryConfig:
 
 
 @dataclass(frozen=True)
+class AlarmConfig:
+    error_rate_percent: float
+    latency_p90_ms: float
+    throttles: float
+    tool_errors: float
+    evaluation_periods: int
+
+
+@dataclass(frozen=True)
 class OutboundOAuthConfig:
     provider_name: str
     discovery_url: str
@@ -70,6 +79,9 @@ class EnvironmentConfig:
     identity_mfa: str
     identity_callback_urls: tuple[str, ...]
     outbound_oauth: OutboundOAuthConfig | None
+    alarms: AlarmConfig
+    alarm_emails: tuple[str, ...]
+    transaction_search_indexing_percent: float | None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -91,7 +103,11 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "identity_mfa": "required",
     "identity_callback_urls": ["http://localhost:8765/callback"],
     "outbound_oauth": None,
+    "alarms": {},
+    "alarm_emails": [],
+    "transaction_search_indexing_percent": None,
 }
+_ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
 _RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
 
@@ -168,6 +184,17 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         f"{where}.identity_callback_urls: must be a non-empty list of https:// (or http://localhost) URLs",
     )
     outbound = _parse_outbound(f"{where}.outbound_oauth", values["outbound_oauth"])
+    alarms = _parse_alarms(f"{where}.alarms", values["alarms"])
+    emails = values["alarm_emails"]
+    _check(
+        isinstance(emails, list) and all(isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails),
+        f"{where}.alarm_emails: must be a list of email addresses",
+    )
+    indexing = values["transaction_search_indexing_percent"]
+    _check(
+        indexing is None or (isinstance(indexing, (int, float)) and not isinstance(indexing, bool) and 0 <= indexing <= 100),
+        f"{where}.transaction_search_indexing_percent: {indexing!r} must be null or a number 0..100",
+    )
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -191,6 +218,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         identity_mfa=mfa,
         identity_callback_urls=tuple(callbacks),
         outbound_oauth=outbound,
+        alarms=alarms,
+        alarm_emails=tuple(emails),
+        transaction_search_indexing_percent=indexing,
     )
 
 
@@ -206,6 +236,19 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
     timeout = values["timeout_seconds"]
     _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
     return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _parse_alarms(where: str, raw: Any) -> AlarmConfig:
+    _check(isinstance(raw, Mapping), f"{where}: must be an object")
+    unknown = sorted(set(raw) - set(_ALARM_DEFAULTS))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_ALARM_DEFAULTS)})" if unknown else "")
+    values = {**_ALARM_DEFAULTS, **raw}
+    for key in ("error_rate_percent", "latency_p90_ms", "throttles", "tool_errors"):
+        value = values[key]
+        _check(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0, f"{where}.{key}: {value!r} must be a positive number")
+    _check(values["error_rate_percent"] <= 100, f"{where}.error_rate_percent: must be at most 100")
+    _check(_is_int(values["evaluation_periods"]) and 1 <= values["evaluation_periods"] <= 24, f"{where}.evaluation_periods: must be an integer 1..24")
+    return AlarmConfig(**values)
 
 
 def _parse_outbound(where: str, raw: Any) -> OutboundOAuthConfig | None:

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from agentcore_constructs import AgentMemory, AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.python_function import PythonArm64Function
@@ -59,6 +59,20 @@ class RuntimeStack(cdk.Stack):
             self.gateway = self._build_gateway(config, tools_code_root, identity)
             self.gateway.connect_to(self.agent)
             cdk.CfnOutput(self, "GatewayUrl", value=self.gateway.gateway.gateway_url or "", description="MCP endpoint of the tool gateway")
+        self.observability = AgentObservability(
+            self,
+            "Observability",
+            environment_name=config.name,
+            runtime=self.agent,
+            memory=memory,
+            gateway=self.gateway,
+            thresholds=AlarmThresholds(**vars(config.alarms)),
+            alarm_emails=config.alarm_emails,
+            transaction_search_indexing_percent=config.transaction_search_indexing_percent,
+            spans_log_retention=_retention(config.log_retention_days),
+        )
+        cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
         cdk.CfnOutput(self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN")
         cdk.CfnOutput(self, "RuntimeId", value=self.agent.runtime.agent_runtime_id)
         cdk.CfnOutput(self, "EndpointName", value=self.agent.endpoint_name, description="Qualifier for InvokeAgentRuntime")

@@ -16,6 +16,9 @@ _EXPORTS = {
     "AgentMemory": "agentcore_constructs.memory",
     "LambdaTool": "agentcore_constructs.gateway",
     "AgentIdentity": "agentcore_constructs.identity",
+    "AgentObservability": "agentcore_constructs.observability",
+    "AlarmThresholds": "agentcore_constructs.observability",
+    "PythonArm64Function": "agentcore_constructs.python_function",
     "OutboundOAuth2": "agentcore_constructs.identity",
     "ToolGateway": "agentcore_constructs.gateway",
 }

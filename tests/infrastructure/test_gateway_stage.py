@@ -55,8 +55,9 @@ def test_gateway_is_mcp_semantic_iam_with_cmk_and_no_debug(templates: dict, env_
     # JWT from the identity stage when it is on, AWS_IAM otherwise: never NONE.
     assert props["AuthorizerType"] == ("CUSTOM_JWT" if ENVIRONMENTS[env_name].has_stage("identity") else "AWS_IAM")
     assert "ExceptionLevel" not in props  # generic errors to clients, never DEBUG
-    key_id, key = _one(template, "AWS::KMS::Key")
-    assert props["KmsKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]} and key["Properties"]["EnableKeyRotation"]
+    key_id = props["KmsKeyArn"]["Fn::GetAtt"][0]
+    assert template["Resources"][key_id]["Type"] == "AWS::KMS::Key"
+    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
 
 
 @pytest.mark.parametrize("env_name", WITH_GATEWAY)

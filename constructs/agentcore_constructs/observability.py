@@ -1,0 +1,287 @@
+"""``AgentObservability`` — one dashboard, alarms to an encrypted SNS topic, and X-Ray Transaction Search, built
+from whatever stages exist: pass the runtime, and the memory / gateway (with its tools) when they are on. Adding a
+tool to the gateway adds its widgets and alarm with no change here.
+
+Runtime metrics are per endpoint: the L2 ``metric_*`` methods are dimensioned ``Name=<runtime>::DEFAULT``; we
+override ``Name`` with the environment's endpoint, which is what clients invoke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_xray as xray
+from constructs import Construct
+
+from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from agentcore_constructs.memory import AgentMemory
+from agentcore_constructs.runtime import AgentRuntime
+
+PERIOD = cdk.Duration.minutes(5)
+#: Where the tool Lambdas publish Powertools metrics (lambdas/order_service/handler.py).
+TOOLS_METRICS_NAMESPACE = "AgentCoreTools"
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """Per-environment alarm thresholds (cdk.json ``alarms``).
+
+    Attributes:
+        error_rate_percent: runtime system errors / invocations, percent, over 5 minutes.
+        latency_p90_ms: runtime p90 latency, milliseconds.
+        throttles: runtime or gateway throttles per 5 minutes.
+        tool_errors: Lambda errors per tool per 5 minutes.
+        evaluation_periods: consecutive 5-minute periods breaching before the alarm fires.
+    """
+
+    error_rate_percent: float = 5.0
+    latency_p90_ms: float = 30_000.0
+    throttles: float = 1.0
+    tool_errors: float = 5.0
+    evaluation_periods: int = 3
+
+
+class AgentObservability(Construct):
+    """Dashboard rows per stage, alarms with a composite "agent unhealthy", SNS (KMS, TLS-only), Transaction Search.
+
+    Args:
+        environment_name: used in dashboard and alarm names.
+        runtime: the agent runtime (required).
+        memory: the memory, when stage 2 is on. Default: none.
+        gateway: the tool gateway, when stage 3 is on (its ``tools`` get a row each). Default: none.
+        thresholds: alarm thresholds. Default: :class:`AlarmThresholds` defaults.
+        alarm_emails: email subscriptions of the alarm topic. Default: none.
+        transaction_search_indexing_percent: enable X-Ray Transaction Search (spans to CloudWatch Logs) with this
+            indexing percentage. It is one per account and Region: enable it in one environment per account.
+            Default: None (not managed here).
+        spans_log_retention: retention of the ``aws/spans`` log group created with Transaction Search (it must not
+            exist yet in the account). Default: one month.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment_name: str,
+        runtime: AgentRuntime,
+        memory: AgentMemory | None = None,
+        gateway: ToolGateway | None = None,
+        thresholds: AlarmThresholds = AlarmThresholds(),
+        alarm_emails: Sequence[str] = (),
+        transaction_search_indexing_percent: float | None = None,
+        spans_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not 0 < thresholds.error_rate_percent <= 100:
+            raise ValueError(f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100]")
+        if thresholds.evaluation_periods < 1:
+            raise ValueError("AgentObservability evaluation_periods must be >= 1")
+        if transaction_search_indexing_percent is not None and not 0 <= transaction_search_indexing_percent <= 100:
+            raise ValueError(f"AgentObservability transaction_search_indexing_percent {transaction_search_indexing_percent} must be 0..100")
+        for email in alarm_emails:
+            if "@" not in email:
+                raise ValueError(f"AgentObservability alarm email {email!r} is not an email address")
+        self._runtime = runtime
+        self._thresholds = thresholds
+        self._prefix = f"support-agent-{environment_name}"
+
+        self.topic_key = kms.Key(
+            self, "AlarmTopicKey", enable_key_rotation=True, description=f"Encrypts {self._prefix} alarm notifications",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        # CloudWatch publishes alarm notifications to the encrypted topic, so it must be able to use the key.
+        self.topic_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],  # In a key policy "*" means this key.
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
+        )
+        self.topic = sns.Topic(self, "AlarmTopic", display_name=f"{self._prefix} alarms", master_key=self.topic_key, enforce_ssl=True)
+        for email in alarm_emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{self._prefix}-agent", default_interval=cdk.Duration.hours(3))
+        self.alarms: list[cw.Alarm] = []
+        self._add_runtime_row()
+        if memory is not None:
+            self._add_memory_row(memory)
+        if gateway is not None:
+            self._add_gateway_row(gateway)
+            for tool in gateway.tools:
+                self._add_tool_row(tool)
+
+        self.unhealthy = cw.CompositeAlarm(
+            self,
+            "AgentUnhealthy",
+            composite_alarm_name=f"{self._prefix}-agent-unhealthy",
+            alarm_description="Any of the agent's alarms is firing: the agent is failing, slow or throttled for users.",
+            alarm_rule=cw.AlarmRule.any_of(*[cw.AlarmRule.from_alarm(a, cw.AlarmState.ALARM) for a in self.alarms]),
+        )
+        self.unhealthy.add_alarm_action(cw_actions.SnsAction(self.topic))
+        self.unhealthy.add_ok_action(cw_actions.SnsAction(self.topic))
+        self.dashboard.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=[*self.alarms, self.unhealthy], width=24))
+
+        self.transaction_search: xray.CfnTransactionSearchConfig | None = None
+        if transaction_search_indexing_percent is not None:
+            self._enable_transaction_search(transaction_search_indexing_percent, spans_log_retention)
+
+    # ---- rows ------------------------------------------------------------------------------------------------------
+
+    def _add_runtime_row(self) -> None:
+        runtime = self._runtime.runtime
+        endpoint = {"Name": f"{self._runtime.runtime_name}::{self._runtime.endpoint_name}"}
+        invocations = runtime.metric_invocations(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
+        system_errors = runtime.metric_system_errors(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
+        user_errors = runtime.metric_user_errors(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
+        throttles = runtime.metric_throttles(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
+        sessions = runtime.metric_session_count(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
+        latency = {p: runtime.metric_latency(dimensions_map=endpoint, statistic=p, period=PERIOD, label=f"latency {p}") for p in ("p50", "p90", "p99")}
+        error_rate = cw.MathExpression(
+            expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+            using_metrics={"errors": system_errors, "invocations": invocations},
+            label="system error rate %",
+            period=PERIOD,
+        )
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"## Runtime `{self._runtime.runtime_name}` — endpoint `{self._runtime.endpoint_name}`", width=24, height=1),
+            cw.GraphWidget(title="Invocations and sessions", left=[invocations, sessions], width=6),
+            cw.GraphWidget(title="Latency p50 / p90 / p99 (ms)", left=list(latency.values()), width=6),
+            cw.GraphWidget(title="System / user errors, throttles", left=[system_errors, user_errors, throttles], width=6),
+            cw.GraphWidget(title="System error rate (%)", left=[error_rate], width=6),
+        )
+        t = self._thresholds
+        self._alarm("RuntimeErrorRate", error_rate, t.error_rate_percent, "Runtime system error rate above threshold (%)")
+        self._alarm("RuntimeLatencyP90", latency["p90"], t.latency_p90_ms, "Runtime p90 latency above threshold (ms)")
+        self._alarm("RuntimeThrottles", throttles, t.throttles, "Runtime invocations are being throttled", inclusive=True)
+
+    def _add_memory_row(self, memory: AgentMemory) -> None:
+        m = memory.memory
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown="## Memory", width=24, height=1),
+            cw.GraphWidget(
+                title="Events and long-term records created",
+                left=[m.metric_event_creation_count(statistic="Sum", period=PERIOD), m.metric_memory_record_creation_count(statistic="Sum", period=PERIOD)],
+                width=8,
+            ),
+            cw.GraphWidget(
+                title="Errors by operation",
+                left=[m.metric_errors_for_api_operation(op, statistic="Sum", period=PERIOD, label=op) for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")],
+                width=8,
+            ),
+            cw.GraphWidget(
+                title="Latency by operation (avg, ms)",
+                left=[m.metric_latency_for_api_operation(op, statistic="Average", period=PERIOD, label=op) for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")],
+                width=8,
+            ),
+        )
+
+    def _add_gateway_row(self, gateway: ToolGateway) -> None:
+        g = gateway.gateway
+        throttles = g.metric_throttles(statistic="Sum", period=PERIOD)
+        system_errors = g.metric_system_errors(statistic="Sum", period=PERIOD)
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"## Gateway `{gateway.gateway_name}`", width=24, height=1),
+            cw.GraphWidget(title="Invocations", left=[g.metric_invocations(statistic="Sum", period=PERIOD)], width=6),
+            cw.GraphWidget(
+                title="Latency and target execution time (p90, ms)",
+                left=[g.metric_latency(statistic="p90", period=PERIOD), g.metric_target_execution_time(statistic="p90", period=PERIOD)],
+                width=6,
+            ),
+            cw.GraphWidget(title="System / user errors", left=[system_errors, g.metric_user_errors(statistic="Sum", period=PERIOD)], width=6),
+            cw.GraphWidget(title="Throttles", left=[throttles], width=6),
+        )
+        self._alarm("GatewaySystemErrors", system_errors, self._thresholds.tool_errors, "Gateway system errors above threshold")
+        self._alarm("GatewayThrottles", throttles, self._thresholds.throttles, "Gateway requests are being throttled", inclusive=True)
+
+    def _add_tool_row(self, tool: LambdaTool) -> None:
+        fn = tool.function
+        errors = fn.metric_errors(statistic="Sum", period=PERIOD)
+        tool_errors = cw.MathExpression(
+            expression=(
+                f"SUM(SEARCH('{{{TOOLS_METRICS_NAMESPACE},service,tool,code}} MetricName=\"ToolErrors\" "
+                f"service=\"{tool.target_name}\"', 'Sum', 300))"
+            ),
+            label="tool errors by code (Powertools)",
+            period=PERIOD,
+        )
+        self.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"## Tool `{tool.target_name}` (Lambda)", width=24, height=1),
+            cw.GraphWidget(title="Invocations", left=[fn.metric_invocations(statistic="Sum", period=PERIOD)], width=5),
+            cw.GraphWidget(title="Errors", left=[errors, tool_errors], width=5),
+            cw.GraphWidget(title="Duration p50 / p90 (ms)", left=[fn.metric_duration(statistic=s, period=PERIOD) for s in ("p50", "p90")], width=5),
+            cw.GraphWidget(title="Throttles", left=[fn.metric_throttles(statistic="Sum", period=PERIOD)], width=4),
+            cw.GraphWidget(title="Concurrent executions", left=[fn.metric("ConcurrentExecutions", statistic="Maximum", period=PERIOD)], width=5),
+        )
+        self._alarm(f"{_pascal(tool.target_name)}Errors", errors, self._thresholds.tool_errors, f"Tool {tool.target_name} Lambda errors above threshold")
+
+    # ---- alarms / traces ------------------------------------------------------------------------------------------
+
+    def _alarm(self, name: str, metric: cw.IMetric, threshold: float, description: str, *, inclusive: bool = False) -> cw.Alarm:
+        alarm = metric.create_alarm(
+            self,
+            name,
+            alarm_name=f"{self._prefix}-{name}",
+            alarm_description=description,
+            threshold=threshold,
+            evaluation_periods=self._thresholds.evaluation_periods,
+            comparison_operator=(
+                cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD if inclusive else cw.ComparisonOperator.GREATER_THAN_THRESHOLD
+            ),
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
+        self.alarms.append(alarm)
+        return alarm
+
+    def _enable_transaction_search(self, indexing_percent: float, retention: logs.RetentionDays) -> None:
+        stack = cdk.Stack.of(self)
+        # Created here so spans expire instead of X-Ray creating the group with "never expire".
+        self.spans_log_group = logs.LogGroup(
+            self, "SpansLogs", log_group_name="aws/spans", retention=retention, removal_policy=cdk.RemovalPolicy.RETAIN
+        )
+        # X-Ray writes spans to the aws/spans log group (and Application Signals data); it needs this resource policy.
+        policy = logs.CfnResourcePolicy(
+            self,
+            "TransactionSearchLogsPolicy",
+            policy_name=f"{self._prefix}-transaction-search",
+            policy_document=stack.to_json_string(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TransactionSearchXRayAccess",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "xray.amazonaws.com"},
+                            "Action": "logs:PutLogEvents",
+                            "Resource": [
+                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:aws/spans:*",
+                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/application-signals/data:*",
+                            ],
+                            "Condition": {
+                                "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:xray:{stack.region}:{stack.account}:*"},
+                                "StringEquals": {"aws:SourceAccount": stack.account},
+                            },
+                        }
+                    ],
+                }
+            ),
+        )
+        self.transaction_search = xray.CfnTransactionSearchConfig(self, "TransactionSearch", indexing_percentage=indexing_percent)
+        self.transaction_search.node.add_dependency(policy)
+        self.transaction_search.node.add_dependency(self.spans_log_group)
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("_", "-").split("-") if part)

@@ -1,0 +1,125 @@
+"""Dashboards, alarms, SNS and traces per environment (dashboard JSON parsed, not only snapshotted)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks.config import load_environments
+from tests.infrastructure.synth import CDK_JSON
+
+ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
+
+
+def _of_type(template: dict, cfn_type: str) -> dict[str, dict]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type}
+
+
+def _dashboard(template: dict) -> dict:
+    """The dashboard body with CloudFormation intrinsics rendered as ${...} placeholders, parsed as JSON."""
+    (dashboard,) = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]
+    parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
+    text = "".join(p if isinstance(p, str) else "${intrinsic}" for p in parts)
+    return json.loads(text)
+
+
+def _metric_names(widget: dict) -> list[str]:
+    names = []
+    for metric in widget.get("properties", {}).get("metrics", []):
+        if isinstance(metric[-1], dict) and "expression" in metric[-1]:
+            names.append(metric[-1]["expression"])
+        else:
+            names.append(metric[1] if metric[0] != "." else metric[1])
+    return names
+
+
+def _widgets_by_title(dashboard: dict) -> dict[str, dict]:
+    return {w["properties"].get("title", w["properties"].get("markdown", "")): w for w in dashboard["widgets"]}
+
+
+@pytest.fixture(params=sorted(ENVIRONMENTS), scope="module")
+def env_name(request) -> str:
+    return request.param
+
+
+def test_runtime_row_is_per_endpoint(templates: dict, env_name: str) -> None:
+    widgets = _widgets_by_title(_dashboard(templates[f"{env_name}/Runtime"]))
+    invocations = widgets["Invocations and sessions"]["properties"]["metrics"]
+    assert {m[1] for m in invocations} == {"Invocations", "SessionCount"}
+    for metric in invocations:
+        dims = dict(zip(metric[2:-1:2], metric[3:-1:2]))
+        assert dims["Name"] == f"support_agent_{env_name}::{env_name}"  # the environment's endpoint, not DEFAULT
+    latency_stats = [m[-1]["stat"] for m in widgets["Latency p50 / p90 / p99 (ms)"]["properties"]["metrics"]]
+    assert latency_stats == ["p50", "p90", "p99"]
+    assert set(_metric_names(widgets["System / user errors, throttles"])) == {"SystemErrors", "UserErrors", "Throttles"}
+
+
+def test_rows_follow_the_stages(templates: dict, env_name: str) -> None:
+    config = ENVIRONMENTS[env_name]
+    titles = set(_widgets_by_title(_dashboard(templates[f"{env_name}/Runtime"])))
+    assert ("## Memory" in titles) is config.has_stage("memory")
+    assert any(t.startswith("## Gateway") for t in titles) is config.has_stage("gateway")
+    assert ("## Tool `order-service` (Lambda)" in titles) is config.has_stage("gateway")
+    if config.has_stage("gateway"):
+        widgets = _widgets_by_title(_dashboard(templates[f"{env_name}/Runtime"]))
+        assert set(_metric_names(widgets["Latency and target execution time (p90, ms)"])) == {"Latency", "TargetExecutionTime"}
+        assert "ConcurrentExecutions" in _metric_names(widgets["Concurrent executions"])
+
+
+def test_alarm_thresholds_and_actions_follow_config(templates: dict, env_name: str) -> None:
+    config = ENVIRONMENTS[env_name]
+    template = templates[f"{env_name}/Runtime"]
+    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()}
+    prefix = f"support-agent-{env_name}-"
+    assert alarms[prefix + "RuntimeErrorRate"]["Threshold"] == config.alarms.error_rate_percent
+    assert alarms[prefix + "RuntimeLatencyP90"]["Threshold"] == config.alarms.latency_p90_ms
+    assert alarms[prefix + "RuntimeThrottles"]["Threshold"] == config.alarms.throttles
+    expected = {"RuntimeErrorRate", "RuntimeLatencyP90", "RuntimeThrottles"}
+    if config.has_stage("gateway"):
+        expected |= {"GatewaySystemErrors", "GatewayThrottles", "OrderServiceErrors"}
+        assert alarms[prefix + "OrderServiceErrors"]["Threshold"] == config.alarms.tool_errors
+    assert set(alarms) == {prefix + name for name in expected}
+    topic_id = next(iter(_of_type(template, "AWS::SNS::Topic")))
+    for props in alarms.values():
+        assert props["AlarmActions"] == [{"Ref": topic_id}]
+        assert props["EvaluationPeriods"] == config.alarms.evaluation_periods
+        assert props["TreatMissingData"] == "notBreaching"
+    (composite,) = _of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    assert composite["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    assert json.dumps(composite["Properties"]["AlarmRule"]).count("ALARM(") == len(expected)
+
+
+def test_alarm_topic_is_kms_encrypted_tls_only_with_configured_emails(templates: dict, env_name: str) -> None:
+    template = templates[f"{env_name}/Runtime"]
+    (topic,) = _of_type(template, "AWS::SNS::Topic").values()
+    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+    (policy,) = _of_type(template, "AWS::SNS::TopicPolicy").values()
+    statement = policy["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    emails = sorted(s["Properties"]["Endpoint"] for s in _of_type(template, "AWS::SNS::Subscription").values())
+    assert emails == sorted(ENVIRONMENTS[env_name].alarm_emails)
+
+
+def test_transaction_search_as_code_where_configured(templates: dict, env_name: str) -> None:
+    config = ENVIRONMENTS[env_name]
+    template = templates[f"{env_name}/Runtime"]
+    search = list(_of_type(template, "AWS::XRay::TransactionSearchConfig").values())
+    if config.transaction_search_indexing_percent is None:
+        assert search == []
+        return
+    (search_config,) = search
+    assert search_config["Properties"]["IndexingPercentage"] == config.transaction_search_indexing_percent
+    (policy_id,) = [k for k, v in _of_type(template, "AWS::Logs::ResourcePolicy").items() if "transaction-search" in v["Properties"]["PolicyName"]]
+    assert policy_id in search_config["DependsOn"]
+    assert "xray.amazonaws.com" in json.dumps(template["Resources"][policy_id])
+    spans = [g for g in _of_type(template, "AWS::Logs::LogGroup").values() if g["Properties"].get("LogGroupName") == "aws/spans"]
+    assert len(spans) == 1
+
+
+def test_every_log_group_everywhere_has_retention(templates: dict) -> None:
+    groups = [(name, k, g) for name, t in templates.items() for k, g in _of_type(t, "AWS::Logs::LogGroup").items()]
+    assert groups
+    assert [(name, k) for name, k, g in groups if "RetentionInDays" not in g["Properties"]] == []

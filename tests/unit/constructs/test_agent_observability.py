@@ -1,0 +1,60 @@
+"""AgentObservability used as a library: built from what it is given."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds
+from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from tests.conftest import REPO_ROOT
+
+NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+TOOL = {"name": "echo", "description": "Echo", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}
+
+
+def _stack_with_runtime() -> tuple[cdk.Stack, AgentRuntime]:
+    stack = cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0", endpoint_name="live")
+    return stack, runtime
+
+
+def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes() -> None:
+    stack, runtime = _stack_with_runtime()
+    gateway = ToolGateway(stack, "Gateway", gateway_name="g1")
+    for name in ("alpha-service", "beta-service", "gamma-service"):
+        gateway.add_lambda_tool(LambdaTool(stack, name, target_name=name, tools=[TOOL], code_root=REPO_ROOT / "lambdas", handler="x.handler"))
+    AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, gateway=gateway)
+    template = Template.from_stack(stack).to_json()
+    alarms = {a["Properties"]["AlarmName"] for a in template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {"support-agent-t-AlphaServiceErrors", "support-agent-t-BetaServiceErrors", "support-agent-t-GammaServiceErrors"} <= alarms
+    body = json.dumps(next(r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"))
+    for name in ("alpha-service", "beta-service", "gamma-service"):
+        assert f"## Tool `{name}` (Lambda)" in body
+
+
+def test_runtime_only_has_runtime_alarms_and_no_transaction_search_by_default() -> None:
+    stack, runtime = _stack_with_runtime()
+    AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, thresholds=AlarmThresholds(error_rate_percent=7))
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 3)
+    template.resource_count_is("AWS::XRay::TransactionSearchConfig", 0)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmName": "support-agent-t-RuntimeErrorRate", "Threshold": 7})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"thresholds": AlarmThresholds(error_rate_percent=0)}, "error_rate_percent 0"),
+        ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods"),
+        ({"alarm_emails": ["not-an-email"]}, "not an email"),
+        ({"transaction_search_indexing_percent": 150}, "transaction_search_indexing_percent 150"),
+    ],
+)
+def test_invalid_props(kwargs: dict, message: str) -> None:
+    stack, runtime = _stack_with_runtime()
+    with pytest.raises(ValueError, match=message):
+        AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, **kwargs)
