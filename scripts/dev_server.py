@@ -1,8 +1,13 @@
-"""``make dev``: run the agent locally on 127.0.0.1:8080 with the AgentCore Runtime HTTP contract.
+"""``make dev``: the whole local stack in one process, the agent on 127.0.0.1:8080 (AgentCore Runtime contract).
 
-    python -m scripts.dev_server [--port 8080] [--host 127.0.0.1]
+    python -m scripts.dev_server [--port 8080] [--host 127.0.0.1] [--gateway-port 0] [--upstream-port 0]
+                                 [--no-gateway]
 
-Offline by default when no AWS credentials are found; memory in ``.local/memory``. See local_dev/server.py.
+Starts the fake orders API, the local MCP gateway (the order-service Lambda handler served in-process) and the
+agent with ``GATEWAY_URL`` pointing at that gateway; prints one banner with the URLs and an example
+``agentcore invoke --dev`` command; Ctrl-C or SIGTERM stops everything. The offline model is used when no AWS
+credentials are found (``MODEL_PROVIDER`` overrides); memory in ``.local/memory``. ``--no-gateway`` runs the agent
+alone (``GATEWAY_URL`` from the environment, if set). See local_dev/server.py.
 """
 
 from __future__ import annotations
@@ -17,14 +22,38 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "agent_src"))
 
 from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve  # noqa: E402
+from support_agent.settings import SettingsError  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)), help="agent port (default 8080)"
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="bind address of every server (default 127.0.0.1)")
+    parser.add_argument("--gateway-port", type=int, default=0, help="local MCP gateway port (default: a free port)")
+    parser.add_argument("--upstream-port", type=int, default=0, help="fake orders API port (default: a free port)")
+    parser.add_argument(
+        "--no-gateway",
+        dest="gateway",
+        action="store_false",
+        help="do not start the local gateway and fake orders API (GATEWAY_URL from the environment, if set)",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
-    parser.add_argument("--host", default=DEFAULT_HOST)
-    args = parser.parse_args(argv)
-    serve(port=args.port, host=args.host)
+    args = parse_args(argv)
+    try:
+        serve(
+            port=args.port,
+            host=args.host,
+            gateway=args.gateway,
+            gateway_port=args.gateway_port,
+            upstream_port=args.upstream_port,
+        )
+    except (OSError, RuntimeError, SettingsError) as error:
+        sys.exit(f"make dev: could not start the local stack: {error}")
 
 
 if __name__ == "__main__":
