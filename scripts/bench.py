@@ -43,6 +43,23 @@ FULL_APP = textwrap.dedent(
     """
 )
 
+TOOLS_APP = textwrap.dedent(
+    """
+    import aws_cdk as cdk
+    from agentcore_constructs import AgentRuntime
+    from agentcore_constructs.gateway import LambdaTool, ToolGateway
+    app = cdk.App(context={{"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}}, outdir={outdir!r})
+    stack = cdk.Stack(app, "Tools", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    runtime = AgentRuntime(stack, "Agent", runtime_name="bench", source_dir="agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    gateway = ToolGateway(stack, "Gateway", gateway_name="bench")
+    schema = {{"name": "echo", "description": "Echo", "inputSchema": {{"type": "object", "properties": {{"text": {{"type": "string"}}}}}}}}
+    for i in range({tools}):
+        gateway.add_lambda_tool(LambdaTool(stack, f"T{{i}}", target_name=f"tool-{{i}}", tools=[schema], code_root="lambdas", handler="x.handler"))
+    gateway.connect_to(runtime)
+    app.synth()
+    """
+)
+
 BARE_AGENT = textwrap.dedent(
     """
     import sys
@@ -76,10 +93,62 @@ def _time_script(code: str, runs: int) -> float:
     return statistics.median(samples)
 
 
+def _warm_handler_figures(calls: int = 300) -> tuple[float, float]:
+    """(median ms per warm lookup_order call incl. loopback upstream, median ms of the upstream alone)."""
+    sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "lambdas")]
+    from local_dev.gateway import local_order_service
+    from local_dev.upstream import start_fake_orders_api
+
+    api = start_fake_orders_api()
+    try:
+        service = local_order_service(api.url)
+        name = "order-service___lookup_order"
+        service.invoke(name, {"order_id": "ORD-12345"}, "0")  # cold: imports, secret cache, connection pool
+        handler_ms, upstream_ms = [], []
+        for i in range(calls):
+            start = time.perf_counter()
+            service.invoke(name, {"order_id": "ORD-12345"}, str(i))
+            handler_ms.append((time.perf_counter() - start) * 1000)
+        for _ in range(calls):
+            start = time.perf_counter()
+            urllib.request.urlopen(urllib.request.Request(f"{api.url}/orders/ORD-12345", headers={"X-API-Key": "dev-local-key"}), timeout=5).read()
+            upstream_ms.append((time.perf_counter() - start) * 1000)
+        return statistics.median(handler_ms), statistics.median(upstream_ms)
+    finally:
+        api.stop()
+
+
+def _invocation_latency(url: str, requests: int) -> tuple[float, float]:
+    samples = []
+    body = json.dumps({"prompt": "What is order ORD-12345?"}).encode()
+    for i in range(requests):
+        request = urllib.request.Request(
+            f"{url}/invocations", data=body, headers={"Content-Type": "application/json", "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-session-{i % 10:04d}-padding-to-33-chars-x"}
+        )
+        start = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _wait_healthy(port: int, timeout: float = 60) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1) as response:
+                if json.load(response).get("status") == "Healthy":
+                    return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"port {port} did not become healthy within {timeout} s")
 
 
 def _cold_start(command: list[str], port: int, env: dict[str, str]) -> float:
@@ -109,6 +178,18 @@ def _median_cold_start(make_command, runs: int) -> float:
     return statistics.median(samples)
 
 
+def _zip_size(folder: Path) -> int:
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "agent.zip"
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(folder))
+        return target.stat().st_size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -132,11 +213,39 @@ def main() -> None:
         ("bare BedrockAgentCoreApp echo cold start (s)", f"{bare_agent:.2f}"),
     ]
 
+    growth = {n: _time_script(TOOLS_APP.replace("{tools}", str(n)), 1) for n in (1, 10, 50)}
+    rows += [(f"synth: runtime + gateway + {n} Lambda tools (s)", f"{t:.2f}") for n, t in growth.items()]
+    rows.append(("synth growth per added tool, 10 -> 50 (ms/tool)", f"{(growth[50] - growth[10]) / 40 * 1000:.0f}"))
+
+    handler_ms, upstream_ms = _warm_handler_figures()
+    rows += [
+        ("order handler warm call incl. loopback upstream (ms, median)", f"{handler_ms:.2f}"),
+        ("loopback upstream alone (ms, median)", f"{upstream_ms:.2f}"),
+        ("order handler warm time excluding upstream (ms)", f"{max(handler_ms - upstream_ms, 0):.2f}"),
+    ]
+
+    for label, command in (
+        ("agent (offline model, local memory, no tools)", lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--no-gateway"]),
+        ("bare BedrockAgentCoreApp echo", lambda port: [PYTHON, "-c", BARE_AGENT, str(port)]),
+    ):
+        port = _free_port()
+        env = {**_env(), "MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
+        process = subprocess.Popen(command(port), cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_healthy(port)
+            p50, p99 = _invocation_latency(f"http://127.0.0.1:{port}", 200)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        rows.append((f"/invocations {label}: p50 / p99 (ms, 200 sequential)", f"{p50:.1f} / {p99:.1f}"))
+
     bundles = sorted((REPO_ROOT / "cdk.out").glob("asset.*"))
     for bundle in bundles:
         if bundle.is_dir() and (bundle / "main.py").exists():
             size = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
             rows.append(("agent bundle, unzipped (MB; from the last `make synth`)", f"{size / 1e6:.1f}"))
+            zipped = _zip_size(bundle)
+            rows.append(("agent bundle, zipped (MB)", f"{zipped / 1e6:.1f}"))
 
     if not args.skip_tests:
         start = time.perf_counter()
