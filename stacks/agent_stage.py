@@ -19,26 +19,25 @@ class AgentStage(cdk.Stage):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
         super().__init__(scope, config.name, env=cdk.Environment(account=config.account, region=config.region))
         self.config = config
-        self.stateful_stack: StatefulStack | None = None
-        if config.has_stage("memory") or config.has_stage("identity"):
-            self.stateful_stack = StatefulStack(
-                self,
-                "Stateful",
-                config=config,
-                stack_name=f"{config.name}-agent-stateful",
-                description=f"AgentCore support agent: stateful resources ({config.name})",
-            )
+        self.stateful_stack = StatefulStack(
+            self,
+            "Stateful",
+            config=config,
+            stack_name=f"{config.name}-agent-stateful",
+            description=f"AgentCore support agent: stateful resources ({config.name})",
+        )
         self.runtime_stack = RuntimeStack(
             self,
             "Runtime",
             config=config,
-            memory=self.stateful_stack.memory if self.stateful_stack else None,
-            identity=self.stateful_stack.identity if self.stateful_stack else None,
+            memory=self.stateful_stack.memory,
+            identity=self.stateful_stack.identity,
+            key=self.stateful_stack.key,
             tools_code_root=REPO_ROOT / "lambdas",
             agent_source_dir=REPO_ROOT / "agent_src",
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",
         )
-        for stack in (s for s in (self.stateful_stack, self.runtime_stack) if s is not None):
+        for stack in (self.stateful_stack, self.runtime_stack):
             cdk.Tags.of(stack).add("project", PROJECT_TAG)
             cdk.Tags.of(stack).add("environment", config.name)

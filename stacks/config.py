@@ -78,6 +78,7 @@ class EnvironmentConfig:
     tool_reserved_concurrency: int | None
     identity_mfa: str
     identity_callback_urls: tuple[str, ...]
+    identity_e2e_client: bool
     outbound_oauth: OutboundOAuthConfig | None
     alarms: AlarmConfig
     alarm_emails: tuple[str, ...]
@@ -102,6 +103,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "tool_reserved_concurrency": None,
     "identity_mfa": "required",
     "identity_callback_urls": ["http://localhost:8765/callback"],
+    "identity_e2e_client": False,
     "outbound_oauth": None,
     "alarms": {},
     "alarm_emails": [],
@@ -183,6 +185,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         isinstance(callbacks, list) and callbacks and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in callbacks),
         f"{where}.identity_callback_urls: must be a non-empty list of https:// (or http://localhost) URLs",
     )
+    e2e_client = values["identity_e2e_client"]
+    _check(isinstance(e2e_client, bool), f"{where}.identity_e2e_client: must be true or false")
+    _check(not (name == "prod" and e2e_client), f"{where}.identity_e2e_client: not allowed in prod (ADMIN_USER_PASSWORD_AUTH client)")
     outbound = _parse_outbound(f"{where}.outbound_oauth", values["outbound_oauth"])
     alarms = _parse_alarms(f"{where}.alarms", values["alarms"])
     emails = values["alarm_emails"]
@@ -217,6 +222,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         tool_reserved_concurrency=concurrency,
         identity_mfa=mfa,
         identity_callback_urls=tuple(callbacks),
+        identity_e2e_client=e2e_client,
         outbound_oauth=outbound,
         alarms=alarms,
         alarm_emails=tuple(emails),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -20,6 +21,7 @@ from stacks.config import LOG_RETENTION_DAYS, EnvironmentConfig
 class RuntimeStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None,
         identity: AgentIdentity | None = None,
+        key: kms.IKey | None = None,
         tools_code_root: Path | None = None, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.agent = AgentRuntime(
@@ -56,7 +58,7 @@ class RuntimeStack(cdk.Stack):
             outbound.grant_to(self.agent)
         self.gateway: ToolGateway | None = None
         if config.has_stage("gateway"):
-            self.gateway = self._build_gateway(config, tools_code_root, identity)
+            self.gateway = self._build_gateway(config, tools_code_root, identity, key)
             self.gateway.connect_to(self.agent)
             cdk.CfnOutput(self, "GatewayUrl", value=self.gateway.gateway.gateway_url or "", description="MCP endpoint of the tool gateway")
         self.observability = AgentObservability(
@@ -70,6 +72,7 @@ class RuntimeStack(cdk.Stack):
             alarm_emails=config.alarm_emails,
             transaction_search_indexing_percent=config.transaction_search_indexing_percent,
             spans_log_retention=_retention(config.log_retention_days),
+            topic_key=key,
         )
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
@@ -79,7 +82,9 @@ class RuntimeStack(cdk.Stack):
         cdk.CfnOutput(self, "ApplicationLogGroup", value=self.agent.log_group.log_group_name)
 
 
-    def _build_gateway(self, config: EnvironmentConfig, tools_code_root: Path | None, identity: AgentIdentity | None) -> ToolGateway:
+    def _build_gateway(
+        self, config: EnvironmentConfig, tools_code_root: Path | None, identity: AgentIdentity | None, key: kms.IKey | None
+    ) -> ToolGateway:
         if tools_code_root is None:
             raise ValueError("the gateway stage needs tools_code_root")
         gateway = ToolGateway(
@@ -88,6 +93,7 @@ class RuntimeStack(cdk.Stack):
             gateway_name=f"support-tools-{config.name}",
             # JWT from the identity stage when on (the agent forwards the caller's token), AWS_IAM otherwise.
             authorizer=identity.gateway_authorizer() if identity is not None else None,
+            encryption_key=key,
         )
         if identity is not None:
             gateway.add_request_interceptor(

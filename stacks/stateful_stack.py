@@ -1,4 +1,4 @@
-"""Stateful stack: what outlives a redeploy (memory, and the user pool once identity is on). Retained, and
+"""Stateful stack: what outlives a redeploy (the environment key, memory, and the user pool once identity is on). Retained, and
 termination-protected where the environment says so."""
 
 from __future__ import annotations
@@ -6,15 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from agentcore_constructs import AgentIdentity, AgentMemory
+from agentcore_constructs.observability import allow_cloudwatch_alarms
 from stacks.config import EnvironmentConfig
 
 
 class StatefulStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=config.protect_stateful, **kwargs)
+        # One customer-managed key per environment (memory, gateway, alarm topic): each rotating key costs
+        # $1/month, $3 after two rotations, so one shared key keeps an idle environment under $5/month.
+        self.key = kms.Key(
+            self,
+            "EnvironmentKey",
+            description=f"Encrypts the support agent's data in {config.name} (memory, gateway, alarm topic)",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        allow_cloudwatch_alarms(self.key)
         self.memory: AgentMemory | None = None
         if config.has_stage("memory"):
             self.memory = AgentMemory(
@@ -22,6 +34,7 @@ class StatefulStack(cdk.Stack):
                 "Memory",
                 memory_name=f"support_agent_memory_{config.name}",
                 event_expiry=cdk.Duration.days(config.memory_event_expiry_days),
+                encryption_key=self.key,
                 removal_policy=cdk.RemovalPolicy.RETAIN,
                 description=f"Support agent conversations and long-term memory ({config.name})",
             )
@@ -38,8 +51,11 @@ class StatefulStack(cdk.Stack):
                 callback_urls=config.identity_callback_urls,
                 removal_policy=cdk.RemovalPolicy.RETAIN,
                 deletion_protection=config.protect_stateful,
+                e2e_test_client=config.identity_e2e_client,
             )
             cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
             cdk.CfnOutput(self, "UserPoolClientId", value=self.identity.user_client.user_pool_client_id)
             cdk.CfnOutput(self, "HostedUiDomain", value=self.identity.domain.base_url())
             cdk.CfnOutput(self, "DiscoveryUrl", value=self.identity.discovery_url)
+            if self.identity.e2e_client is not None:
+                cdk.CfnOutput(self, "E2eClientId", value=self.identity.e2e_client.user_pool_client_id)

@@ -50,6 +50,9 @@ class AgentIdentity(Construct):
         refresh_token_validity: Default: 30 days.
         removal_policy: for the pool. Default: RETAIN.
         deletion_protection: Cognito deletion protection. Default: True.
+        e2e_test_client: add a second client for the deployed end-to-end suite, allowing
+            ``ADMIN_USER_PASSWORD_AUTH`` (callable only with IAM credentials that may call AdminInitiateAuth on this
+            pool, never by end users). The Runtime and Gateway accept its tokens. Default: False (keep it off in prod).
 
     Attributes:
         user_pool, user_client, resource_server, domain; ``discovery_url`` (OIDC discovery document);
@@ -70,6 +73,7 @@ class AgentIdentity(Construct):
         refresh_token_validity: cdk.Duration = cdk.Duration.days(30),
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         deletion_protection: bool = True,
+        e2e_test_client: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         if not cdk.Token.is_unresolved(domain_prefix):
@@ -152,16 +156,41 @@ class AgentIdentity(Construct):
         self.domain = self.user_pool.add_domain(
             "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
         )
+        self.e2e_client: cognito.UserPoolClient | None = None
+        if e2e_test_client:
+            self.e2e_client = self.user_pool.add_client(
+                "E2eClient",
+                user_pool_client_name=f"{name}-e2e",
+                generate_secret=False,
+                auth_flows=cognito.AuthFlow(admin_user_password=True),
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(authorization_code_grant=True),
+                    scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.custom(self.agent_scope), cognito.OAuthScope.custom(self.tools_scope)],
+                    callback_urls=list(callback_urls),
+                ),
+                prevent_user_existence_errors=True,
+                access_token_validity=cdk.Duration.minutes(15),
+                id_token_validity=cdk.Duration.minutes(15),
+                refresh_token_validity=cdk.Duration.hours(1),
+            )
+            self.e2e_client.node.add_dependency(self.resource_server)
         stack = cdk.Stack.of(self)
         self.discovery_url = (
             f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
         )
 
+    @property
+    def allowed_clients(self) -> list[str]:
+        clients = [self.user_client.user_pool_client_id]
+        if self.e2e_client is not None:
+            clients.append(self.e2e_client.user_pool_client_id)
+        return clients
+
     def protect_runtime(self, runtime: AgentRuntime) -> None:
-        """Require this pool's access tokens (this client, agent scope) on ``runtime``; forward ``Authorization``."""
+        """Require this pool's access tokens (its clients, agent scope) on ``runtime``; forward ``Authorization``."""
         runtime.use_jwt_authorizer(
             discovery_url=self.discovery_url,
-            allowed_clients=[self.user_client.user_pool_client_id],
+            allowed_clients=self.allowed_clients,
             allowed_scopes=[self.agent_scope],
         )
 
@@ -169,7 +198,7 @@ class AgentIdentity(Construct):
         """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, must carry the tools scope."""
         return agentcore.GatewayAuthorizer.using_custom_jwt(
             discovery_url=self.discovery_url,
-            allowed_clients=[self.user_client.user_pool_client_id],
+            allowed_clients=self.allowed_clients,
             allowed_scopes=[self.tools_scope],
         )
 

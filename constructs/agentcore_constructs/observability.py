@@ -65,6 +65,8 @@ class AgentObservability(Construct):
             Default: None (not managed here).
         spans_log_retention: retention of the ``aws/spans`` log group created with Transaction Search (it must not
             exist yet in the account). Default: one month.
+        topic_key: KMS key of the alarm topic; its key policy must let CloudWatch use it
+            (:func:`allow_cloudwatch_alarms`). Default: a new rotating key.
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class AgentObservability(Construct):
         alarm_emails: Sequence[str] = (),
         transaction_search_indexing_percent: float | None = None,
         spans_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not 0 < thresholds.error_rate_percent <= 100:
@@ -95,19 +98,14 @@ class AgentObservability(Construct):
         self._thresholds = thresholds
         self._prefix = f"support-agent-{environment_name}"
 
-        self.topic_key = kms.Key(
-            self, "AlarmTopicKey", enable_key_rotation=True, description=f"Encrypts {self._prefix} alarm notifications",
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-        # CloudWatch publishes alarm notifications to the encrypted topic, so it must be able to use the key.
-        self.topic_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                resources=["*"],  # In a key policy "*" means this key.
-                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+        if topic_key is None:
+            created = kms.Key(
+                self, "AlarmTopicKey", enable_key_rotation=True, description=f"Encrypts {self._prefix} alarm notifications",
+                removal_policy=cdk.RemovalPolicy.DESTROY,
             )
-        )
+            allow_cloudwatch_alarms(created)
+            topic_key = created
+        self.topic_key = topic_key
         self.topic = sns.Topic(self, "AlarmTopic", display_name=f"{self._prefix} alarms", master_key=self.topic_key, enforce_ssl=True)
         for email in alarm_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -281,6 +279,19 @@ class AgentObservability(Construct):
         self.transaction_search = xray.CfnTransactionSearchConfig(self, "TransactionSearch", indexing_percentage=indexing_percent)
         self.transaction_search.node.add_dependency(policy)
         self.transaction_search.node.add_dependency(self.spans_log_group)
+
+
+def allow_cloudwatch_alarms(key: kms.Key) -> None:
+    """Let CloudWatch alarms publish to SNS topics encrypted with ``key`` (key policy statement, this account only)."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchAlarmsToEncryptedTopics",
+            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            resources=["*"],  # In a key policy "*" means this key.
+            conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(key).account}},
+        )
+    )
 
 
 def _pascal(name: str) -> str:

@@ -24,7 +24,7 @@ def test_every_template_is_cfn_lint_clean(synthesized: SynthesizedApp) -> None:
 @pytest.mark.parametrize("bad_property", [{"RetentionInDays": 31}])
 def test_cfn_lint_catches_a_broken_template(synthesized: SynthesizedApp, bad_property: dict) -> None:
     # Guards the test above against a silently disabled linter.
-    template = next(iter(synthesized.stack_templates().values()))
+    template = next(t for t in synthesized.stack_templates().values() if "AWS::Logs::LogGroup" in json.dumps(t))
     group = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup")
     group["Properties"].update(bad_property)
     assert lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))

@@ -32,6 +32,11 @@ def _output_ref(value: dict) -> str:
     return match.group(1)
 
 
+def _user_client(stateful: dict) -> tuple[str, dict]:
+    (item,) = [(k, v) for k, v in _of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-web")]
+    return item
+
+
 def test_config_has_both_kinds_of_environment() -> None:
     assert WITH_IDENTITY and WITHOUT_IDENTITY
 
@@ -56,7 +61,7 @@ def test_user_pool_is_hardened(templates: dict, env_name: str) -> None:
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)
 def test_user_client_is_code_flow_pkce_without_secret_or_password_auth(templates: dict, env_name: str) -> None:
     stateful = templates[f"{env_name}/Stateful"]
-    _, client = _one(stateful, "AWS::Cognito::UserPoolClient")
+    _, client = _user_client(stateful)
     props = client["Properties"]
     assert props["GenerateSecret"] is False
     assert props["AllowedOAuthFlows"] == ["code"]
@@ -73,13 +78,16 @@ def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_nam
     runtime_template = templates[f"{env_name}/Runtime"]
     stateful = templates[f"{env_name}/Stateful"]
     pool_id, _ = _one(stateful, "AWS::Cognito::UserPool")
-    client_id, _ = _one(stateful, "AWS::Cognito::UserPoolClient")
+    client_id, _ = _user_client(stateful)
     _, runtime = _one(runtime_template, "AWS::BedrockAgentCore::Runtime")
     jwt = runtime["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     assert runtime["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
     assert jwt["AllowedScopes"] == ["support-agent/invoke"]
     assert pool_id in _output_ref(jwt["DiscoveryUrl"]) and "openid-configuration" in json.dumps(jwt["DiscoveryUrl"])
-    assert [client_id in _output_ref(c) for c in jwt["AllowedClients"]] == [True]
+    allowed = [_output_ref(c) for c in jwt["AllowedClients"]]
+    assert client_id in allowed[0]
+    e2e_clients = [k for k, v in _of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-e2e")]
+    assert len(allowed) == 1 + len(e2e_clients) and len(e2e_clients) == int(ENVIRONMENTS[env_name].identity_e2e_client)
     _, gateway = _one(runtime_template, "AWS::BedrockAgentCore::Gateway")
     assert gateway["Properties"]["AuthorizerType"] == "CUSTOM_JWT"
     gateway_jwt = gateway["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
@@ -98,6 +106,16 @@ def test_request_interceptor_gets_headers_and_is_invocable_only_by_this_gateway(
     assert template["Resources"][function_id]["Properties"]["Handler"] == "gateway_interceptor.handler.lambda_handler"
     permissions = [p for p in _of_type(template, "AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}]
     assert len(permissions) == 1 and permissions[0]["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_e2e_client_only_where_configured_and_never_with_user_password_auth(templates: dict, env_name: str) -> None:
+    clients = {v["Properties"]["ClientName"]: v["Properties"] for v in _of_type(templates[f"{env_name}/Stateful"], "AWS::Cognito::UserPoolClient").values()}
+    e2e = clients.get(f"support-agent-{env_name}-e2e")
+    assert (e2e is not None) is ENVIRONMENTS[env_name].identity_e2e_client
+    if e2e is not None:
+        assert e2e["ExplicitAuthFlows"] == ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+        assert "E2eClientId" in templates[f"{env_name}/Stateful"]["Outputs"]
 
 
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)

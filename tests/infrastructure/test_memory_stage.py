@@ -79,6 +79,6 @@ def test_runtime_gets_exact_memory_actions_on_the_memory_arn_and_memory_id(templ
 
 @pytest.mark.parametrize("env_name", WITHOUT_MEMORY)
 def test_environments_without_memory_have_no_memory(templates: dict, env_name: str) -> None:
-    assert f"{env_name}/Stateful" not in templates
+    assert not [r for r in templates[f"{env_name}/Stateful"]["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Memory"]
     _, cfn_runtime = _one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
     assert "MEMORY_ID" not in cfn_runtime["Properties"]["EnvironmentVariables"]

@@ -94,8 +94,10 @@ def test_alarm_thresholds_and_actions_follow_config(templates: dict, env_name: s
 def test_alarm_topic_is_kms_encrypted_tls_only_with_configured_emails(templates: dict, env_name: str) -> None:
     template = templates[f"{env_name}/Runtime"]
     (topic,) = _of_type(template, "AWS::SNS::Topic").values()
-    key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
-    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+    assert "EnvironmentKey" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
+    (key,) = _of_type(templates[f"{env_name}/Stateful"], "AWS::KMS::Key").values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert "cloudwatch.amazonaws.com" in json.dumps(key["Properties"]["KeyPolicy"])
     (policy,) = _of_type(template, "AWS::SNS::TopicPolicy").values()
     statement = policy["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}

@@ -1,0 +1,145 @@
+"""The readiness scorecard: per environment, the seed's 8 checklist items and 6 PoC gaps, from a synthesized cdk.out.
+
+Reads the cloud assembly only (no AWS calls, no CDK app run, no aws-cdk-lib import) and evaluates the same rule
+functions as :class:`ProductionReadinessChecks` on the same files.
+
+* Checklist item N is ✓ when every rule with ``checklist == N`` has no unacknowledged finding.
+* Gap G is open when any rule listing G in ``gaps`` has an unacknowledged finding (table: :data:`GAP_RULES`).
+* Verdict (the seed): three or more open gaps -> not production-ready.
+* Acknowledged findings count as passing and are shown as "(acknowledged: reason)".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentcore_constructs.readiness import rules as _rules  # noqa: F401  (registers the rules)
+from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
+from agentcore_constructs.readiness.model import CHECKLIST, GAPS, RULES, Finding, evaluate
+
+JSON_NAME = "readiness-scorecard.json"
+MARKDOWN_NAME = "readiness-scorecard.md"
+NOT_READY_THRESHOLD = 3
+PASS, FAIL = "✓", "✗"
+
+#: Gap -> the rules whose findings keep it open (derived from each rule's ``gaps``; documented in the README).
+GAP_RULES: dict[str, list[str]] = {gap: [r.id for r in RULES.values() if gap in r.gaps] for gap in GAPS}
+#: Checklist item -> its rules.
+CHECKLIST_RULES: dict[int, list[str]] = {n: [r.id for r in RULES.values() if r.checklist == n] for n in CHECKLIST}
+#: Rules beyond the seed's checklist.
+EXTRA_RULES: list[str] = [r.id for r in RULES.values() if r.checklist is None]
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    title: str
+    ok: bool
+    findings: list[Finding]  #: unacknowledged
+    acknowledged: list[Finding]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "ok": self.ok,
+            "findings": [_finding_dict(f) for f in self.findings],
+            "acknowledged": [_finding_dict(f) for f in self.acknowledged],
+        }
+
+
+def _finding_dict(f: Finding) -> dict[str, Any]:
+    out = {"id": f.id, "rule": f.rule.id, "construct_path": f.construct_path, "message": f.message}
+    if f.logical_id:
+        out["logical_id"] = f.logical_id
+    if f.acknowledged is not None:
+        out["acknowledged"] = f.acknowledged
+    return out
+
+
+def verdict(open_gaps: int) -> str:
+    if open_gaps >= NOT_READY_THRESHOLD:
+        return "Not production-ready. Your agent is still standing in front of the bulldozer."
+    if open_gaps:
+        return f"Almost: {open_gaps} gap(s) open (fewer than three), close them before calling it production-ready."
+    return "Production-ready: no PoC gaps open."
+
+
+def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding]) -> Item:
+    mine = [f for f in findings if f.rule.id in rule_ids]
+    open_ = [f for f in mine if f.acknowledged is None]
+    return Item(key, title, not open_, open_, [f for f in mine if f.acknowledged is not None])
+
+
+def score_environment(env: Environment) -> dict[str, Any]:
+    findings = evaluate(env)
+    checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings) for n in CHECKLIST]
+    gaps = [_item(g, GAPS[g], GAP_RULES[g], findings) for g in GAPS]
+    extra = [_item(r, RULES[r].info, [r], findings) for r in EXTRA_RULES]
+    open_gaps = sum(not g.ok for g in gaps)
+    return {
+        "environment": env.display_name,
+        "stacks": [s.path for s in env.stacks],
+        "checklist": [i.as_dict() for i in checklist],
+        "checklist_passed": sum(i.ok for i in checklist),
+        "gaps": [i.as_dict() for i in gaps],
+        "gap_count": open_gaps,
+        "production_ready": open_gaps < NOT_READY_THRESHOLD,
+        "no_gaps": open_gaps == 0,
+        "verdict": verdict(open_gaps),
+        "beyond_the_seed": [i.as_dict() for i in extra],
+    }
+
+
+def build_scorecard(outdir: Path | str) -> dict[str, Any]:
+    environments = load_cloud_assembly(outdir, plugin_namespaces=("ProductionReadinessChecks",))
+    return {
+        "assembly": str(Path(outdir)),
+        "rules": {r.id: {"info": r.info, "checklist": r.checklist, "gaps": list(r.gaps)} for r in RULES.values()},
+        "gap_rules": GAP_RULES,
+        "environments": [score_environment(env) for env in environments],
+    }
+
+
+# ---- rendering ------------------------------------------------------------------------------------------
+def _item_lines(item: dict[str, Any], label: str, markdown: bool) -> list[str]:
+    mark = PASS if item["ok"] else FAIL
+    lines = [f"- {mark} {label}" if markdown else f"  {mark} {label}"]
+    indent = "    - " if markdown else "      "
+    for f in item["findings"]:
+        path = f"`{f['construct_path']}`" if markdown else f["construct_path"]
+        lines.append(f"{indent}{f['id']} at {path}: {f['message']}")
+    for f in item["acknowledged"]:
+        path = f"`{f['construct_path']}`" if markdown else f["construct_path"]
+        lines.append(f"{indent}{PASS} {f['id']} at {path} (acknowledged: {f['acknowledged']})")
+    return lines
+
+
+def render(scorecard: dict[str, Any], *, markdown: bool = False) -> str:
+    out: list[str] = ["# Production readiness scorecard" if markdown else "Production readiness scorecard"]
+    for env in scorecard["environments"]:
+        h = "## " if markdown else "\n== "
+        out.append(f"{h}{env['environment']}  ({', '.join(env['stacks'])})")
+        out.append(("\n### " if markdown else "\n") + f"Production Readiness Checklist: {env['checklist_passed']}/{len(env['checklist'])}")
+        for item in env["checklist"]:
+            out += _item_lines(item, f"{item['key']}. {item['title']}", markdown)
+        out.append(("\n### " if markdown else "\n") + f"PoC gaps: {env['gap_count']} open")
+        for item in env["gaps"]:
+            out += _item_lines(item, f"{item['key']}: {item['title']}", markdown)
+        out.append(("\n### " if markdown else "\n") + "Beyond the seed")
+        for item in env["beyond_the_seed"]:
+            out += _item_lines(item, item["key"], markdown)
+        out.append(("\n**Verdict:** " if markdown else "\nVerdict: ") + env["verdict"] + "\n")
+    return "\n".join(out) + "\n"
+
+
+def write_scorecard(outdir: Path | str) -> dict[str, Any]:
+    """Build the scorecard and write ``readiness-scorecard.json`` and ``.md`` into the assembly directory."""
+    scorecard = build_scorecard(outdir)
+    root = Path(outdir)
+    (root / JSON_NAME).write_text(json.dumps(scorecard, indent=2, ensure_ascii=False) + "\n")
+    (root / MARKDOWN_NAME).write_text(render(scorecard, markdown=True))
+    return scorecard
