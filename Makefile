@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench snapshot-update clean agent-lock tools-lock
+.PHONY: help install synth test dev bench cost snapshot-update clean agent-lock tools-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -22,6 +22,7 @@ help:
 	@echo "make dev              run the agent locally on 127.0.0.1:8080 (AgentCore Runtime contract)"
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make bench            print synth / cold start / test-suite figures"
+	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -40,9 +41,14 @@ install: $(VENV)/.synced node_modules/.installed
 synth: install
 	rm -rf cdk.out
 	cdk synth --quiet
+	$(PY) -m scripts.scorecard cdk.out
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+cost: install
+	@test -f cdk.out/manifest.json || $(MAKE) --no-print-directory synth
+	$(PY) -m scripts.cost cdk.out
 
 dev: install
 	$(PY) -m scripts.dev_server

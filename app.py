@@ -12,16 +12,23 @@ from cdk_nag import AwsSolutionsChecks
 # Tool services declare their schemas in lambdas/<service>/tools.py; the app reads them from there.
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lambdas"))
 
+from agentcore_constructs.readiness import ProductionReadinessChecks  # noqa: E402
 from stacks.agent_stage import AgentStage  # noqa: E402
 from stacks.config import load_environments  # noqa: E402
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:
     app = app or cdk.App()
-    for config in load_environments(app.node.try_get_context("environments")):
+    configs = load_environments(app.node.try_get_context("environments"))
+    for config in configs:
         AgentStage(app, config)
     # Once, on the App: covers every Stage's stacks (per-Stage registration reports each finding twice).
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    cdk.Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app),
+        # The seed's production-readiness checklist: findings fail synth where cdk.json says "error" (prod),
+        # and are reported only where it says "warning" (dev: stage 1 alone must still deploy).
+        ProductionReadinessChecks(app, level_by_stage={c.name: c.readiness for c in configs}),
+    )
     return app
 
 

@@ -83,6 +83,7 @@ class EnvironmentConfig:
     alarms: AlarmConfig
     alarm_emails: tuple[str, ...]
     transaction_search_indexing_percent: float | None
+    readiness: str
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -108,6 +109,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "alarms": {},
     "alarm_emails": [],
     "transaction_search_indexing_percent": None,
+    "readiness": "warning",
 }
 _ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
@@ -200,6 +202,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         indexing is None or (isinstance(indexing, (int, float)) and not isinstance(indexing, bool) and 0 <= indexing <= 100),
         f"{where}.transaction_search_indexing_percent: {indexing!r} must be null or a number 0..100",
     )
+    readiness = values["readiness"]
+    _check(readiness in ("error", "warning", "off"), f"{where}.readiness: {readiness!r} must be 'error', 'warning' or 'off'")
+    _check(not (name == "prod" and readiness != "error"), f"{where}.readiness: prod must be 'error' (findings fail synth)")
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -227,6 +232,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         alarms=alarms,
         alarm_emails=tuple(emails),
         transaction_search_indexing_percent=indexing,
+        readiness=readiness,
     )
 
 

@@ -63,12 +63,12 @@ def test_counts_match_the_templates(app: SynthesizedApp, result: dict[str, Any],
 
 
 def test_stages_show_up_in_the_counts(result: dict[str, Any]) -> None:
-    # prod: memory key (stateful), gateway key and alarm-topic key (runtime stack)
-    assert _idle(result, "prod", "KMS customer managed keys")["count"] >= 3
-    assert _idle(result, "prod", "KMS customer managed keys")["monthly_usd"] >= 3 * PRICES["kms.key_month"].usd
+    # One shared environment key (stateful stack) encrypts memory, gateway and the alarm topic.
+    assert _idle(result, "prod", "KMS customer managed keys")["count"] == 1
+    assert _idle(result, "prod", "KMS customer managed keys")["monthly_usd"] >= PRICES["kms.key_month"].usd
     assert _idle(result, "prod", "Secrets Manager secrets")["count"] >= 1
     assert _idle(result, "prod", "Cognito user pools")["count"] == 1
-    assert _idle(result, "dev", "KMS customer managed keys")["count"] < _idle(result, "prod", "KMS customer managed keys")["count"]
+    assert _idle(result, "dev", "Secrets Manager secrets")["count"] < _idle(result, "prod", "Secrets Manager secrets")["count"]
     items = lambda env: {line["item"] for line in result["environments"][env]["per_request"]}  # noqa: E731
     assert "Memory events created" in items("prod") and "Memory events created" not in items("dev")
     assert "Gateway API invocations" in items("prod") and "Gateway API invocations" not in items("dev")

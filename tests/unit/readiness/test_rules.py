@@ -1,0 +1,290 @@
+"""Every rule fires on a minimal bad environment and passes on the good one (template dicts, no synth)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from agentcore_constructs.readiness import RULES, evaluate
+from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
+from agentcore_constructs.readiness.rules import credential_kind
+from tests.unit.readiness.fixtures import good_template, mutated
+
+STACK = "prod/Agent"
+
+
+def env_of(template: dict[str, Any], **kwargs: Any):
+    return environment_from_templates("prod", {STACK: template}, **kwargs)
+
+
+def ids(template: dict[str, Any], rule_id: str | None = None, **kwargs: Any) -> set[tuple[str, str]]:
+    findings = evaluate(env_of(template, **kwargs), [rule_id] if rule_id else None)
+    return {(f.id, f.construct_path.removeprefix(STACK + "/")) for f in findings if f.acknowledged is None}
+
+
+def res(t: dict[str, Any], logical_id: str) -> dict[str, Any]:
+    return t["Resources"][logical_id]["Properties"]
+
+
+def runtime_env(t: dict[str, Any]) -> dict[str, Any]:
+    return res(t, "Runtime")["EnvironmentVariables"]
+
+
+def statements(t: dict[str, Any]) -> list[dict[str, Any]]:
+    return res(t, "AgentPolicy")["PolicyDocument"]["Statement"]
+
+
+def drop(*logical_ids: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(t: dict[str, Any]) -> None:
+        for logical_id in logical_ids:
+            del t["Resources"][logical_id]
+
+    return mutate
+
+
+def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def mutate(t: dict[str, Any]) -> None:
+        t["Resources"][logical_id] = {"Type": type_, "Properties": props}
+
+    return mutate
+
+
+def test_good_environment_passes_every_rule() -> None:
+    assert ids(good_template()) == set()
+    assert len(RULES) == 14
+
+
+# (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] = [
+    # 1 Runtime
+    ("Readiness-Runtime", drop("Runtime"), {("Readiness-Runtime[Missing]", STACK.split("/")[0] + "/Agent")}),
+    ("Readiness-Runtime", add("AgentFn", "AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ID": "m"}}}), {("Readiness-Runtime[StandIn]", "AgentFn")}),
+    (
+        "Readiness-Runtime",
+        add("Task", "AWS::ECS::TaskDefinition", {"ContainerDefinitions": [{"Name": "agent", "Environment": [{"Name": "MODEL_ID", "Value": "m"}]}]}),
+        {("Readiness-Runtime[StandIn]", "Task")},
+    ),
+    (
+        "Readiness-Runtime",
+        add("Host", "AWS::EC2::Instance", {"UserData": {"Fn::Base64": "pip install strands-agents && python agent.py"}}),
+        {("Readiness-Runtime[StandIn]", "Host")},
+    ),
+    # 2 Memory
+    ("Readiness-Memory", lambda t: (drop("Memory")(t), runtime_env(t).pop("MEMORY_ID")), {("Readiness-Memory[Missing]", "Runtime")}),
+    ("Readiness-Memory", lambda t: runtime_env(t).pop("MEMORY_ID"), {("Readiness-Memory[Env::MEMORY_ID]", "Runtime")}),
+    ("Readiness-Memory", lambda t: statements(t).pop(0), {("Readiness-Memory[Grant]", "Runtime")}),
+    ("Readiness-Memory", lambda t: statements(t)[0].update(Action="bedrock-agentcore:CreateEvent"), {("Readiness-Memory[Grant]", "Runtime")}),
+    ("Readiness-Memory", lambda t: statements(t)[0].update(Action="bedrock-agentcore:*"), set()),
+    # 3 Tools
+    ("Readiness-Tools", lambda t: runtime_env(t).update(ORDERS_API_KEY="sk-hardcoded-key-12345"), {("Readiness-Tools[Env::ORDERS_API_KEY]", "Runtime")}),
+    (
+        "Readiness-Tools",
+        lambda t: res(t, "ToolFunction")["Environment"]["Variables"].update(AWS_KEY="AKIAIOSFODNN7EXAMPLE"),
+        {("Readiness-Tools[Env::AWS_KEY]", "ToolFunction")},
+    ),
+    (
+        "Readiness-Tools",
+        lambda t: res(t, "ToolFunction")["Environment"]["Variables"].update(DB_PASSWORD="hunter2hunter2"),
+        {("Readiness-Tools[Env::DB_PASSWORD]", "ToolFunction")},
+    ),
+    ("Readiness-Tools", drop("ToolTarget"), {("Readiness-Tools[NotOnGateway]", "ToolFunction")}),
+    (
+        "Readiness-Tools",
+        lambda t: (drop("Gateway", "ToolTarget", "ToolFunction", "ToolPermission")(t), runtime_env(t).pop("GATEWAY_URL"), statements(t).pop(1), t["Outputs"].pop("GatewayUrl")),
+        {("Readiness-Tools[Gateway::Missing]", "Runtime")},
+    ),
+    ("Readiness-Tools", lambda t: runtime_env(t).pop("GATEWAY_URL"), {("Readiness-Tools[Env::GATEWAY_URL]", "Runtime")}),
+    (
+        "Readiness-Tools",
+        lambda t: statements(t).append({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["ToolFunction", "Arn"]}}),
+        {("Readiness-Tools[DirectInvoke]", "Runtime")},
+    ),
+    # 4 Auth (+ per-user identity)
+    ("Readiness-Auth", lambda t: res(t, "Runtime").pop("AuthorizerConfiguration"), set()),
+    ("Readiness-Identity", lambda t: res(t, "Runtime").pop("AuthorizerConfiguration"), {("Readiness-Identity", "Runtime")}),
+    ("Readiness-Identity", lambda t: res(t, "Runtime").update(AuthorizerConfiguration={"Ref": "AWS::NoValue"}), {("Readiness-Identity", "Runtime")}),
+    ("Readiness-Auth", lambda t: res(t, "Runtime").update(AuthorizerConfiguration={}), {("Readiness-Auth[JWT::Invalid]", "Runtime")}),
+    (
+        "Readiness-Auth",
+        lambda t: res(t, "Runtime")["AuthorizerConfiguration"]["CustomJWTAuthorizer"].pop("AllowedClients"),
+        {("Readiness-Auth[JWT::Unrestricted]", "Runtime")},
+    ),
+    (
+        "Readiness-Auth",
+        lambda t: (res(t, "Gateway").update(AuthorizerType="NONE"), res(t, "Gateway").pop("AuthorizerConfiguration")),
+        {("Readiness-Auth[Gateway::NONE]", "Gateway")},
+    ),
+    ("Readiness-Auth", lambda t: (res(t, "Gateway").update(AuthorizerType="AWS_IAM"), res(t, "Gateway").pop("AuthorizerConfiguration")), set()),
+    # 5 Observability
+    ("Readiness-Observability", lambda t: res(t, "ToolLogs").pop("RetentionInDays"), {("Readiness-Observability[Retention]", "ToolLogs")}),
+    ("Readiness-Observability", drop("TracesDelivery"), {("Readiness-Observability[Traces]", "Runtime")}),
+    ("Readiness-Observability", drop("LogsSource", "LogsDelivery"), {("Readiness-Observability[ApplicationLogs]", "Runtime")}),
+    ("Readiness-Observability", drop("Dashboard"), {("Readiness-Observability[Dashboard]", "Runtime")}),
+    ("Readiness-Observability", lambda t: res(t, "ErrorAlarm").update(Dimensions=[{"Name": "FunctionName", "Value": "other"}]), {("Readiness-Observability[Alarm]", "Runtime")}),
+    # 6 Retries
+    ("Readiness-Retries", lambda t: runtime_env(t).pop("AGENT_RETRY_MODE"), {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}),
+    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_RETRY_MODE="exponential"), {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}),
+    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_RETRY_MAX_ATTEMPTS="1"), {("Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]", "Runtime")}),
+    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="abc"), {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")}),
+    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="0"), {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")}),
+    # 7 Least privilege
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "*", "Resource": "*"}), {("Readiness-LeastPrivilege[Action::*]", "AgentPolicy"), ("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}), {("Readiness-LeastPrivilege[Action::s3:*]", "AgentPolicy")}),
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}), {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
+    ("Readiness-LeastPrivilege", lambda t: statements(t)[3].pop("Condition"), {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}), set()),
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Deny", "Action": "*", "Resource": "*"}), set()),
+    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b"}), {("Readiness-LeastPrivilege[NotAction]", "AgentPolicy")}),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: res(t, "ToolRole").update(Policies=[{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}}]),
+        {("Readiness-LeastPrivilege[Resource::*]", "ToolRole")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: res(t, "ToolRole").update(ManagedPolicyArns=[{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AdministratorAccess"]]}]),
+        {("Readiness-LeastPrivilege[Policy::AdministratorAccess]", "ToolRole")},
+    ),
+    ("Readiness-LeastPrivilege", lambda t: res(t, "GatewayRole").update(ManagedPolicyArns=["arn:aws:iam::aws:policy/BedrockAgentCoreFullAccess"]), {("Readiness-LeastPrivilege[Policy::BedrockAgentCoreFullAccess]", "GatewayRole")}),
+    ("Readiness-LeastPrivilege", lambda t: res(t, "ToolRole").update(ManagedPolicyArns=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]), set()),
+    # 8 E2E outputs
+    ("Readiness-E2E", lambda t: t["Outputs"].pop("RuntimeArn"), {("Readiness-E2E[Output::RuntimeArn]", "prod/Agent")}),
+    ("Readiness-E2E", lambda t: t["Outputs"].pop("EndpointName"), {("Readiness-E2E[Output::EndpointName]", "prod/Agent")}),
+    ("Readiness-E2E", lambda t: t["Outputs"].pop("GatewayUrl"), {("Readiness-E2E[Output::GatewayUrl]", "prod/Agent")}),
+    ("Readiness-E2E", lambda t: t["Outputs"].pop("UserPoolId"), {("Readiness-E2E[Output::UserPoolId]", "prod/Agent")}),
+    ("Readiness-E2E", lambda t: t["Outputs"].pop("UserPoolClientId"), {("Readiness-E2E[Output::UserPoolClientId]", "prod/Agent")}),
+    ("Readiness-E2E", lambda t: t["Outputs"].update(PublishOutputX=t["Outputs"].pop("RuntimeArn")), {("Readiness-E2E[Output::RuntimeArn]", "prod/Agent")}),
+    # beyond the seed
+    ("Readiness-GatewayDebug", lambda t: res(t, "Gateway").update(ExceptionLevel="DEBUG"), {("Readiness-GatewayDebug", "Gateway")}),
+    ("Readiness-MemoryEncryption", lambda t: res(t, "Memory").pop("EncryptionKeyArn"), {("Readiness-MemoryEncryption", "Memory")}),
+    ("Readiness-GatewayEncryption", lambda t: res(t, "Gateway").pop("KmsKeyArn"), {("Readiness-GatewayEncryption", "Gateway")}),
+    ("Readiness-Artifact", lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(Prefix="agent.zip"), {("Readiness-Artifact[Code::Unpinned]", "Runtime")}),
+    (
+        "Readiness-Artifact",
+        lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(Prefix="agent.zip", VersionId="v1"),
+        set(),
+    ),
+    (
+        "Readiness-Artifact",
+        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"}}),
+        {("Readiness-Artifact[Container::Unpinned]", "Runtime")},
+    ),
+    (
+        "Readiness-Artifact",
+        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent"}}),
+        {("Readiness-Artifact[Container::Unpinned]", "Runtime")},
+    ),
+    (
+        "Readiness-Artifact",
+        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent@sha256:" + "0" * 64}}),
+        set(),
+    ),
+    ("Readiness-ToolPermission", drop("ToolPermission"), {("Readiness-ToolPermission", "ToolFunction")}),
+    ("Readiness-ToolPermission", lambda t: res(t, "ToolPermission").pop("SourceArn"), {("Readiness-ToolPermission", "ToolFunction")}),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_fires_on_its_defect_only(rule_id: str, mutate: Callable[[dict[str, Any]], None], expected: set[tuple[str, str]]) -> None:
+    assert ids(mutated(mutate), rule_id) == expected
+
+
+def test_every_rule_has_a_firing_case() -> None:
+    assert {c[0] for c in CASES if c[2]} == set(RULES)
+
+
+def test_every_rule_is_documented() -> None:
+    for r in RULES.values():
+        assert r.id.startswith("Readiness-") and r.info.endswith(".") and len(r.explanation) > 40
+
+
+def test_container_asset_platform_must_be_arm64() -> None:
+    uri = {"Fn::Sub": "123456789012.dkr.ecr.us-east-1.${AWS::URLSuffix}/cdk-assets:" + "b" * 64}
+    template = mutated(lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": uri}}))
+    env = env_of(template)
+    asset = {"source": {"directory": "asset.x"}, "destinations": {"d": {"imageTag": "b" * 64}}}
+    env.stacks[0].docker_images["b" * 64] = asset
+    found = {f.id for f in evaluate(env, ["Readiness-Artifact"])}
+    assert found == {"Readiness-Artifact[Container::Platform]"}
+    asset["source"]["platform"] = "linux/arm64"
+    assert not evaluate(env, ["Readiness-Artifact"])
+
+
+def test_memory_in_another_stack_is_resolved_through_stack_outputs() -> None:
+    template = good_template()
+    stateful = {"Resources": {k: template["Resources"].pop(k) for k in ("Memory", "MemoryKey")}, "Outputs": {}}
+    stateful["Outputs"]["ExportMemoryArn"] = {"Value": {"Fn::GetAtt": ["Memory", "MemoryArn"]}}
+    stateful["Outputs"]["ExportMemoryId"] = {"Value": {"Fn::GetAtt": ["Memory", "MemoryId"]}, "Export": {"Name": "prod-memory-id"}}
+    template["Resources"]["Gateway"]["Properties"]["KmsKeyArn"] = "arn:aws:kms:us-east-1:123456789012:key/k"
+    statements(template)[0]["Resource"] = {"Fn::GetStackOutput": {"StackName": "prod-stateful", "OutputName": "ExportMemoryArn"}}
+    runtime_env(template)["MEMORY_ID"] = {"Fn::ImportValue": "prod-memory-id"}
+    env = environment_from_templates("prod", {STACK: template, "prod/Stateful": stateful}, stack_names={"prod/Stateful": "prod-stateful"})
+    assert [f.id for f in evaluate(env)] == []
+    statements(template)[0]["Resource"] = {"Fn::GetStackOutput": {"StackName": "prod-stateful", "OutputName": "Nope"}}
+    assert [f.id for f in evaluate(env)] == ["Readiness-Memory[Grant]"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "flagged"),
+    [
+        ("X_API_KEY", "sk-hardcoded-key-12345", True),
+        ("ANTHROPIC", "sk-ant-api03-abcdefghijklmnop", True),
+        ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", True),
+        ("DATABASE_URL", "postgres://admin:s3cret@db.example.com/app", True),
+        ("SETTINGS", "user=app;password=hunter2", True),
+        ("GITHUB", "ghp_" + "a1B2" * 9, True),
+        ("SESSION", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig", True),
+        ("ORDERS_TOKEN", "literal-token-value", True),
+        ("OPAQUE", "Zx8Qw2Lp9Rt4Vb7Nm3Kd6Hs1Gf5Jc0Ya8Ue2Wi", True),  # long random token
+        ("ORDERS_API_KEY_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:k", False),
+        ("ORDERS_API_KEY_SECRET_NAME", "orders/api-key", False),
+        ("ORDERS_API_KEY", {"Ref": "Secret"}, False),
+        ("MODEL_ID", "us.anthropic.claude-haiku-4-5-20251001-v1:0", False),
+        ("ORDERS_API_BASE_URL", "https://api.example.com", False),
+        ("ASSET_HASH", "a" * 64, False),
+        ("CODE_SHA", "64ecf50d2230a23d84f4cda2d87f07d086f0dfeb940ef62f629507c1dfc5015d", False),
+        ("POWERTOOLS_SERVICE_NAME", "order-service", False),
+        ("AGENT_RETRY_MODE", "adaptive", False),
+    ],
+)
+def test_credential_detection(name: str, value: Any, flagged: bool) -> None:
+    assert (credential_kind(name, value) is not None) is flagged
+
+
+# ---- acknowledgements -----------------------------------------------------------------------------------
+def _two_findings(t: dict[str, Any]) -> None:
+    res(t, "ToolLogs").pop("RetentionInDays")
+    runtime_env(t).pop("AGENT_RETRY_MODE")
+    runtime_env(t).update(AGENT_RETRY_MAX_ATTEMPTS="1")
+
+
+def test_acknowledgement_silences_exactly_that_finding() -> None:
+    template = mutated(_two_findings)
+    before = ids(template)
+    assert before == {
+        ("Readiness-Observability[Retention]", "ToolLogs"),
+        ("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime"),
+        ("Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]", "Runtime"),
+    }
+    acks = {f"{STACK}/Runtime": {"Readiness-Retries[Env::AGENT_RETRY_MODE]": "mode comes from AWS_RETRY_MODE here"}}
+    assert ids(template, acknowledgements=acks) == before - {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}
+    env = env_of(template, acknowledgements=acks)
+    acked = [f for f in evaluate(env) if f.acknowledged]
+    assert [(f.id, f.acknowledged) for f in acked] == [("Readiness-Retries[Env::AGENT_RETRY_MODE]", "mode comes from AWS_RETRY_MODE here")]
+
+
+def test_acknowledgement_on_the_stack_covers_its_resources_but_needs_the_exact_id() -> None:
+    template = mutated(_two_findings)
+    acks = {STACK: {"Readiness-Observability[Retention]": "kept forever on purpose", "Readiness-Retries": "bare id"}}
+    remaining = ids(template, acknowledgements=acks)
+    assert ("Readiness-Observability[Retention]", "ToolLogs") not in remaining
+    # No prefix matching (as in cdk-nag 3): the bare rule id does not silence granular findings.
+    assert ("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime") in remaining
+
+
+def test_acknowledgement_ids_are_normalized_like_cdk_records_them() -> None:
+    assert normalize_rule_id("Annotation::Readiness-Tools[Env::X]") == "Readiness-Tools[Env::X]"
+    assert normalize_rule_id("annotation::Readiness-Runtime") == "Readiness-Runtime"
+    assert normalize_rule_id("ProductionReadinessChecks::Readiness-E2E", ("ProductionReadinessChecks",)) == "Readiness-E2E"
+    assert normalize_rule_id("Other-Plugin::Readiness-E2E", ("ProductionReadinessChecks",)) is None

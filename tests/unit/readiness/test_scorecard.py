@@ -1,0 +1,82 @@
+"""The scorecard over the session's synthesized assembly (``poc`` runtime-only, ``full``, ``leaky``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentcore_constructs.readiness import CHECKLIST, GAPS, RULES
+from agentcore_constructs.readiness.scorecard import GAP_RULES, JSON_NAME, MARKDOWN_NAME, verdict
+from scripts import scorecard as cli
+
+pytestmark = pytest.mark.xdist_group("synth")
+
+
+@pytest.fixture(scope="module")
+def card(synthesized: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    assert cli.main([str(synthesized.outdir), "--quiet"]) == 0
+    data = json.loads((synthesized.outdir / JSON_NAME).read_text())
+    return {e["environment"]: e for e in data["environments"]} | {"_raw": data, "_outdir": synthesized.outdir}
+
+
+def _open_gaps(env: dict[str, Any]) -> set[str]:
+    return {g["key"] for g in env["gaps"] if not g["ok"]}
+
+
+def test_runtime_only_stage_is_not_production_ready(card: dict[str, Any]) -> None:
+    poc = card["poc"]
+    assert _open_gaps(poc) == {"hosting", "memory", "tools", "auth", "observability"}
+    assert poc["gap_count"] == 5 and not poc["production_ready"]
+    assert poc["verdict"].startswith("Not production-ready")
+    checklist = {i["key"]: i["ok"] for i in poc["checklist"]}
+    assert checklist == {"1": True, "2": False, "3": False, "4": True, "5": False, "6": False, "7": True, "8": False}
+    memory = next(i for i in poc["checklist"] if i["key"] == "2")
+    assert memory["findings"][0]["construct_path"] == "poc/Agent/Runtime/Resource"
+
+
+def test_complete_stage_has_no_gaps(card: dict[str, Any]) -> None:
+    full = card["full"]
+    assert full["gap_count"] == 0 and full["no_gaps"]
+    assert all(i["ok"] for i in full["checklist"] + full["beyond_the_seed"])
+    assert full["checklist_passed"] == 8
+
+
+def test_acknowledged_findings_pass_with_their_reason(card: dict[str, Any]) -> None:
+    from tests.unit.readiness.cdk_app import RETRY_ACK
+
+    retries = next(i for i in card["leaky"]["checklist"] if i["key"] == "6")
+    assert [f["id"] for f in retries["acknowledged"]] == ["Readiness-Retries[Env::AGENT_RETRY_MODE]"]
+    assert retries["acknowledged"][0]["acknowledged"] == RETRY_ACK
+    assert [f["id"] for f in retries["findings"]] == ["Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]"]
+    assert _open_gaps(card["leaky"]) == {"hosting", "observability"}
+    assert card["leaky"]["verdict"].startswith("Almost")
+
+
+def test_markdown_and_text_render_marks_paths_and_acknowledgements(card: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    markdown = (card["_outdir"] / MARKDOWN_NAME).read_text()
+    assert "## poc" in markdown and "## full" in markdown
+    assert "- ✗ 2. Memory configured" in markdown and "- ✓ 1. Agent deployed to Runtime" in markdown
+    assert "`poc/Agent/Runtime/Resource`" in markdown
+    assert "(acknowledged: mode comes from the platform default)" in markdown
+    assert "**Verdict:** Not production-ready." in markdown
+    assert cli.main([str(card["_outdir"])]) == 0
+    out = capsys.readouterr().out
+    assert "PoC gaps: 5 open" in out and "PoC gaps: 0 open" in out
+
+
+def test_strict_exit_status(card: dict[str, Any], tmp_path: Path) -> None:
+    outdir = str(card["_outdir"])
+    assert cli.main([outdir, "--quiet", "--strict", "full"]) == 0
+    assert cli.main([outdir, "--quiet", "--strict", "poc"]) == 1
+    assert cli.main([outdir, "--quiet", "--strict", "nope"]) == 2
+    assert cli.main([str(tmp_path), "--quiet"]) == 2
+
+
+def test_gap_table_and_verdict() -> None:
+    assert set(GAP_RULES) == set(GAPS)
+    assert GAP_RULES["isolation"] == ["Readiness-Runtime", "Readiness-LeastPrivilege"]
+    assert {r.checklist for r in RULES.values()} - {None} == set(CHECKLIST)
+    assert [verdict(n).split(":")[0].split(".")[0] for n in (0, 2, 3)] == ["Production-ready", "Almost", "Not production-ready"]
