@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench cost snapshot-update clean agent-lock tools-lock
+.PHONY: help install synth test dev bench cost e2e token snapshot-update clean agent-lock tools-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -23,6 +23,8 @@ help:
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make bench            print synth / cold start / test-suite figures"
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
+	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
+	@echo "make token USER=alice print a dev access token from the running make-dev stack"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,6 +51,13 @@ test: install
 cost: install
 	@test -f cdk.out/manifest.json || $(MAKE) --no-print-directory synth
 	$(PY) -m scripts.cost cdk.out
+
+# Deployed end-to-end suite: `make e2e ENV=staging` with AWS credentials (the local half runs in `make test`).
+e2e: install
+	E2E_ENV=$(ENV) $(PY) -m pytest tests/e2e -rs -p no:cacheprovider
+
+token: install
+	@$(PY) -m scripts.dev_token $(USER)
 
 dev: install
 	$(PY) -m scripts.dev_server

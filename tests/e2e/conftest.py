@@ -1,0 +1,28 @@
+"""One set of e2e test bodies, two targets: the local stack always (CI), a deployed environment when pointed at one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.targets import LocalTarget, deployed_target_or_skip_reason
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+@pytest.fixture(scope="session", params=["local", "deployed"])
+def target(request: pytest.FixtureRequest):
+    if request.param == "local":
+        local = LocalTarget()
+        yield local
+        local.close()
+        return
+    deployed, reason = deployed_target_or_skip_reason()
+    if deployed is None:
+        pytest.skip(reason)
+    yield deployed
+    deployed.close()
