@@ -59,8 +59,11 @@ e2e: install
 token: install
 	@$(PY) -m scripts.dev_token $(USER)
 
+# DEV_USER: requests without a token act as this user (the agentcore CLI's --dev mode drops --bearer-token);
+# requests with a token are verified like the Runtime's JWT authorizer. `make dev DEV_USER=` requires tokens.
+DEV_USER ?= local-dev-user
 dev: install
-	$(PY) -m scripts.dev_server
+	$(PY) -m scripts.dev_server $(if $(DEV_USER),--dev-user $(DEV_USER))
 
 snapshot-update: install
 	$(PY) -m pytest tests/infrastructure --snapshot-update

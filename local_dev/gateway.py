@@ -9,8 +9,14 @@
 * A structured tool error (``{"error": {"code", "message", ...}}``) becomes ``CallToolResult(isError=True)`` with the
   message text; any other result is returned as JSON text content.
 * Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments) -> arguments``, applied
-  before every invocation. The default, :func:`strip_caller_id`, removes any model-supplied ``caller_id``; stage 4
-  (Identity) plugs in one that verifies the JWT and injects ``caller_id`` from its subject.
+  before every invocation; raising :class:`InterceptorRejected` answers the ``tools/call`` with that JSON-RPC
+  error instead. The default, :func:`strip_caller_id`, removes any model-supplied ``caller_id``. Stage 4
+  (Identity): :func:`lambda_request_interceptor` runs THE deployed interceptor Lambda
+  (``lambdas/gateway_interceptor/handler.py``, ``lambda_handler``) in-process with the AgentCore interceptor event,
+  so ``caller_id`` is the verified ``sub`` exactly as in the cloud.
+* Inbound auth (stage 4): ``start_local_gateway(verifier=...)`` puts :class:`local_dev.auth.JWTAuthMiddleware`
+  in front of the MCP endpoint -- the Gateway's CUSTOM_JWT authorizer (every MCP request needs a valid access
+  token with the tools scope; 401 otherwise).
 
 DEV ONLY configuration: the handlers run without AWS. Each :class:`LocalToolService` carries the environment and
 secret values its handler would get in Lambda; they are handed to the handler through the handler module's
@@ -45,6 +51,7 @@ import anyio.to_thread
 import mcp_types as types
 import uvicorn
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
 
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
@@ -56,6 +63,16 @@ CALLER_ID_ARGUMENT = "caller_id"
 GATEWAY_ID = "local-gateway"
 MESSAGE_VERSION = "1.0"
 LOCAL_ORDERS_SECRET_ARN = "arn:aws:secretsmanager:local:000000000000:secret:local-dev/orders-api-key"
+
+
+class InterceptorRejected(Exception):
+    """Raised by an interceptor to answer the ``tools/call`` with a JSON-RPC error (the target is not invoked)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
 
 
 def strip_caller_id(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -145,11 +162,51 @@ def make_lambda_context(
     )
 
 
-def _ensure_lambdas_importable() -> None:
+def _ensure_lambdas_importable(package: str = "order_service") -> None:
     """``lambdas/`` holds one top-level package per service (as in the Lambda asset); put it on sys.path."""
     lambdas_dir = str(Path(__file__).resolve().parent.parent / "lambdas")
-    if importlib.util.find_spec("order_service") is None and lambdas_dir not in sys.path:
+    if importlib.util.find_spec(package) is None and lambdas_dir not in sys.path:
         sys.path.append(lambdas_dir)
+
+
+INTERCEPTOR_FUNCTION_NAME = "local-gateway-interceptor"
+
+
+def lambda_request_interceptor(handler: Callable[[dict, Any], dict] | None = None) -> RequestInterceptor:
+    """The Gateway REQUEST interceptor Lambda as the local gateway's interceptor hook (one implementation).
+
+    ``handler`` defaults to ``gateway_interceptor.handler.lambda_handler`` (lambdas/gateway_interceptor). Each
+    ``tools/call`` becomes the AgentCore interceptor event ``{"interceptorInputVersion": "1.0", "mcp":
+    {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call>}}}``; the result's
+    ``transformedGatewayRequest.body.params.arguments`` are what the target gets, and a
+    ``transformedGatewayResponse`` (e.g. no verified caller) is raised as :class:`InterceptorRejected` carrying its
+    JSON-RPC error. Like the cloud Gateway, the local one runs its JWT authorizer BEFORE the interceptor, so the
+    ``sub`` the handler reads is verified.
+    """
+    if handler is None:
+        _ensure_lambdas_importable("gateway_interceptor")
+        from gateway_interceptor.handler import lambda_handler as handler
+
+    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        request_id = str(uuid.uuid4())
+        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": tool_name, "arguments": arguments}}
+        event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
+        context = make_lambda_context(tool_name, function_name=INTERCEPTOR_FUNCTION_NAME)
+        output = handler(event, context)
+        mcp = output.get("mcp") if isinstance(output, dict) else None
+        if not isinstance(mcp, dict):
+            raise InterceptorRejected(-32603, "gateway interceptor returned no 'mcp' output")
+        response = mcp.get("transformedGatewayResponse")
+        if isinstance(response, dict):
+            error = (response.get("body") or {}).get("error") or {}
+            raise InterceptorRejected(int(error.get("code", -32603)), str(error.get("message", "rejected by the gateway interceptor")), error.get("data"))
+        transformed = (mcp.get("transformedGatewayRequest") or {}).get("body")
+        params = transformed.get("params") if isinstance(transformed, dict) else None
+        if not isinstance(params, dict) or params.get("name") != tool_name or not isinstance(params.get("arguments"), dict):
+            raise InterceptorRejected(-32603, "gateway interceptor returned an unusable tools/call body")
+        return params["arguments"]
+
+    return intercept
 
 
 def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY) -> LocalToolService:
@@ -199,7 +256,10 @@ def build_mcp_server(
         service, _ = route
         request = getattr(ctx, "request", None)
         headers = {k.lower(): v for k, v in request.headers.items()} if request is not None else {}
-        arguments = interceptor(headers, params.name, dict(params.arguments or {}))
+        try:
+            arguments = interceptor(headers, params.name, dict(params.arguments or {}))
+        except InterceptorRejected as rejected:
+            raise MCPError(code=rejected.code, message=rejected.message, data=rejected.data) from None
         message_id = str(ctx.request_id) if getattr(ctx, "request_id", None) is not None else "0"
         result = await anyio.to_thread.run_sync(
             functools.partial(service.invoke, params.name, arguments, message_id)
@@ -250,11 +310,14 @@ def start_local_gateway(
     interceptor: RequestInterceptor = strip_caller_id,
     host: str = "127.0.0.1",
     port: int = 0,
+    verifier: Any = None,
 ) -> LocalGateway:
     """Start the local gateway on a background thread (port 0 = a free port).
 
     Without ``services``, serves the order service against ``orders_api_url``; without that either, starts the
-    fake orders API too (available as ``gateway.upstream`` and stopped with the gateway).
+    fake orders API too (available as ``gateway.upstream`` and stopped with the gateway). ``verifier`` (a
+    :class:`local_dev.auth.JWTVerifier`, normally with the tools scope) turns on the Gateway's JWT authorizer:
+    every MCP request needs a valid bearer token (401 otherwise); pair it with :func:`lambda_request_interceptor`.
     """
     upstream = None
     if services is None:
@@ -265,6 +328,10 @@ def start_local_gateway(
     app = build_mcp_server(services, interceptor).streamable_http_app(
         stateless_http=True, json_response=True, host=host
     )
+    if verifier is not None:
+        from local_dev.auth import JWTAuthMiddleware
+
+        app = JWTAuthMiddleware(app, verifier, exempt_paths=())
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -287,9 +354,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--orders-api-url", default=None, help="default: start the fake orders API")
     parser.add_argument("--caller-id", default=None, help="DEV: act as this caller (default: no caller filter)")
+    parser.add_argument(
+        "--discovery-url",
+        default=None,
+        help="JWT authorizer on: tokens from this OIDC issuer (tools scope), caller_id from the interceptor Lambda",
+    )
     args = parser.parse_args()
     interceptor = fixed_caller_interceptor(args.caller_id) if args.caller_id else strip_caller_id
-    gateway = start_local_gateway(orders_api_url=args.orders_api_url, interceptor=interceptor, port=args.port)
+    verifier = None
+    if args.discovery_url:
+        from local_dev.auth import JWTVerifier
+        from local_dev.token_issuer import DEFAULT_CLIENT_ID, TOOLS_SCOPE
+
+        verifier = JWTVerifier(args.discovery_url, allowed_clients=[DEFAULT_CLIENT_ID], allowed_scopes=[TOOLS_SCOPE])
+        interceptor = lambda_request_interceptor()
+    gateway = start_local_gateway(
+        orders_api_url=args.orders_api_url, interceptor=interceptor, port=args.port, verifier=verifier
+    )
     print(f"local gateway on {gateway.url}", flush=True)
     try:
         threading.Event().wait()

@@ -9,24 +9,34 @@ runs) starts the whole local stack in one process: the fake orders API, the loca
 order-service Lambda handler in-process, and the agent with ``GATEWAY_URL`` pointing at that gateway.
 ``python -m scripts.dev_server --no-gateway`` runs the agent alone (``GATEWAY_URL`` from the environment).
 
+Identity (stage 4, on by default in :func:`start_dev_stack` and ``make dev``): a local OIDC token issuer
+(local_dev/token_issuer.py) stands in for Cognito; the agent sits behind :class:`local_dev.auth.JWTAuthMiddleware`
+with exactly the Runtime JWT authorizer's checks (user client, scope ``support-agent/invoke``), the gateway behind
+the Gateway's (scope ``support-agent/tools``) with the interceptor Lambda applied in-process. The agent itself
+still only reads ``sub`` from the forwarded header, as deployed. ``auth=False`` (``--no-auth``) runs open as
+before stage 4. Get a token: ``stack.token_for("alice")`` or ``python -m scripts.dev_token alice``.
+
 From tests::
 
     server = start_local_agent(env={"LOCAL_MEMORY_DIR": str(tmp_path)})   # free port, background thread
     url, stop = server                                                     # or server.url / server.stop()
 
     with start_dev_stack(port=0, env={"LOCAL_MEMORY_DIR": str(tmp_path)}) as stack:   # the whole make-dev stack
-        stack.agent.url, stack.gateway.url, stack.upstream.fail_next(2)
+        stack.agent.url, stack.gateway.url, stack.upstream.fail_next(2), stack.token_for("alice")
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -36,6 +46,9 @@ from support_agent.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_EN
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: Where ``serve`` records the running stack's URLs for ``python -m scripts.dev_token`` (env var overrides).
+STATE_FILE_ENV = "DEV_STACK_STATE_FILE"
+DEFAULT_STATE_FILE = ".local/dev-stack.json"
 _STARTUP_TIMEOUT_SECONDS = 30
 
 
@@ -56,9 +69,10 @@ class LocalAgentServer:
     """A running local agent. Unpacks as ``(url, stop)``."""
 
     url: str
-    app: Any
+    app: Any  # the agent app (BedrockAgentCoreApp), without the auth wrapper
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
+    verifier: Any = None  # local_dev.auth.JWTVerifier when the Runtime JWT authorizer is emulated
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -75,13 +89,23 @@ def start_local_agent(
     env: Mapping[str, str] | None = None,
     app: Any = None,
     log_level: str = "warning",
+    verifier: Any = None,
+    default_token: Callable[[], str] | None = None,
 ) -> LocalAgentServer:
     """Serve the agent with uvicorn in a daemon thread and return once it accepts connections.
 
-    ``port=0`` picks a free port; ``app`` defaults to :func:`build_local_app` with ``env``.
+    ``port=0`` picks a free port; ``app`` defaults to :func:`build_local_app` with ``env``. ``verifier`` (a
+    :class:`local_dev.auth.JWTVerifier`, e.g. :func:`local_dev.auth.runtime_verifier`) puts the Runtime's JWT
+    authorizer in front of the agent (401 before the agent runs); without it the agent is open, as a Runtime
+    without inbound JWT auth. ``default_token``: DEV ONLY, see :class:`local_dev.auth.JWTAuthMiddleware`.
     """
     app = app if app is not None else build_local_app(env)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
+    served = app
+    if verifier is not None:
+        from local_dev.auth import JWTAuthMiddleware
+
+        served = JWTAuthMiddleware(app, verifier, default_token=default_token)
+    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level=log_level, lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"local-agent-{port}", daemon=True)
     thread.start()
     # Startup takes milliseconds; the deadline only bounds a broken start (e.g. the port is in use).
@@ -93,12 +117,15 @@ def start_local_agent(
         thread.join(timeout=5)
         raise RuntimeError(f"local agent server did not start on {host}:{port}")
     bound_port = server.servers[0].sockets[0].getsockname()[1]
-    return LocalAgentServer(url=f"http://{host}:{bound_port}", app=app, _server=server, _thread=thread)
+    return LocalAgentServer(url=f"http://{host}:{bound_port}", app=app, _server=server, _thread=thread, verifier=verifier)
 
 
 # --------------------------------------------------------------------------- the whole local stack (make dev)
 
 DEMO_PROMPT = "What is order ORD-12345?"
+#: The demo user of the identity-on banner and their order in the fake orders API.
+DEMO_USER = "alice"
+DEMO_USER_PROMPT = "What is order ORD-10001?"
 
 
 @dataclass
@@ -109,21 +136,44 @@ class DevStack:
     settings: Any  # support_agent.settings.Settings of the agent
     gateway: Any = None  # local_dev.gateway.LocalGateway, or None with --no-gateway
     upstream: Any = None  # local_dev.upstream.FakeOrdersAPI, or None with --no-gateway
+    issuer: Any = None  # local_dev.token_issuer.TokenIssuer, or None with --no-auth
+    dev_user: str | None = None  # DEV: requests without a token act as this user (--dev-user)
 
     @property
     def port(self) -> int:
         return int(self.agent.url.rsplit(":", 1)[1])
 
+    @property
+    def auth(self) -> bool:
+        return self.issuer is not None
+
+    def token_for(self, user: str, **claims: Any) -> str:
+        """An access token for ``user`` from the stack's issuer (keyword arguments: ``TokenIssuer.issue_token``)."""
+        if self.issuer is None:
+            raise RuntimeError("this dev stack runs without identity (auth=False): there is no token issuer")
+        return self.issuer.issue_token(user, **claims)
+
+    def state(self) -> dict[str, Any]:
+        """What ``python -m scripts.dev_token`` needs to find this stack (written by :func:`serve`)."""
+        return {
+            "pid": os.getpid(),
+            "agent_url": self.agent.url,
+            "gateway_url": self.gateway.url if self.gateway is not None else None,
+            "issuer": self.issuer.issuer if self.issuer is not None else None,
+            "discovery_url": self.issuer.discovery_url if self.issuer is not None else None,
+            "token_endpoint": self.issuer.token_endpoint if self.issuer is not None else None,
+        }
+
     def stop(self) -> None:
-        """Stop the agent first (no new tool calls), then the gateway, then the upstream. Idempotent."""
-        for part in (self.agent, self.gateway, self.upstream):
+        """Stop the agent first (no new tool calls), then the gateway, the upstream, the issuer. Idempotent."""
+        for part in (self.agent, self.gateway, self.upstream, self.issuer):
             if part is None:
                 continue
             try:
                 part.stop()
             except Exception as error:  # keep stopping the rest
                 print(f"warning: failed to stop {type(part).__name__}: {error}", file=sys.stderr, flush=True)
-        self.gateway = self.upstream = None
+        self.gateway = self.upstream = self.issuer = None
 
     def __enter__(self) -> DevStack:
         return self
@@ -147,13 +197,48 @@ class DevStack:
         else:
             lines.append(f"   gateway   {settings.gateway_url or 'none (--no-gateway): the agent has no tools'}")
         if self.upstream is not None:
-            lines.append(f"   upstream  {self.upstream.url}   (fake orders API; ORD-12345 shipped, ORD-10001, ORD-20002)")
-        lines += [
-            " Try:",
-            f"   {invoke} '{{\"prompt\": \"{DEMO_PROMPT}\"}}'",
-            "=" * 78,
-        ]
+            lines.append(
+                f"   upstream  {self.upstream.url}   (fake orders API; ORD-12345 local-dev-user, ORD-10001 alice, ORD-20002 bob)"
+            )
+        if self.issuer is None:
+            lines += [
+                "   identity  off (--no-auth): no token needed; every caller is local-dev-user",
+                " Try:",
+                f"   {invoke} '{{\"prompt\": \"{DEMO_PROMPT}\"}}'",
+            ]
+        else:
+            from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
+
+            lines += [
+                f"   issuer    {self.issuer.issuer}   (local OIDC issuer, DEV ONLY; discovery {self.issuer.discovery_url})",
+                f"   identity  on: agent needs client {DEFAULT_CLIENT_ID} + scope {AGENT_SCOPE}; gateway scope {TOOLS_SCOPE}",
+            ]
+            if self.dev_user:
+                lines.append(f"             DEV: requests without a token act as {self.dev_user!r} (--dev-user)")
+            body = shlex.quote(json.dumps({"prompt": DEMO_USER_PROMPT}))
+            lines += [
+                " Try:",
+                f"   TOKEN=\"$(.venv/bin/python -m scripts.dev_token {DEMO_USER})\"      # or: make token",
+                f"   curl -s {self.agent.url}/invocations -H \"Authorization: Bearer $TOKEN\" \\",
+                f"        -H 'Content-Type: application/json' -d {body}",
+            ]
+            if self.dev_user:
+                prompt = _demo_prompt_for(self.dev_user)
+                lines.append(f"   {invoke} '{{\"prompt\": \"{prompt}\"}}'      # as {self.dev_user}")
+            else:
+                lines.append(
+                    "   (agentcore invoke --dev sends no --bearer-token in dev mode: use curl, or restart with --dev-user NAME)"
+                )
+        lines.append("=" * 78)
         return "\n".join(lines)
+
+
+def _demo_prompt_for(user: str) -> str:
+    """A question about one of ``user``'s orders in the fake orders API (else the generic demo prompt)."""
+    from local_dev.upstream import DEFAULT_ORDERS
+
+    order = next((o for o in DEFAULT_ORDERS.values() if o["customer_id"] == user), None)
+    return f"What is order {order['order_id']}?" if order else DEMO_PROMPT
 
 
 def start_dev_stack(
@@ -165,6 +250,9 @@ def start_dev_stack(
     upstream_port: int = 0,
     env: Mapping[str, str] | None = None,
     log_level: str = "warning",
+    auth: bool = True,
+    issuer_port: int = 0,
+    dev_user: str | None = None,
 ) -> DevStack:
     """Start what ``make dev`` runs, in this process, on background threads; returns once all accept requests.
 
@@ -173,26 +261,83 @@ def start_dev_stack(
     with ``GATEWAY_URL`` set to the local gateway. Without it, the agent alone (``GATEWAY_URL`` from ``env`` /
     the process environment, if any). Settings otherwise as :func:`local_environment` (offline model without
     AWS credentials). On a failed start, whatever was started is stopped again.
+
+    With ``auth`` (default, stage 4): the local token issuer on ``issuer_port``; the agent behind the Runtime's
+    JWT authorizer (:func:`local_dev.auth.runtime_verifier`), the gateway behind the Gateway's
+    (:func:`local_dev.auth.gateway_verifier`) with the interceptor Lambda as its interceptor, so ``caller_id``
+    is the caller's verified ``sub``. ``auth=False``: everything open, the gateway strips model-supplied
+    ``caller_id`` (no per-user filtering), as before stage 4. ``dev_user`` (DEV ONLY, needs ``auth``): requests
+    without an ``Authorization`` header get a token for that user (for ``agentcore invoke --dev``).
     """
     # Imported here: the agent-only paths of this module do not need the MCP server machinery.
-    from local_dev.gateway import local_order_service, start_local_gateway
+    from local_dev.gateway import lambda_request_interceptor, local_order_service, start_local_gateway, strip_caller_id
     from local_dev.upstream import start_fake_orders_api
 
+    if dev_user is not None and not auth:
+        raise ValueError("dev_user needs auth (a token is minted for it by the local issuer)")
     agent_env = dict(env or {})
-    upstream = local_gateway = None
+    issuer = upstream = local_gateway = None
     try:
+        agent_verifier = gw_verifier = default_token = None
+        if auth:
+            from local_dev.auth import gateway_verifier, runtime_verifier
+            from local_dev.token_issuer import start_token_issuer
+
+            issuer = start_token_issuer(host=host, port=issuer_port)
+            agent_verifier = runtime_verifier(issuer.discovery_url)
+            gw_verifier = gateway_verifier(issuer.discovery_url)
+            if dev_user is not None:
+                default_token = _cached_token_factory(issuer, dev_user)
         if gateway:
             upstream = start_fake_orders_api(host=host, port=upstream_port)
-            local_gateway = start_local_gateway([local_order_service(upstream.url)], host=host, port=gateway_port)
+            local_gateway = start_local_gateway(
+                [local_order_service(upstream.url)],
+                host=host,
+                port=gateway_port,
+                interceptor=lambda_request_interceptor() if auth else strip_caller_id,
+                verifier=gw_verifier,
+            )
             agent_env["GATEWAY_URL"] = local_gateway.url
         app = build_local_app(agent_env)
-        agent = start_local_agent(port, host=host, app=app, log_level=log_level)
+        agent = start_local_agent(
+            port, host=host, app=app, log_level=log_level, verifier=agent_verifier, default_token=default_token
+        )
     except BaseException:
-        for part in (local_gateway, upstream):
+        for part in (local_gateway, upstream, issuer):
             if part is not None:
                 part.stop()
         raise
-    return DevStack(agent=agent, settings=app.state.settings, gateway=local_gateway, upstream=upstream)
+    return DevStack(
+        agent=agent,
+        settings=app.state.settings,
+        gateway=local_gateway,
+        upstream=upstream,
+        issuer=issuer,
+        dev_user=dev_user,
+    )
+
+
+def _cached_token_factory(issuer: Any, user: str) -> Callable[[], str]:
+    """A ``default_token`` for ``user`` that re-issues shortly before the token expires."""
+    from local_dev.token_issuer import DEFAULT_EXPIRES_IN
+
+    lock = threading.Lock()
+    current: list[Any] = [None, 0.0]
+
+    def token() -> str:
+        with lock:
+            if current[0] is None or time.time() > current[1]:
+                current[0] = issuer.issue_token(user)
+                current[1] = time.time() + DEFAULT_EXPIRES_IN - 60
+            return current[0]
+
+    return token
+
+
+def state_file_path(env: Mapping[str, str] | None = None) -> Path:
+    """The dev-stack state file: ``$DEV_STACK_STATE_FILE``, else ``.local/dev-stack.json`` (repo-relative)."""
+    env = os.environ if env is None else env
+    return Path(env.get(STATE_FILE_ENV) or DEFAULT_STATE_FILE)
 
 
 def serve(
@@ -203,14 +348,26 @@ def serve(
     gateway: bool = True,
     gateway_port: int = 0,
     upstream_port: int = 0,
+    auth: bool = True,
+    issuer_port: int | None = None,
+    dev_user: str | None = None,
+    state_file: Path | None = None,
 ) -> None:
-    """Run the dev stack in the foreground until Ctrl-C / SIGTERM, then stop every part (what ``make dev`` runs)."""
+    """Run the dev stack in the foreground until Ctrl-C / SIGTERM, then stop every part (what ``make dev`` runs).
+
+    With ``auth`` the issuer listens on ``issuer_port`` (default :data:`local_dev.token_issuer.DEFAULT_ISSUER_PORT`)
+    and the stack's URLs are written to ``state_file`` (default :func:`state_file_path`) for
+    ``python -m scripts.dev_token``; the file is removed again on shutdown.
+    """
+    from local_dev.token_issuer import DEFAULT_ISSUER_PORT
+
     stop = threading.Event()
 
     def request_stop(signum: int, frame: Any) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    state_path = state_file or state_file_path()
     try:
         stack = start_dev_stack(
             host=host,
@@ -220,14 +377,24 @@ def serve(
             upstream_port=upstream_port,
             env=env,
             log_level="info",
+            auth=auth,
+            issuer_port=DEFAULT_ISSUER_PORT if issuer_port is None else issuer_port,
+            dev_user=dev_user,
         )
+        wrote_state = False
         try:
+            if auth:
+                state_path.parent.mkdir(parents=True, exist_ok=True)
+                state_path.write_text(json.dumps(stack.state(), indent=2) + "\n")
+                wrote_state = True
             print(stack.banner(), flush=True)
             while not stop.wait(0.5):
                 pass
             print("Stopping the local dev stack...", flush=True)
         finally:
             stack.stop()
+            if wrote_state:
+                state_path.unlink(missing_ok=True)
         print("Stopped.", flush=True)
     finally:
         for sig, handler in previous.items():

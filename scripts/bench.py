@@ -206,10 +206,12 @@ def main() -> None:
         ("synth: full / bare (target <= 2x)", f"{full / bare:.2f}x"),
     ]
 
-    agent = _median_cold_start(lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port)], args.runs)
+    agent = _median_cold_start(
+        lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--issuer-port", "0", "--state-file", tempfile.mktemp()], args.runs
+    )
     bare_agent = _median_cold_start(lambda port: [PYTHON, "-c", BARE_AGENT, str(port)], args.runs)
     rows += [
-        ("agent cold start: process start -> /ping healthy (s)", f"{agent:.2f}"),
+        ("dev stack cold start (agent + issuer + gateway + upstream): start -> /ping healthy (s)", f"{agent:.2f}"),
         ("bare BedrockAgentCoreApp echo cold start (s)", f"{bare_agent:.2f}"),
     ]
 
@@ -225,7 +227,7 @@ def main() -> None:
     ]
 
     for label, command in (
-        ("agent (offline model, local memory, no tools)", lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--no-gateway"]),
+        ("agent (offline model, local memory, no tools)", lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--no-gateway", "--no-auth", "--state-file", tempfile.mktemp()]),
         ("bare BedrockAgentCoreApp echo", lambda port: [PYTHON, "-c", BARE_AGENT, str(port)]),
     ):
         port = _free_port()

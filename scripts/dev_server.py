@@ -1,13 +1,18 @@
 """``make dev``: the whole local stack in one process, the agent on 127.0.0.1:8080 (AgentCore Runtime contract).
 
     python -m scripts.dev_server [--port 8080] [--host 127.0.0.1] [--gateway-port 0] [--upstream-port 0]
-                                 [--no-gateway]
+                                 [--no-gateway] [--no-auth] [--issuer-port 8092] [--dev-user NAME]
+                                 [--state-file .local/dev-stack.json]
 
-Starts the fake orders API, the local MCP gateway (the order-service Lambda handler served in-process) and the
-agent with ``GATEWAY_URL`` pointing at that gateway; prints one banner with the URLs and an example
-``agentcore invoke --dev`` command; Ctrl-C or SIGTERM stops everything. The offline model is used when no AWS
-credentials are found (``MODEL_PROVIDER`` overrides); memory in ``.local/memory``. ``--no-gateway`` runs the agent
-alone (``GATEWAY_URL`` from the environment, if set). See local_dev/server.py.
+Starts the local token issuer, the fake orders API, the local MCP gateway (the order-service Lambda handler served
+in-process, behind the Gateway's JWT authorizer and the interceptor Lambda) and the agent behind the Runtime's JWT
+authorizer, with ``GATEWAY_URL`` pointing at that gateway; prints one banner with the URLs and example commands;
+Ctrl-C or SIGTERM stops everything. Get a token with ``python -m scripts.dev_token alice`` (it reads the state
+file). ``--no-auth`` runs everything open (no tokens, every caller is local-dev-user) as before stage 4.
+``--dev-user NAME`` (DEV ONLY): requests without a token act as NAME -- ``agentcore invoke --dev`` does not send
+``--bearer-token`` in dev mode. The offline model is used when no AWS credentials are found (``MODEL_PROVIDER``
+overrides); memory in ``.local/memory``. ``--no-gateway`` runs the agent alone (``GATEWAY_URL`` from the
+environment, if set). See local_dev/server.py.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The agent's own root (the deployed zip root) is not a package of this repo; put it on the path.
 sys.path.insert(0, str(REPO_ROOT / "agent_src"))
 
-from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve  # noqa: E402
+from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve, state_file_path  # noqa: E402
+from local_dev.token_issuer import DEFAULT_ISSUER_PORT  # noqa: E402
 from support_agent.settings import SettingsError  # noqa: E402
 
 
@@ -39,7 +45,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_false",
         help="do not start the local gateway and fake orders API (GATEWAY_URL from the environment, if set)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--no-auth",
+        dest="auth",
+        action="store_false",
+        help="no token issuer and no JWT checks: agent and gateway open, every caller is local-dev-user",
+    )
+    parser.add_argument(
+        "--issuer-port", type=int, default=DEFAULT_ISSUER_PORT, help=f"local token issuer port (default {DEFAULT_ISSUER_PORT})"
+    )
+    parser.add_argument(
+        "--dev-user",
+        default=None,
+        metavar="NAME",
+        help="DEV ONLY: requests without an Authorization header act as NAME (for agentcore invoke --dev)",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help=f"where the stack's URLs are written for scripts.dev_token (default ${{DEV_STACK_STATE_FILE}} or {state_file_path()})",
+    )
+    args = parser.parse_args(argv)
+    if args.dev_user is not None and not args.auth:
+        parser.error("--dev-user needs identity on (drop --no-auth)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,6 +81,10 @@ def main(argv: list[str] | None = None) -> None:
             gateway=args.gateway,
             gateway_port=args.gateway_port,
             upstream_port=args.upstream_port,
+            auth=args.auth,
+            issuer_port=args.issuer_port,
+            dev_user=args.dev_user,
+            state_file=args.state_file,
         )
     except (OSError, RuntimeError, SettingsError) as error:
         sys.exit(f"make dev: could not start the local stack: {error}")

@@ -7,6 +7,9 @@
   ``actor_id`` in the payload is ignored: a client must not be able to pick whose memory it reads.
 * Session: the ``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` header (``context.session_id``), else
   :data:`LOCAL_SESSION_ID`.
+* Workload access token: what the Runtime sent in ``WorkloadAccessToken`` (``BedrockAgentCoreContext``), kept
+  for user-scoped outbound credentials (outbound.py). Locally, the dev server's JWT check stands in for the
+  Runtime's authorizer; the agent code path is the same.
 
 Both ids become AgentCore Memory ids and local directory names, hence the strict charset.
 """
@@ -17,7 +20,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 LOCAL_ACTOR_ID = "local-dev-user"
@@ -40,7 +43,10 @@ class CallerIdentity:
     actor_id: str
     session_id: str
     #: The caller's bearer token, forwarded to the Gateway (stage 3/4); None locally.
-    bearer_token: str | None = None
+    bearer_token: str | None = field(default=None, repr=False)
+    #: The Runtime-minted workload access token of this request (``WorkloadAccessToken`` header), for
+    #: AgentCore Identity outbound credentials (outbound.py); None outside the Runtime. Never the bearer token.
+    workload_access_token: str | None = field(default=None, repr=False)
 
 
 def is_valid_id(value: str) -> bool:
@@ -92,4 +98,13 @@ def resolve_identity(context: Any) -> CallerIdentity:
     headers = {k.lower(): v for k, v in ((getattr(context, "request_headers", None) or {}).items())}
     actor_id, token = actor_from_authorization(headers.get("authorization"))
     session_id = session_from_header(getattr(context, "session_id", None))
-    return CallerIdentity(actor_id=actor_id, session_id=session_id, bearer_token=token)
+    return CallerIdentity(
+        actor_id=actor_id, session_id=session_id, bearer_token=token, workload_access_token=_workload_access_token()
+    )
+
+
+def _workload_access_token() -> str | None:
+    """The workload access token ``BedrockAgentCoreApp`` stored for this request (None when absent)."""
+    from bedrock_agentcore.runtime import BedrockAgentCoreContext
+
+    return BedrockAgentCoreContext.get_workload_access_token()

@@ -40,6 +40,8 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _MEMORY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+#: AgentCore Identity credential provider names.
+_PROVIDER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class SettingsError(ValueError):
@@ -61,6 +63,9 @@ class Settings:
     memory_id: str | None
     gateway_url: str | None
     local_memory_dir: Path
+    #: AgentCore Identity credential provider for user-scoped external tokens (None = off); see outbound.py.
+    outbound_oauth_provider: str | None = None
+    outbound_oauth_scopes: tuple[str, ...] = ()
 
     @property
     def connect_timeout_seconds(self) -> float:
@@ -157,6 +162,18 @@ def load_settings(
 
     local_memory_dir = Path(env.get(LOCAL_MEMORY_DIR_ENV) or DEFAULT_LOCAL_MEMORY_DIR)
 
+    outbound_provider = get(contract.OUTBOUND_OAUTH_PROVIDER)
+    outbound_scopes = tuple((get(contract.OUTBOUND_OAUTH_SCOPES) or "").split())
+    if outbound_provider is not None and not _PROVIDER_NAME.match(outbound_provider):
+        errors.append(
+            f"{contract.OUTBOUND_OAUTH_PROVIDER.name}={outbound_provider!r}: not a credential provider name ([A-Za-z0-9_-]{{1,128}})"
+        )
+    if outbound_provider is None and outbound_scopes:
+        errors.append(
+            f"{contract.OUTBOUND_OAUTH_SCOPES.name} is set but {contract.OUTBOUND_OAUTH_PROVIDER.name} is not: "
+            "scopes need a credential provider"
+        )
+
     if errors:
         raise SettingsError("Invalid agent configuration:\n  - " + "\n  - ".join(errors))
 
@@ -173,4 +190,6 @@ def load_settings(
         memory_id=memory_id,
         gateway_url=gateway_url,
         local_memory_dir=local_memory_dir,
+        outbound_oauth_provider=outbound_provider,
+        outbound_oauth_scopes=outbound_scopes,
     )

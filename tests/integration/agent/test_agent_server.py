@@ -149,7 +149,7 @@ def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_ser
 
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.dev_server", "--port", str(port)],
+        [sys.executable, "-m", "scripts.dev_server", "--port", str(port), "--no-auth"],  # unsigned test JWTs
         cwd=REPO_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,

@@ -1,8 +1,9 @@
 """The whole ``make dev`` stack (fake orders API -> local MCP gateway -> agent), started once per session.
 
-``start_dev_stack`` is what ``python -m scripts.dev_server`` runs, here on free loopback ports. The environment is
-pinned to the offline model (a developer's AWS credentials must not switch the tests to Bedrock) and a temporary
-memory directory.
+``start_dev_stack`` is what ``python -m scripts.dev_server`` runs, here on free loopback ports, identity on (the
+default, as in ``make dev``): every question is asked with a token for ``local-dev-user`` from the stack's issuer
+(ORD-12345 is theirs). The environment is pinned to the offline model (a developer's AWS credentials must not
+switch the tests to Bedrock) and a temporary memory directory. Identity itself is tested in tests/integration/identity.
 """
 
 from __future__ import annotations
@@ -45,13 +46,15 @@ def agent_http(dev_stack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def ask(agent_http) -> Callable[[str], str]:
-    """``ask(prompt)`` -> the agent's answer (a fresh session per question, so no history interferes)."""
+def ask(agent_http, dev_stack) -> Callable[[str], str]:
+    """``ask(prompt)`` -> local-dev-user's answer (a fresh session per question, so no history interferes)."""
 
     def _ask(prompt: str) -> str:
-        response = agent_http.post(
-            "/invocations", json={"prompt": prompt}, headers={SESSION_HEADER: f"dev-stack-{uuid.uuid4()}"}
-        )
+        headers = {
+            SESSION_HEADER: f"dev-stack-{uuid.uuid4()}",
+            "Authorization": f"Bearer {dev_stack.token_for('local-dev-user')}",
+        }
+        response = agent_http.post("/invocations", json={"prompt": prompt}, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()["response"]
 

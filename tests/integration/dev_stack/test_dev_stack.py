@@ -6,6 +6,7 @@ names an order id and summarizes the tool's answer, so the answers below are exa
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -37,10 +38,19 @@ def test_the_stack_is_wired_like_make_dev(dev_stack):
     assert dev_stack.settings.model_provider == "offline"
     assert dev_stack.settings.gateway_url == dev_stack.gateway.url
     assert dev_stack.gateway.url.startswith("http://127.0.0.1:") and dev_stack.gateway.url.endswith("/mcp")
+    assert dev_stack.auth and dev_stack.agent.verifier is not None
     banner = dev_stack.banner()
-    for url in (dev_stack.agent.url, dev_stack.gateway.url, dev_stack.upstream.url):
+    for url in (dev_stack.agent.url, dev_stack.gateway.url, dev_stack.upstream.url, dev_stack.issuer.issuer):
         assert url in banner
-    assert f"agentcore invoke --dev --port {dev_stack.port} " in banner
+    assert 'TOKEN="$(.venv/bin/python -m scripts.dev_token alice)"' in banner
+    assert f'curl -s {dev_stack.agent.url}/invocations -H "Authorization: Bearer $TOKEN"' in banner
+    assert "ORD-10001" in banner
+    assert "agentcore invoke --dev sends no --bearer-token" in banner  # and no agentcore line that would get a 401
+
+
+def test_identity_is_on_by_default_like_make_dev(agent_http):
+    response = agent_http.post("/invocations", json={"prompt": DEMO_PROMPT})
+    assert response.status_code == 401 and "Missing Authorization header" in response.json()["error"]
 
 
 def test_order_question_answers_with_the_shipped_status(ask, upstream):
@@ -82,9 +92,12 @@ def test_upstream_down_is_a_clear_error_after_the_retries(ask, upstream):
 
 def test_no_gateway_means_an_agent_without_tools(tmp_path):
     env = {"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": str(tmp_path), "MEMORY_ID": "", "GATEWAY_URL": ""}
-    with start_dev_stack(port=0, gateway=False, env=env) as stack:
+    with start_dev_stack(port=0, gateway=False, env=env, auth=False) as stack:
         assert stack.gateway is None and stack.upstream is None and stack.settings.gateway_url is None
-        assert "--no-gateway" in stack.banner()
+        assert stack.issuer is None and not stack.auth
+        banner = stack.banner()
+        assert "--no-gateway" in banner and "identity  off (--no-auth)" in banner
+        assert f"agentcore invoke --dev --port {stack.port} " in banner
         response = httpx.post(f"{stack.agent.url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
     assert response.status_code == 200
     assert response.json()["response"].startswith(f"[offline model] You said: '{DEMO_PROMPT}'")
@@ -100,6 +113,9 @@ def _read_lines(stream, lines: queue.Queue) -> None:
 
 
 def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_path):
+    """``python -m scripts.dev_server`` with identity on and ``--dev-user`` (so ``agentcore invoke --dev``, which
+    sends no token, works); ``scripts.dev_token`` finds the issuer through the state file."""
+    state_file = tmp_path / "dev-stack.json"
     env = {
         **os.environ,
         "MODEL_PROVIDER": "offline",
@@ -108,9 +124,10 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
         "GATEWAY_URL": "",
         "PYTHONUNBUFFERED": "1",
         "AGENTCORE_SUPPRESS_RECOMMENDATION": "1",
+        "DEV_STACK_STATE_FILE": str(state_file),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.dev_server", "--port", "0"],
+        [sys.executable, "-m", "scripts.dev_server", "--port", "0", "--issuer-port", "0", "--dev-user", "local-dev-user"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -137,6 +154,24 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
         assert agent_url, "no banner:\n" + "".join(output)
 
         assert httpx.get(f"{agent_url}/ping", timeout=10).json()["status"] == "Healthy"
+        assert json.loads(state_file.read_text())["agent_url"] == agent_url
+
+        token = subprocess.run(
+            [sys.executable, "-m", "scripts.dev_token", "alice"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+        )
+        assert token.returncode == 0, token.stderr
+        alice = httpx.post(
+            f"{agent_url}/invocations",
+            json={"prompt": "What is order ORD-10001?"},
+            headers={"Authorization": f"Bearer {token.stdout.strip()}"},
+            timeout=30,
+        )
+        assert alice.json() == {"response": "[offline model] Order ORD-10001 status: processing."}
+        forged = httpx.post(
+            f"{agent_url}/invocations", json={"prompt": "hi"}, headers={"Authorization": "Bearer a.b.c"}, timeout=30
+        )
+        assert forged.status_code == 401 and forged.json()["error"]
+
         port = agent_url.rsplit(":", 1)[1]
         agentcore = shutil.which("agentcore", path=str(Path(sys.executable).parent))
         if agentcore:  # the documented command, verbatim but for the port
@@ -163,5 +198,7 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
     text = "".join(output)
     assert "Stopping the local dev stack" in text and "Stopped." in text, text
     assert "Traceback" not in text, text
+    assert "(--dev-user)" in text
+    assert not state_file.exists()  # removed on shutdown
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{agent_url}/ping", timeout=2)
