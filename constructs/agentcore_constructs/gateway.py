@@ -28,7 +28,7 @@ from constructs import Construct
 from agentcore_constructs import env_contract
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.python_function import PythonArm64Function
-from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime
+from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
 
 _TARGET_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
 _GATEWAY_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
@@ -182,14 +182,7 @@ class ToolGateway(Construct):
             self,
             "Role",
             description=f"Role AgentCore gateway {gateway_name} uses to call its targets",
-            assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
-                {
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:gateway/{gateway_name}-*"
-                    },
-                }
-            ),
+            assumed_by=agentcore_service_principal(stack, f"gateway/{gateway_name}-*"),
         )
         self.policy = iam.Policy(self, "TargetsPolicy", roles=[self.role])
         self.policy.add_statements(

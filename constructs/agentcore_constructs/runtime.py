@@ -45,6 +45,20 @@ _PYTHON_VERSIONS = {
 }
 
 
+def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.IPrincipal:
+    """The AgentCore service, only when acting for this account's ``resource_pattern`` (e.g. ``runtime/name-*``).
+
+    Resource ids are ``<name>-<suffix>``, unknown until the resource exists, hence the name prefix. Closes the
+    confused-deputy gap of an unconditioned trust (aws-cdk #38780 for the gateway L2).
+    """
+    return iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
+        {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{resource_pattern}"},
+        }
+    )
+
+
 class RuntimeArtifactKind(enum.Enum):
     """How the agent is packaged."""
 
@@ -130,12 +144,7 @@ class AgentRuntime(Construct):
             self,
             "ExecutionRole",
             description=f"Execution role of AgentCore runtime {runtime_name}",
-            assumed_by=iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
-                {
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": self._runtime_arn_pattern(stack)},
-                }
-            ),
+            assumed_by=agentcore_service_principal(stack, f"runtime/{runtime_name}-*"),
         )
         # Everything the agent is granted lands in this one policy; the runtime waits for it.
         self.policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
@@ -240,10 +249,6 @@ class AgentRuntime(Construct):
         return self.role
 
     # ---- internals -----------------------------------------------------------------------------------------------
-
-    def _runtime_arn_pattern(self, stack: cdk.Stack) -> str:
-        # Runtime ids are "<runtimeName>-<suffix>"; the id is unknown until the runtime exists.
-        return f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:runtime/{self.runtime_name}-*"
 
     def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
         return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/bedrock-agentcore/runtimes/{self.runtime_name}-*"

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from stacks.config import load_environments
+from tests.infrastructure.cfn import of_type, one
 from tests.infrastructure.synth import CDK_JSON
 
 ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
@@ -15,13 +16,6 @@ WITH_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if c.has_stage("identi
 WITHOUT_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if not c.has_stage("identity"))
 
 
-def _of_type(template: dict, cfn_type: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type}
-
-
-def _one(template: dict, cfn_type: str) -> tuple[str, dict]:
-    (item,) = _of_type(template, cfn_type).items()
-    return item
 
 
 def _output_ref(value: dict) -> str:
@@ -33,7 +27,7 @@ def _output_ref(value: dict) -> str:
 
 
 def _user_client(stateful: dict) -> tuple[str, dict]:
-    (item,) = [(k, v) for k, v in _of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-web")]
+    (item,) = [(k, v) for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-web")]
     return item
 
 
@@ -45,7 +39,7 @@ def test_config_has_both_kinds_of_environment() -> None:
 def test_user_pool_is_hardened(templates: dict, env_name: str) -> None:
     config = ENVIRONMENTS[env_name]
     stateful = templates[f"{env_name}/Stateful"]
-    _, pool = _one(stateful, "AWS::Cognito::UserPool")
+    _, pool = one(stateful, "AWS::Cognito::UserPool")
     props = pool["Properties"]
     policy = props["Policies"]["PasswordPolicy"]
     assert policy["MinimumLength"] >= 12 and all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
@@ -67,9 +61,9 @@ def test_user_client_is_code_flow_pkce_without_secret_or_password_auth(templates
     assert props["AllowedOAuthFlows"] == ["code"]
     assert "ALLOW_USER_PASSWORD_AUTH" not in props["ExplicitAuthFlows"]
     assert {"support-agent/invoke", "support-agent/tools", "openid"} <= set(props["AllowedOAuthScopes"])
-    _, domain = _one(stateful, "AWS::Cognito::UserPoolDomain")
+    _, domain = one(stateful, "AWS::Cognito::UserPoolDomain")
     assert domain["Properties"]["Domain"] == f"support-agent-{env_name}-{ENVIRONMENTS[env_name].account}"
-    _, server = _one(stateful, "AWS::Cognito::UserPoolResourceServer")
+    _, server = one(stateful, "AWS::Cognito::UserPoolResourceServer")
     assert {s["ScopeName"] for s in server["Properties"]["Scopes"]} == {"invoke", "tools"}
 
 
@@ -77,18 +71,18 @@ def test_user_client_is_code_flow_pkce_without_secret_or_password_auth(templates
 def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_name: str) -> None:
     runtime_template = templates[f"{env_name}/Runtime"]
     stateful = templates[f"{env_name}/Stateful"]
-    pool_id, _ = _one(stateful, "AWS::Cognito::UserPool")
+    pool_id, _ = one(stateful, "AWS::Cognito::UserPool")
     client_id, _ = _user_client(stateful)
-    _, runtime = _one(runtime_template, "AWS::BedrockAgentCore::Runtime")
+    _, runtime = one(runtime_template, "AWS::BedrockAgentCore::Runtime")
     jwt = runtime["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     assert runtime["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
     assert jwt["AllowedScopes"] == ["support-agent/invoke"]
     assert pool_id in _output_ref(jwt["DiscoveryUrl"]) and "openid-configuration" in json.dumps(jwt["DiscoveryUrl"])
     allowed = [_output_ref(c) for c in jwt["AllowedClients"]]
     assert client_id in allowed[0]
-    e2e_clients = [k for k, v in _of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-e2e")]
+    e2e_clients = [k for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-e2e")]
     assert len(allowed) == 1 + len(e2e_clients) and len(e2e_clients) == int(ENVIRONMENTS[env_name].identity_e2e_client)
-    _, gateway = _one(runtime_template, "AWS::BedrockAgentCore::Gateway")
+    _, gateway = one(runtime_template, "AWS::BedrockAgentCore::Gateway")
     assert gateway["Properties"]["AuthorizerType"] == "CUSTOM_JWT"
     gateway_jwt = gateway["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     assert gateway_jwt["AllowedScopes"] == ["support-agent/tools"]
@@ -98,19 +92,19 @@ def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_nam
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)
 def test_request_interceptor_gets_headers_and_is_invocable_only_by_this_gateway(templates: dict, env_name: str) -> None:
     template = templates[f"{env_name}/Runtime"]
-    gateway_id, gateway = _one(template, "AWS::BedrockAgentCore::Gateway")
+    gateway_id, gateway = one(template, "AWS::BedrockAgentCore::Gateway")
     (interceptor,) = gateway["Properties"]["InterceptorConfigurations"]
     assert interceptor["InterceptionPoints"] == ["REQUEST"]
     assert interceptor["InputConfiguration"] == {"PassRequestHeaders": True}
     function_id = interceptor["Interceptor"]["Lambda"]["Arn"]["Fn::GetAtt"][0]
     assert template["Resources"][function_id]["Properties"]["Handler"] == "gateway_interceptor.handler.lambda_handler"
-    permissions = [p for p in _of_type(template, "AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}]
+    permissions = [p for p in of_type(template, "AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}]
     assert len(permissions) == 1 and permissions[0]["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
 
 
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)
 def test_e2e_client_only_where_configured_and_never_with_user_password_auth(templates: dict, env_name: str) -> None:
-    clients = {v["Properties"]["ClientName"]: v["Properties"] for v in _of_type(templates[f"{env_name}/Stateful"], "AWS::Cognito::UserPoolClient").values()}
+    clients = {v["Properties"]["ClientName"]: v["Properties"] for v in of_type(templates[f"{env_name}/Stateful"], "AWS::Cognito::UserPoolClient").values()}
     e2e = clients.get(f"support-agent-{env_name}-e2e")
     assert (e2e is not None) is ENVIRONMENTS[env_name].identity_e2e_client
     if e2e is not None:
@@ -126,7 +120,7 @@ def test_outputs_a_client_needs(templates: dict, env_name: str) -> None:
 
 @pytest.mark.parametrize("env_name", WITHOUT_IDENTITY)
 def test_runtime_without_identity_is_iam_authorized(templates: dict, env_name: str) -> None:
-    _, runtime = _one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
+    _, runtime = one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
     assert "AuthorizerConfiguration" not in runtime["Properties"]  # IAM (SigV4), the Runtime's default
 
 

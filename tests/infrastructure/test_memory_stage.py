@@ -8,17 +8,13 @@ import pytest
 
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
 from stacks.config import load_environments
+from tests.infrastructure.cfn import of_type, one
 from tests.infrastructure.synth import CDK_JSON
 
 ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
 WITH_MEMORY = sorted(name for name, c in ENVIRONMENTS.items() if c.has_stage("memory"))
 WITHOUT_MEMORY = sorted(name for name, c in ENVIRONMENTS.items() if not c.has_stage("memory"))
 
-
-def _one(template: dict, cfn_type: str) -> tuple[str, dict]:
-    found = [(k, v) for k, v in template["Resources"].items() if v["Type"] == cfn_type]
-    assert len(found) == 1, found
-    return found[0]
 
 
 def _is_cross_stack_reference(value: object, attribute: str) -> bool:
@@ -34,7 +30,7 @@ def test_config_has_both_kinds_of_environment() -> None:
 @pytest.mark.parametrize("env_name", WITH_MEMORY)
 def test_memory_strategies_namespaces_expiry_and_key(templates: dict, env_name: str) -> None:
     stateful = templates[f"{env_name}/Stateful"]
-    memory_id, memory = _one(stateful, "AWS::BedrockAgentCore::Memory")
+    memory_id, memory = one(stateful, "AWS::BedrockAgentCore::Memory")
     props = memory["Properties"]
     assert props["EventExpiryDuration"] == ENVIRONMENTS[env_name].memory_event_expiry_days
     assert props["MemoryStrategies"] == [
@@ -42,7 +38,7 @@ def test_memory_strategies_namespaces_expiry_and_key(templates: dict, env_name: 
         {"UserPreferenceMemoryStrategy": {"Name": "preferences", "Namespaces": ["/preferences/{actorId}"]}},
         {"SummaryMemoryStrategy": {"Name": "summaries", "Namespaces": ["/summaries/{actorId}/{sessionId}"]}},
     ]
-    key_id, key = _one(stateful, "AWS::KMS::Key")
+    key_id, key = one(stateful, "AWS::KMS::Key")
     assert key["Properties"]["EnableKeyRotation"] is True
     assert props["EncryptionKeyArn"] == {"Fn::GetAtt": [key_id, "Arn"]}
     for resource in (memory, key):
@@ -73,12 +69,12 @@ def test_runtime_gets_exact_memory_actions_on_the_memory_arn_and_memory_id(templ
     assert sorted(statement["Action"]) == sorted(AGENT_DATA_PLANE_ACTIONS)
     assert _is_cross_stack_reference(statement["Resource"], "MemoryArn")  # the stateful stack's memory, not "memory/*"
     assert "*" not in json.dumps(statement)
-    _, cfn_runtime = _one(runtime, "AWS::BedrockAgentCore::Runtime")
+    _, cfn_runtime = one(runtime, "AWS::BedrockAgentCore::Runtime")
     assert _is_cross_stack_reference(cfn_runtime["Properties"]["EnvironmentVariables"]["MEMORY_ID"], "MemoryId")
 
 
 @pytest.mark.parametrize("env_name", WITHOUT_MEMORY)
 def test_environments_without_memory_have_no_memory(templates: dict, env_name: str) -> None:
     assert not [r for r in templates[f"{env_name}/Stateful"]["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Memory"]
-    _, cfn_runtime = _one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
+    _, cfn_runtime = one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
     assert "MEMORY_ID" not in cfn_runtime["Properties"]["EnvironmentVariables"]

@@ -7,18 +7,16 @@ import json
 import pytest
 
 from stacks.config import load_environments
+from tests.infrastructure.cfn import of_type
 from tests.infrastructure.synth import CDK_JSON
 
 ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
 
 
-def _of_type(template: dict, cfn_type: str) -> dict[str, dict]:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == cfn_type}
-
 
 def _dashboard(template: dict) -> dict:
     """The dashboard body with CloudFormation intrinsics rendered as ${...} placeholders, parsed as JSON."""
-    (dashboard,) = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    (dashboard,) = of_type(template, "AWS::CloudWatch::Dashboard").values()
     body = dashboard["Properties"]["DashboardBody"]
     parts = body["Fn::Join"][1] if isinstance(body, dict) else [body]
     text = "".join(p if isinstance(p, str) else "${intrinsic}" for p in parts)
@@ -71,7 +69,7 @@ def test_rows_follow_the_stages(templates: dict, env_name: str) -> None:
 def test_alarm_thresholds_and_actions_follow_config(templates: dict, env_name: str) -> None:
     config = ENVIRONMENTS[env_name]
     template = templates[f"{env_name}/Runtime"]
-    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()}
+    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in of_type(template, "AWS::CloudWatch::Alarm").values()}
     prefix = f"support-agent-{env_name}-"
     assert alarms[prefix + "RuntimeErrorRate"]["Threshold"] == config.alarms.error_rate_percent
     assert alarms[prefix + "RuntimeLatencyP90"]["Threshold"] == config.alarms.latency_p90_ms
@@ -81,47 +79,47 @@ def test_alarm_thresholds_and_actions_follow_config(templates: dict, env_name: s
         expected |= {"GatewaySystemErrors", "GatewayThrottles", "OrderServiceErrors"}
         assert alarms[prefix + "OrderServiceErrors"]["Threshold"] == config.alarms.tool_errors
     assert set(alarms) == {prefix + name for name in expected}
-    topic_id = next(iter(_of_type(template, "AWS::SNS::Topic")))
+    topic_id = next(iter(of_type(template, "AWS::SNS::Topic")))
     for props in alarms.values():
         assert props["AlarmActions"] == [{"Ref": topic_id}]
         assert props["EvaluationPeriods"] == config.alarms.evaluation_periods
         assert props["TreatMissingData"] == "notBreaching"
-    (composite,) = _of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
+    (composite,) = of_type(template, "AWS::CloudWatch::CompositeAlarm").values()
     assert composite["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
     assert json.dumps(composite["Properties"]["AlarmRule"]).count("ALARM(") == len(expected)
 
 
 def test_alarm_topic_is_kms_encrypted_tls_only_with_configured_emails(templates: dict, env_name: str) -> None:
     template = templates[f"{env_name}/Runtime"]
-    (topic,) = _of_type(template, "AWS::SNS::Topic").values()
+    (topic,) = of_type(template, "AWS::SNS::Topic").values()
     assert "EnvironmentKey" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
-    (key,) = _of_type(templates[f"{env_name}/Stateful"], "AWS::KMS::Key").values()
+    (key,) = of_type(templates[f"{env_name}/Stateful"], "AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert "cloudwatch.amazonaws.com" in json.dumps(key["Properties"]["KeyPolicy"])
-    (policy,) = _of_type(template, "AWS::SNS::TopicPolicy").values()
+    (policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
     statement = policy["Properties"]["PolicyDocument"]["Statement"][0]
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    emails = sorted(s["Properties"]["Endpoint"] for s in _of_type(template, "AWS::SNS::Subscription").values())
+    emails = sorted(s["Properties"]["Endpoint"] for s in of_type(template, "AWS::SNS::Subscription").values())
     assert emails == sorted(ENVIRONMENTS[env_name].alarm_emails)
 
 
 def test_transaction_search_as_code_where_configured(templates: dict, env_name: str) -> None:
     config = ENVIRONMENTS[env_name]
     template = templates[f"{env_name}/Runtime"]
-    search = list(_of_type(template, "AWS::XRay::TransactionSearchConfig").values())
+    search = list(of_type(template, "AWS::XRay::TransactionSearchConfig").values())
     if config.transaction_search_indexing_percent is None:
         assert search == []
         return
     (search_config,) = search
     assert search_config["Properties"]["IndexingPercentage"] == config.transaction_search_indexing_percent
-    (policy_id,) = [k for k, v in _of_type(template, "AWS::Logs::ResourcePolicy").items() if "transaction-search" in v["Properties"]["PolicyName"]]
+    (policy_id,) = [k for k, v in of_type(template, "AWS::Logs::ResourcePolicy").items() if "transaction-search" in v["Properties"]["PolicyName"]]
     assert policy_id in search_config["DependsOn"]
     assert "xray.amazonaws.com" in json.dumps(template["Resources"][policy_id])
-    spans = [g for g in _of_type(template, "AWS::Logs::LogGroup").values() if g["Properties"].get("LogGroupName") == "aws/spans"]
+    spans = [g for g in of_type(template, "AWS::Logs::LogGroup").values() if g["Properties"].get("LogGroupName") == "aws/spans"]
     assert len(spans) == 1
 
 
 def test_every_log_group_everywhere_has_retention(templates: dict) -> None:
-    groups = [(name, k, g) for name, t in templates.items() for k, g in _of_type(t, "AWS::Logs::LogGroup").items()]
+    groups = [(name, k, g) for name, t in templates.items() for k, g in of_type(t, "AWS::Logs::LogGroup").items()]
     assert groups
     assert [(name, k) for name, k, g in groups if "RetentionInDays" not in g["Properties"]] == []
