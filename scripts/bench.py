@@ -22,11 +22,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
+# A `cdk init` app: one stack, the same cdk.json feature flags (incl. built-in template validation), no packs.
 BARE_APP = textwrap.dedent(
     """
-    import aws_cdk as cdk
+    import json, aws_cdk as cdk
     from aws_cdk import aws_s3 as s3
-    app = cdk.App(outdir={outdir!r})
+    flags = {{k: v for k, v in json.load(open("cdk.json"))["context"].items() if k.startswith("@aws-cdk")}}
+    app = cdk.App(context=flags, outdir={outdir!r})
     stack = cdk.Stack(app, "Bare", env=cdk.Environment(account="123456789012", region="us-east-1"))
     s3.Bucket(stack, "Bucket")
     app.synth()
@@ -67,7 +69,7 @@ BARE_AGENT = textwrap.dedent(
     app = BedrockAgentCoreApp()
     @app.entrypoint
     def invoke(payload):
-        return {{"response": payload.get("prompt", "")}}
+        return {"response": payload.get("prompt", "")}
     app.run(port=int(sys.argv[1]))
     """
 )
