@@ -53,6 +53,7 @@ import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
+from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
 #: ``(request headers (lower-case names), gateway tool name, arguments) -> arguments`` -- the Gateway request
@@ -371,11 +372,7 @@ def main() -> None:
     gateway = start_local_gateway(
         orders_api_url=args.orders_api_url, interceptor=interceptor, port=args.port, verifier=verifier
     )
-    print(f"local gateway on {gateway.url}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        gateway.stop()
+    run_until_interrupted(f"local gateway on {gateway.url}", gateway.stop)
 
 
 if __name__ == "__main__":

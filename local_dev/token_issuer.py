@@ -38,6 +38,8 @@ from urllib.parse import parse_qs
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from local_dev.background import run_until_interrupted, serve_in_background
+
 #: The resource server and scopes of ``agentcore_constructs.identity`` (a test keeps them equal).
 RESOURCE_SERVER_ID = "support-agent"
 AGENT_SCOPE = f"{RESOURCE_SERVER_ID}/invoke"
@@ -234,10 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_token_issuer(*, host: str = "127.0.0.1", port: int = 0, key: RSAKey | None = None) -> TokenIssuer:
     """Start the issuer on a background thread (port 0 = a free port); returns once it accepts connections."""
-    issuer = TokenIssuer(host, port, key=key)
-    issuer._thread = threading.Thread(target=issuer.serve_forever, name="local-token-issuer", daemon=True)
-    issuer._thread.start()
-    return issuer
+    return serve_in_background(TokenIssuer(host, port, key=key), "local-token-issuer")
 
 
 def main() -> None:
@@ -245,11 +244,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_ISSUER_PORT)
     args = parser.parse_args()
     issuer = start_token_issuer(port=args.port)
-    print(f"local token issuer {issuer.issuer} (discovery: {issuer.discovery_url}); Ctrl-C to stop", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        issuer.stop()
+    run_until_interrupted(f"local token issuer {issuer.issuer} (discovery: {issuer.discovery_url})", issuer.stop)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from local_dev.background import run_until_interrupted, serve_in_background
+
 DEV_API_KEY = "dev-local-key"  # fake, dev-only
 
 DEFAULT_ORDERS: dict[str, dict[str, Any]] = {
@@ -184,10 +186,7 @@ def start_fake_orders_api(
     api_key: str = DEV_API_KEY,
 ) -> FakeOrdersAPI:
     """Start the fake orders API on a background thread (port 0 = a free port). Call ``.stop()`` when done."""
-    server = FakeOrdersAPI(host, port, DEFAULT_ORDERS if orders is None else orders, api_key)
-    server._thread = threading.Thread(target=server.serve_forever, name="fake-orders-api", daemon=True)
-    server._thread.start()
-    return server
+    return serve_in_background(FakeOrdersAPI(host, port, DEFAULT_ORDERS if orders is None else orders, api_key), "fake-orders-api")
 
 
 def main() -> None:
@@ -195,11 +194,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8081)
     args = parser.parse_args()
     api = start_fake_orders_api(port=args.port)
-    print(f"fake orders API on {api.url} (X-API-Key: {DEV_API_KEY}); Ctrl-C to stop", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        api.stop()
+    run_until_interrupted(f"fake orders API on {api.url} (X-API-Key: {DEV_API_KEY})", api.stop)
 
 
 if __name__ == "__main__":
