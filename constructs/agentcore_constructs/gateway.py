@@ -185,11 +185,14 @@ class ToolGateway(Construct):
             assumed_by=agentcore_service_principal(stack, f"gateway/{gateway_name}-*"),
         )
         self.policy = iam.Policy(self, "TargetsPolicy", roles=[self.role])
+        # What the gateway service role needs on a customer-managed key (AgentCore "gateway encryption" guide),
+        # only when the call comes through AgentCore.
         self.policy.add_statements(
             iam.PolicyStatement(
                 sid="UseGatewayKey",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                actions=["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
                 resources=[self.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"bedrock-agentcore.{stack.region}.{stack.url_suffix}"}},
             )
         )
 

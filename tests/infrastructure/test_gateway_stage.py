@@ -127,3 +127,13 @@ def test_runtime_gets_gateway_url_and_invoke_on_this_gateway(templates: dict, en
 @pytest.mark.parametrize("env_name", WITHOUT_GATEWAY)
 def test_no_gateway_without_the_stage(templates: dict, env_name: str) -> None:
     assert not of_type(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Gateway")
+
+
+@pytest.mark.parametrize("env_name", WITH_GATEWAY)
+def test_gateway_role_uses_the_key_only_through_agentcore(templates: dict, env_name: str) -> None:
+    template = templates[f"{env_name}/Runtime"]
+    (statement,) = [s for p in of_type(template, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "UseGatewayKey"]
+    assert sorted(statement["Action"]) == ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+    assert "EnvironmentKey" in json.dumps(statement["Resource"])
+    via = statement["Condition"]["StringEquals"]["kms:ViaService"]
+    assert "bedrock-agentcore." in json.dumps(via)
