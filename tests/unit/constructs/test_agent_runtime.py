@@ -119,7 +119,13 @@ def test_l2_account_wide_grants_never_reach_the_role() -> None:
     assert "log-group:*" not in text
 
 
-def test_env_contract_names_are_unique_and_the_agent_reads_through_it() -> None:
+def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it() -> None:
     names = [v.name for v in env_contract.ALL]
     assert len(names) == len(set(names))
     assert set(env_contract.RETRY_SIGNAL) <= set(env_contract.ALL)
+    settings_source = (AGENT_SRC / "support_agent" / "settings.py").read_text()
+    constants = {value: key for key, value in vars(env_contract).items() if isinstance(value, env_contract.EnvVar)}
+    unread = [constants[v] for v in env_contract.ALL if f"contract.{constants[v]}" not in settings_source]
+    assert unread == []
+    # ...and never by a retyped string literal.
+    assert not [n for n in names if f'"{n}"' in settings_source or f"'{n}'" in settings_source]
