@@ -37,12 +37,7 @@ _CONTRACT_DIR = Path(env_contract.__file__).parent
 SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
 #: The namespace the Runtime's built-in telemetry publishes to; PutMetricData is conditioned on it.
 RUNTIME_METRICS_NAMESPACE = "bedrock-agentcore"
-_PYTHON_VERSIONS = {
-    agentcore.AgentCoreRuntime.PYTHON_3_11: "3.11",
-    agentcore.AgentCoreRuntime.PYTHON_3_12: "3.12",
-    agentcore.AgentCoreRuntime.PYTHON_3_13: "3.13",
-    agentcore.AgentCoreRuntime.PYTHON_3_14: "3.14",
-}
+_PYTHON_RUNTIME_VALUE = re.compile(r"^PYTHON_(\d+)_(\d+)$")
 
 
 def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.IPrincipal:
@@ -95,6 +90,8 @@ class AgentRuntime(Construct):
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
         description: runtime description. Default: none.
+
+    Inbound auth is IAM (SigV4) until :meth:`use_jwt_authorizer` sets a custom JWT authorizer (stage 4).
     """
 
     def __init__(
@@ -370,7 +367,7 @@ class AgentRuntime(Construct):
             return agentcore.AgentRuntimeArtifact.from_ecr_repository(self.image_asset.repository, self.image_asset.image_tag)
 
         entry = list(entrypoint) if entrypoint else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
-        python_version = _PYTHON_VERSIONS.get(python_runtime, "3.13")
+        python_version = _python_version(python_runtime)
         requirements = source_path / requirements_file if requirements_file else None
         contract_files = {
             "agentcore_constructs/__init__.py": _CONTRACT_DIR / "__init__.py",
@@ -424,6 +421,14 @@ class AgentRuntime(Construct):
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             )
             self.service_log_groups.append(group)
+
+
+def _python_version(python_runtime: agentcore.AgentCoreRuntime) -> str:
+    # jsii enum-like members are fresh objects on every access (no equality): compare their values.
+    match = _PYTHON_RUNTIME_VALUE.match(str(python_runtime.value))
+    if match is None:
+        raise ValueError(f"AgentRuntime python_runtime {python_runtime.value!r} is not a Python runtime (CODE artifacts need one)")
+    return f"{match.group(1)}.{match.group(2)}"
 
 
 def _validate(

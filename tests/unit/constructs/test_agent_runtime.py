@@ -129,3 +129,14 @@ def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it(
     assert unread == []
     # ...and never by a retyped string literal.
     assert not [n for n in names if f'"{n}"' in settings_source or f"'{n}'" in settings_source]
+
+
+@pytest.mark.parametrize(("runtime", "expected"), [("PYTHON_3_12", "3.12"), ("PYTHON_3_13", "3.13"), ("PYTHON_3_14", "3.14")])
+def test_wheels_are_vendored_for_the_chosen_python(runtime: str, expected: str) -> None:
+    from aws_cdk import aws_bedrockagentcore as agentcore
+
+    from agentcore_constructs.runtime import _python_version
+
+    assert _python_version(getattr(agentcore.AgentCoreRuntime, runtime)) == expected
+    with pytest.raises(ValueError, match="not a Python runtime"):
+        _python_version(agentcore.AgentCoreRuntime.NODE_22)
