@@ -24,3 +24,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tests/infrastructure" in item.nodeid or "tests/unit/constructs" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("synth"))
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory):
+    """The real app, every environment in cdk.json, cdk-nag + readiness pack on: synthesized once per session
+    (per xdist worker; everything that uses it shares the "synth" group, so once per run)."""
+    from tests.infrastructure.synth import synth_app
+
+    return synth_app(tmp_path_factory.mktemp("cdk.out"))
+
+
+@pytest.fixture(scope="session")
+def templates(synthesized) -> dict[str, dict]:
+    return synthesized.stack_templates()

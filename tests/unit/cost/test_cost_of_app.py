@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from scripts.cost import PRICES, estimate
-from tests.infrastructure.synth import SynthesizedApp, synth_app
+from tests.infrastructure.synth import SynthesizedApp
 
 pytestmark = pytest.mark.xdist_group("synth")
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
-    return synth_app(tmp_path_factory.mktemp("cost-cdk.out"))
+def app(synthesized: SynthesizedApp) -> SynthesizedApp:
+    return synthesized  # the session's one synth of the real app
 
 
 @pytest.fixture(scope="module")
