@@ -41,6 +41,7 @@ class RuntimeStack(cdk.Stack):
             http_timeout=cdk.Duration.seconds(config.retry.timeout_seconds),
             log_level=config.log_level,
             description=f"Support agent ({config.name})",
+            log_encryption_key=key,
         )
         if memory is not None:
             memory.grant_to(self.agent)
@@ -106,6 +107,7 @@ class RuntimeStack(cdk.Stack):
                     description="Writes the verified caller (JWT sub) into every tool call; drops model-supplied identity",
                     log_retention=_retention(config.log_retention_days),
                     timeout=cdk.Duration.seconds(5),
+                    log_encryption_key=key,
                 )
             )
         for service in TOOL_SERVICES:
@@ -120,6 +122,7 @@ class RuntimeStack(cdk.Stack):
                 api_key_secret_env=service.api_key_secret_env,
                 log_retention=_retention(config.log_retention_days),
                 reserved_concurrency=config.tool_reserved_concurrency,
+                log_encryption_key=key,
             )
             gateway.add_lambda_tool(tool)
         return gateway

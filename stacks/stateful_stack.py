@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from agentcore_constructs import AgentIdentity, AgentMemory
-from agentcore_constructs.observability import allow_cloudwatch_alarms
+from agentcore_constructs.observability import allow_cloudwatch_alarms, allow_cloudwatch_logs
 from stacks.config import EnvironmentConfig
 
 
@@ -22,11 +22,12 @@ class StatefulStack(cdk.Stack):
         self.key = kms.Key(
             self,
             "EnvironmentKey",
-            description=f"Encrypts the support agent's data in {config.name} (memory, gateway, alarm topic)",
+            description=f"Encrypts the support agent's data in {config.name} (memory, gateway, logs, alarm topic)",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         allow_cloudwatch_alarms(self.key)
+        allow_cloudwatch_logs(self.key)
         self.memory: AgentMemory | None = None
         if config.has_stage("memory"):
             self.memory = AgentMemory(

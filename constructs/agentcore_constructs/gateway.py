@@ -65,6 +65,7 @@ class LambdaTool(Construct):
         timeout: function timeout. Default: 15 s (the handler's retry budget fits inside it).
         memory_size: MB. Default: 256.
         runtime: Lambda runtime. Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
+        log_encryption_key: KMS key of the function's log group. Default: none.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class LambdaTool(Construct):
         timeout: cdk.Duration = cdk.Duration.seconds(15),
         memory_size: int = 256,
         runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not _TARGET_NAME.match(target_name):
@@ -125,6 +127,7 @@ class LambdaTool(Construct):
             timeout=timeout,
             memory_size=memory_size,
             runtime=runtime,
+            log_encryption_key=log_encryption_key,
         )
         self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
         if self.secret is not None:

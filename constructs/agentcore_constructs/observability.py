@@ -294,5 +294,24 @@ def allow_cloudwatch_alarms(key: kms.Key) -> None:
     )
 
 
+def allow_cloudwatch_logs(key: kms.Key) -> None:
+    """Let CloudWatch Logs encrypt this account's log groups with ``key`` (key policy statement)."""
+    stack = cdk.Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsEncryption",
+            actions=[
+                "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+                "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
+            ],
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
+            resources=["*"],  # In a key policy "*" means this key.
+            conditions={
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"}
+            },
+        )
+    )
+
+
 def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-") if part)

@@ -9,6 +9,7 @@ from typing import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -29,6 +30,7 @@ class PythonArm64Function(Construct):
         timeout: Default: 15 s.
         memory_size: MB. Default: 256.
         runtime: Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
+        log_encryption_key: KMS key of the log group (key policy must allow CloudWatch Logs). Default: none.
 
     Attributes: ``function``, ``role``, ``log_group``.
     """
@@ -48,6 +50,7 @@ class PythonArm64Function(Construct):
         timeout: cdk.Duration = cdk.Duration.seconds(15),
         memory_size: int = 256,
         runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         code_path = Path(code_root)
@@ -56,7 +59,9 @@ class PythonArm64Function(Construct):
         if reserved_concurrency is not None and reserved_concurrency < 1:
             raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
 
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, encryption_key=log_encryption_key, removal_policy=cdk.RemovalPolicy.DESTROY
+        )
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.role)
 

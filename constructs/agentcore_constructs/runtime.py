@@ -22,6 +22,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
@@ -90,6 +91,9 @@ class AgentRuntime(Construct):
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
         description: runtime description. Default: none.
+        log_encryption_key: KMS key for the log groups the construct creates; its key policy must let CloudWatch
+            Logs use it (:func:`agentcore_constructs.observability.allow_cloudwatch_logs`). Default: none (SSE by
+            CloudWatch Logs).
 
     Inbound auth is IAM (SigV4) until :meth:`use_jwt_authorizer` sets a custom JWT authorizer (stage 4).
     """
@@ -119,6 +123,7 @@ class AgentRuntime(Construct):
         log_level: str = "INFO",
         adot_instrumentation: bool = True,
         description: str | None = None,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         source_path = Path(source_dir)
@@ -148,8 +153,10 @@ class AgentRuntime(Construct):
         for statement in self.model_access.policy_statements():
             self.policy.add_statements(statement)
 
+        self._log_encryption_key = log_encryption_key
         self.log_group = logs.LogGroup(
-            self, "ApplicationLogs", retention=log_retention, removal_policy=cdk.RemovalPolicy.DESTROY
+            self, "ApplicationLogs", retention=log_retention, encryption_key=log_encryption_key,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         self._add_runtime_log_permissions(stack)
         self._add_telemetry_permissions()
@@ -418,6 +425,7 @@ class AgentRuntime(Construct):
                 f"ServiceLogs{endpoint}",
                 log_group_name=cdk.Fn.join("", ["/aws/bedrock-agentcore/runtimes/", self.runtime.agent_runtime_id, f"-{endpoint}"]),
                 retention=retention,
+                encryption_key=self._log_encryption_key,
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             )
             self.service_log_groups.append(group)

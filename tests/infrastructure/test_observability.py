@@ -119,7 +119,20 @@ def test_transaction_search_as_code_where_configured(templates: dict, env_name: 
     assert len(spans) == 1
 
 
-def test_every_log_group_everywhere_has_retention(templates: dict) -> None:
+def test_every_log_group_everywhere_has_retention_and_the_environment_key(templates: dict) -> None:
     groups = [(name, k, g) for name, t in templates.items() for k, g in of_type(t, "AWS::Logs::LogGroup").items()]
     assert groups
     assert [(name, k) for name, k, g in groups if "RetentionInDays" not in g["Properties"]] == []
+    # aws/spans is written by X-Ray itself: left on CloudWatch Logs' own encryption.
+    unencrypted = [(name, k) for name, k, g in groups if g["Properties"].get("LogGroupName") != "aws/spans" and "EnvironmentKey" not in json.dumps(g["Properties"].get("KmsKeyId"))]
+    assert unencrypted == []
+
+
+def test_the_environment_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_groups(templates: dict) -> None:
+    for name, template in templates.items():
+        if not name.endswith("/Stateful"):
+            continue
+        (key,) = of_type(template, "AWS::KMS::Key").values()
+        (statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsEncryption"]
+        assert "kms:EncryptionContext:aws:logs:arn" in json.dumps(statement["Condition"])
+        assert not [a for a in statement["Action"] if a.endswith("*")]
