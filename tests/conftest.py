@@ -20,9 +20,9 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Everything that synthesizes shares one xdist worker, so each session-scoped synth happens once.
+    # Tests of the session-scoped synth share one xdist worker, so the app is synthesized once per run.
     for item in items:
-        if "tests/infrastructure" in item.nodeid or "tests/unit/constructs" in item.nodeid:
+        if "tests/infrastructure" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group("synth"))
 
 
