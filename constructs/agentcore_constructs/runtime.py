@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore

@@ -8,7 +8,7 @@ import pytest
 
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
 from stacks.config import load_environments
-from tests.infrastructure.cfn import of_type, one
+from tests.infrastructure.cfn import one
 from tests.infrastructure.synth import CDK_JSON
 
 ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
