@@ -16,7 +16,7 @@ PLACEHOLDER_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
 STAGES = ("runtime", "memory", "gateway", "identity")
-NETWORK_MODES = ("PUBLIC",)
+NETWORK_MODES = ("PUBLIC", "VPC")
 ARTIFACT_KINDS = ("code", "container")
 RETRY_MODES = ("adaptive", "standard")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -39,6 +39,13 @@ class RetryConfig:
     max_attempts: int
     mode: str
     timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class VpcConfig:
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    availability_zones: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class EnvironmentConfig:
     alarm_emails: tuple[str, ...]
     transaction_search_indexing_percent: float | None
     readiness: str
+    vpc: VpcConfig | None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -110,7 +118,9 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "alarm_emails": [],
     "transaction_search_indexing_percent": None,
     "readiness": "warning",
+    "vpc": None,
 }
+_VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
 _ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
 _RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
@@ -164,6 +174,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     )
     network_mode = values["network_mode"]
     _check(network_mode in NETWORK_MODES, f"{where}.network_mode: {network_mode!r} is not supported (allowed: {', '.join(NETWORK_MODES)})")
+    vpc = _parse_vpc(f"{where}.vpc", values["vpc"]) if values["vpc"] is not None else None
+    _check(not (network_mode == "VPC" and vpc is None), f"{where}.vpc: required when network_mode is 'VPC' ({', '.join(_VPC_KEYS)})")
+    _check(not (network_mode == "PUBLIC" and vpc is not None), f"{where}.vpc: only used with network_mode 'VPC'")
     artifact = values["artifact"]
     _check(artifact in ARTIFACT_KINDS, f"{where}.artifact: {artifact!r} is not one of {', '.join(ARTIFACT_KINDS)}")
     idle = values["idle_timeout_minutes"]
@@ -233,6 +246,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         alarm_emails=tuple(emails),
         transaction_search_indexing_percent=indexing,
         readiness=readiness,
+        vpc=vpc,
     )
 
 
@@ -248,6 +262,26 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
     timeout = values["timeout_seconds"]
     _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
     return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _parse_vpc(where: str, raw: Any) -> VpcConfig:
+    # Given, not looked up: synth stays offline and deterministic.
+    _check(isinstance(raw, Mapping), f"{where}: must be an object with {', '.join(_VPC_KEYS)}")
+    unknown = sorted(set(raw) - set(_VPC_KEYS))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_VPC_KEYS)})" if unknown else "")
+    vpc_id = raw.get("vpc_id")
+    _check(isinstance(vpc_id, str) and re.match(r"^vpc-[0-9a-f]{8,17}$", vpc_id), f"{where}.vpc_id: {vpc_id!r} is not a VPC id")
+    subnets = raw.get("subnet_ids")
+    _check(
+        isinstance(subnets, list) and len(subnets) >= 2 and all(isinstance(x, str) and re.match(r"^subnet-[0-9a-f]{8,17}$", x) for x in subnets),
+        f"{where}.subnet_ids: must list at least two private subnet ids (subnet-...) in different AZs",
+    )
+    zones = raw.get("availability_zones")
+    _check(
+        isinstance(zones, list) and len(zones) == len(subnets) and all(isinstance(z, str) and REGION_PATTERN.match(z[:-1]) for z in zones),
+        f"{where}.availability_zones: must name the AZ of each subnet, in the same order",
+    )
+    return VpcConfig(vpc_id, tuple(subnets), tuple(zones))
 
 
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -42,6 +43,7 @@ class RuntimeStack(cdk.Stack):
             log_level=config.log_level,
             description=f"Support agent ({config.name})",
             log_encryption_key=key,
+            **_network(self, config),
         )
         if memory is not None:
             memory.grant_to(self.agent)
@@ -126,6 +128,16 @@ class RuntimeStack(cdk.Stack):
             )
             gateway.add_lambda_tool(tool)
         return gateway
+
+
+def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
+    if config.vpc is None:
+        return {}
+    vpc = ec2.Vpc.from_vpc_attributes(
+        scope, "Vpc", vpc_id=config.vpc.vpc_id, availability_zones=list(config.vpc.availability_zones),
+        private_subnet_ids=list(config.vpc.subnet_ids),
+    )
+    return {"vpc": vpc, "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets)}
 
 
 def _construct_id(target_name: str) -> str:

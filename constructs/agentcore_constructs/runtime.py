@@ -20,6 +20,7 @@ from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -94,6 +95,8 @@ class AgentRuntime(Construct):
         log_encryption_key: KMS key for the log groups the construct creates; its key policy must let CloudWatch
             Logs use it (:func:`agentcore_constructs.observability.allow_cloudwatch_logs`). Default: none (SSE by
             CloudWatch Logs).
+        vpc / vpc_subnets: run the runtime in these (private) subnets with an egress-only security group, instead
+            of the PUBLIC network mode. Default: PUBLIC.
 
     Inbound auth is IAM (SigV4) until :meth:`use_jwt_authorizer` sets a custom JWT authorizer (stage 4).
     """
@@ -124,6 +127,8 @@ class AgentRuntime(Construct):
         adot_instrumentation: bool = True,
         description: str | None = None,
         log_encryption_key: kms.IKey | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         source_path = Path(source_dir)
@@ -198,7 +203,7 @@ class AgentRuntime(Construct):
             lifecycle_configuration=agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=idle_timeout, max_lifetime=max_lifetime
             ),
-            network_configuration=agentcore.RuntimeNetworkConfiguration.using_public_network(),
+            network_configuration=self._network(vpc, vpc_subnets),
             tracing_enabled=True,
             logging_configs=[
                 agentcore.LoggingConfig(
@@ -253,6 +258,17 @@ class AgentRuntime(Construct):
         return self.role
 
     # ---- internals -----------------------------------------------------------------------------------------------
+
+    def _network(self, vpc: ec2.IVpc | None, subnets: ec2.SubnetSelection | None) -> agentcore.RuntimeNetworkConfiguration:
+        if vpc is None:
+            return agentcore.RuntimeNetworkConfiguration.using_public_network()
+        self.security_group = ec2.SecurityGroup(
+            self, "SecurityGroup", vpc=vpc, allow_all_outbound=True,
+            description=f"AgentCore runtime {self.runtime_name}: egress only (Bedrock, AgentCore, tools)",
+        )
+        return agentcore.RuntimeNetworkConfiguration.using_vpc(
+            self, vpc=vpc, vpc_subnets=subnets, security_groups=[self.security_group]
+        )
 
     def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
         return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/bedrock-agentcore/runtimes/{self.runtime_name}-*"

@@ -140,3 +140,22 @@ def test_wheels_are_vendored_for_the_chosen_python(runtime: str, expected: str) 
     assert _python_version(getattr(agentcore.AgentCoreRuntime, runtime)) == expected
     with pytest.raises(ValueError, match="not a Python runtime"):
         _python_version(agentcore.AgentCoreRuntime.NODE_22)
+
+
+def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_group() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = _stack()
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-0123456789abcdef0", availability_zones=["eu-west-1a", "eu-west-1b"],
+        private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    )
+    agent = _runtime(stack, vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnets=vpc.private_subnets))
+    template = Template.from_stack(stack).to_json()
+    (runtime,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    network = runtime["Properties"]["NetworkConfiguration"]
+    assert network["NetworkMode"] == "VPC"
+    assert network["NetworkModeConfig"]["Subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
+    sg_id = stack.get_logical_id(agent.security_group.node.default_child)
+    assert network["NetworkModeConfig"]["SecurityGroups"] == [{"Fn::GetAtt": [sg_id, "GroupId"]}]
+    assert "SecurityGroupIngress" not in template["Resources"][sg_id]["Properties"]
