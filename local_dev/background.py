@@ -7,6 +7,24 @@ from collections.abc import Callable
 from typing import Any
 
 
+class StoppableServerMixin:
+    """``stop()`` and ``with`` support for a ``socketserver`` server started by :func:`serve_in_background`."""
+
+    _thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        self.shutdown()  # type: ignore[attr-defined]
+        self.server_close()  # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):  # noqa: ANN204 - returns the concrete server type
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def serve_in_background(server: Any, name: str) -> Any:
     """Start ``server.serve_forever`` on a daemon thread (kept on ``server._thread``); returns ``server``."""
     server._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)

@@ -38,7 +38,7 @@ from urllib.parse import parse_qs
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from local_dev.background import run_until_interrupted, serve_in_background
+from local_dev.background import StoppableServerMixin, run_until_interrupted, serve_in_background
 
 #: The resource server and scopes of ``agentcore_constructs.identity`` (a test keeps them equal).
 RESOURCE_SERVER_ID = "support-agent"
@@ -65,7 +65,7 @@ def _scope_string(scope: str | Iterable[str]) -> str:
     return scope if isinstance(scope, str) else " ".join(scope)
 
 
-class TokenIssuer(ThreadingHTTPServer):
+class TokenIssuer(StoppableServerMixin, ThreadingHTTPServer):
     """The running issuer. ``url`` == ``issuer`` (the ``iss`` of every token), ``discovery_url``, ``jwks_url``."""
 
     daemon_threads = True
@@ -172,18 +172,6 @@ class TokenIssuer(ThreadingHTTPServer):
     def _count(self, path: str) -> None:
         with self._lock:
             self.fetches[path] = self.fetches.get(path, 0) + 1
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> TokenIssuer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class _Handler(BaseHTTPRequestHandler):

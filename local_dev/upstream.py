@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from local_dev.background import run_until_interrupted, serve_in_background
+from local_dev.background import StoppableServerMixin, run_until_interrupted, serve_in_background
 
 DEV_API_KEY = "dev-local-key"  # fake, dev-only
 
@@ -73,7 +73,7 @@ class _Fault:
     seconds: float = 0.0
 
 
-class FakeOrdersAPI(ThreadingHTTPServer):
+class FakeOrdersAPI(StoppableServerMixin, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
@@ -114,17 +114,8 @@ class FakeOrdersAPI(ThreadingHTTPServer):
             self.requests.clear()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeOrdersAPI:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._stopping.set()  # releases requests hanging on purpose, so shutdown does not wait for them
+        super().stop()
 
     # -- internals
     def _record(self, request: RecordedRequest) -> _Fault | None:

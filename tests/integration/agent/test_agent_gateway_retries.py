@@ -11,7 +11,6 @@ import hmac
 import json
 import re
 import threading
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,12 +19,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from botocore.credentials import ReadOnlyCredentials
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from local_dev.server import start_local_agent
+from tests.loopback import serve_asgi_on_loopback
 from support_agent.tools import GatewayAuth, SigV4Signer
 
 TOOL = "OrderService___lookup_order"
@@ -133,17 +132,8 @@ def gateway() -> Iterator[tuple[str, FaultyGateway]]:
         return {"order_id": order_id, "status": ORDERS[order_id]}
 
     app = FaultyGateway(server.streamable_http_app(stateless_http=True, json_response=True))
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30  # bounds a broken start only
-    while not uv.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert uv.started, "fake gateway did not start"
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/mcp", app
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve_asgi_on_loopback(app) as port:
+        yield f"http://127.0.0.1:{port}/mcp", app
 
 
 @pytest.fixture
