@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lambdas"))
 
 from agentcore_constructs.readiness import ProductionReadinessChecks  # noqa: E402
+from agentcore_constructs.readiness.gate import synth_and_enforce  # noqa: E402
 from stacks.agent_stage import AgentStage  # noqa: E402
 from stacks.config import load_environments  # noqa: E402
 
@@ -33,4 +34,6 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    # The CLI fails only on findings of the stacks it selected (none, for a bare `cdk synth` of Stages): the app
+    # exits non-zero itself on any error-level finding, so every CLI command that synthesizes is gated.
+    sys.exit(synth_and_enforce(build_app()))

@@ -22,7 +22,7 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests of the session-scoped synth share one xdist worker, so the app is synthesized once per run.
     for item in items:
-        if "tests/infrastructure" in item.nodeid:
+        if "tests/infrastructure" in item.nodeid and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group("synth"))
 
 
