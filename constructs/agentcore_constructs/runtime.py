@@ -30,15 +30,23 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from agentcore_constructs import env_contract
+from agentcore_constructs.aws_facts import (
+    AGENTCORE_SERVICE_PRINCIPAL,
+    ECR_AUTHORIZATION_TOKEN,
+    METRIC_NAMESPACE_CONDITION_KEY,
+    PUT_METRIC_DATA,
+    RUNTIME_AGENT_METRICS_NAMESPACE,
+    XRAY_TRACE_ACTIONS,
+)
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
 from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
 from agentcore_constructs.model_access import ModelAccess
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 _CONTRACT_DIR = Path(env_contract.__file__).parent
-SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
+SERVICE_PRINCIPAL = AGENTCORE_SERVICE_PRINCIPAL
 #: The namespace the Runtime's built-in telemetry publishes to; PutMetricData is conditioned on it.
-RUNTIME_METRICS_NAMESPACE = "bedrock-agentcore"
+RUNTIME_METRICS_NAMESPACE = RUNTIME_AGENT_METRICS_NAMESPACE
 _PYTHON_RUNTIME_VALUE = re.compile(r"^PYTHON_(\d+)_(\d+)$")
 
 
@@ -315,7 +323,7 @@ class AgentRuntime(Construct):
             statements=[
                 iam.PolicyStatement(
                     sid="XRayTraceUpload",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                    actions=list(XRAY_TRACE_ACTIONS),
                     resources=["*"],  # AWS offers no narrower resource for these X-Ray actions.
                 )
             ],
@@ -332,9 +340,9 @@ class AgentRuntime(Construct):
             statements=[
                 iam.PolicyStatement(
                     sid="RuntimeMetrics",
-                    actions=["cloudwatch:PutMetricData"],
+                    actions=[PUT_METRIC_DATA],
                     resources=["*"],  # PutMetricData has no resource type; the namespace condition scopes it.
-                    conditions={"StringEquals": {"cloudwatch:namespace": RUNTIME_METRICS_NAMESPACE}},
+                    conditions={"StringEquals": {METRIC_NAMESPACE_CONDITION_KEY: RUNTIME_METRICS_NAMESPACE}},
                 )
             ],
         )
@@ -374,7 +382,7 @@ class AgentRuntime(Construct):
                 statements=[
                     iam.PolicyStatement(
                         sid="EcrAuthorizationToken",
-                        actions=["ecr:GetAuthorizationToken"],
+                        actions=[ECR_AUTHORIZATION_TOKEN],
                         resources=["*"],  # GetAuthorizationToken supports no resource-level permissions.
                     )
                 ],

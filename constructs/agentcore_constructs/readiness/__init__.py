@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentcore_constructs.readiness import rules as _rules  # noqa: F401  (registers the rules)
 from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
-from agentcore_constructs.readiness.model import CHECKLIST, GAPS, RULES, Finding, Level, Rule, evaluate
+from agentcore_constructs.readiness.model import CHECKLIST, GAPS, Finding, Level, Rule, evaluate, evaluate_app
+from agentcore_constructs.readiness.rules import RULES
 
 __all__ = [
     "CHECKLIST",

@@ -69,6 +69,8 @@ class Stack:
     acknowledgements: dict[str, dict[str, str]] = field(default_factory=dict)
     #: docker image assets of this stack's asset manifest, keyed by asset hash
     docker_images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the stack's target, ``aws://<account>/<region>`` (manifest ``environment``)
+    aws_environment: str = "aws://unknown-account/unknown-region"
 
     @property
     def outputs(self) -> dict[str, Any]:
@@ -229,6 +231,7 @@ def load_stack(directory: Path, artifact_id: str, artifact: dict[str, Any], plug
         stack_name=props.get("stackName") or artifact_id,
         template_path=template_path,
         template=template,
+        aws_environment=str(artifact.get("environment") or "aws://unknown-account/unknown-region"),
     )
     metadata: dict[str, list[dict[str, Any]]] = dict(artifact.get("metadata") or {})
     metadata_file = artifact.get("additionalMetadataFile")
@@ -321,6 +324,7 @@ def environment_from_templates(
     *,
     acknowledgements: dict[str, dict[str, str]] | None = None,
     stack_names: dict[str, str] | None = None,
+    aws_environment: str = "aws://123456789012/us-east-1",
 ) -> Environment:
     """An environment from in-memory templates, for unit-testing rule functions without a synth.
 
@@ -336,6 +340,7 @@ def environment_from_templates(
             stack_name=(stack_names or {}).get(stack_path, stack_path.replace("/", "-")),
             template_path=Path(f"{stack_path.replace('/', '-')}.template.json"),
             template=template,
+            aws_environment=aws_environment,
         )
         for logical_id, raw in (template.get("Resources") or {}).items():
             stack.resources[logical_id] = Resource(

@@ -1,7 +1,7 @@
 """Rules, findings, levels, and the two tables that tie rules to the seed article.
 
-A rule is one function ``(env: Environment) -> Iterable[(subject, detail, message)]`` registered with
-:func:`rule`, cdk-nag style: an id, a one-line ``info`` (what is wrong) and an ``explanation`` (why it matters and
+A rule is one function ``(env: Environment) -> Iterable[(subject, detail, message)]`` made a :class:`Rule` by
+:func:`rule` and listed in a pack (``rules/__init__.py``), cdk-nag style: an id, a one-line ``info`` (what is wrong) and an ``explanation`` (why it matters and
 how to fix it). ``subject`` is the :class:`Resource` or :class:`Stack` the finding is reported on (its construct
 path is where you acknowledge it). ``detail`` makes the finding granular: the finding id is ``Readiness-X`` or
 ``Readiness-X[detail]`` and an acknowledgement must name exactly that id (as in cdk-nag 3, there is no prefix
@@ -11,8 +11,8 @@ matching: acknowledging ``Readiness-X`` does not silence ``Readiness-X[detail]``
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Callable, Iterable, Union
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Sequence, Union
 
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 
@@ -58,7 +58,10 @@ class Rule:
     explanation: str
     checklist: int | None  #: the checklist item this rule checks (None: beyond the seed)
     gaps: tuple[str, ...]  #: the PoC gaps a finding of this rule keeps open
-    check: Callable[[Environment], Iterable[RawFinding]]
+    #: ``check(env)`` for an environment rule; ``check(envs)`` (every environment of the app) when ``app_wide``.
+    check: Callable[..., Iterable[RawFinding]]
+    #: True when the rule needs every environment at once (e.g. a per-account singleton across Stages).
+    app_wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,49 +79,68 @@ class Finding:
         return f"{self.rule.id}[{self.detail}]" if self.detail else self.rule.id
 
 
-#: Every rule, by id, in registration order.
-RULES: dict[str, Rule] = {}
-
-
 def rule(
-    id: str, *, info: str, explanation: str, checklist: int | None, gaps: tuple[str, ...]
-) -> Callable[[Callable[[Environment], Iterable[RawFinding]]], Callable[[Environment], Iterable[RawFinding]]]:
-    """Register a rule function under ``id``."""
+    id: str, *, info: str, explanation: str, checklist: int | None, gaps: tuple[str, ...], app_wide: bool = False
+) -> Callable[[Callable[..., Iterable[RawFinding]]], Rule]:
+    """Make a :class:`Rule` of the decorated check function (packs list rules explicitly; nothing registers)."""
     if not id.startswith("Readiness-"):
         raise ValueError(f"rule id {id!r} must start with 'Readiness-'")
     unknown = set(gaps) - set(GAPS)
     if unknown:
         raise ValueError(f"rule {id}: unknown gaps {sorted(unknown)}")
 
-    def register(fn: Callable[[Environment], Iterable[RawFinding]]) -> Callable[[Environment], Iterable[RawFinding]]:
-        if id in RULES:
-            raise ValueError(f"rule {id} registered twice")
-        RULES[id] = Rule(id, info, explanation, checklist, gaps, fn)
-        return fn
+    def make(fn: Callable[..., Iterable[RawFinding]]) -> Rule:
+        return Rule(id, info, explanation, checklist, gaps, fn, app_wide)
 
-    return register
+    return make
+
+
+def _selected(rule_ids: Iterable[str] | None) -> list[Rule]:
+    from agentcore_constructs.readiness.rules import RULES
+
+    return [RULES[i] for i in rule_ids] if rule_ids is not None else list(RULES.values())
+
+
+def _findings(r: Rule, raw: Iterable[RawFinding], envs: Sequence[Environment]) -> dict[str, list[Finding]]:
+    by_env: dict[str, list[Finding]] = {}
+    seen: set[tuple[str, str | None]] = set()
+    for subject, detail, message in raw:
+        path = subject.path
+        if (path, detail) in seen:
+            continue
+        seen.add((path, detail))
+        stack = subject.stack if isinstance(subject, Resource) else subject
+        env = next(e for e in envs if stack in e.stacks)
+        finding = Finding(
+            rule=r,
+            detail=detail,
+            message=message,
+            construct_path=path,
+            template_path=str(stack.template_path),
+            logical_id=subject.logical_id if isinstance(subject, Resource) else None,
+        )
+        reason = env.acknowledgement(path, finding.id)
+        by_env.setdefault(env.name, []).append(finding if reason is None else replace(finding, acknowledged=reason))
+    return by_env
+
+
+def evaluate_app(envs: Sequence[Environment], rule_ids: Iterable[str] | None = None) -> dict[str, list[Finding]]:
+    """Run the rules (all by default) on every environment of an app; findings by environment name.
+
+    Environment rules see one environment at a time; app-wide rules see all of them. Acknowledged findings are
+    kept, with their reason.
+    """
+    result: dict[str, list[Finding]] = {env.name: [] for env in envs}
+    for r in _selected(rule_ids):
+        if r.app_wide:
+            for name, found in _findings(r, r.check(list(envs)), envs).items():
+                result[name] += found
+            continue
+        for env in envs:
+            result[env.name] += _findings(r, r.check(env), [env]).get(env.name, [])
+    return result
 
 
 def evaluate(env: Environment, rule_ids: Iterable[str] | None = None) -> list[Finding]:
-    """Run the rules (all by default) on one environment; acknowledged findings are kept, with their reason."""
-    findings: list[Finding] = []
-    selected = [RULES[i] for i in rule_ids] if rule_ids is not None else list(RULES.values())
-    for r in selected:
-        seen: set[tuple[str, str | None]] = set()
-        for subject, detail, message in r.check(env):
-            path = subject.path
-            if (path, detail) in seen:
-                continue
-            seen.add((path, detail))
-            stack = subject.stack if isinstance(subject, Resource) else subject
-            finding = Finding(
-                rule=r,
-                detail=detail,
-                message=message,
-                construct_path=path,
-                template_path=str(stack.template_path),
-                logical_id=subject.logical_id if isinstance(subject, Resource) else None,
-            )
-            reason = env.acknowledgement(path, finding.id)
-            findings.append(finding if reason is None else Finding(**{**finding.__dict__, "acknowledged": reason}))
-    return findings
+    """The findings of one environment on its own (app-wide rules see only this environment)."""
+    return evaluate_app([env], rule_ids)[env.name]

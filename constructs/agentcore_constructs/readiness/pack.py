@@ -31,9 +31,9 @@ import aws_cdk as cdk
 import jsii
 from constructs import IConstruct
 
-from agentcore_constructs.readiness import rules as _rules  # noqa: F401  (registers the rules)
 from agentcore_constructs.readiness.assembly import load_assembly_directory, normalize_rule_id
-from agentcore_constructs.readiness.model import RULES, Finding, Level, evaluate
+from agentcore_constructs.readiness.model import Finding, Level, evaluate_app
+from agentcore_constructs.readiness.rules import RULES
 
 PLUGIN_NAME = "ProductionReadinessChecks"
 PLUGIN_VERSION = "1.0.0"
@@ -117,20 +117,22 @@ class ProductionReadinessChecks:
         resources: dict[tuple[str, str, str, str], list[cdk.PolicyViolatingResource]] = defaultdict(list)
         meta: dict[tuple[str, str, str, str], tuple[Finding, str]] = {}
         self.last_findings = {}
-        for directory, templates in sorted(by_directory.items()):
-            env = load_assembly_directory(directory, only_templates=templates, plugin_namespaces=(PLUGIN_NAME,))
-            if env is None:
-                continue
-            level = self.level_for(env.name)
+        envs = [
+            env
+            for directory, templates in sorted(by_directory.items())
+            if (env := load_assembly_directory(directory, only_templates=templates, plugin_namespaces=(PLUGIN_NAME,)))
+        ]
+        # Every environment is evaluated (app-wide rules need them all); levels apply when reporting.
+        for env_name, findings in evaluate_app(envs, self._rule_ids).items():
+            level = self.level_for(env_name)
             if level is Level.OFF:
                 continue
-            findings = evaluate(env, self._rule_ids)
-            self.last_findings[env.name] = findings
+            self.last_findings[env_name] = findings
             for finding in findings:
                 if finding.acknowledged is not None:
                     continue
-                key = (finding.id, level.value, finding.message, env.name)
-                meta[key] = (finding, env.name)
+                key = (finding.id, level.value, finding.message, env_name)
+                meta[key] = (finding, env_name)
                 resources[key].append(_violating_resource(finding))
         for key, (finding, env_name) in meta.items():
             description = f"{finding.message}. {finding.rule.info}"

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentcore_constructs.readiness import rules as _rules  # noqa: F401  (registers the rules)
 from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
-from agentcore_constructs.readiness.model import CHECKLIST, GAPS, RULES, Finding, evaluate
+from agentcore_constructs.readiness.model import CHECKLIST, GAPS, Finding, evaluate_app
+from agentcore_constructs.readiness.rules import RULES
 
 JSON_NAME = "readiness-scorecard.json"
 MARKDOWN_NAME = "readiness-scorecard.md"
@@ -74,8 +74,7 @@ def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding]) ->
     return Item(key, title, not open_, open_, [f for f in mine if f.acknowledged is not None])
 
 
-def score_environment(env: Environment) -> dict[str, Any]:
-    findings = evaluate(env)
+def score_environment(env: Environment, findings: list[Finding]) -> dict[str, Any]:
     checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings) for n in CHECKLIST]
     gaps = [_item(g, GAPS[g], GAP_RULES[g], findings) for g in GAPS]
     extra = [_item(r, RULES[r].info, [r], findings) for r in EXTRA_RULES]
@@ -96,11 +95,12 @@ def score_environment(env: Environment) -> dict[str, Any]:
 
 def build_scorecard(outdir: Path | str) -> dict[str, Any]:
     environments = load_cloud_assembly(outdir, plugin_namespaces=("ProductionReadinessChecks",))
+    findings = evaluate_app(environments)
     return {
         "assembly": str(Path(outdir)),
         "rules": {r.id: {"info": r.info, "checklist": r.checklist, "gaps": list(r.gaps)} for r in RULES.values()},
         "gap_rules": GAP_RULES,
-        "environments": [score_environment(env) for env in environments],
+        "environments": [score_environment(env, findings[env.name]) for env in environments],
     }
 
 

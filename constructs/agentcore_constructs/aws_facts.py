@@ -1,0 +1,56 @@
+"""AWS facts the constructs build on and the readiness rules check, each once, with where AWS documents it.
+
+Pure Python (no CDK import): the rule pack and the scorecard read these without aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+#: The AgentCore service principal (runtime, gateway and memory roles trust it; Lambda permissions name it).
+#: Source: AgentCore developer guide, "IAM Permissions for AgentCore Runtime" (trust policy).
+AGENTCORE_SERVICE_PRINCIPAL = "bedrock-agentcore.amazonaws.com"
+
+# ---- IAM actions with no resource type ------------------------------------------------------------------
+#: X-Ray segment upload and sampling: no resource-level permissions (Service Authorization Reference, AWS X-Ray).
+XRAY_TRACE_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+#: PutMetricData has no resource type; it is scoped with the ``cloudwatch:namespace`` condition key
+#: (Service Authorization Reference, Amazon CloudWatch).
+PUT_METRIC_DATA = "cloudwatch:PutMetricData"
+METRIC_NAMESPACE_CONDITION_KEY = "cloudwatch:namespace"
+#: The namespace the AgentCore Runtime execution-role policy lets the agent publish to (runtime-permissions.html).
+RUNTIME_AGENT_METRICS_NAMESPACE = "bedrock-agentcore"
+#: ECR registry login: account-wide, no resource type (Service Authorization Reference, Amazon ECR).
+ECR_AUTHORIZATION_TOKEN = "ecr:GetAuthorizationToken"
+
+#: ``Resource: "*"`` is accepted only for these actions (lowercase), each with the condition key it must carry.
+WILDCARD_RESOURCE_ALLOWED: dict[str, str | None] = {
+    **{action.lower(): None for action in XRAY_TRACE_ACTIONS},
+    PUT_METRIC_DATA.lower(): METRIC_NAMESPACE_CONDITION_KEY,
+    ECR_AUTHORIZATION_TOKEN.lower(): None,
+}
+
+# ---- CloudWatch Logs ------------------------------------------------------------------------------------
+#: CreateLogGroup refuses names that start with ``aws/`` (CloudWatch Logs API reference, CreateLogGroup:
+#: "Log group names can't start with the string aws/"). X-Ray creates ``aws/spans`` itself.
+RESERVED_LOG_GROUP_PREFIX = "aws/"
+#: AgentCore creates its own log groups under this prefix, e.g. ``/aws/bedrock-agentcore/runtimes/<id>-<endpoint>``
+#: (incl. ``-DEFAULT``) for a runtime's stdout/OTEL logs; a CloudFormation-managed group of the same name fails
+#: with "already exists" (hashicorp/terraform-provider-aws #47630, aws/aws-cdk PR #37997 review,
+#: aws/bedrock-agentcore-sdk-python #512).
+AGENTCORE_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/"
+RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
+#: The execution role needs ``logs:DescribeLogGroups`` on ``log-group:*`` (runtime-permissions.html: the
+#: documented execution-role policy grants exactly this resource).
+DESCRIBE_LOG_GROUPS = "logs:DescribeLogGroups"
+
+# ---- X-Ray Transaction Search ---------------------------------------------------------------------------
+#: ``AWS::XRay::TransactionSearchConfig`` is one per account and Region (its primary identifier is the account
+#: id; CloudWatch user guide "Using Transaction Search with AWS CloudFormation": "Make sure Transaction Search is
+#: disabled before you enable using AWS CDK or AWS CloudFormation").
+TRANSACTION_SEARCH_CONFIG = "AWS::XRay::TransactionSearchConfig"
+#: Log groups X-Ray writes spans and Application Signals data to once Transaction Search is on (same guide).
+TRANSACTION_SEARCH_LOG_GROUPS = ("aws/spans", "/aws/application-signals/data")

@@ -1,0 +1,131 @@
+"""What every rule module shares: CloudFormation type names and small readers of template values.
+
+Every reader takes template data only (no CDK tokens), so the validation plugin and the offline scorecard share it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterator
+
+from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
+
+RUNTIME = "AWS::BedrockAgentCore::Runtime"
+RUNTIME_ENDPOINT = "AWS::BedrockAgentCore::RuntimeEndpoint"
+MEMORY = "AWS::BedrockAgentCore::Memory"
+GATEWAY = "AWS::BedrockAgentCore::Gateway"
+GATEWAY_TARGET = "AWS::BedrockAgentCore::GatewayTarget"
+LAMBDA = "AWS::Lambda::Function"
+LAMBDA_PERMISSION = "AWS::Lambda::Permission"
+ECS_TASK = "AWS::ECS::TaskDefinition"
+EC2_HOSTS = ("AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration")
+LOG_GROUP = "AWS::Logs::LogGroup"
+DELIVERY_SOURCE = "AWS::Logs::DeliverySource"
+DELIVERY = "AWS::Logs::Delivery"
+DASHBOARD = "AWS::CloudWatch::Dashboard"
+ALARM = "AWS::CloudWatch::Alarm"
+IAM_POLICY = "AWS::IAM::Policy"
+IAM_MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
+IAM_ROLE = "AWS::IAM::Role"
+USER_POOL = "AWS::Cognito::UserPool"
+USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
+
+#: Environment variables that only an agent host has (the agent's model selection).
+AGENT_HOST_VARIABLES = frozenset({"MODEL_ID", "BEDROCK_MODEL_ID", "MODEL_PROVIDER"})
+#: Literal markers of an agent in EC2 user data.
+AGENT_HOST_MARKERS = ("MODEL_ID", "strands-agents", "bedrock-agentcore", "bedrock_agentcore")
+
+
+def runtimes(env: Environment) -> list[Resource]:
+    return env.resources(RUNTIME)
+
+
+def primary_stack(env: Environment) -> Stack:
+    """Where environment-level findings are reported: the stack with the runtime, else the first stack."""
+    found = runtimes(env)
+    return found[0].stack if found else env.stacks[0]
+
+
+def runtime_env(runtime: Resource) -> dict[str, Any]:
+    return runtime.prop("EnvironmentVariables") or {}
+
+
+def lambda_env(fn: Resource) -> dict[str, Any]:
+    return fn.prop("Environment", "Variables") or {}
+
+
+def container_envs(task: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
+    for container in task.prop("ContainerDefinitions") or []:
+        if isinstance(container, dict):
+            variables = {e.get("Name"): e.get("Value") for e in container.get("Environment") or [] if isinstance(e, dict)}
+            yield str(container.get("Name", "container")), variables
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def document_statements(document: Any) -> list[dict[str, Any]]:
+    if not isinstance(document, dict):
+        return []
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+
+
+def policy_statements(env: Environment) -> Iterator[tuple[Resource, dict[str, Any]]]:
+    """Every IAM statement of the environment, with the resource that holds it (policy, managed policy or role)."""
+    for res in env.resources(IAM_POLICY, IAM_MANAGED_POLICY):
+        for statement in document_statements(res.prop("PolicyDocument")):
+            yield res, statement
+    for role in env.resources(IAM_ROLE):
+        for inline in as_list(role.prop("Policies")):
+            if isinstance(inline, dict):
+                for statement in document_statements(inline.get("PolicyDocument")):
+                    yield role, statement
+
+
+def role_statements(env: Environment, role: Resource) -> list[dict[str, Any]]:
+    """The statements attached to one role (inline, AWS::IAM::Policy/ManagedPolicy attached through Roles)."""
+    found: list[dict[str, Any]] = []
+    for inline in as_list(role.prop("Policies")):
+        if isinstance(inline, dict):
+            found += document_statements(inline.get("PolicyDocument"))
+    for res in env.resources(IAM_POLICY, IAM_MANAGED_POLICY):
+        if any(env.refers_to(r, res.stack, role) for r in as_list(res.prop("Roles"))):
+            found += document_statements(res.prop("PolicyDocument"))
+    for arn in as_list(role.prop("ManagedPolicyArns")):
+        target = env.target(arn, role.stack)
+        if target and target.resource.type == IAM_MANAGED_POLICY:
+            found += document_statements(target.resource.prop("PolicyDocument"))
+    return found
+
+
+def runtime_role(env: Environment, runtime: Resource) -> Resource | None:
+    target = env.target(runtime.prop("RoleArn"), runtime.stack)
+    return target.resource if target and target.resource.type == IAM_ROLE else None
+
+
+def allows(statement: dict[str, Any], action: str) -> bool:
+    if statement.get("Effect") != "Allow":
+        return False
+    return any(isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement.get("Action")))
+
+
+def is_lambda_referenced_by_gateway(env: Environment, fn: Resource) -> bool:
+    for target in env.resources(GATEWAY_TARGET):
+        if env.refers_to(target.prop("TargetConfiguration"), target.stack, fn):
+            return True
+    for gateway in env.resources(GATEWAY):
+        if env.refers_to(gateway.prop("InterceptorConfigurations"), gateway.stack, fn):
+            return True
+    return False
+
+
+def looks_like_tool(fn: Resource) -> bool:
+    """A Lambda is a tool when it uses Powertools' service name (our tool convention) or lives under a *Tool* construct."""
+    return "POWERTOOLS_SERVICE_NAME" in lambda_env(fn) or "tool" in fn.path.lower()
+
+
+def absent(value: Any) -> bool:
+    """A property is absent when omitted, null, or ``{"Ref": "AWS::NoValue"}``."""
+    return value is None or value == {"Ref": "AWS::NoValue"}
+

@@ -1,0 +1,123 @@
+"""Beyond the seed: hardening rules (error details, encryption, pinned artifacts, tool invoke permissions)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from agentcore_constructs.readiness.assembly import Environment
+from agentcore_constructs.readiness.model import RawFinding, rule
+from agentcore_constructs.readiness.rules import common as c
+
+
+# =========================================================================================================
+# Beyond the seed
+# =========================================================================================================
+@rule(
+    "Readiness-GatewayDebug",
+    info="The gateway returns DEBUG error details (ExceptionLevel DEBUG) to clients.",
+    explanation="DEBUG exception level leaks stack traces and internals to every MCP client. Leave exception_level unset "
+    "(generic errors) outside development; ToolGateway refuses DEBUG unless allow_debug_errors=True.",
+    checklist=None,
+    gaps=("tools",),
+)
+def gateway_debug(env: Environment) -> Iterator[RawFinding]:
+    for gateway in env.resources(c.GATEWAY):
+        if gateway.prop("ExceptionLevel") == "DEBUG":
+            yield gateway, None, "gateway ExceptionLevel is DEBUG"
+
+
+@rule(
+    "Readiness-MemoryEncryption",
+    info="AgentCore Memory is encrypted with an AWS owned key instead of a customer managed KMS key (EncryptionKeyArn).",
+    explanation="Conversations and long-term memory records are personal data: encrypt them with your own KMS key "
+    "(AgentMemory creates one with rotation) so access is auditable and revocable.",
+    checklist=None,
+    gaps=("memory",),
+)
+def memory_encryption(env: Environment) -> Iterator[RawFinding]:
+    for memory in env.resources(c.MEMORY):
+        if c.absent(memory.prop("EncryptionKeyArn")):
+            yield memory, None, "memory has no EncryptionKeyArn"
+
+
+@rule(
+    "Readiness-GatewayEncryption",
+    info="The AgentCore Gateway is encrypted with an AWS owned key instead of a customer managed KMS key (KmsKeyArn).",
+    explanation="Gateway configuration holds tool schemas and credential references: encrypt it with your own KMS key "
+    "(ToolGateway creates one).",
+    checklist=None,
+    gaps=("tools",),
+)
+def gateway_encryption(env: Environment) -> Iterator[RawFinding]:
+    for gateway in env.resources(c.GATEWAY):
+        if c.absent(gateway.prop("KmsKeyArn")):
+            yield gateway, None, "gateway has no KmsKeyArn"
+
+
+_SHA256_KEY = re.compile(r"(?:^|/)[0-9a-f]{64}\.(?:zip|jar)$")
+_IMAGE_REF = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+
+
+@rule(
+    "Readiness-Artifact",
+    info="The runtime artifact is not pinned (container ':latest' or untagged, code zip not content-addressed) or not arm64.",
+    explanation="AgentCore Runtime runs arm64 microVMs and a deployment must be reproducible: use a CDK asset "
+    "(content-hash tag, Platform.LINUX_ARM64) or an image digest/immutable tag; for code, a content-addressed S3 key "
+    "or an S3 VersionId.",
+    checklist=None,
+    gaps=("hosting",),
+)
+def artifact_pinned(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        container = runtime.prop("AgentRuntimeArtifact", "ContainerConfiguration")
+        code = runtime.prop("AgentRuntimeArtifact", "CodeConfiguration")
+        if isinstance(container, dict):
+            uri = container.get("ContainerUri")
+            text = "".join(env.literal_strings(uri))
+            match = _IMAGE_REF.match(text.rsplit("/", 1)[-1]) if text else None
+            if match is None or (not match.group("digest") and match.group("tag") in (None, "latest")):
+                yield runtime, "Container::Unpinned", f"container image {text or uri!r} has no immutable tag or digest"
+            for asset in runtime.stack.docker_images.values():
+                if any(asset_tag(asset) and asset_tag(asset) in s for s in env.literal_strings(uri)):
+                    platform = (asset.get("source") or {}).get("platform")
+                    if platform != "linux/arm64":
+                        yield runtime, "Container::Platform", f"container asset platform is {platform or 'unset'}, not linux/arm64"
+        elif isinstance(code, dict):
+            s3 = (code.get("Code") or {}).get("S3") or {}
+            key = s3.get("Prefix") or s3.get("Key")
+            if not s3.get("VersionId") and not (isinstance(key, str) and _SHA256_KEY.search(key)):
+                yield runtime, "Code::Unpinned", f"code artifact s3 key {key!r} is neither content-addressed nor versioned"
+
+
+def asset_tag(asset: dict[str, Any]) -> str | None:
+    for destination in (asset.get("destinations") or {}).values():
+        tag = destination.get("imageTag")
+        if tag:
+            return str(tag)
+    return None
+
+
+@rule(
+    "Readiness-ToolPermission",
+    info="A gateway Lambda target (or interceptor) has no AWS::Lambda::Permission for bedrock-agentcore with a SourceArn.",
+    explanation="The gateway invokes tools with its role, but a resource policy scoped to the gateway ARN (SourceArn) "
+    "stops confused-deputy calls and, with the target depending on it, avoids first-deploy IAM propagation failures "
+    "(aws-cdk #36826). ToolGateway.add_lambda_tool adds it.",
+    checklist=None,
+    gaps=("tools",),
+)
+def tool_permission(env: Environment) -> Iterator[RawFinding]:
+    permissions = env.resources(c.LAMBDA_PERMISSION)
+    for fn in env.resources(c.LAMBDA):
+        if not c.is_lambda_referenced_by_gateway(env, fn):
+            continue
+        ok = any(
+            env.refers_to(p.prop("FunctionName"), p.stack, fn)
+            and p.prop("Principal") == "bedrock-agentcore.amazonaws.com"
+            and not c.absent(p.prop("SourceArn"))
+            for p in permissions
+        )
+        if not ok:
+            yield fn, None, "gateway Lambda has no bedrock-agentcore invoke permission with a SourceArn"
+
