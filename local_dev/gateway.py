@@ -53,6 +53,7 @@ import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
+from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
 from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
@@ -60,7 +61,6 @@ from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 #: interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
 RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any]], dict[str, Any]]
 
-CALLER_ID_ARGUMENT = "caller_id"
 GATEWAY_ID = "local-gateway"
 MESSAGE_VERSION = "1.0"
 LOCAL_ORDERS_SECRET_ARN = "arn:aws:secretsmanager:local:000000000000:secret:local-dev/orders-api-key"
@@ -237,7 +237,7 @@ def build_mcp_server(
     for service in services:
         for declaration in service.tools_module.TOOLS:
             spec = declaration.to_gateway()
-            name = f"{service.name}___{spec['name']}"
+            name = f"{service.name}{TOOL_NAME_DELIMITER}{spec['name']}"
             if name in routes:
                 raise ValueError(f"duplicate gateway tool name {name!r}")
             routes[name] = (service, spec)

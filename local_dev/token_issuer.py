@@ -24,6 +24,8 @@ Run standalone: ``python -m local_dev.token_issuer [--port 8092]``.
 
 from __future__ import annotations
 
+from agentcore_constructs.contract import identity as identity_contract
+
 import argparse
 import json
 import re
@@ -41,9 +43,9 @@ from joserfc.jwk import KeySet, RSAKey
 from local_dev.background import StoppableServerMixin, run_until_interrupted, serve_in_background
 
 #: The resource server and scopes of ``agentcore_constructs.identity`` (a test keeps them equal).
-RESOURCE_SERVER_ID = "support-agent"
-AGENT_SCOPE = f"{RESOURCE_SERVER_ID}/invoke"
-TOOLS_SCOPE = f"{RESOURCE_SERVER_ID}/tools"
+RESOURCE_SERVER_ID = identity_contract.DEFAULT_RESOURCE_SERVER_ID
+AGENT_SCOPE = identity_contract.full_scope(RESOURCE_SERVER_ID, identity_contract.AGENT_SCOPE_NAME)
+TOOLS_SCOPE = identity_contract.full_scope(RESOURCE_SERVER_ID, identity_contract.TOOLS_SCOPE_NAME)
 #: What the user-facing app client is granted (Cognito adds ``openid`` for the authorization-code flow).
 DEFAULT_SCOPES: tuple[str, ...] = ("openid", AGENT_SCOPE, TOOLS_SCOPE)
 #: The local stand-in for the user pool's app client id (the only client the local authorizers allow).

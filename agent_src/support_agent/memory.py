@@ -15,6 +15,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from agentcore_constructs.contract import memory as memory_contract
 from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
 
@@ -29,12 +30,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: AgentCore Memory namespaces the agent reads long-term context from ({actorId}/{sessionId} are filled
-#: in by the library with str.format). They must match the strategies the AgentMemory construct creates.
-LONG_TERM_NAMESPACES = (
-    "/facts/{actorId}",
-    "/preferences/{actorId}",
-    "/summaries/{actorId}/{sessionId}",
-)
+#: in by the library with str.format): the ones the AgentMemory construct's strategies write, from the contract.
+LONG_TERM_NAMESPACES = memory_contract.LONG_TERM_NAMESPACES
 
 # boto3 Sessions are not thread-safe; client creation from the shared one is serialized (no network I/O).
 _boto_session_lock = threading.Lock()

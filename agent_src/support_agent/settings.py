@@ -1,6 +1,6 @@
 """Typed, validated agent settings, read only through the constructs' environment-variable contract.
 
-Every value the constructs set on the Runtime is named in ``agentcore_constructs.env_contract``; this module
+Every value the constructs set on the Runtime is named in ``agentcore_constructs.contract``; this module
 reads those names (never retyped strings) and fails fast with one error that lists every bad value.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from agentcore_constructs import env_contract as contract
+from agentcore_constructs.contract import env_vars as contract
 
 logger = logging.getLogger(__name__)
 

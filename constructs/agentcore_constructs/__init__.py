@@ -1,6 +1,6 @@
 """AgentCore production-path constructs.
 
-Exports resolve lazily (PEP 562) so that ``agentcore_constructs.env_contract`` can be imported by the agent
+Exports resolve lazily (PEP 562) so that ``agentcore_constructs.contract`` can be imported by the agent
 at run time without importing aws-cdk-lib.
 """
 

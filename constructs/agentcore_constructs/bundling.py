@@ -95,6 +95,18 @@ def vendored_python_bundling(
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 
 
+def contract_package_files() -> dict[str, Path]:
+    """The pure-Python contract package (and the lazy package root it needs), as bundle path -> source file.
+
+    Shipped into the agent bundle and every Lambda asset, so both sides of the contract run the same version.
+    """
+    package_root = Path(__file__).parent
+    files = {"agentcore_constructs/__init__.py": package_root / "__init__.py"}
+    for module in sorted((package_root / "contract").glob("*.py")):
+        files[f"agentcore_constructs/contract/{module.name}"] = module
+    return files
+
+
 def source_fingerprint(*paths: str | Path, extra: str = "") -> str:
     """Stable hash of the inputs of a bundle, so an unchanged source re-uses the staged bundle."""
     digest = hashlib.sha256(extra.encode())

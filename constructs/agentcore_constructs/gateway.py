@@ -25,7 +25,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from agentcore_constructs import env_contract
+from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
@@ -97,7 +98,8 @@ class LambdaTool(Construct):
                 raise ValueError(f"LambdaTool {target_name}: tool {tool.get('name')!r} lacks {sorted(missing)}")
         self.target_name = target_name
         self.tools = [dict(t) for t in tools]
-        env = dict(environment or {})
+        # What the Lambda emits, visible in the template: the dashboard's tool row and the readiness pack read it.
+        env = {tool_contract.POWERTOOLS_METRICS_NAMESPACE_ENV: tool_contract.TOOL_METRICS_NAMESPACE, **dict(environment or {})}
         self.secret: secretsmanager.Secret | None = None
         if api_key_secret_env:
             self.secret = secretsmanager.Secret(
@@ -130,6 +132,8 @@ class LambdaTool(Construct):
             log_encryption_key=log_encryption_key,
         )
         self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
+        #: The Powertools service name the function emits its metrics under (the dashboard searches for it).
+        self.service_name = target_name
         if self.secret is not None:
             self.secret.grant_read(self.role)
 

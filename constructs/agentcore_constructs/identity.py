@@ -23,16 +23,17 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from agentcore_constructs import env_contract
+from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract import identity as identity_contract
 from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildcard_resource
 from agentcore_constructs.runtime import AgentRuntime
 
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Cognito refuses domain prefixes containing these words.
 _RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
-RESOURCE_SERVER_ID = "support-agent"
-AGENT_SCOPE = "invoke"
-TOOLS_SCOPE = "tools"
+RESOURCE_SERVER_ID = identity_contract.DEFAULT_RESOURCE_SERVER_ID
+AGENT_SCOPE = identity_contract.AGENT_SCOPE_NAME
+TOOLS_SCOPE = identity_contract.TOOLS_SCOPE_NAME
 
 
 class AgentIdentity(Construct):

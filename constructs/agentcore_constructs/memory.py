@@ -15,17 +15,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from agentcore_constructs import env_contract
+from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract.memory import FACTS_NAMESPACE, PREFERENCES_NAMESPACE, SUMMARIES_NAMESPACE
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.runtime import AgentRuntime
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 
-#: Long-term namespaces, keyed by actor so one user's records are never retrieved for another. The agent's
-#: session manager (agent_src/support_agent/memory.py) retrieves from the same templates.
-FACTS_NAMESPACE = "/facts/{actorId}"
-PREFERENCES_NAMESPACE = "/preferences/{actorId}"
-SUMMARIES_NAMESPACE = "/summaries/{actorId}/{sessionId}"
 
 #: What the Strands AgentCoreMemorySessionManager calls (bedrock_agentcore.memory.integrations.strands):
 #: events are written, listed and read back for history, deleted only when Strands replaces a redacted message;

@@ -22,13 +22,14 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_xray as xray
 from constructs import Construct
 
+from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
 from agentcore_constructs.runtime import AgentRuntime
 
 PERIOD = cdk.Duration.minutes(5)
-#: Where the tool Lambdas publish Powertools metrics (lambdas/order_service/handler.py).
-TOOLS_METRICS_NAMESPACE = "AgentCoreTools"
+#: Where the tool Lambdas publish Powertools metrics (the contract; LambdaTool sets POWERTOOLS_METRICS_NAMESPACE).
+TOOLS_METRICS_NAMESPACE = tool_contract.TOOL_METRICS_NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -206,10 +207,11 @@ class AgentObservability(Construct):
     def _add_tool_row(self, tool: LambdaTool) -> None:
         fn = tool.function
         errors = fn.metric_errors(statistic="Sum", period=PERIOD)
+        schema = ",".join((TOOLS_METRICS_NAMESPACE, *tool_contract.TOOL_ERROR_DIMENSIONS))
         tool_errors = cw.MathExpression(
             expression=(
-                f"SUM(SEARCH('{{{TOOLS_METRICS_NAMESPACE},service,tool,code}} MetricName=\"ToolErrors\" "
-                f"service=\"{tool.target_name}\"', 'Sum', 300))"
+                f"SUM(SEARCH('{{{schema}}} MetricName=\"{tool_contract.TOOL_ERRORS_METRIC}\" "
+                f"{tool_contract.SERVICE_DIMENSION}=\"{tool.service_name}\"', 'Sum', 300))"
             ),
             label="tool errors by code (Powertools)",
             period=PERIOD,

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
-from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
 
 
 class PythonArm64Function(Construct):
@@ -67,6 +67,7 @@ class PythonArm64Function(Construct):
 
         requirements = code_path / "requirements.lock"
         python_version = runtime.name.removeprefix("python")
+        contract_files = contract_package_files()
         self.function = lambda_.Function(
             self,
             "Function",
@@ -76,11 +77,12 @@ class PythonArm64Function(Construct):
             code=lambda_.Code.from_asset(
                 str(code_path),
                 asset_hash_type=cdk.AssetHashType.CUSTOM,
-                asset_hash=source_fingerprint(code_path, extra=f"lambda-arm64-py{python_version}"),
+                asset_hash=source_fingerprint(code_path, *contract_files.values(), extra=f"lambda-arm64-py{python_version}"),
                 bundling=vendored_python_bundling(
                     source_dir=code_path,
                     requirements_file=requirements if requirements.is_file() else None,
                     python_version=python_version,
+                    extra_files=contract_files,
                 ),
             ),
             role=self.role,

@@ -29,7 +29,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from agentcore_constructs import env_contract
+from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.aws_facts import (
     AGENTCORE_SERVICE_PRINCIPAL,
     ECR_AUTHORIZATION_TOKEN,
@@ -39,11 +39,10 @@ from agentcore_constructs.aws_facts import (
     XRAY_TRACE_ACTIONS,
 )
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
-from agentcore_constructs.bundling import source_fingerprint, vendored_python_bundling
+from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
 from agentcore_constructs.model_access import ModelAccess
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
-_CONTRACT_DIR = Path(env_contract.__file__).parent
 SERVICE_PRINCIPAL = AGENTCORE_SERVICE_PRINCIPAL
 #: The namespace the Runtime's built-in telemetry publishes to; PutMetricData is conditioned on it.
 RUNTIME_METRICS_NAMESPACE = RUNTIME_AGENT_METRICS_NAMESPACE
@@ -240,7 +239,7 @@ class AgentRuntime(Construct):
     def add_environment(self, variable: env_contract.EnvVar, value: str) -> None:
         """Set one variable of the env-var contract on the runtime (the only way stages talk to the agent)."""
         if variable not in env_contract.ALL:
-            raise ValueError(f"{variable.name} is not part of agentcore_constructs.env_contract")
+            raise ValueError(f"{variable.name} is not part of agentcore_constructs.contract.env_vars")
         self.cfn_runtime.add_property_override(f"EnvironmentVariables.{variable.name}", value)
 
     def use_jwt_authorizer(
@@ -400,10 +399,7 @@ class AgentRuntime(Construct):
         entry = list(entrypoint) if entrypoint else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
         python_version = _python_version(python_runtime)
         requirements = source_path / requirements_file if requirements_file else None
-        contract_files = {
-            "agentcore_constructs/__init__.py": _CONTRACT_DIR / "__init__.py",
-            "agentcore_constructs/env_contract.py": _CONTRACT_DIR / "env_contract.py",
-        }
+        contract_files = contract_package_files()
         self.code_asset = s3_assets.Asset(
             self,
             "Code",

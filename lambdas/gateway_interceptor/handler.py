@@ -22,8 +22,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-#: The reserved tool argument carrying the caller (order_service.tools.CALLER_ID_ARGUMENT; a test keeps them equal).
-CALLER_ID_ARGUMENT = "caller_id"
+from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT
+
 _SUB = re.compile(r"^[\x21-\x7e]{1,256}$")
 #: JSON-RPC server-defined error code for "no verified caller".
 UNAUTHENTICATED_CODE = -32001

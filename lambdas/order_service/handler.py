@@ -43,6 +43,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities import parameters
 
+from agentcore_constructs.contract import tools as tool_contract
+
 from .tools import (
     CALLER_ID_ARGUMENT,
     ENV_API_KEY_SECRET_ARN,
@@ -53,6 +55,7 @@ from .tools import (
     ENV_SECRET_MAX_AGE_SECONDS,
     ENV_TIMEOUT_SECONDS,
     SECRET_API_KEY_FIELD,
+    TARGET_NAME,
     TOOLS,
     ArgumentError,
     ToolDeclaration,
@@ -61,8 +64,10 @@ from .tools import (
     validate_arguments,
 )
 
-SERVICE = "order_service"
-METRICS_NAMESPACE = "AgentCoreTools"
+#: Powertools service name: POWERTOOLS_SERVICE_NAME, which LambdaTool sets to the gateway target name (the
+#: dashboard's tool row searches for exactly that value); the target name when unset (local runs, tests).
+SERVICE = os.environ.get(tool_contract.POWERTOOLS_SERVICE_NAME_ENV) or TARGET_NAME
+METRICS_NAMESPACE = tool_contract.TOOL_METRICS_NAMESPACE
 
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
@@ -340,11 +345,15 @@ def _deadline_of(context: Any) -> float | None:
 def _record_error(tool: str, code: str) -> None:
     known = tool if tool in ROUTER.declarations else "unknown"  # bounded dimension cardinality
     with single_metric(
-        name="ToolErrors",
+        name=tool_contract.TOOL_ERRORS_METRIC,
         unit=MetricUnit.Count,
         value=1,
         namespace=METRICS_NAMESPACE,
-        default_dimensions={"service": SERVICE, "tool": known, "code": code},
+        default_dimensions={
+            tool_contract.SERVICE_DIMENSION: SERVICE,
+            tool_contract.TOOL_DIMENSION: known,
+            tool_contract.CODE_DIMENSION: code,
+        },
     ):
         pass
 

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
+
 #: Gateway target name of this service. Tools are published as ``f"{TARGET_NAME}{TOOL_NAME_DELIMITER}{tool}"``.
 TARGET_NAME = "order-service"
-#: AgentCore Gateway joins target and tool names with three underscores.
-TOOL_NAME_DELIMITER = "___"
 
 # Deployment contract of the order-service Lambda (names of the environment variables the handler reads).
 ENV_BASE_URL = "ORDERS_API_BASE_URL"  # required: base URL of the orders API, e.g. https://api.example.com
@@ -40,8 +40,6 @@ ENV_SECRET_MAX_AGE_SECONDS = "ORDERS_API_KEY_CACHE_SECONDS"  # optional, default
 #: Secret value format (SecretString): JSON object ``{"api_key": "<non-empty string>"}``.
 SECRET_API_KEY_FIELD = "api_key"
 
-#: Reserved argument injected by the Gateway request interceptor (verified caller identity), never by the model.
-CALLER_ID_ARGUMENT = "caller_id"
 #: Reserved arguments the handler accepts in addition to a tool's published schema, with their patterns.
 #: Visible ASCII only, so the value is always safe to forward as an HTTP header.
 RESERVED_ARGUMENTS: Mapping[str, str] = {CALLER_ID_ARGUMENT: r"^[\x21-\x7e]{1,256}$"}

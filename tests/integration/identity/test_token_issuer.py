@@ -48,20 +48,6 @@ def test_tokens_are_cognito_shaped_access_tokens(stack):
     assert stack.issuer.issue_token("alice") != token  # fresh jti
 
 
-def test_scopes_match_the_identity_construct():
-    """Same scope strings as agentcore_constructs.identity, read from its source (importing it starts jsii)."""
-    source = (REPO_ROOT / "constructs" / "agentcore_constructs" / "identity.py").read_text()
-    constants = {
-        node.targets[0].id: node.value.value
-        for node in ast.parse(source).body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Constant)
-    }
-    server = constants["RESOURCE_SERVER_ID"]
-    assert token_issuer.RESOURCE_SERVER_ID == server
-    assert AGENT_SCOPE == f"{server}/{constants['AGENT_SCOPE']}"
-    assert TOOLS_SCOPE == f"{server}/{constants['TOOLS_SCOPE']}"
-
-
 def test_dev_token_endpoint(stack):
     response = httpx.post(stack.issuer.token_endpoint, data={"user": "bob"})
     assert response.status_code == 200

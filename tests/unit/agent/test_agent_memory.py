@@ -13,7 +13,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from strands.session import FileSessionManager
 
-from agentcore_constructs import env_contract as contract
+from agentcore_constructs.contract import env_vars as contract
 from support_agent import memory
 from support_agent.app import SupportAgent
 from support_agent.identity import CallerIdentity

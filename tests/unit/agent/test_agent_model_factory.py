@@ -6,7 +6,7 @@ import logging
 
 from strands.models import BedrockModel
 
-from agentcore_constructs import env_contract as contract
+from agentcore_constructs.contract import env_vars as contract
 from support_agent.model import boto_client_config, create_model
 from support_agent.offline_model import OfflineToolCallingModel
 from support_agent.settings import load_settings

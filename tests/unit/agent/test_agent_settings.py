@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcore_constructs import env_contract as contract
+from agentcore_constructs.contract import env_vars as contract
 from support_agent.settings import (
     DEFAULT_LOCAL_MEMORY_DIR,
     DEFAULT_MODEL_ID,

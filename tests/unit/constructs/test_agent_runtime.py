@@ -10,7 +10,8 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from agentcore_constructs import AgentRuntime, RuntimeArtifactKind, env_contract
+from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs.contract import env_vars as env_contract
 from tests.conftest import REPO_ROOT
 
 AGENT_SRC = REPO_ROOT / "agent_src"
@@ -95,7 +96,7 @@ def test_add_environment_accepts_only_contract_variables() -> None:
     Template.from_stack(stack).has_resource_properties(
         "AWS::BedrockAgentCore::Runtime", {"EnvironmentVariables": Match.object_like({"MEMORY_ID": "mem-123", "MODEL_PROVIDER": "bedrock"})}
     )
-    with pytest.raises(ValueError, match="not part of agentcore_constructs.env_contract"):
+    with pytest.raises(ValueError, match="not part of agentcore_constructs.contract.env_vars"):
         agent.add_environment(env_contract.EnvVar("API_KEY", "me", "nope"), "x")
 
 

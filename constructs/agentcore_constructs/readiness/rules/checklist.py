@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from agentcore_constructs.env_contract import GATEWAY_URL, HTTP_TIMEOUT_SECONDS, MEMORY_ID, RETRY_MAX_ATTEMPTS, RETRY_MODE, RETRY_SIGNAL
+from agentcore_constructs.contract.env_vars import GATEWAY_URL, HTTP_TIMEOUT_SECONDS, MEMORY_ID, RETRY_MAX_ATTEMPTS, RETRY_MODE, RETRY_SIGNAL
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 from agentcore_constructs.readiness.model import RawFinding, rule
 from agentcore_constructs.readiness.rules import common as c

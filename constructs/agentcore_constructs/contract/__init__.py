@@ -1,0 +1,19 @@
+"""The contract between the rooms of an AgentCore app: every value two of them share has its one home here.
+
+The constructs (which set things up), the agent (which reads env vars and memory namespaces), the tool Lambdas (which
+emit metrics and receive the caller) and the local stand-ins all import these modules. Pure Python, standard library
+only: :class:`~agentcore_constructs.runtime.AgentRuntime` ships this package into the agent bundle and
+:class:`~agentcore_constructs.python_function.PythonArm64Function` into every Lambda asset.
+
+* :mod:`.env_vars` — environment variables the constructs set on the Runtime and the agent reads;
+* :mod:`.tools` — the reserved caller argument, tool naming, the tool metrics namespace and dimensions;
+* :mod:`.identity` — OAuth scope names and the default resource-server id;
+* :mod:`.memory` — AgentCore Memory long-term namespaces.
+
+:data:`CONTRACT_VERSION` changes whenever a name or meaning here changes incompatibly; the agent bundle and the
+infrastructure must be built from the same contract version (see the library's versioning policy).
+"""
+
+from __future__ import annotations
+
+CONTRACT_VERSION = "1"

@@ -1,0 +1,15 @@
+"""OAuth names the identity construct creates and the local token issuer and verifiers use."""
+
+from __future__ import annotations
+
+#: Default resource-server identifier (the scope prefix): ``<resource server>/<scope>``.
+DEFAULT_RESOURCE_SERVER_ID = "support-agent"
+#: Scope a caller needs to invoke the agent (Runtime JWT authorizer).
+AGENT_SCOPE_NAME = "invoke"
+#: Scope the caller's token needs at the gateway (the agent forwards it).
+TOOLS_SCOPE_NAME = "tools"
+
+
+def full_scope(resource_server_id: str, scope_name: str) -> str:
+    """The scope string a token carries: ``<resource server id>/<scope name>``."""
+    return f"{resource_server_id}/{scope_name}"
