@@ -7,6 +7,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
+from stacks.account_stack import ACCOUNT_STACK_NAME, AccountStack
 from stacks.config import EnvironmentConfig
 from stacks.runtime_stack import RuntimeStack
 from stacks.stateful_stack import StatefulStack
@@ -38,6 +39,17 @@ class AgentStage(cdk.Stage):
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",
         )
-        for stack in (self.stateful_stack, self.runtime_stack):
+        stacks: list[cdk.Stack] = [self.stateful_stack, self.runtime_stack]
+        self.account_stack: AccountStack | None = None
+        if config.transaction_search == "manage":
+            self.account_stack = AccountStack(
+                self,
+                "Account",
+                config=config,
+                stack_name=ACCOUNT_STACK_NAME,
+                description="AgentCore: account-wide observability (X-Ray Transaction Search), one per account and Region",
+            )
+            stacks.append(self.account_stack)
+        for stack in stacks:
             cdk.Tags.of(stack).add("project", PROJECT_TAG)
             cdk.Tags.of(stack).add("environment", config.name)

@@ -20,6 +20,10 @@ NETWORK_MODES = ("PUBLIC", "VPC")
 ARTIFACT_KINDS = ("code", "container")
 RETRY_MODES = ("adaptive", "standard")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: X-Ray Transaction Search is one per account and Region: "manage" (this environment's account stack owns it; one
+#: environment per account/Region), "enabled" (already on in the account: console, another app or environment),
+#: "off" (not used).
+TRANSACTION_SEARCH_MODES = ("manage", "enabled", "off")
 #: The values CloudWatch Logs accepts for RetentionInDays.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
@@ -89,7 +93,8 @@ class EnvironmentConfig:
     outbound_oauth: OutboundOAuthConfig | None
     alarms: AlarmConfig
     alarm_emails: tuple[str, ...]
-    transaction_search_indexing_percent: float | None
+    transaction_search: str
+    transaction_search_indexing_percent: float
     readiness: str
     vpc: VpcConfig | None
 
@@ -116,6 +121,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "outbound_oauth": None,
     "alarms": {},
     "alarm_emails": [],
+    "transaction_search": "off",
     "transaction_search_indexing_percent": None,
     "readiness": "warning",
     "vpc": None,
@@ -131,7 +137,25 @@ def load_environments(context: Mapping[str, Any] | None, env: Mapping[str, str] 
     env = os.environ if env is None else env
     if not isinstance(context, Mapping) or not context:
         raise ConfigError("cdk.json context 'environments' must be a non-empty object of environment name -> settings")
-    return [parse_environment(name, raw, env) for name, raw in context.items()]
+    configs = [parse_environment(name, raw, env) for name, raw in context.items()]
+    _check_account_singletons(configs)
+    return configs
+
+
+def _check_account_singletons(configs: list[EnvironmentConfig]) -> None:
+    """Transaction Search is one per account and Region: at most one environment of an account/Region manages it."""
+    managers: dict[tuple[str, str], str] = {}
+    for config in configs:
+        if config.transaction_search != "manage":
+            continue
+        key = (config.account, config.region)
+        if key in managers:
+            raise ConfigError(
+                f"environments.{config.name}.transaction_search: 'manage' in account {key[0]} / {key[1]}, which "
+                f"environments.{managers[key]} already manages (X-Ray Transaction Search is one per account and Region); "
+                "set 'enabled' in all but one"
+            )
+        managers[key] = config.name
 
 
 def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> EnvironmentConfig:
@@ -210,10 +234,16 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         isinstance(emails, list) and all(isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails),
         f"{where}.alarm_emails: must be a list of email addresses",
     )
+    search = values["transaction_search"]
+    _check(search in TRANSACTION_SEARCH_MODES, f"{where}.transaction_search: {search!r} must be one of {', '.join(TRANSACTION_SEARCH_MODES)}")
     indexing = values["transaction_search_indexing_percent"]
     _check(
+        indexing is None or search == "manage",
+        f"{where}.transaction_search_indexing_percent: only used with transaction_search 'manage'",
+    )
+    _check(
         indexing is None or (isinstance(indexing, (int, float)) and not isinstance(indexing, bool) and 0 <= indexing <= 100),
-        f"{where}.transaction_search_indexing_percent: {indexing!r} must be null or a number 0..100",
+        f"{where}.transaction_search_indexing_percent: {indexing!r} must be a number 0..100",
     )
     readiness = values["readiness"]
     _check(readiness in ("error", "warning", "off"), f"{where}.readiness: {readiness!r} must be 'error', 'warning' or 'off'")
@@ -244,7 +274,8 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         outbound_oauth=outbound,
         alarms=alarms,
         alarm_emails=tuple(emails),
-        transaction_search_indexing_percent=indexing,
+        transaction_search=search,
+        transaction_search_indexing_percent=1 if indexing is None else indexing,
         readiness=readiness,
         vpc=vpc,
     )

@@ -73,8 +73,6 @@ class RuntimeStack(cdk.Stack):
             gateway=self.gateway,
             thresholds=AlarmThresholds(**vars(config.alarms)),
             alarm_emails=config.alarm_emails,
-            transaction_search_indexing_percent=config.transaction_search_indexing_percent,
-            spans_log_retention=_retention(config.log_retention_days),
             topic_key=key,
         )
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)

@@ -18,6 +18,7 @@ _EXPORTS = {
     "AgentIdentity": "agentcore_constructs.identity",
     "AgentObservability": "agentcore_constructs.observability",
     "AlarmThresholds": "agentcore_constructs.observability",
+    "TransactionSearch": "agentcore_constructs.observability",
     "PythonArm64Function": "agentcore_constructs.python_function",
     "OutboundOAuth2": "agentcore_constructs.identity",
     "ToolGateway": "agentcore_constructs.gateway",

@@ -1,4 +1,4 @@
-"""``AgentObservability`` — one dashboard, alarms to an encrypted SNS topic, and X-Ray Transaction Search, built
+"""``AgentObservability`` — one dashboard and alarms to an encrypted SNS topic, built
 from whatever stages exist: pass the runtime, and the memory / gateway (with its tools) when they are on. Adding a
 tool to the gateway adds its widgets and alarm with no change here.
 
@@ -22,6 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_xray as xray
 from constructs import Construct
 
+from agentcore_constructs.aws_facts import TRANSACTION_SEARCH_LOG_GROUPS
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
@@ -52,7 +53,9 @@ class AlarmThresholds:
 
 
 class AgentObservability(Construct):
-    """Dashboard rows per stage, alarms with a composite "agent unhealthy", SNS (KMS, TLS-only), Transaction Search.
+    """Dashboard rows per stage, alarms with a composite "agent unhealthy", SNS (KMS, TLS-only).
+
+    Transaction Search (account-wide) is :class:`TransactionSearch`, created once per account and Region.
 
     Args:
         environment_name: used in dashboard and alarm names.
@@ -61,11 +64,6 @@ class AgentObservability(Construct):
         gateway: the tool gateway, when stage 3 is on (its ``tools`` get a row each). Default: none.
         thresholds: alarm thresholds. Default: :class:`AlarmThresholds` defaults.
         alarm_emails: email subscriptions of the alarm topic. Default: none.
-        transaction_search_indexing_percent: enable X-Ray Transaction Search (spans to CloudWatch Logs) with this
-            indexing percentage. It is one per account and Region: enable it in one environment per account.
-            Default: None (not managed here).
-        spans_log_retention: retention of the ``aws/spans`` log group created with Transaction Search (it must not
-            exist yet in the account). Default: one month.
         topic_key: KMS key of the alarm topic; its key policy must let CloudWatch use it
             (:func:`allow_cloudwatch_alarms`). Default: a new rotating key.
     """
@@ -81,8 +79,6 @@ class AgentObservability(Construct):
         gateway: ToolGateway | None = None,
         thresholds: AlarmThresholds = AlarmThresholds(),
         alarm_emails: Sequence[str] = (),
-        transaction_search_indexing_percent: float | None = None,
-        spans_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -90,8 +86,6 @@ class AgentObservability(Construct):
             raise ValueError(f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100]")
         if thresholds.evaluation_periods < 1:
             raise ValueError("AgentObservability evaluation_periods must be >= 1")
-        if transaction_search_indexing_percent is not None and not 0 <= transaction_search_indexing_percent <= 100:
-            raise ValueError(f"AgentObservability transaction_search_indexing_percent {transaction_search_indexing_percent} must be 0..100")
         for email in alarm_emails:
             if "@" not in email:
                 raise ValueError(f"AgentObservability alarm email {email!r} is not an email address")
@@ -131,10 +125,6 @@ class AgentObservability(Construct):
         self.unhealthy.add_alarm_action(cw_actions.SnsAction(self.topic))
         self.unhealthy.add_ok_action(cw_actions.SnsAction(self.topic))
         self.dashboard.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=[*self.alarms, self.unhealthy], width=24))
-
-        self.transaction_search: xray.CfnTransactionSearchConfig | None = None
-        if transaction_search_indexing_percent is not None:
-            self._enable_transaction_search(transaction_search_indexing_percent, spans_log_retention)
 
     # ---- rows ------------------------------------------------------------------------------------------------------
 
@@ -245,17 +235,37 @@ class AgentObservability(Construct):
         self.alarms.append(alarm)
         return alarm
 
-    def _enable_transaction_search(self, indexing_percent: float, retention: logs.RetentionDays) -> None:
+
+class TransactionSearch(Construct):
+    """X-Ray Transaction Search for the whole account and Region: spans go to CloudWatch Logs (``aws/spans``).
+
+    Transaction Search is a per-account, per-Region singleton (``AWS::XRay::TransactionSearchConfig`` is keyed by
+    the account id) and enabling it fails if it is already on (CloudWatch user guide, "Using Transaction Search with
+    AWS CloudFormation"). So: create this construct once per account and Region, in a stack whose lifecycle is the
+    account's (never with one environment's runtime), and declare it "already enabled" everywhere else. Both
+    resources are retained: deleting the stack never turns tracing off for the account. The readiness pack fails synth
+    when an app holds two of these for one account and Region.
+
+    X-Ray creates ``aws/spans`` itself; CloudFormation cannot (CreateLogGroup refuses names starting with ``aws/``),
+    so its retention is set after the first deploy (README: ``aws logs put-retention-policy``).
+
+    Args:
+        indexing_percent: share of spans indexed as trace summaries (0..100). Default: 1 (AWS's free default).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, indexing_percent: float = 1) -> None:
+        super().__init__(scope, construct_id)
+        if not 0 <= indexing_percent <= 100:
+            raise ValueError(f"TransactionSearch indexing_percent {indexing_percent} must be 0..100")
         stack = cdk.Stack.of(self)
-        # Created here so spans expire instead of X-Ray creating the group with "never expire".
-        self.spans_log_group = logs.LogGroup(
-            self, "SpansLogs", log_group_name="aws/spans", retention=retention, removal_policy=cdk.RemovalPolicy.RETAIN
-        )
-        # X-Ray writes spans to the aws/spans log group (and Application Signals data); it needs this resource policy.
-        policy = logs.CfnResourcePolicy(
+        log_group_arns = [
+            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{name}:*" for name in TRANSACTION_SEARCH_LOG_GROUPS
+        ]
+        # X-Ray writes spans (and Application Signals data) to CloudWatch Logs with this resource policy.
+        self.logs_policy = logs.CfnResourcePolicy(
             self,
-            "TransactionSearchLogsPolicy",
-            policy_name=f"{self._prefix}-transaction-search",
+            "LogsPolicy",
+            policy_name="TransactionSearchAccess",
             policy_document=stack.to_json_string(
                 {
                     "Version": "2012-10-17",
@@ -265,10 +275,7 @@ class AgentObservability(Construct):
                             "Effect": "Allow",
                             "Principal": {"Service": "xray.amazonaws.com"},
                             "Action": "logs:PutLogEvents",
-                            "Resource": [
-                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:aws/spans:*",
-                                f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/application-signals/data:*",
-                            ],
+                            "Resource": log_group_arns,
                             "Condition": {
                                 "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:xray:{stack.region}:{stack.account}:*"},
                                 "StringEquals": {"aws:SourceAccount": stack.account},
@@ -278,9 +285,10 @@ class AgentObservability(Construct):
                 }
             ),
         )
-        self.transaction_search = xray.CfnTransactionSearchConfig(self, "TransactionSearch", indexing_percentage=indexing_percent)
-        self.transaction_search.node.add_dependency(policy)
-        self.transaction_search.node.add_dependency(self.spans_log_group)
+        self.config = xray.CfnTransactionSearchConfig(self, "Config", indexing_percentage=indexing_percent)
+        self.config.add_dependency(self.logs_policy)
+        for resource in (self.logs_policy, self.config):
+            resource.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
 
 
 def allow_cloudwatch_alarms(key: kms.Key) -> None:

@@ -103,28 +103,23 @@ def test_alarm_topic_is_kms_encrypted_tls_only_with_configured_emails(templates:
     assert emails == sorted(ENVIRONMENTS[env_name].alarm_emails)
 
 
-def test_transaction_search_as_code_where_configured(templates: dict, env_name: str) -> None:
-    config = ENVIRONMENTS[env_name]
-    template = templates[f"{env_name}/Runtime"]
-    search = list(of_type(template, "AWS::XRay::TransactionSearchConfig").values())
-    if config.transaction_search_indexing_percent is None:
-        assert search == []
-        return
-    (search_config,) = search
-    assert search_config["Properties"]["IndexingPercentage"] == config.transaction_search_indexing_percent
-    (policy_id,) = [k for k, v in of_type(template, "AWS::Logs::ResourcePolicy").items() if "transaction-search" in v["Properties"]["PolicyName"]]
-    assert policy_id in search_config["DependsOn"]
-    assert "xray.amazonaws.com" in json.dumps(template["Resources"][policy_id])
-    spans = [g for g in of_type(template, "AWS::Logs::LogGroup").values() if g["Properties"].get("LogGroupName") == "aws/spans"]
-    assert len(spans) == 1
+def test_transaction_search_lives_in_the_account_stack_of_the_one_environment_that_manages_it(templates: dict) -> None:
+    holders = [name for name, t in templates.items() if of_type(t, "AWS::XRay::TransactionSearchConfig")]
+    managers = [name for name, c in ENVIRONMENTS.items() if c.transaction_search == "manage"]
+    assert holders == [f"{name}/Account" for name in managers] and len(holders) <= 1
+    for name in managers:
+        (search_config,) = of_type(templates[f"{name}/Account"], "AWS::XRay::TransactionSearchConfig").values()
+        assert search_config["Properties"]["IndexingPercentage"] == ENVIRONMENTS[name].transaction_search_indexing_percent
+        assert search_config["DeletionPolicy"] == "Retain"
+    # CloudWatch Logs refuses log-group names starting with "aws/" (CreateLogGroup API reference).
+    assert [n for n, t in templates.items() for g in of_type(t, "AWS::Logs::LogGroup").values() if str(g["Properties"].get("LogGroupName", "")).startswith("aws/")] == []
 
 
 def test_every_log_group_everywhere_has_retention_and_the_environment_key(templates: dict) -> None:
     groups = [(name, k, g) for name, t in templates.items() for k, g in of_type(t, "AWS::Logs::LogGroup").items()]
     assert groups
     assert [(name, k) for name, k, g in groups if "RetentionInDays" not in g["Properties"]] == []
-    # aws/spans is written by X-Ray itself: left on CloudWatch Logs' own encryption.
-    unencrypted = [(name, k) for name, k, g in groups if g["Properties"].get("LogGroupName") != "aws/spans" and "EnvironmentKey" not in json.dumps(g["Properties"].get("KmsKeyId"))]
+    unencrypted = [(name, k) for name, k, g in groups if "EnvironmentKey" not in json.dumps(g["Properties"].get("KmsKeyId"))]
     assert unencrypted == []
 
 

@@ -73,7 +73,9 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ("dev", {"alarms": {"error_rate_percent": 0}}, r"environments\.dev\.alarms\.error_rate_percent"),
         ("dev", {"alarms": {"latency_p99_ms": 1}}, r"environments\.dev\.alarms: unknown key 'latency_p99_ms'"),
         ("dev", {"alarm_emails": ["oncall"]}, r"environments\.dev\.alarm_emails"),
-        ("dev", {"transaction_search_indexing_percent": 101}, r"environments\.dev\.transaction_search_indexing_percent"),
+        ("dev", {"transaction_search": "manage", "transaction_search_indexing_percent": 101}, r"environments\.dev\.transaction_search_indexing_percent"),
+        ("dev", {"transaction_search_indexing_percent": 5}, r"environments\.dev\.transaction_search_indexing_percent: only used with"),
+        ("dev", {"transaction_search": "yes"}, r"environments\.dev\.transaction_search: 'yes'"),
         ("dev", {"identity_mfa": "sometimes"}, r"environments\.dev\.identity_mfa"),
         ("prod", {"identity_mfa": "optional"}, r"environments\.prod\.identity_mfa: prod must use 'required'"),
         ("dev", {"identity_callback_urls": ["http://example.com/cb"]}, r"environments\.dev\.identity_callback_urls"),
@@ -104,3 +106,11 @@ def test_bad_cdk_json_fails_the_real_synth_with_the_key_in_the_message(tmp_path)
     app = cdk.App(context={"environments": _with("prod", stages=["runtime", "gatway"])}, outdir=str(tmp_path))
     with pytest.raises(ConfigError, match=r"environments\.prod\.stages: unknown stage 'gatway'"):
         build_app(app)
+
+
+def test_transaction_search_is_managed_by_at_most_one_environment_per_account_and_region() -> None:
+    envs = _with("staging", transaction_search="manage")
+    with pytest.raises(ConfigError, match=r"environments\.(staging|prod)\.transaction_search: 'manage' in account 123456789012 / us-east-1"):
+        load_environments(envs, NO_ENV)
+    envs["staging"]["account"] = "210987654321"  # another account: each manages its own
+    assert [c.transaction_search for c in load_environments(envs, NO_ENV)] == ["enabled", "manage", "manage"]

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds
+from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from tests.conftest import REPO_ROOT
 
@@ -51,10 +51,24 @@ def test_runtime_only_has_runtime_alarms_and_no_transaction_search_by_default() 
         ({"thresholds": AlarmThresholds(error_rate_percent=0)}, "error_rate_percent 0"),
         ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods"),
         ({"alarm_emails": ["not-an-email"]}, "not an email"),
-        ({"transaction_search_indexing_percent": 150}, "transaction_search_indexing_percent 150"),
     ],
 )
 def test_invalid_props(kwargs: dict, message: str) -> None:
     stack, runtime = _stack_with_runtime()
     with pytest.raises(ValueError, match=message):
         AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, **kwargs)
+
+
+def test_transaction_search_is_retained_and_waits_for_its_logs_policy() -> None:
+    stack = cdk.Stack(cdk.App(), "Account", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    TransactionSearch(stack, "Search", indexing_percent=5)
+    template = Template.from_stack(stack).to_json()
+    (config_id, config), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::XRay::TransactionSearchConfig"]
+    (policy_id, policy), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::ResourcePolicy"]
+    assert config["Properties"]["IndexingPercentage"] == 5 and config["DependsOn"] == [policy_id]
+    assert config["DeletionPolicy"] == policy["DeletionPolicy"] == "Retain"
+    document = json.loads("".join(p if isinstance(p, str) else "TOKEN" for p in policy["Properties"]["PolicyDocument"]["Fn::Join"][1]))
+    assert document["Statement"][0]["Principal"] == {"Service": "xray.amazonaws.com"}
+    assert [r.split(":log-group:")[1] for r in document["Statement"][0]["Resource"]] == ["aws/spans:*", "/aws/application-signals/data:*"]
+    with pytest.raises(ValueError, match="indexing_percent 150"):
+        TransactionSearch(stack, "Bad", indexing_percent=150)
