@@ -97,6 +97,7 @@ class EnvironmentConfig:
     transaction_search_indexing_percent: float
     readiness: str
     vpc: VpcConfig | None
+    endpoint_version: str
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -125,6 +126,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "transaction_search_indexing_percent": None,
     "readiness": "warning",
     "vpc": None,
+    "endpoint_version": "latest",
 }
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
 _ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
@@ -248,6 +250,11 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     readiness = values["readiness"]
     _check(readiness in ("error", "warning", "off"), f"{where}.readiness: {readiness!r} must be 'error', 'warning' or 'off'")
     _check(not (name == "prod" and readiness != "error"), f"{where}.readiness: prod must be 'error' (findings fail synth)")
+    endpoint_version = values["endpoint_version"]
+    _check(
+        endpoint_version == "latest" or (isinstance(endpoint_version, str) and re.match(r"^[1-9][0-9]{0,4}$", endpoint_version)),
+        f"{where}.endpoint_version: {endpoint_version!r} must be 'latest' or a runtime version number as a string, e.g. \"3\"",
+    )
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")
 
@@ -278,6 +285,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         transaction_search_indexing_percent=1 if indexing is None else indexing,
         readiness=readiness,
         vpc=vpc,
+        endpoint_version=endpoint_version,
     )
 
 

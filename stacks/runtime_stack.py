@@ -32,6 +32,7 @@ class RuntimeStack(cdk.Stack):
             source_dir=agent_source_dir,
             model_id=config.model_id,
             endpoint_name=config.name,
+            endpoint_version=config.endpoint_version,
             environment_name=config.name,
             artifact=RuntimeArtifactKind(config.artifact),
             log_retention=_retention(config.log_retention_days),

@@ -32,6 +32,8 @@ from constructs import Construct
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.aws_facts import (
     AGENTCORE_SERVICE_PRINCIPAL,
+    DESCRIBE_LOG_GROUPS,
+    RUNTIME_LOG_GROUP_PREFIX,
     ECR_AUTHORIZATION_TOKEN,
     METRIC_NAMESPACE_CONDITION_KEY,
     PUT_METRIC_DATA,
@@ -47,6 +49,10 @@ SERVICE_PRINCIPAL = AGENTCORE_SERVICE_PRINCIPAL
 #: The namespace the Runtime's built-in telemetry publishes to; PutMetricData is conditioned on it.
 RUNTIME_METRICS_NAMESPACE = RUNTIME_AGENT_METRICS_NAMESPACE
 _PYTHON_RUNTIME_VALUE = re.compile(r"^PYTHON_(\d+)_(\d+)$")
+#: Runtime versions are "1", "2", ... (bedrock-agentcore-control API model: AgentRuntimeVersion ``[1-9][0-9]{0,4}``).
+_RUNTIME_VERSION = re.compile(r"^[1-9][0-9]{0,4}$")
+#: ``endpoint_version`` value that makes the endpoint follow the newest runtime version on every deploy.
+LATEST_VERSION = "latest"
 
 
 def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.IPrincipal:
@@ -81,6 +87,11 @@ class AgentRuntime(Construct):
         source_dir: folder of the agent (the zip root for CODE, the Docker context for CONTAINER).
         model_id: Bedrock model or cross-Region inference-profile id the agent invokes.
         endpoint_name: name of the endpoint clients call. Default: ``"live"``.
+        endpoint_version: the runtime version the endpoint serves: a version number (``"3"``) pins it, so a new
+            deploy creates a version without serving it and promotion/rollback is a one-line change; ``"latest"``
+            moves the endpoint to the newest version on every deploy (a named endpoint never follows the latest
+            version by itself: AgentCore guide, "agent-runtime-versioning"). Creating a runtime makes version "1".
+            Default: ``"latest"``.
         environment_name: deployment environment name, passed to the agent. Default: ``endpoint_name``.
         artifact: CODE (default) or CONTAINER.
         entrypoint: CODE only: the command in the zip. Default: ADOT auto-instrumentation of ``main.py``
@@ -117,6 +128,7 @@ class AgentRuntime(Construct):
         source_dir: str | Path,
         model_id: str,
         endpoint_name: str = "live",
+        endpoint_version: str = LATEST_VERSION,
         environment_name: str | None = None,
         artifact: RuntimeArtifactKind = RuntimeArtifactKind.CODE,
         entrypoint: Sequence[str] | None = None,
@@ -142,6 +154,7 @@ class AgentRuntime(Construct):
         _validate(
             runtime_name=runtime_name,
             endpoint_name=endpoint_name,
+            endpoint_version=endpoint_version,
             source_path=source_path,
             artifact=artifact,
             requirements_file=requirements_file,
@@ -224,15 +237,18 @@ class AgentRuntime(Construct):
         self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
         self._acknowledge_upstream_redundant_depends_on()
 
+        #: The version the endpoint serves: the literal pin, or the runtime's newest version ("latest").
+        self.endpoint_version = endpoint_version
         self.endpoint = agentcore.RuntimeEndpoint(
             self,
             "Endpoint",
             endpoint_name=endpoint_name,
             agent_runtime_id=self.runtime.agent_runtime_id,
-            agent_runtime_version=self.runtime.agent_runtime_version,
+            agent_runtime_version=(
+                self.runtime.agent_runtime_version if endpoint_version == LATEST_VERSION else endpoint_version
+            ),
             description=f"{endpoint_name} endpoint of {runtime_name}",
         )
-        self._create_service_log_groups(log_retention)
 
     # ---- connecting later stages -------------------------------------------------------------------------------
 
@@ -278,12 +294,15 @@ class AgentRuntime(Construct):
         )
 
     def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
-        return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/bedrock-agentcore/runtimes/{self.runtime_name}-*"
+        return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{RUNTIME_LOG_GROUP_PREFIX}{self.runtime_name}-*"
 
     def _add_runtime_log_permissions(self, stack: cdk.Stack) -> None:
-        # The service writes stdout/OTEL logs to /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint>/ with the
-        # execution role. Scoped to this runtime's name prefix: the id does not exist before the role does.
+        # AgentCore creates and writes /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint> (stdout) itself, with
+        # the execution role; we never create those groups (a CloudFormation-managed group of the same name fails
+        # with "already exists"; see aws_facts). Scoped to this runtime's name prefix: the id does not exist before
+        # the role does. Statements as documented for the execution role (AgentCore guide, runtime-permissions.html).
         prefix = self._runtime_log_group_prefix(stack)
+        all_log_groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
         self.logs_policy = iam.Policy(
             self,
             "RuntimeLogsPolicy",
@@ -297,7 +316,14 @@ class AgentRuntime(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{prefix}:log-stream:*"],
                 ),
+                iam.PolicyStatement(sid="DescribeLogGroups", actions=[DESCRIBE_LOG_GROUPS], resources=[all_log_groups]),
             ],
+        )
+        acknowledge_wildcard_resource(
+            self.logs_policy,
+            all_log_groups,
+            "logs:DescribeLogGroups is a list call over the account's log groups: AgentCore documents exactly this "
+            "resource (log-group:*) for the runtime execution role; it reads names and settings, never log data.",
         )
         acknowledge_wildcard_resource(
             self.logs_policy,
@@ -435,21 +461,6 @@ class AgentRuntime(Construct):
             if isinstance(child, cdk.CfnResource) and child.cfn_resource_type == "AWS::Logs::Delivery":
                 acknowledge_cfn_lint(child, "W3005", reason)
 
-    def _create_service_log_groups(self, retention: logs.RetentionDays) -> None:
-        # Pre-create the log groups AgentCore writes to for this runtime's endpoints, so they carry a retention
-        # instead of "never expire". The runtime id is only known after creation, hence the runtime dependency.
-        self.service_log_groups: list[logs.LogGroup] = []
-        for endpoint in ("DEFAULT", self.endpoint_name):
-            group = logs.LogGroup(
-                self,
-                f"ServiceLogs{endpoint}",
-                log_group_name=cdk.Fn.join("", ["/aws/bedrock-agentcore/runtimes/", self.runtime.agent_runtime_id, f"-{endpoint}"]),
-                retention=retention,
-                encryption_key=self._log_encryption_key,
-                removal_policy=cdk.RemovalPolicy.DESTROY,
-            )
-            self.service_log_groups.append(group)
-
 
 def _python_version(python_runtime: agentcore.AgentCoreRuntime) -> str:
     # jsii enum-like members are fresh objects on every access (no equality): compare their values.
@@ -463,6 +474,7 @@ def _validate(
     *,
     runtime_name: str,
     endpoint_name: str,
+    endpoint_version: str,
     source_path: Path,
     artifact: RuntimeArtifactKind,
     requirements_file: str | None,
@@ -474,6 +486,8 @@ def _validate(
         raise ValueError(f"AgentRuntime runtime_name {runtime_name!r} must match {_NAME.pattern}")
     if not _NAME.match(endpoint_name):
         raise ValueError(f"AgentRuntime endpoint_name {endpoint_name!r} must match {_NAME.pattern}")
+    if endpoint_version != LATEST_VERSION and not _RUNTIME_VERSION.match(endpoint_version):
+        raise ValueError(f"AgentRuntime endpoint_version {endpoint_version!r} must be 'latest' or a version number like '3'")
     if not source_path.is_dir():
         raise ValueError(f"AgentRuntime source_dir {str(source_path)!r} is not a directory")
     if artifact is RuntimeArtifactKind.CODE and requirements_file and not (source_path / requirements_file).is_file():

@@ -75,6 +75,7 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ("dev", {"alarm_emails": ["oncall"]}, r"environments\.dev\.alarm_emails"),
         ("dev", {"transaction_search": "manage", "transaction_search_indexing_percent": 101}, r"environments\.dev\.transaction_search_indexing_percent"),
         ("dev", {"transaction_search_indexing_percent": 5}, r"environments\.dev\.transaction_search_indexing_percent: only used with"),
+        ("dev", {"endpoint_version": 3}, r"environments\.dev\.endpoint_version: 3 must be 'latest' or a runtime version"),
         ("dev", {"transaction_search": "yes"}, r"environments\.dev\.transaction_search: 'yes'"),
         ("dev", {"identity_mfa": "sometimes"}, r"environments\.dev\.identity_mfa"),
         ("prod", {"identity_mfa": "optional"}, r"environments\.prod\.identity_mfa: prod must use 'required'"),

@@ -44,6 +44,8 @@ def _statements(template: Template) -> list[dict]:
         ({"retry_max_attempts": 0}, "retry_max_attempts 0"),
         ({"retry_mode": "legacy"}, "retry_mode 'legacy'"),
         ({"model_provider": "openai"}, "model_provider 'openai'"),
+        ({"endpoint_version": "v3"}, "endpoint_version 'v3' must be 'latest' or a version number"),
+        ({"endpoint_version": "0"}, "endpoint_version '0'"),
     ],
 )
 def test_invalid_props_fail_early_with_the_prop_name(overrides: dict, message: str) -> None:
@@ -117,7 +119,9 @@ def test_l2_account_wide_grants_never_reach_the_role() -> None:
     text = json.dumps(stack.resolve(Template.from_stack(stack).to_json()))
     assert "workload-identity-directory/default/workload-identity/*" not in text
     assert "cdk-hnb659fds-assets-111122223333-eu-west-1/*" not in text
-    assert "log-group:*" not in text
+    # The one log-group:* grant is the documented logs:DescribeLogGroups, alone in its statement.
+    describe = [s for s in json.loads(text)["Resources"].values() if "log-group:*" in json.dumps(s)]
+    assert [s["Properties"]["PolicyDocument"]["Statement"][-1]["Action"] for s in describe] == ["logs:DescribeLogGroups"]
 
 
 def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it() -> None:
@@ -160,3 +164,11 @@ def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_gro
     sg_id = stack.get_logical_id(agent.security_group.node.default_child)
     assert network["NetworkModeConfig"]["SecurityGroups"] == [{"Fn::GetAtt": [sg_id, "GroupId"]}]
     assert "SecurityGroupIngress" not in template["Resources"][sg_id]["Properties"]
+
+
+@pytest.mark.parametrize(("version", "served"), [("latest", {"Fn::GetAtt": ["AgentRuntime23CE8C05", "AgentRuntimeVersion"]}), ("7", "7")])
+def test_the_endpoint_serves_the_pinned_version_or_follows_the_newest(version: str, served: object) -> None:
+    stack = _stack()
+    _runtime(stack, endpoint_version=version)
+    (endpoint,) = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::RuntimeEndpoint").values()
+    assert stack.resolve(endpoint["Properties"]["AgentRuntimeVersion"]) == served
