@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
+
 #: Used when neither cdk.json nor CDK_DEFAULT_ACCOUNT gives an account: lets synth run offline.
 #: `cdk deploy` with real credentials replaces it (the CLI sets CDK_DEFAULT_ACCOUNT).
 PLACEHOLDER_ACCOUNT = "123456789012"
@@ -24,8 +26,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: environment per account/Region), "enabled" (already on in the account: console, another app or environment),
 #: "off" (not used).
 TRANSACTION_SEARCH_MODES = ("manage", "enabled", "off")
-#: The values CloudWatch Logs accepts for RetentionInDays.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 # Optional geo prefix (cross-Region inference profile), provider, model name, ":<version>".
 MODEL_ID_PATTERN = re.compile(r"^(?:(?:us|eu|apac|jp|au|ca|us-gov|global)\.)?[a-z0-9-]+\.[a-z0-9][a-z0-9.\-]*:\d+$")

@@ -8,15 +8,15 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
+from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
 from stacks.tool_services import TOOL_SERVICES
-from stacks.config import LOG_RETENTION_DAYS, EnvironmentConfig
+from stacks.config import EnvironmentConfig
 
 
 class RuntimeStack(cdk.Stack):
@@ -35,7 +35,7 @@ class RuntimeStack(cdk.Stack):
             endpoint_version=config.endpoint_version,
             environment_name=config.name,
             artifact=RuntimeArtifactKind(config.artifact),
-            log_retention=_retention(config.log_retention_days),
+            log_retention=retention_days(config.log_retention_days),
             idle_timeout=cdk.Duration.minutes(config.idle_timeout_minutes),
             max_lifetime=cdk.Duration.hours(config.max_lifetime_hours),
             retry_max_attempts=config.retry.max_attempts,
@@ -106,7 +106,7 @@ class RuntimeStack(cdk.Stack):
                     handler="gateway_interceptor.handler.lambda_handler",
                     service_name="gateway-interceptor",
                     description="Writes the verified caller (JWT sub) into every tool call; drops model-supplied identity",
-                    log_retention=_retention(config.log_retention_days),
+                    log_retention=retention_days(config.log_retention_days),
                     timeout=cdk.Duration.seconds(5),
                     log_encryption_key=key,
                 )
@@ -121,7 +121,7 @@ class RuntimeStack(cdk.Stack):
                 handler=service.handler,
                 environment=service.environment(config),
                 api_key_secret_env=service.api_key_secret_env,
-                log_retention=_retention(config.log_retention_days),
+                log_retention=retention_days(config.log_retention_days),
                 reserved_concurrency=config.tool_reserved_concurrency,
                 log_encryption_key=key,
             )
@@ -141,11 +141,3 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
 
 def _construct_id(target_name: str) -> str:
     return "".join(part.capitalize() for part in target_name.split("-")) + "Tool"
-
-
-_RETENTION_BY_DAYS = dict(zip(LOG_RETENTION_DAYS, [m for m in logs.RetentionDays if m is not logs.RetentionDays.INFINITE]))
-
-
-def _retention(days: int) -> logs.RetentionDays:
-    # RetentionDays is declared in ascending order of the CloudWatch values, which config already validated.
-    return _RETENTION_BY_DAYS[days]

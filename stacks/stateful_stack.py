@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from agentcore_constructs import AgentIdentity, AgentMemory
-from agentcore_constructs.observability import allow_cloudwatch_alarms, allow_cloudwatch_logs
+from agentcore_constructs.observability import allow_cloudwatch_alarms, allow_cloudwatch_logs, retention_days
 from stacks.config import EnvironmentConfig
 
 
@@ -53,6 +53,8 @@ class StatefulStack(cdk.Stack):
                 removal_policy=cdk.RemovalPolicy.RETAIN,
                 deletion_protection=config.protect_stateful,
                 e2e_test_client=config.identity_e2e_client,
+                log_retention=retention_days(config.log_retention_days),
+                log_encryption_key=self.key,
             )
             cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
             cdk.CfnOutput(self, "UserPoolClientId", value=self.identity.user_client.user_pool_client_id)

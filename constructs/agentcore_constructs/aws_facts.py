@@ -47,6 +47,9 @@ RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 #: documented execution-role policy grants exactly this resource).
 DESCRIBE_LOG_GROUPS = "logs:DescribeLogGroups"
 
+#: The values CloudWatch Logs accepts for RetentionInDays (CloudWatch Logs API reference, PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
 # ---- X-Ray Transaction Search ---------------------------------------------------------------------------
 #: ``AWS::XRay::TransactionSearchConfig`` is one per account and Region (its primary identifier is the account
 #: id; CloudWatch user guide "Using Transaction Search with AWS CloudFormation": "Make sure Transaction Search is
@@ -54,3 +57,8 @@ DESCRIBE_LOG_GROUPS = "logs:DescribeLogGroups"
 TRANSACTION_SEARCH_CONFIG = "AWS::XRay::TransactionSearchConfig"
 #: Log groups X-Ray writes spans and Application Signals data to once Transaction Search is on (same guide).
 TRANSACTION_SEARCH_LOG_GROUPS = ("aws/spans", "/aws/application-signals/data")
+
+# ---- ours, read by the rules ----------------------------------------------------------------------------
+#: Tag naming which agent component a resource is (see components.py); value "tool" marks a gateway tool Lambda.
+COMPONENT_TAG = "agentcore:component"
+TOOL_COMPONENT = "tool"

@@ -28,6 +28,8 @@ from constructs import Construct
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.acknowledgements import acknowledge
+from agentcore_constructs.aws_facts import TOOL_COMPONENT
+from agentcore_constructs.components import mark_component
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
 
@@ -132,6 +134,7 @@ class LambdaTool(Construct):
             log_encryption_key=log_encryption_key,
         )
         self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
+        mark_component(self.function, TOOL_COMPONENT)
         #: The Powertools service name the function emits its metrics under (the dashboard searches for it).
         self.service_name = target_name
         if self.secret is not None:

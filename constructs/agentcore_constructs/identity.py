@@ -14,19 +14,26 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import identity as identity_contract
 from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildcard_resource
+from agentcore_constructs.components import mark_component
+from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import AgentRuntime
+
+_FUNCTIONS_DIR = Path(__file__).parent / "functions"
 
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Cognito refuses domain prefixes containing these words.
@@ -54,6 +61,11 @@ class AgentIdentity(Construct):
         e2e_test_client: add a second client for the deployed end-to-end suite, allowing
             ``ADMIN_USER_PASSWORD_AUTH`` (callable only with IAM credentials that may call AdminInitiateAuth on this
             pool, never by end users). The Runtime and Gateway accept its tokens. Default: False (keep it off in prod).
+        log_retention / log_encryption_key: of the scope trigger's log group. Defaults: one month / none.
+
+    API sign-ins (InitiateAuth: SRP, admin password, refresh) get the custom scopes their client is allowed through
+    a pre token generation trigger (V2_0, needs the PLUS plan this pool has): Cognito puts no resource-server scopes
+    in those tokens by itself, and the JWT authorizers require them. See ``functions/api_auth_scopes``.
 
     Attributes:
         user_pool, user_client, resource_server, domain; ``discovery_url`` (OIDC discovery document);
@@ -75,6 +87,8 @@ class AgentIdentity(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         deletion_protection: bool = True,
         e2e_test_client: bool = False,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not cdk.Token.is_unresolved(domain_prefix):
@@ -112,6 +126,7 @@ class AgentIdentity(Construct):
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
+        self._add_scope_trigger(log_retention, log_encryption_key)
         if not mfa_required:
             acknowledge(
                 self.user_pool,
@@ -178,6 +193,36 @@ class AgentIdentity(Construct):
         stack = cdk.Stack.of(self)
         self.discovery_url = (
             f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
+        )
+
+    def _add_scope_trigger(self, log_retention: logs.RetentionDays, log_encryption_key: kms.IKey | None) -> None:
+        self.scope_trigger = PythonArm64Function(
+            self,
+            "ApiAuthScopes",
+            code_root=_FUNCTIONS_DIR / "api_auth_scopes",
+            handler="handler.lambda_handler",
+            service_name="api-auth-scopes",
+            description="Cognito pre token generation: API sign-ins get the OAuth scopes their app client is allowed",
+            log_retention=log_retention,
+            log_encryption_key=log_encryption_key,
+            timeout=cdk.Duration.seconds(5),
+        )
+        mark_component(self.scope_trigger.function, "identity-scope-trigger")
+        self.user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, self.scope_trigger.function, cognito.LambdaVersion.V2_0
+        )
+        # A separate policy: the function must not wait for it (pool -> trigger -> policy -> pool would be a cycle).
+        iam.Policy(
+            self,
+            "ApiAuthScopesPolicy",
+            roles=[self.scope_trigger.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadClientScopes",
+                    actions=["cognito-idp:DescribeUserPoolClient"],
+                    resources=[self.user_pool.user_pool_arn],
+                )
+            ],
         )
 
     @property

@@ -22,7 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_xray as xray
 from constructs import Construct
 
-from agentcore_constructs.aws_facts import TRANSACTION_SEARCH_LOG_GROUPS
+from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS, TRANSACTION_SEARCH_LOG_GROUPS
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
@@ -289,6 +289,15 @@ class TransactionSearch(Construct):
         self.config.add_dependency(self.logs_policy)
         for resource in (self.logs_policy, self.config):
             resource.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+
+
+def retention_days(days: int) -> logs.RetentionDays:
+    """The ``RetentionDays`` member for a number of days CloudWatch Logs accepts (``aws_facts.LOG_RETENTION_DAYS``)."""
+    if days not in LOG_RETENTION_DAYS:
+        raise ValueError(f"{days} is not a CloudWatch Logs retention value {LOG_RETENTION_DAYS}")
+    # RetentionDays lists the finite values in ascending order, like LOG_RETENTION_DAYS.
+    finite = [member for member in logs.RetentionDays if member is not logs.RetentionDays.INFINITE]
+    return dict(zip(LOG_RETENTION_DAYS, finite, strict=True))[days]
 
 
 def allow_cloudwatch_alarms(key: kms.Key) -> None:

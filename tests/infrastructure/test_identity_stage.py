@@ -137,3 +137,28 @@ def test_no_secret_literal_in_any_template(templates: dict) -> None:
         text = json.dumps(template)
         for pattern in SECRET_LITERALS:
             assert not pattern.search(text), f"{name}: {pattern.pattern}"
+
+
+@pytest.mark.parametrize("env_name", WITH_IDENTITY)
+def test_api_sign_ins_get_their_clients_scopes_through_a_v2_pre_token_trigger(templates: dict, env_name: str) -> None:
+    # InitiateAuth/AdminInitiateAuth tokens carry no custom scopes by themselves (Cognito guide, "Using the access
+    # token"); the JWT authorizers require them, so the pool adds them with a pre token generation trigger (V2_0).
+    stateful = templates[f"{env_name}/Stateful"]
+    _, pool = one(stateful, "AWS::Cognito::UserPool")
+    trigger = pool["Properties"]["LambdaConfig"]["PreTokenGenerationConfig"]
+    assert trigger["LambdaVersion"] == "V2_0"
+    function_id = trigger["LambdaArn"]["Fn::GetAtt"][0]
+    function = stateful["Resources"][function_id]["Properties"]
+    assert function["Handler"] == "handler.lambda_handler" and function["Architectures"] == ["arm64"]
+    role_id = function["Role"]["Fn::GetAtt"][0]
+    grants = [
+        s
+        for p in of_type(stateful, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "cognito-idp" in json.dumps(s["Action"])
+    ]
+    (pool_id,) = of_type(stateful, "AWS::Cognito::UserPool")
+    assert grants == [{"Sid": "ReadClientScopes", "Effect": "Allow", "Action": "cognito-idp:DescribeUserPoolClient", "Resource": {"Fn::GetAtt": [pool_id, "Arn"]}}]
+    permissions = [p["Properties"] for p in of_type(stateful, "AWS::Lambda::Permission").values()]
+    assert any(p["Principal"] == "cognito-idp.amazonaws.com" and p["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]} for p in permissions)

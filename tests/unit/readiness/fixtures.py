@@ -123,6 +123,7 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                 "Code": {"ZipFile": "def lambda_handler(event, context):\n    return {}\n"},
                 "Architectures": ["arm64"],
                 "Role": {"Fn::GetAtt": ["ToolRole", "Arn"]},
+                "Tags": [{"Key": "agentcore:component", "Value": "tool"}],
                 "Environment": {
                     "Variables": {
                         "POWERTOOLS_SERVICE_NAME": "order-service",

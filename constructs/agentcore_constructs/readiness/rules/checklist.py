@@ -113,7 +113,7 @@ def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
                 kind = credential_kind(str(name), value)
                 if kind:
                     yield task, f"Env::{name}", f"ECS container {container} variable {name} looks like a hard-coded credential ({kind})"
-    tools = [fn for fn in env.resources(c.LAMBDA) if c.looks_like_tool(fn)]
+    tools = [fn for fn in env.resources(c.LAMBDA) if c.is_tool(fn)]
     for fn in tools:
         if not c.is_lambda_referenced_by_gateway(env, fn):
             yield fn, "NotOnGateway", "tool Lambda is not a target (or interceptor) of any AgentCore Gateway"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterator
 
+from agentcore_constructs.aws_facts import COMPONENT_TAG, TOOL_COMPONENT
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
@@ -120,9 +121,17 @@ def is_lambda_referenced_by_gateway(env: Environment, fn: Resource) -> bool:
     return False
 
 
-def looks_like_tool(fn: Resource) -> bool:
-    """A Lambda is a tool when it uses Powertools' service name (our tool convention) or lives under a *Tool* construct."""
-    return "POWERTOOLS_SERVICE_NAME" in lambda_env(fn) or "tool" in fn.path.lower()
+def tag_value(res: Resource, key: str) -> Any:
+    """The value of tag ``key`` on a resource with list-style ``Tags`` (``[{Key, Value}]``), else None."""
+    for tag in as_list(res.prop("Tags")):
+        if isinstance(tag, dict) and tag.get("Key") == key:
+            return tag.get("Value")
+    return None
+
+
+def is_tool(fn: Resource) -> bool:
+    """A Lambda is a gateway tool when it is marked so (``agentcore:component=tool``: LambdaTool, or the user)."""
+    return tag_value(fn, COMPONENT_TAG) == TOOL_COMPONENT
 
 
 def absent(value: Any) -> bool:
