@@ -53,7 +53,7 @@ import uvicorn
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
-from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
+from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, CALLER_REQUIRED_ENV, TOOL_NAME_DELIMITER
 from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
@@ -210,8 +210,11 @@ def lambda_request_interceptor(handler: Callable[[dict, Any], dict] | None = Non
     return intercept
 
 
-def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY) -> LocalToolService:
-    """The order service wired to ``orders_api_url`` with the (fake) dev key, as DEV-ONLY local config."""
+def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY, caller_required: bool = True) -> LocalToolService:
+    """The order service wired to ``orders_api_url`` with the (fake) dev key, as DEV-ONLY local config.
+
+    ``caller_required``: as the construct sets it, False only for a gateway without the identity stage.
+    """
     _ensure_lambdas_importable()
     from order_service import handler, tools
 
@@ -224,6 +227,7 @@ def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY) -> L
             tools.ENV_TIMEOUT_SECONDS: "3",
             tools.ENV_MAX_ATTEMPTS: "3",
             tools.ENV_BACKOFF_BASE_SECONDS: "0.05",
+            CALLER_REQUIRED_ENV: "true" if caller_required else "false",
         },
         secrets={LOCAL_ORDERS_SECRET_ARN: json.dumps({tools.SECRET_API_KEY_FIELD: api_key})},
     )
@@ -325,7 +329,7 @@ def start_local_gateway(
         if orders_api_url is None:
             upstream = start_fake_orders_api()
             orders_api_url = upstream.url
-        services = [local_order_service(orders_api_url)]
+        services = [local_order_service(orders_api_url, caller_required=interceptor is not strip_caller_id)]
     app = build_mcp_server(services, interceptor).streamable_http_app(
         stateless_http=True, json_response=True, host=host
     )

@@ -291,7 +291,7 @@ def start_dev_stack(
         if gateway:
             upstream = start_fake_orders_api(host=host, port=upstream_port)
             local_gateway = start_local_gateway(
-                [local_order_service(upstream.url)],
+                [local_order_service(upstream.url, caller_required=auth)],
                 host=host,
                 port=gateway_port,
                 interceptor=lambda_request_interceptor() if auth else strip_caller_id,

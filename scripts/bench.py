@@ -103,7 +103,7 @@ def _warm_handler_figures(calls: int = 300) -> tuple[float, float]:
 
     api = start_fake_orders_api()
     try:
-        service = local_order_service(api.url)
+        service = local_order_service(api.url, caller_required=False)
         name = "order-service___lookup_order"
         service.invoke(name, {"order_id": "ORD-12345"}, "0")  # cold: imports, secret cache, connection pool
         handler_ms, upstream_ms = [], []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -221,6 +222,7 @@ class ToolGateway(Construct):
         )
         self.cfn_gateway: agentcore.CfnGateway = self.gateway.node.default_child  # type: ignore[assignment]
         self.targets: dict[str, agentcore.GatewayTarget] = {}
+        self.request_interceptor: PythonArm64Function | None = None
         self.tools: list[LambdaTool] = []
 
     def add_lambda_tool(self, tool: LambdaTool) -> agentcore.GatewayTarget:
@@ -251,6 +253,9 @@ class ToolGateway(Construct):
             description=f"Lambda tools of {tool.target_name}",
         )
         target.node.add_dependency(self.policy, permission)
+        # Fail closed unless this gateway has no caller interceptor (stage 3 without identity); decided at synth,
+        # whatever the order in which tools and the interceptor are added.
+        tool.function.add_environment(tool_contract.CALLER_REQUIRED_ENV, cdk.Lazy.string(_CallerRequired(self)))
         self.targets[tool.target_name] = target
         self.tools.append(tool)
         return target
@@ -285,6 +290,15 @@ class ToolGateway(Construct):
                 sid="InvokeToolGateway", actions=["bedrock-agentcore:InvokeGateway"], resources=[self.gateway.gateway_arn]
             )
         )
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _CallerRequired:
+    def __init__(self, gateway: ToolGateway) -> None:
+        self._gateway = gateway
+
+    def produce(self) -> str:
+        return "true" if self._gateway.request_interceptor is not None else "false"
 
 
 def _pascal(name: str) -> str:

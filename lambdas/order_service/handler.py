@@ -75,6 +75,7 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 # Error codes of the structured tool error.
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
+UNAUTHENTICATED = "UNAUTHENTICATED"
 UNKNOWN_TOOL = "UNKNOWN_TOOL"
 NOT_FOUND = "NOT_FOUND"
 NOT_CONFIGURED = "NOT_CONFIGURED"
@@ -171,6 +172,11 @@ def _number(name: str, default: float, low: float, high: float, cast: Callable[[
     if not low <= value <= high:
         raise ToolError(NOT_CONFIGURED, f"tool not configured: {name} must be between {low} and {high}")
     return value
+
+
+def caller_required() -> bool:
+    """Whether a call needs a verified caller: yes unless the construct says the gateway has no identity stage."""
+    return (_env(tool_contract.CALLER_REQUIRED_ENV) or "true").strip().lower() != "false"
 
 
 def load_settings() -> Settings:
@@ -312,6 +318,10 @@ class ToolRouter:
                 arguments = validate_arguments(declaration, event)
             except ArgumentError as exc:
                 raise ToolError(INVALID_ARGUMENT, str(exc)) from None
+            if CALLER_ID_ARGUMENT not in arguments and caller_required():
+                # Fail closed: with the identity stage on, a call the interceptor did not stamp with a verified
+                # caller never runs (it would return any customer's data).
+                raise ToolError(UNAUTHENTICATED, "no verified caller on this tool call; sign in and try again")
             logger.info("tool invoked", extra={"has_caller_id": CALLER_ID_ARGUMENT in arguments})
             result = self.implementations[tool](arguments)
             return result

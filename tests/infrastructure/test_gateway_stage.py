@@ -137,3 +137,10 @@ def test_gateway_role_uses_the_key_only_through_agentcore(templates: dict, env_n
     assert "EnvironmentKey" in json.dumps(statement["Resource"])
     via = statement["Condition"]["StringEquals"]["kms:ViaService"]
     assert "bedrock-agentcore." in json.dumps(via)
+
+
+@pytest.mark.parametrize("env_name", WITH_GATEWAY)
+def test_tools_refuse_calls_without_a_verified_caller_when_identity_is_on(templates: dict, env_name: str) -> None:
+    _, function = _order_function(templates[f"{env_name}/Runtime"])
+    required = function["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"]
+    assert required == ("true" if ENVIRONMENTS[env_name].has_stage("identity") else "false")

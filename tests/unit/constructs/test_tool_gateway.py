@@ -63,3 +63,22 @@ def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -
     (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert "SecretString" not in secret["Properties"]
     assert tool.secret is not None
+
+
+@pytest.mark.parametrize("interceptor", [False, True])
+def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_interceptor(interceptor: bool) -> None:
+    from agentcore_constructs.python_function import PythonArm64Function
+
+    stack = _stack()
+    gateway = ToolGateway(stack, "Gateway", gateway_name="tools-test")
+    gateway.add_lambda_tool(_tool(stack, "order-service"))  # before the interceptor: decided at synth anyway
+    if interceptor:
+        gateway.add_request_interceptor(
+            PythonArm64Function(
+                stack, "Interceptor", code_root=REPO_ROOT / "lambdas", handler="gateway_interceptor.handler.lambda_handler",
+                service_name="gateway-interceptor", description="caller",
+            )
+        )
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+    (tool,) = [f for f in functions.values() if f["Properties"]["Handler"].startswith("order_service")]
+    assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == ("true" if interceptor else "false")

@@ -12,6 +12,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from local_dev.gateway import make_lambda_context
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 from order_service import handler, tools
@@ -98,6 +99,8 @@ def configured(
     monkeypatch.setenv(tools.ENV_TIMEOUT_SECONDS, "0.25")
     monkeypatch.setenv(tools.ENV_MAX_ATTEMPTS, "3")
     monkeypatch.setenv(tools.ENV_BACKOFF_BASE_SECONDS, "0.01")
+    # As on a gateway without the identity stage (no caller interceptor); identity-on tests set "true".
+    monkeypatch.setenv(CALLER_REQUIRED_ENV, "false")
     return orders_api
 
 

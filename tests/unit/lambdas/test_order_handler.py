@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from local_dev.gateway import make_lambda_context
 from local_dev.upstream import DEV_API_KEY
+from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from order_service import handler, tools
 from order_service.tools import ToolDeclaration
 
@@ -189,6 +190,19 @@ def test_wrong_api_key_is_a_clear_error_without_retries(
     assert error_code(result) == "UPSTREAM_ERROR"
     assert "credentials" in result["error"]["message"]
     assert configured.hits == 1
+
+
+@pytest.mark.parametrize("required", [None, "true", "TRUE"])
+def test_with_identity_on_a_call_without_a_verified_caller_never_runs(configured, invoke, error_code, monkeypatch, required) -> None:
+    # Unset means required (fail closed); LambdaTool sets "true" whenever the gateway has the caller interceptor.
+    if required is None:
+        monkeypatch.delenv(CALLER_REQUIRED_ENV)
+    else:
+        monkeypatch.setenv(CALLER_REQUIRED_ENV, required)
+    result = invoke({"order_id": "ORD-10001"})
+    assert error_code(result) == "UNAUTHENTICATED" and result["error"]["retryable"] is False
+    assert configured.requests == []  # the upstream was never asked: no unfiltered lookup
+    assert invoke({"order_id": "ORD-10001", "caller_id": "alice"})["customer_id"] == "alice"
 
 
 def test_caller_id_filters_to_the_callers_orders(configured, invoke, error_code) -> None:
