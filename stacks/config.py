@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
+from agentcore_constructs.contract import env_vars
 
 #: Used when neither cdk.json nor CDK_DEFAULT_ACCOUNT gives an account: lets synth run offline.
 #: `cdk deploy` with real credentials replaces it (the CLI sets CDK_DEFAULT_ACCOUNT).
@@ -43,6 +44,13 @@ class RetryConfig:
     max_attempts: int
     mode: str
     timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_turns: int
+    max_total_tokens: int
+    max_seconds: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class EnvironmentConfig:
     idle_timeout_minutes: int
     max_lifetime_hours: int
     retry: RetryConfig
+    limits: LimitsConfig
     log_level: str
     protect_stateful: bool
     memory_event_expiry_days: int
@@ -111,6 +120,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "idle_timeout_minutes": 15,
     "max_lifetime_hours": 8,
     "retry": {},
+    "limits": {},
     "log_level": "INFO",
     "protect_stateful": False,
     "memory_event_expiry_days": 30,
@@ -131,7 +141,16 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
 _ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
-_RETRY_DEFAULTS = {"max_attempts": 4, "mode": "adaptive", "timeout_seconds": 60}
+_RETRY_DEFAULTS = {
+    "max_attempts": env_vars.DEFAULT_RETRY_MAX_ATTEMPTS,
+    "mode": env_vars.DEFAULT_RETRY_MODE,
+    "timeout_seconds": env_vars.DEFAULT_HTTP_TIMEOUT_SECONDS,
+}
+_LIMITS_DEFAULTS = {
+    "max_turns": env_vars.DEFAULT_MAX_TURNS,
+    "max_total_tokens": env_vars.DEFAULT_MAX_TOTAL_TOKENS,
+    "max_seconds": env_vars.DEFAULT_MAX_SECONDS,
+}
 
 
 def load_environments(context: Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> list[EnvironmentConfig]:
@@ -270,6 +289,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         idle_timeout_minutes=idle,
         max_lifetime_hours=lifetime,
         retry=_parse_retry(f"{where}.retry", values["retry"]),
+        limits=_parse_limits(f"{where}.limits", values["limits"]),
         log_level=log_level,
         protect_stateful=protect,
         memory_event_expiry_days=expiry,
@@ -301,6 +321,21 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
     timeout = values["timeout_seconds"]
     _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
     return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _parse_limits(where: str, raw: Any) -> LimitsConfig:
+    _check(isinstance(raw, Mapping), f"{where}: must be an object")
+    unknown = sorted(set(raw) - set(_LIMITS_DEFAULTS))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_LIMITS_DEFAULTS)})" if unknown else "")
+    values = {**_LIMITS_DEFAULTS, **raw}
+    turns = values["max_turns"]
+    _check(_is_int(turns) and 1 <= turns <= 100, f"{where}.max_turns: {turns!r} must be an integer 1..100")
+    tokens = values["max_total_tokens"]
+    _check(_is_int(tokens) and tokens >= 1000, f"{where}.max_total_tokens: {tokens!r} must be an integer >= 1000")
+    seconds = values["max_seconds"]
+    ceiling = env_vars.MAX_SECONDS_CEILING
+    _check(_is_int(seconds) and 1 <= seconds <= ceiling, f"{where}.max_seconds: {seconds!r} must be an integer 1..{ceiling}")
+    return LimitsConfig(max_turns=turns, max_total_tokens=tokens, max_seconds=seconds)
 
 
 def _parse_vpc(where: str, raw: Any) -> VpcConfig:

@@ -16,6 +16,7 @@ from bedrock_agentcore.runtime import BedrockAgentCoreApp
 from starlette.responses import JSONResponse
 from strands import Agent
 from strands.models import Model
+from strands.types.agent import Limits
 
 from .identity import CallerIdentity, RequestRejected, resolve_identity
 from .memory import create_session_manager
@@ -36,6 +37,22 @@ MAX_PROMPT_CHARS = 8000
 #: Payload keys a client might use to claim an identity; identity comes only from the verified token.
 IGNORED_IDENTITY_KEYS = ("user_id", "actor_id", "userId", "actorId", "session_id", "sessionId")
 INTERNAL_ERROR_MESSAGE = "The agent failed to answer this request. Please try again later."
+#: Strands stop reasons of a per-invocation limit (strands.types.agent.Limits) or our wall-clock cancel.
+_LIMIT_STOPS = {
+    "limit_turns": "model turns",
+    "limit_total_tokens": "tokens",
+    "limit_output_tokens": "output tokens",
+    "cancelled": "seconds",
+}
+
+
+class InvocationLimitExceeded(Exception):
+    """The request hit a per-invocation limit (turns, tokens, wall time). ``message`` is safe for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def validate_payload(payload: Any) -> str:
@@ -102,13 +119,45 @@ class SupportAgent:
                 session_manager=session_manager,
                 agent_id=AGENT_ID,
                 callback_handler=None,  # no printing to stdout; the response is returned
+                # One retry layer: botocore's (AGENT_RETRY_*, model.py). Strands' own model retry (6 attempts by
+                # default) would multiply it to ~30 model calls per throttled call.
+                retry_strategy=None,
             )
+            cancel = threading.Event()
+            timer = threading.Timer(self.settings.max_seconds, cancel.set)
+            timer.daemon = True
+            timer.start()
             try:
-                return str(agent(prompt)).strip()
+                result = agent(
+                    prompt,
+                    limits=Limits(turns=self.settings.max_turns, total_tokens=self.settings.max_total_tokens),
+                    cancel_signal=cancel,
+                )
             finally:
+                timer.cancel()
                 agent.cleanup()
                 if session_manager is not None:
                     session_manager.close()
+            self._check_limits(result.stop_reason)
+            return str(result).strip()
+
+    def _check_limits(self, stop_reason: str) -> None:
+        what = _LIMIT_STOPS.get(stop_reason)
+        if what is None:
+            return
+        limit = {
+            "model turns": self.settings.max_turns,
+            "tokens": self.settings.max_total_tokens,
+            "output tokens": self.settings.max_total_tokens,
+            "seconds": f"{self.settings.max_seconds:g}",
+        }[what]
+        logger.warning("Invocation stopped at its per-invocation limit: %s (%s %s)", stop_reason, limit, what)
+        # 504 for wall time (a slow dependency; trying again may work), 422 for turns/tokens (the same request
+        # would hit the same limit).
+        status = 504 if stop_reason == "cancelled" else 422
+        raise InvocationLimitExceeded(
+            status, f"The request needed more than this agent's limit of {limit} {what} per request; it was stopped."
+        )
 
 
 def configure_logging(level: str) -> None:
@@ -150,6 +199,8 @@ def create_app(settings: Settings | None = None, *, agent: SupportAgent | None =
             logger.debug("Ignoring identity fields %s in the payload; identity comes from the token", ignored)
         try:
             text = support_agent.answer(prompt, identity)
+        except InvocationLimitExceeded as exceeded:
+            return JSONResponse({"error": exceeded.message}, status_code=exceeded.status)
         except Exception:
             logger.exception("Invocation failed for session %s", identity.session_id)
             return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)

@@ -29,9 +29,6 @@ DEFAULT_LOCAL_MEMORY_DIR = ".local/memory"
 #: The seed's model; the constructs always set MODEL_ID, so this only matters for local Bedrock runs.
 DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 DEFAULT_REGION = "us-east-1"
-DEFAULT_RETRY_MAX_ATTEMPTS = 3
-DEFAULT_RETRY_MODE: RetryMode = "adaptive"
-DEFAULT_HTTP_TIMEOUT_SECONDS = 60.0
 #: Connecting is quick or broken; a long connect timeout only delays the retry.
 MAX_CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_ENVIRONMENT = "local"
@@ -66,6 +63,10 @@ class Settings:
     #: AgentCore Identity credential provider for user-scoped external tokens (None = off); see outbound.py.
     outbound_oauth_provider: str | None = None
     outbound_oauth_scopes: tuple[str, ...] = ()
+    #: Per-invocation limits (the contract's defaults when unset).
+    max_turns: int = contract.DEFAULT_MAX_TURNS
+    max_total_tokens: int = contract.DEFAULT_MAX_TOTAL_TOKENS
+    max_seconds: float = float(contract.DEFAULT_MAX_SECONDS)
 
     @property
     def connect_timeout_seconds(self) -> float:
@@ -118,7 +119,7 @@ def load_settings(
     if not _REGION.match(region):
         errors.append(f"{contract.MODEL_REGION.name}={region!r}: not an AWS region name (e.g. us-east-1)")
 
-    attempts = DEFAULT_RETRY_MAX_ATTEMPTS
+    attempts = contract.DEFAULT_RETRY_MAX_ATTEMPTS
     attempts_raw = get(contract.RETRY_MAX_ATTEMPTS)
     if attempts_raw is not None:
         try:
@@ -128,11 +129,11 @@ def load_settings(
         except ValueError:
             errors.append(f"{contract.RETRY_MAX_ATTEMPTS.name}={attempts_raw!r}: expected an integer from 1 to 10")
 
-    retry_mode_raw = get(contract.RETRY_MODE) or DEFAULT_RETRY_MODE
+    retry_mode_raw = get(contract.RETRY_MODE) or contract.DEFAULT_RETRY_MODE
     if retry_mode_raw not in ("adaptive", "standard"):
         errors.append(f"{contract.RETRY_MODE.name}={retry_mode_raw!r}: expected 'adaptive' or 'standard'")
 
-    timeout = DEFAULT_HTTP_TIMEOUT_SECONDS
+    timeout = float(contract.DEFAULT_HTTP_TIMEOUT_SECONDS)
     timeout_raw = get(contract.HTTP_TIMEOUT_SECONDS)
     if timeout_raw is not None:
         try:
@@ -141,6 +142,23 @@ def load_settings(
                 raise ValueError
         except ValueError:
             errors.append(f"{contract.HTTP_TIMEOUT_SECONDS.name}={timeout_raw!r}: expected seconds in (0, 900]")
+
+    def bounded_int(var: contract.EnvVar, default: int, low: int, high: int) -> int:
+        raw = get(var)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+            if not low <= value <= high:
+                raise ValueError
+        except ValueError:
+            errors.append(f"{var.name}={raw!r}: expected an integer from {low} to {high}")
+            return default
+        return value
+
+    max_turns = bounded_int(contract.MAX_TURNS, contract.DEFAULT_MAX_TURNS, 1, 100)
+    max_total_tokens = bounded_int(contract.MAX_TOTAL_TOKENS, contract.DEFAULT_MAX_TOTAL_TOKENS, 1000, 10_000_000)
+    max_seconds = bounded_int(contract.MAX_SECONDS, contract.DEFAULT_MAX_SECONDS, 1, contract.MAX_SECONDS_CEILING)
 
     log_level = (get(contract.LOG_LEVEL) or "INFO").upper()
     if log_level not in _LOG_LEVELS:
@@ -192,4 +210,7 @@ def load_settings(
         local_memory_dir=local_memory_dir,
         outbound_oauth_provider=outbound_provider,
         outbound_oauth_scopes=outbound_scopes,
+        max_turns=max_turns,
+        max_total_tokens=max_total_tokens,
+        max_seconds=float(max_seconds),
     )

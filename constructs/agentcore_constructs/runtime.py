@@ -106,6 +106,11 @@ class AgentRuntime(Construct):
         max_lifetime: maximum session lifetime. Default: 8 hours.
         retry_max_attempts / retry_mode / http_timeout: the agent's retry policy for every remote call, passed through
             the env-var contract (the production-readiness pack checks they are set). Defaults: 4, ``"adaptive"``, 60 s.
+            This is the agent's only model retry layer (botocore's); the kit turns the framework's own model retries
+            off so attempts do not multiply.
+        max_turns / max_total_tokens / max_invocation_time: per-invocation limits (model turns, input+output tokens
+            as a soft cap, wall-clock time, at most 15 minutes), so one request cannot loop and burn money; the agent
+            answers a clear error when one is reached. Defaults: 8 turns, 100,000 tokens, 120 s.
         model_provider: ``"bedrock"`` (default) or ``"offline"``.
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
@@ -138,9 +143,12 @@ class AgentRuntime(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         idle_timeout: cdk.Duration = cdk.Duration.minutes(15),
         max_lifetime: cdk.Duration = cdk.Duration.hours(8),
-        retry_max_attempts: int = 4,
-        retry_mode: str = "adaptive",
-        http_timeout: cdk.Duration = cdk.Duration.seconds(60),
+        retry_max_attempts: int = env_contract.DEFAULT_RETRY_MAX_ATTEMPTS,
+        retry_mode: str = env_contract.DEFAULT_RETRY_MODE,
+        http_timeout: cdk.Duration = cdk.Duration.seconds(env_contract.DEFAULT_HTTP_TIMEOUT_SECONDS),
+        max_turns: int = env_contract.DEFAULT_MAX_TURNS,
+        max_total_tokens: int = env_contract.DEFAULT_MAX_TOTAL_TOKENS,
+        max_invocation_time: cdk.Duration = cdk.Duration.seconds(env_contract.DEFAULT_MAX_SECONDS),
         model_provider: str = "bedrock",
         log_level: str = "INFO",
         adot_instrumentation: bool = True,
@@ -161,6 +169,9 @@ class AgentRuntime(Construct):
             retry_max_attempts=retry_max_attempts,
             retry_mode=retry_mode,
             model_provider=model_provider,
+            max_turns=max_turns,
+            max_total_tokens=max_total_tokens,
+            max_seconds=max_invocation_time.to_seconds(),
         )
         stack = cdk.Stack.of(self)
         self.runtime_name = runtime_name
@@ -198,6 +209,9 @@ class AgentRuntime(Construct):
             env_contract.RETRY_MAX_ATTEMPTS.name: str(retry_max_attempts),
             env_contract.RETRY_MODE.name: retry_mode,
             env_contract.HTTP_TIMEOUT_SECONDS.name: str(int(http_timeout.to_seconds())),
+            env_contract.MAX_TURNS.name: str(max_turns),
+            env_contract.MAX_TOTAL_TOKENS.name: str(max_total_tokens),
+            env_contract.MAX_SECONDS.name: str(int(max_invocation_time.to_seconds())),
             env_contract.LOG_LEVEL.name: log_level,
             env_contract.ENVIRONMENT_NAME.name: environment_name or endpoint_name,
         }
@@ -481,6 +495,9 @@ def _validate(
     retry_max_attempts: int,
     retry_mode: str,
     model_provider: str,
+    max_turns: int,
+    max_total_tokens: int,
+    max_seconds: float,
 ) -> None:
     if not _NAME.match(runtime_name):
         raise ValueError(f"AgentRuntime runtime_name {runtime_name!r} must match {_NAME.pattern}")
@@ -498,5 +515,11 @@ def _validate(
         raise ValueError(f"AgentRuntime retry_max_attempts {retry_max_attempts} must be 1..10")
     if retry_mode not in ("adaptive", "standard"):
         raise ValueError(f"AgentRuntime retry_mode {retry_mode!r} must be 'adaptive' or 'standard'")
+    if not 1 <= max_turns <= 100:
+        raise ValueError(f"AgentRuntime max_turns {max_turns} must be 1..100")
+    if max_total_tokens < 1000:
+        raise ValueError(f"AgentRuntime max_total_tokens {max_total_tokens} must be at least 1000")
+    if not 1 <= max_seconds <= env_contract.MAX_SECONDS_CEILING:
+        raise ValueError(f"AgentRuntime max_invocation_time {max_seconds:g} s must be 1..{env_contract.MAX_SECONDS_CEILING} s")
     if model_provider not in ("bedrock", "offline"):
         raise ValueError(f"AgentRuntime model_provider {model_provider!r} must be 'bedrock' or 'offline'")

@@ -83,8 +83,12 @@ def test_runtime_environment_follows_the_contract(runtime_template: dict, env_na
     assert env["AGENT_RETRY_MODE"] == config.retry.mode
     assert env["AGENT_HTTP_TIMEOUT_SECONDS"] == str(config.retry.timeout_seconds)
     assert env["AGENT_ENVIRONMENT"] == env_name
-    # Nothing that looks like a credential is ever passed as an env var.
-    assert not [k for k in env if any(word in k.upper() for word in ("SECRET", "PASSWORD", "API_KEY", "TOKEN"))]
+    assert (env["AGENT_MAX_TURNS"], env["AGENT_MAX_TOTAL_TOKENS"], env["AGENT_MAX_SECONDS"]) == (
+        str(config.limits.max_turns), str(config.limits.max_total_tokens), str(config.limits.max_seconds)
+    )
+    # Nothing that looks like a credential is ever passed as an env var (a token *budget* is not a token).
+    names = [k for k in env if k != "AGENT_MAX_TOTAL_TOKENS"]
+    assert not [k for k in names if any(word in k.upper() for word in ("SECRET", "PASSWORD", "API_KEY", "TOKEN"))]
 
 
 def test_lifecycle_from_config(runtime_template: dict, env_name: str) -> None:

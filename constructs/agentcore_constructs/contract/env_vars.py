@@ -23,6 +23,9 @@ MODEL_REGION = EnvVar("MODEL_REGION", "AgentRuntime", "Region of the Bedrock end
 RETRY_MAX_ATTEMPTS = EnvVar("AGENT_RETRY_MAX_ATTEMPTS", "AgentRuntime", "Total attempts (first call + retries) for every remote call")
 RETRY_MODE = EnvVar("AGENT_RETRY_MODE", "AgentRuntime", "botocore retry mode for AWS calls ('adaptive' or 'standard')")
 HTTP_TIMEOUT_SECONDS = EnvVar("AGENT_HTTP_TIMEOUT_SECONDS", "AgentRuntime", "Read timeout for every remote call, seconds")
+MAX_TURNS = EnvVar("AGENT_MAX_TURNS", "AgentRuntime", "Most model turns (model call + its tools) one invocation may take")
+MAX_TOTAL_TOKENS = EnvVar("AGENT_MAX_TOTAL_TOKENS", "AgentRuntime", "Most input+output tokens one invocation may spend (soft cap)")
+MAX_SECONDS = EnvVar("AGENT_MAX_SECONDS", "AgentRuntime", "Most wall-clock seconds one invocation may take")
 LOG_LEVEL = EnvVar("LOG_LEVEL", "AgentRuntime", "Python log level of the agent")
 ENVIRONMENT_NAME = EnvVar("AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)")
 MEMORY_ID = EnvVar("MEMORY_ID", "AgentMemory.grant_to", "AgentCore Memory id; unset means no long-lived memory")
@@ -40,6 +43,9 @@ ALL: tuple[EnvVar, ...] = (
     RETRY_MAX_ATTEMPTS,
     RETRY_MODE,
     HTTP_TIMEOUT_SECONDS,
+    MAX_TURNS,
+    MAX_TOTAL_TOKENS,
+    MAX_SECONDS,
     LOG_LEVEL,
     ENVIRONMENT_NAME,
     MEMORY_ID,
@@ -50,3 +56,16 @@ ALL: tuple[EnvVar, ...] = (
 
 #: The runtime variables the production-readiness rule pack reads as the "retries configured" signal.
 RETRY_SIGNAL: tuple[EnvVar, ...] = (RETRY_MAX_ATTEMPTS, RETRY_MODE, HTTP_TIMEOUT_SECONDS)
+#: The per-invocation limits (one request cannot loop and burn money).
+LIMITS: tuple[EnvVar, ...] = (MAX_TURNS, MAX_TOTAL_TOKENS, MAX_SECONDS)
+
+#: Defaults of the limits, used by the construct and, when a variable is unset (local runs), by the agent.
+DEFAULT_MAX_TURNS = 8
+DEFAULT_MAX_TOTAL_TOKENS = 100_000
+DEFAULT_MAX_SECONDS = 120
+#: The Runtime ends a synchronous invocation after 15 minutes (AgentCore guide, "Runtime quotas"): no budget beyond.
+MAX_SECONDS_CEILING = 900
+#: Retry defaults shared by the construct, the app config and the agent (total attempts, first call included).
+DEFAULT_RETRY_MAX_ATTEMPTS = 4
+DEFAULT_RETRY_MODE = "adaptive"
+DEFAULT_HTTP_TIMEOUT_SECONDS = 60

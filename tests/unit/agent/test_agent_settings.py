@@ -23,7 +23,9 @@ def test_defaults_without_credentials_are_offline_and_local():
     assert "no AWS credentials" in settings.model_provider_reason
     assert settings.model_id == DEFAULT_MODEL_ID
     assert settings.model_region == "us-east-1"
-    assert (settings.retry_mode, settings.retry_max_attempts) == ("adaptive", 3)
+    # The same defaults the construct deploys (one home: the contract).
+    assert (settings.retry_mode, settings.retry_max_attempts) == (contract.DEFAULT_RETRY_MODE, contract.DEFAULT_RETRY_MAX_ATTEMPTS)
+    assert (settings.max_turns, settings.max_total_tokens, settings.max_seconds) == (8, 100_000, 120.0)
     assert settings.memory_id is None and settings.gateway_url is None
     assert settings.local_memory_dir == Path(DEFAULT_LOCAL_MEMORY_DIR)
     assert settings.log_level == "INFO" and settings.environment == "local"
@@ -114,3 +116,11 @@ def test_all_problems_are_reported_at_once():
 def test_blank_values_mean_unset():
     settings = load_settings({contract.MEMORY_ID.name: "  ", contract.GATEWAY_URL.name: ""}, credentials_available=no_credentials)
     assert settings.memory_id is None and settings.gateway_url is None
+
+
+@pytest.mark.parametrize(
+    ("var", "value"), [(contract.MAX_TURNS, "0"), (contract.MAX_TOTAL_TOKENS, "ten"), (contract.MAX_SECONDS, "901")]
+)
+def test_bad_limits_are_named(var, value):
+    with pytest.raises(SettingsError, match=var.name):
+        load_settings({var.name: value}, credentials_available=no_credentials)

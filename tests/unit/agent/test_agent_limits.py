@@ -1,0 +1,80 @@
+"""One retry layer for the model, and per-invocation limits that stop a looping request with a clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import Any
+
+from starlette.testclient import TestClient
+from strands.types.exceptions import ModelThrottledException
+
+from support_agent.app import SupportAgent, create_app
+from support_agent.offline_model import OfflineToolCallingModel
+from strands import tool
+
+
+@tool
+def lookup_order(order_id: str) -> dict:
+    """Look up an order."""
+    return {"order_id": order_id, "status": "shipped"}
+
+
+class LoopingModel(OfflineToolCallingModel):
+    """Asks for the tool on every turn: a request that would never end without limits."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
+        self.calls = 0
+        self.delay = delay
+
+    def decide(self, messages, tool_specs):
+        self.calls += 1
+        time.sleep(self.delay)
+        return {"toolUse": {"toolUseId": f"loop-{self.calls}", "name": "lookup_order", "input": {"order_id": "ORD-12345"}}}
+
+
+class ThrottledModel(OfflineToolCallingModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def stream(self, *args: Any, **kwargs: Any):
+        self.calls += 1
+        raise ModelThrottledException("ThrottlingException: slow down")
+        yield  # pragma: no cover
+
+
+def _client(settings, model) -> TestClient:
+    agent = SupportAgent(settings, model=model, tools_factory=lambda s, token: [lookup_order])
+    return TestClient(create_app(settings, agent=agent), raise_server_exceptions=False)
+
+
+def test_a_looping_request_stops_at_the_turn_limit_with_a_clear_422(offline_settings) -> None:
+    settings = dataclasses.replace(offline_settings, max_turns=3)
+    model = LoopingModel()
+    response = _client(settings, model).post("/invocations", json={"prompt": "loop"})
+    assert response.status_code == 422
+    assert response.json() == {"error": "The request needed more than this agent's limit of 3 model turns per request; it was stopped."}
+    assert model.calls == 3
+
+
+def test_a_slow_request_stops_at_the_time_limit_with_504(offline_settings) -> None:
+    settings = dataclasses.replace(offline_settings, max_seconds=0.5, max_turns=100)
+    model = LoopingModel(delay=0.1)
+    started = time.monotonic()
+    response = _client(settings, model).post("/invocations", json={"prompt": "loop"})
+    assert response.status_code == 504
+    assert json.loads(response.text)["error"] == "The request needed more than this agent's limit of 0.5 seconds per request; it was stopped."
+    assert time.monotonic() - started < 5 and model.calls < 10
+
+
+def test_the_framework_does_not_retry_the_model_on_top_of_botocore(offline_settings) -> None:
+    # Throttles are retried by botocore inside one model call (AGENT_RETRY_*); Strands' own ModelRetryStrategy (6
+    # attempts with 4-240 s backoff by default) is off, so a throttled call is attempted exactly once here.
+    model = ThrottledModel()
+    started = time.monotonic()
+    response = _client(offline_settings, model).post("/invocations", json={"prompt": "hello"})
+    assert response.status_code == 500
+    assert model.calls == 1 and time.monotonic() - started < 3
