@@ -75,6 +75,7 @@ class OutboundOAuthConfig:
     discovery_url: str
     client_id: str
     scopes: tuple[str, ...]
+    return_urls: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
 }
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
 _ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
-_OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes")
+_OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
 _RETRY_DEFAULTS = {
     "max_attempts": env_vars.DEFAULT_RETRY_MAX_ATTEMPTS,
     "mode": env_vars.DEFAULT_RETRY_MODE,
@@ -382,7 +383,12 @@ def _parse_outbound(where: str, raw: Any) -> OutboundOAuthConfig | None:
     _check(raw["discovery_url"].startswith("https://"), f"{where}.discovery_url: must be an https:// URL")
     scopes = raw.get("scopes", [])
     _check(isinstance(scopes, list) and all(isinstance(x, str) for x in scopes), f"{where}.scopes: must be a list of strings")
-    return OutboundOAuthConfig(raw["provider_name"], raw["discovery_url"], raw["client_id"], tuple(scopes))
+    return_urls = raw.get("return_urls", [])
+    _check(
+        isinstance(return_urls, list) and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in return_urls),
+        f"{where}.return_urls: must be a list of https:// (or http://localhost) URLs",
+    )
+    return OutboundOAuthConfig(raw["provider_name"], raw["discovery_url"], raw["client_id"], tuple(scopes), tuple(return_urls))
 
 
 def _is_int(value: Any) -> bool:

@@ -61,8 +61,13 @@ class RuntimeStack(cdk.Stack):
                 discovery_url=config.outbound_oauth.discovery_url,
                 client_id=config.outbound_oauth.client_id,
                 scopes=config.outbound_oauth.scopes,
+                return_urls=config.outbound_oauth.return_urls,
             )
             outbound.grant_to(self.agent)
+            cdk.CfnOutput(
+                self, "OutboundOAuthCallbackUrl", value=outbound.callback_url,
+                description="Register this as the redirect URI at the external authorization server",
+            )
         self.gateway: ToolGateway | None = None
         if config.has_stage("gateway"):
             self.gateway = self._build_gateway(config, tools_code_root, identity, key)

@@ -24,6 +24,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import custom_resources
 from constructs import Construct
 
 from agentcore_constructs.contract import env_vars as env_contract
@@ -35,6 +36,8 @@ from agentcore_constructs.runtime import AgentRuntime
 
 _FUNCTIONS_DIR = Path(__file__).parent / "functions"
 
+#: The key of the client secret inside the Secrets Manager secret (the provider's ClientSecretConfig.JsonKey).
+CLIENT_SECRET_JSON_KEY = "client_secret"
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Cognito refuses domain prefixes containing these words.
 _RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
@@ -260,6 +263,14 @@ class OutboundOAuth2(Construct):
         discovery_url: the external authorization server's OIDC discovery URL.
         client_id: OAuth2 client id registered with the external service (not a secret).
         scopes: scopes the agent requests. Default: none.
+        return_urls: where the user's browser returns after consenting (USER_FEDERATION): ``GetResourceOauth2Token``
+            accepts a ``resourceOauth2ReturnUrl`` only if the agent's workload identity allows it (AgentCore guide,
+            "OAuth2 authorization URL session binding"). :meth:`grant_to` writes them into the runtime's workload
+            identity. Default: none (no user-federation flow).
+
+    Attributes:
+        provider_arn; ``callback_url``: the provider's callback, to register as the redirect URI at the external
+        authorization server (AgentCore creates it with the provider).
     """
 
     def __init__(
@@ -271,19 +282,28 @@ class OutboundOAuth2(Construct):
         discovery_url: str,
         client_id: str,
         scopes: Sequence[str] = (),
+        return_urls: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
+        for url in return_urls:
+            if not url.startswith(("https://", "http://localhost")):
+                raise ValueError(f"OutboundOAuth2 return_urls: {url!r} must be https:// (or http://localhost)")
         if not re.match(r"^[a-zA-Z0-9\-_]{1,128}$", provider_name):
             raise ValueError(f"OutboundOAuth2 provider_name {provider_name!r} must be 1-128 letters, digits, '-' or '_'")
         if not discovery_url.startswith("https://"):
             raise ValueError(f"OutboundOAuth2 discovery_url {discovery_url!r} must be https://")
         self.provider_name = provider_name
         self.scopes = tuple(scopes)
+        self.return_urls = tuple(return_urls)
+        # Already the JSON shape the provider reads (ClientSecretConfig.JsonKey), with a random unusable value.
         self.client_secret = secretsmanager.Secret(
             self,
             "ClientSecret",
             description=f"OAuth2 client secret for credential provider {provider_name}: set out of band as JSON "
-            '{"client_secret": "..."}; the generated value is random and unusable on purpose.',
+            f'{{"{CLIENT_SECRET_JSON_KEY}": "..."}}; the generated value is random and unusable on purpose.',
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}", generate_string_key=CLIENT_SECRET_JSON_KEY, exclude_punctuation=True
+            ),
         )
         acknowledge(
             self.client_secret,
@@ -301,12 +321,13 @@ class OutboundOAuth2(Construct):
                     client_id=client_id,
                     client_secret_source="EXTERNAL",
                     client_secret_config=agentcore.CfnOAuth2CredentialProvider.SecretReferenceProperty(
-                        secret_id=self.client_secret.secret_arn, json_key="client_secret"
+                        secret_id=self.client_secret.secret_arn, json_key=CLIENT_SECRET_JSON_KEY
                     ),
                 )
             ),
         )
         self.provider_arn = self.provider.attr_credential_provider_arn
+        self.callback_url = self.provider.attr_callback_url
 
     def grant_to(self, runtime: AgentRuntime) -> None:
         """Let ``runtime``'s agent obtain user-scoped tokens from this provider (and nothing else)."""
@@ -340,3 +361,60 @@ class OutboundOAuth2(Construct):
             "AgentCore names a runtime's workload identity after the runtime id ('<runtime_name>-<suffix>'), "
             "assigned after the role exists; the prefix limits the grant to this runtime's own identity.",
         )
+        if self.return_urls:
+            self._allow_return_urls(runtime)
+
+    def _allow_return_urls(self, runtime: AgentRuntime) -> None:
+        """Write the return URLs into the runtime's own workload identity.
+
+        AgentCore creates that identity with the runtime; no CloudFormation property sets its return URLs and the
+        runtime's GetAtt exposes only the whole ``WorkloadIdentityDetails`` object. So two SDK calls after the runtime
+        exists: GetAgentRuntime (its ``workloadIdentityDetails.workloadIdentityArn``), then UpdateWorkloadIdentity,
+        which replaces the list: this identity is the runtime's own, so the list is exactly ``return_urls``.
+        """
+        stack = cdk.Stack.of(self)
+        runtime_id = runtime.runtime.agent_runtime_id
+        arn_path = "workloadIdentityDetails.workloadIdentityArn"
+        read = custom_resources.AwsSdkCall(
+            service="bedrock-agentcore-control",
+            action="GetAgentRuntime",
+            parameters={"agentRuntimeId": runtime_id},
+            physical_resource_id=custom_resources.PhysicalResourceId.from_response(arn_path),
+            output_paths=[arn_path],
+        )
+        self.workload_identity_lookup = custom_resources.AwsCustomResource(
+            self,
+            "WorkloadIdentityLookup",
+            on_create=read,
+            on_update=read,
+            policy=custom_resources.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["bedrock-agentcore:GetAgentRuntime"], resources=[runtime.runtime.agent_runtime_arn])]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        identity_arn = self.workload_identity_lookup.get_response_field(arn_path)
+        identity_name = cdk.Fn.select(1, cdk.Fn.split("/workload-identity/", identity_arn))
+        update = custom_resources.AwsSdkCall(
+            service="bedrock-agentcore-control",
+            action="UpdateWorkloadIdentity",
+            parameters={"name": identity_name, "allowedResourceOauth2ReturnUrls": list(self.return_urls)},
+            physical_resource_id=custom_resources.PhysicalResourceId.of(identity_name),
+        )
+        self.return_urls_resource = custom_resources.AwsCustomResource(
+            self,
+            "AllowReturnUrls",
+            on_create=update,
+            on_update=update,
+            policy=custom_resources.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["bedrock-agentcore:UpdateWorkloadIdentity"], resources=[identity_arn])]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        provider_function = stack.node.try_find_child("AWS" + custom_resources.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        if provider_function is not None:
+            acknowledge(
+                provider_function,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "aws-cdk-lib's AwsCustomResource provider function (one per stack) logs with the AWS managed "
+                "basic-execution policy; its other permissions are the two scoped AgentCore calls above.",
+            )

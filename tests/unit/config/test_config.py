@@ -115,3 +115,11 @@ def test_transaction_search_is_managed_by_at_most_one_environment_per_account_an
         load_environments(envs, NO_ENV)
     envs["staging"]["account"] = "210987654321"  # another account: each manages its own
     assert [c.transaction_search for c in load_environments(envs, NO_ENV)] == ["enabled", "manage", "manage"]
+
+
+def test_outbound_return_urls_are_https() -> None:
+    base = {"provider_name": "crm", "discovery_url": "https://x/.well-known/openid-configuration", "client_id": "c"}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.outbound_oauth\.return_urls"):
+        load_environments(_with("dev", outbound_oauth={**base, "return_urls": ["http://evil.example.com"]}), NO_ENV)
+    (dev, *_) = load_environments(_with("dev", outbound_oauth={**base, "return_urls": ["https://app.example.com/r"]}), NO_ENV)
+    assert dev.outbound_oauth is not None and dev.outbound_oauth.return_urls == ("https://app.example.com/r",)

@@ -67,3 +67,36 @@ def test_outbound_provider_references_the_secret_and_grants_only_what_token_retr
 def test_outbound_validation() -> None:
     with pytest.raises(ValueError, match="must be https"):
         OutboundOAuth2(_stack(), "X", provider_name="crm", discovery_url="http://x", client_id="c")
+
+
+def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_reach_the_workload_identity() -> None:
+    from cdk_nag import AwsSolutionsChecks
+
+    app = cdk.App(context=NO_BUNDLING)
+    stack = cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    outbound = OutboundOAuth2(
+        stack, "Crm", provider_name="crm", discovery_url="https://login.example.com/.well-known/openid-configuration",
+        client_id="client-123", return_urls=["https://app.example.com/oauth/return"],
+    )
+    outbound.grant_to(runtime)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    template = Template.from_stack(stack).to_json()
+    (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
+    generator = secret["Properties"]["GenerateSecretString"]
+    assert (generator["SecretStringTemplate"], generator["GenerateStringKey"]) == ("{}", "client_secret")
+    (provider,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"]
+    assert provider["Properties"]["Oauth2ProviderConfigInput"]["CustomOauth2ProviderConfig"]["ClientSecretConfig"]["JsonKey"] == "client_secret"
+    calls = {json.dumps(r["Properties"]["Create"]) for r in template["Resources"].values() if r["Type"] == "Custom::AWS"}
+    (lookup,) = [c for c in calls if "GetAgentRuntime" in c]
+    (update,) = [c for c in calls if "UpdateWorkloadIdentity" in c]
+    assert "workloadIdentityDetails.workloadIdentityArn" in lookup
+    assert "https://app.example.com/oauth/return" in update and "workloadIdentityDetails.workloadIdentityArn" in update
+    grants = {
+        s["Action"]: s["Resource"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"] if s["Action"] in ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:UpdateWorkloadIdentity")
+    }
+    assert set(grants) == {"bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:UpdateWorkloadIdentity"}
+    assert "*" not in json.dumps(grants)
+    with pytest.raises(ValueError, match="return_urls"):
+        OutboundOAuth2(_stack(), "X", provider_name="crm", discovery_url="https://x", client_id="c", return_urls=["http://evil.example.com"])
