@@ -49,8 +49,9 @@ def test_an_error_level_readiness_finding_fails_the_cli_synth(tmp_path: Path) ->
     result = run_cli(tmp_path, {"dev": dev})
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "Synth gate: 3 error-level finding(s)" in output
-    for finding in ("Readiness-Memory[Missing]", "Readiness-Tools[Gateway::Missing]", "Readiness-Identity"):
+    failures = [line for line in output.splitlines() if line.strip().startswith("✗ [ProductionReadinessChecks]")]
+    assert f"Synth gate: {len(failures)} error-level finding(s)" in output
+    for finding in ("Readiness-Memory[Missing]", "Readiness-Tools[Gateway::Missing]", "Readiness-Identity", "Readiness-EndpointVersion"):
         assert finding in output
     assert "at dev/Runtime/Agent/Runtime/Resource" in output
 

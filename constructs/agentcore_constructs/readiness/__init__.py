@@ -27,6 +27,7 @@ __all__ = [
     "ProductionReadinessChecks",
     "Rule",
     "evaluate",
+    "evaluate_app",
     "load_cloud_assembly",
 ]
 

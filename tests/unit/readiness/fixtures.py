@@ -71,6 +71,9 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                     "AGENT_RETRY_MAX_ATTEMPTS": "4",
                     "AGENT_RETRY_MODE": "adaptive",
                     "AGENT_HTTP_TIMEOUT_SECONDS": "60",
+                    "AGENT_MAX_TURNS": "8",
+                    "AGENT_MAX_TOTAL_TOKENS": "100000",
+                    "AGENT_MAX_SECONDS": "120",
                     "MEMORY_ID": {"Fn::GetAtt": ["Memory", "MemoryId"]},
                     "GATEWAY_URL": {"Fn::GetAtt": ["Gateway", "GatewayUrl"]},
                 },
@@ -78,7 +81,7 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
         },
         "Endpoint": {
             "Type": "AWS::BedrockAgentCore::RuntimeEndpoint",
-            "Properties": {"AgentRuntimeId": {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "Name": env_name},
+            "Properties": {"AgentRuntimeId": {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "Name": env_name, "AgentRuntimeVersion": "1"},
         },
         "MemoryKey": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}},
         "Memory": {
@@ -127,6 +130,7 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                 "Environment": {
                     "Variables": {
                         "POWERTOOLS_SERVICE_NAME": "order-service",
+                        "POWERTOOLS_METRICS_NAMESPACE": "AgentCoreTools",
                         "ORDERS_API_BASE_URL": "https://api.example.com",
                         "ORDERS_API_KEY_SECRET_ARN": {"Ref": "ApiKey"},
                     }

@@ -52,7 +52,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 14
+    assert len(RULES) == 21
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -182,7 +182,71 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ),
     ("Readiness-ToolPermission", drop("ToolPermission"), {("Readiness-ToolPermission", "ToolFunction")}),
     ("Readiness-ToolPermission", lambda t: res(t, "ToolPermission").pop("SourceArn"), {("Readiness-ToolPermission", "ToolFunction")}),
+    ("Readiness-EndpointVersion", lambda t: res(t, "Endpoint").update(AgentRuntimeVersion={"Fn::GetAtt": ["Runtime", "AgentRuntimeVersion"]}), {("Readiness-EndpointVersion", "Runtime")}),
+    ("Readiness-InvocationLimits", lambda t: runtime_env(t).pop("AGENT_MAX_TURNS"), {("Readiness-InvocationLimits[Env::AGENT_MAX_TURNS]", "Runtime")}),
+    ("Readiness-InvocationLimits", lambda t: runtime_env(t).update(AGENT_MAX_SECONDS="0"), {("Readiness-InvocationLimits[Env::AGENT_MAX_SECONDS]", "Runtime")}),
+    # AWS service contract
+    ("Readiness-ReservedLogGroupName", add("Spans", "AWS::Logs::LogGroup", {"LogGroupName": "aws/spans", "RetentionInDays": 30}), {("Readiness-ReservedLogGroupName", "Spans")}),
+    ("Readiness-ReservedLogGroupName", add("Mine", "AWS::Logs::LogGroup", {"LogGroupName": "/aws/vendedlogs/mine", "RetentionInDays": 30}), set()),
+    (
+        "Readiness-ServiceLogGroup",
+        add("RuntimeLogs", "AWS::Logs::LogGroup", {"LogGroupName": {"Fn::Join": ["", ["/aws/bedrock-agentcore/runtimes/", {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "-DEFAULT"]]}, "RetentionInDays": 30}),
+        {("Readiness-ServiceLogGroup", "RuntimeLogs")},
+    ),
+    (
+        "Readiness-TransactionSearchSingleton",
+        lambda t: (add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t), add("Search2", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t)),
+        {("Readiness-TransactionSearchSingleton", "Search1"), ("Readiness-TransactionSearchSingleton", "Search2")},
+    ),
+    ("Readiness-TransactionSearchSingleton", add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1}), set()),
+    (
+        "Readiness-UnobtainableScope",
+        lambda t: (_cognito_jwt(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])),
+        {("Readiness-UnobtainableScope[Scopes]", "Runtime"), ("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime")},
+    ),
+    ("Readiness-UnobtainableScope", lambda t: (_cognito_jwt(t), _oauth_client(t)), set()),
+    (
+        "Readiness-UnobtainableScope",
+        lambda t: (_cognito_jwt(t), _oauth_client(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])),
+        {("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime")},
+    ),
+    (
+        "Readiness-UnobtainableScope",
+        lambda t: (_cognito_jwt(t), _oauth_client(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]), _scope_trigger(t)),
+        set(),
+    ),
+    (
+        "Readiness-UnemittedMetric",
+        lambda t: res(t, "Dashboard").update(DashboardBody={"Fn::Join": ["", ['{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order_service\\"\', \'Sum\', 300))"}]],"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}}]}']]}),
+        {("Readiness-UnemittedMetric[Metric::AgentCoreTools/order_service]", "Dashboard")},
+    ),
+    (
+        "Readiness-UnemittedMetric",
+        lambda t: res(t, "Dashboard").update(DashboardBody={"Fn::Join": ["", ['{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order-service\\"\', \'Sum\', 300))"}]],"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}}]}']]}),
+        set(),
+    ),
+    (
+        "Readiness-UnemittedMetric",
+        add("ToolAlarm", "AWS::CloudWatch::Alarm", {"Namespace": "AgentCoreTools", "MetricName": "ToolErrors", "Dimensions": [{"Name": "service", "Value": "orders"}]}),
+        {("Readiness-UnemittedMetric[Metric::AgentCoreTools/orders]", "ToolAlarm")},
+    ),
 ]
+
+
+def _cognito_jwt(t: dict[str, Any]) -> None:
+    res(t, "Runtime")["AuthorizerConfiguration"]["CustomJWTAuthorizer"] = {
+        "DiscoveryUrl": "https://cognito-idp.us-east-1.amazonaws.com/pool/.well-known/openid-configuration",
+        "AllowedClients": [{"Ref": "UserPoolClient"}],
+        "AllowedScopes": ["agent/invoke"],
+    }
+
+
+def _oauth_client(t: dict[str, Any]) -> None:
+    res(t, "UserPoolClient").update(AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "agent/invoke"])
+
+
+def _scope_trigger(t: dict[str, Any]) -> None:
+    res(t, "UserPool")["LambdaConfig"] = {"PreTokenGenerationConfig": {"LambdaArn": {"Fn::GetAtt": ["ToolFunction", "Arn"]}, "LambdaVersion": "V2_0"}}
 
 
 @pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
@@ -288,3 +352,16 @@ def test_acknowledgement_ids_are_normalized_like_cdk_records_them() -> None:
     assert normalize_rule_id("annotation::Readiness-Runtime") == "Readiness-Runtime"
     assert normalize_rule_id("ProductionReadinessChecks::Readiness-E2E", ("ProductionReadinessChecks",)) == "Readiness-E2E"
     assert normalize_rule_id("Other-Plugin::Readiness-E2E", ("ProductionReadinessChecks",)) is None
+
+
+def test_transaction_search_is_one_per_account_and_region_across_environments() -> None:
+    from agentcore_constructs.readiness import evaluate_app
+
+    search = {"Resources": {"Search": {"Type": "AWS::XRay::TransactionSearchConfig", "Properties": {"IndexingPercentage": 1}}}}
+    staging = environment_from_templates("staging", {"staging/Account": search})
+    prod = environment_from_templates("prod", {"prod/Account": search})
+    found = evaluate_app([staging, prod], ["Readiness-TransactionSearchSingleton"])
+    assert [f.construct_path for f in found["staging"]] == ["staging/Account/Search"]
+    assert [f.construct_path for f in found["prod"]] == ["prod/Account/Search"]
+    other_account = environment_from_templates("prod", {"prod/Account": search}, aws_environment="aws://210987654321/us-east-1")
+    assert evaluate_app([staging, other_account], ["Readiness-TransactionSearchSingleton"]) == {"staging": [], "prod": []}

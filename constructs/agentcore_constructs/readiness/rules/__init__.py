@@ -30,6 +30,8 @@ HARDENING_PACK: tuple[Rule, ...] = (
     hardening.gateway_encryption,
     hardening.artifact_pinned,
     hardening.tool_permission,
+    hardening.endpoint_version_pinned,
+    hardening.invocation_limits,
 )
 AWS_CONTRACT_PACK: tuple[Rule, ...] = aws_contract.PACK
 

@@ -1,10 +1,269 @@
 """AWS service contract: what AWS would reject at deploy time or silently break, caught at synth time.
 
-Each rule names its AWS source in its explanation. They check facts of AWS's, not conventions of ours.
+Each rule checks a fact of AWS's (not a convention of ours) and names its source in its explanation.
 """
 
 from __future__ import annotations
 
-from agentcore_constructs.readiness.model import Rule
+import re
+from collections import defaultdict
+from typing import Any, Iterator, Sequence
 
-PACK: tuple[Rule, ...] = ()
+from agentcore_constructs.aws_facts import AGENTCORE_LOG_GROUP_PREFIX, RESERVED_LOG_GROUP_PREFIX, TRANSACTION_SEARCH_CONFIG
+from agentcore_constructs.contract.tools import (
+    POWERTOOLS_METRICS_NAMESPACE_ENV,
+    POWERTOOLS_SERVICE_NAME_ENV,
+    SERVICE_DIMENSION,
+    TOOL_METRICS_NAMESPACE,
+)
+from agentcore_constructs.readiness.assembly import Environment, Resource
+from agentcore_constructs.readiness.model import RawFinding, Rule, rule
+from agentcore_constructs.readiness.rules import common as c
+
+#: A placeholder for a token inside a string assembled from ``Fn::Join`` parts.
+_TOKEN = "\u0000"
+
+
+def leading_literal(value: Any) -> str | None:
+    """The literal start of a string value (``Fn::Join`` parts up to the first token), or None if it has none."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        text = ""
+        for index, part in enumerate(parts):
+            if index:
+                text += separator
+            if not isinstance(part, str):
+                return text or None
+            text += part
+        return text
+    return None
+
+
+def joined_text(value: Any) -> str:
+    """A string value with every token replaced by a placeholder (``Fn::Join`` flattened, nested ones too)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(joined_text(part) for part in parts)
+    return _TOKEN
+
+
+# =========================================================================================================
+# Log groups
+# =========================================================================================================
+@rule(
+    "Readiness-ReservedLogGroupName",
+    info="A log group name starts with 'aws/', which CloudWatch Logs reserves: the deploy fails.",
+    explanation="CloudWatch Logs API reference, CreateLogGroup: 'Log group names can't start with the string aws/'. "
+    "Services create those groups themselves (X-Ray creates aws/spans when Transaction Search is on); remove the "
+    "AWS::Logs::LogGroup and set such a group's retention after the service created it.",
+    checklist=None,
+    gaps=("observability",),
+)
+def reserved_log_group_names(env: Environment) -> Iterator[RawFinding]:
+    for group in env.resources(c.LOG_GROUP):
+        name = leading_literal(group.prop("LogGroupName"))
+        if name is not None and name.startswith(RESERVED_LOG_GROUP_PREFIX):
+            yield group, None, f"log group {name!r} starts with the reserved prefix {RESERVED_LOG_GROUP_PREFIX!r}"
+
+
+@rule(
+    "Readiness-ServiceLogGroup",
+    info="CloudFormation creates a log group under /aws/bedrock-agentcore/, which AgentCore creates and owns itself.",
+    explanation="AgentCore Runtime creates /aws/bedrock-agentcore/runtimes/<runtime id>-<endpoint> (DEFAULT included) "
+    "itself; a CloudFormation-managed group of the same name fails with 'already exists', and altering the "
+    "service-managed group has been reported to stop delivery (hashicorp/terraform-provider-aws #47630, aws/aws-cdk "
+    "PR #37997 review, aws/bedrock-agentcore-sdk-python #512). Deliver the runtime's APPLICATION_LOGS to a log group "
+    "of your own instead (AgentRuntime does) and leave the service's groups alone.",
+    checklist=None,
+    gaps=("observability",),
+)
+def service_log_groups(env: Environment) -> Iterator[RawFinding]:
+    for group in env.resources(c.LOG_GROUP):
+        name = leading_literal(group.prop("LogGroupName"))
+        if name is not None and name.startswith(AGENTCORE_LOG_GROUP_PREFIX):
+            yield group, None, f"log group {joined_text(group.prop('LogGroupName')).replace(_TOKEN, '<token>')!r} is AgentCore's own"
+
+
+# =========================================================================================================
+# Per-account singletons
+# =========================================================================================================
+@rule(
+    "Readiness-TransactionSearchSingleton",
+    info="More than one X-Ray Transaction Search config for one account and Region: the second deploy fails.",
+    explanation="AWS::XRay::TransactionSearchConfig is one per account and Region (its identifier is the account id) "
+    "and enabling fails when it is already on (CloudWatch user guide, 'Using Transaction Search with AWS "
+    "CloudFormation'). Create it once per account and Region in a stack whose lifecycle is the account's "
+    "(TransactionSearch) and declare it enabled everywhere else.",
+    checklist=None,
+    gaps=("observability",),
+    app_wide=True,
+)
+def transaction_search_singleton(envs: Sequence[Environment]) -> Iterator[RawFinding]:
+    by_target: dict[str, list[Resource]] = defaultdict(list)
+    for env in envs:
+        for config in env.resources(TRANSACTION_SEARCH_CONFIG):
+            by_target[config.stack.aws_environment].append(config)
+    for target, configs in by_target.items():
+        if len(configs) > 1:
+            others = ", ".join(sorted(r.path for r in configs))
+            for config in configs:
+                yield config, None, f"{len(configs)} Transaction Search configs target {target}: {others}"
+
+
+# =========================================================================================================
+# Identity: scopes an authorizer requires must be obtainable
+# =========================================================================================================
+#: Cognito app-client flows that go through InitiateAuth/AdminInitiateAuth (no OAuth scopes in their tokens).
+API_AUTH_FLOWS = frozenset(
+    {"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
+)
+#: Pre token generation trigger versions that can add scopes to access tokens (Cognito developer guide,
+#: "Pre token generation Lambda trigger": V2_0 for user authentication, V3_0 also for client credentials).
+SCOPE_TRIGGER_VERSIONS = frozenset({"V2_0", "V3_0"})
+
+
+def _jwt_authorizers(env: Environment) -> Iterator[tuple[Resource, dict[str, Any]]]:
+    for runtime in c.runtimes(env):
+        jwt = runtime.prop("AuthorizerConfiguration", "CustomJWTAuthorizer")
+        if isinstance(jwt, dict):
+            yield runtime, jwt
+    for gateway in env.resources(c.GATEWAY):
+        jwt = gateway.prop("AuthorizerConfiguration", "CustomJWTAuthorizer")
+        if gateway.prop("AuthorizerType") == "CUSTOM_JWT" and isinstance(jwt, dict):
+            yield gateway, jwt
+
+
+def _strings(value: Any) -> set[str]:
+    return {v for v in c.as_list(value) if isinstance(v, str)}
+
+
+def _has_scope_trigger(env: Environment, client: Resource) -> bool:
+    target = env.target(client.prop("UserPoolId"), client.stack)
+    if target is None or target.resource.type != c.USER_POOL:
+        return False
+    config = target.resource.prop("LambdaConfig", "PreTokenGenerationConfig")
+    return isinstance(config, dict) and config.get("LambdaVersion") in SCOPE_TRIGGER_VERSIONS and not c.absent(config.get("LambdaArn"))
+
+
+def _oauth_scopes(client: Resource) -> set[str]:
+    if client.prop("AllowedOAuthFlowsUserPoolClient") is not True or not client.prop("AllowedOAuthFlows"):
+        return set()
+    return _strings(client.prop("AllowedOAuthScopes"))
+
+
+@rule(
+    "Readiness-UnobtainableScope",
+    info="A JWT authorizer requires scopes that no allowed client's tokens can carry: every call gets 403.",
+    explanation="Cognito puts custom resource-server scopes only in tokens from its OAuth endpoints (the client must "
+    "allow the OAuth flow and the scope), or adds them with a pre token generation trigger V2_0/V3_0; tokens from "
+    "InitiateAuth/AdminInitiateAuth (SRP, password, admin password) carry only aws.cognito.signin.user.admin "
+    "(Cognito developer guide, 'Using the access token'; 'Pre token generation Lambda trigger'). Allow the scope on "
+    "a client's OAuth flow, add a V2 pre token generation trigger that adds it (AgentIdentity does), or stop "
+    "offering API sign-in flows on a client that must reach the agent.",
+    checklist=None,
+    gaps=("auth",),
+)
+def unobtainable_scopes(env: Environment) -> Iterator[RawFinding]:
+    for holder, jwt in _jwt_authorizers(env):
+        required = _strings(jwt.get("AllowedScopes"))
+        if not required:
+            continue
+        clients: list[Resource] = []
+        for value in c.as_list(jwt.get("AllowedClients")):
+            target = env.target(value, holder.stack)
+            if target is None or target.resource.type != c.USER_POOL_CLIENT:
+                clients = []  # a client of another IdP: what its tokens carry is not in this assembly
+                break
+            clients.append(target.resource)
+        if not clients:
+            continue
+        obtainable = any(
+            required & _oauth_scopes(client) or (_has_scope_trigger(env, client) and required & _strings(client.prop("AllowedOAuthScopes")))
+            for client in clients
+        )
+        if not obtainable:
+            yield holder, "Scopes", f"no allowed client can obtain {' or '.join(sorted(required))}"
+        for client in clients:
+            flows = _strings(client.prop("ExplicitAuthFlows")) & API_AUTH_FLOWS
+            if flows and not _has_scope_trigger(env, client):
+                yield (
+                    holder,
+                    f"ApiFlows::{client.logical_id}",
+                    f"client {client.path} offers {', '.join(sorted(flows))}, whose tokens carry none of "
+                    f"{', '.join(sorted(required))} (no V2/V3 pre token generation trigger on its pool)",
+                )
+
+
+# =========================================================================================================
+# Metrics: what dashboards and alarms read must be emitted
+# =========================================================================================================
+_SERVICE_IN_SEARCH = re.compile(r"\{(?P<schema>[^{}]*)\}[^']*?" + SERVICE_DIMENSION + r'=\\?"(?P<service>[^"\\]+)\\?"')
+
+
+def _emitters(env: Environment) -> dict[str, set[str]]:
+    """Metric namespace -> Powertools service names the environment's Lambdas declare they emit under."""
+    emitted: dict[str, set[str]] = defaultdict(set)
+    for fn in env.resources(c.LAMBDA):
+        variables = c.lambda_env(fn)
+        namespace, service = variables.get(POWERTOOLS_METRICS_NAMESPACE_ENV), variables.get(POWERTOOLS_SERVICE_NAME_ENV)
+        if isinstance(namespace, str) and isinstance(service, str):
+            emitted[namespace].add(service)
+    return emitted
+
+
+def _read_services(holder: Resource, namespaces: set[str]) -> Iterator[tuple[str, str]]:
+    """(namespace, service) pairs a dashboard or alarm reads, for the given namespaces."""
+    if holder.type == c.DASHBOARD:
+        body = joined_text(holder.prop("DashboardBody"))
+        for match in _SERVICE_IN_SEARCH.finditer(body):
+            namespace = match.group("schema").split(",")[0].strip().strip('"\\')
+            if namespace in namespaces:
+                yield namespace, match.group("service")
+        return
+    stats = [holder.properties] + [
+        (m.get("MetricStat") or {}).get("Metric") or {} for m in c.as_list(holder.prop("Metrics")) if isinstance(m, dict)
+    ]
+    for stat in stats:
+        namespace = stat.get("Namespace")
+        if namespace in namespaces:
+            for dimension in c.as_list(stat.get("Dimensions")):
+                if isinstance(dimension, dict) and dimension.get("Name") == SERVICE_DIMENSION and isinstance(dimension.get("Value"), str):
+                    yield namespace, dimension["Value"]
+
+
+@rule(
+    "Readiness-UnemittedMetric",
+    info="A dashboard or alarm reads a metric of the app's own Lambdas that none of them emits: it stays empty.",
+    explanation="A CloudWatch metric is identified by namespace, name and every dimension value (CloudWatch user "
+    "guide, 'Metrics concepts: dimensions'), so a dashboard searching service=\"order-service\" never sees metrics "
+    "emitted with service=order_service. Powertools takes namespace and service from POWERTOOLS_METRICS_NAMESPACE "
+    "and POWERTOOLS_SERVICE_NAME (Powertools for AWS Lambda, 'Metrics'): set both on the function (LambdaTool does) "
+    "and build the dashboard from the same values (the contract package).",
+    checklist=None,
+    gaps=("observability",),
+)
+def unemitted_metrics(env: Environment) -> Iterator[RawFinding]:
+    emitted = _emitters(env)
+    namespaces = set(emitted) | {TOOL_METRICS_NAMESPACE}
+    for holder in env.resources(c.DASHBOARD, c.ALARM):
+        for namespace, service in sorted(set(_read_services(holder, namespaces))):
+            if service not in emitted.get(namespace, set()):
+                yield (
+                    holder,
+                    f"Metric::{namespace}/{service}",
+                    f"reads {namespace} metrics of service {service!r}, which no Lambda here emits "
+                    f"(emitted: {', '.join(sorted(emitted.get(namespace, set()))) or 'none'})",
+                )
+
+
+PACK: tuple[Rule, ...] = (
+    reserved_log_group_names,
+    service_log_groups,
+    transaction_search_singleton,
+    unobtainable_scopes,
+    unemitted_metrics,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from agentcore_constructs.contract.env_vars import LIMITS
 from agentcore_constructs.readiness.assembly import Environment
 from agentcore_constructs.readiness.model import RawFinding, rule
 from agentcore_constructs.readiness.rules import common as c
@@ -121,3 +122,39 @@ def tool_permission(env: Environment) -> Iterator[RawFinding]:
         if not ok:
             yield fn, None, "gateway Lambda has no bedrock-agentcore invoke permission with a SourceArn"
 
+
+
+@rule(
+    "Readiness-EndpointVersion",
+    info="No endpoint of the runtime serves a pinned version: every deploy goes live at once and cannot be rolled back by config.",
+    explanation="A runtime update creates a new immutable version; a named endpoint serves the version it names (AgentCore "
+    "guide, 'agent-runtime-versioning'). An endpoint whose AgentRuntimeVersion is the runtime's own GetAtt "
+    "AgentRuntimeVersion moves to every new version on deploy. Pin the endpoint that clients call to a version "
+    "(AgentRuntime endpoint_version, cdk.json endpoint_version) so promotion and rollback are a one-line change.",
+    checklist=None,
+    gaps=("hosting",),
+)
+def endpoint_version_pinned(env: Environment) -> Iterator[RawFinding]:
+    endpoints = env.resources(c.RUNTIME_ENDPOINT)
+    for runtime in c.runtimes(env):
+        mine = [e for e in endpoints if env.refers_to(e.prop("AgentRuntimeId"), e.stack, runtime)]
+        if mine and all(env.refers_to(e.prop("AgentRuntimeVersion"), e.stack, runtime) for e in mine):
+            yield runtime, None, "every endpoint of this runtime follows its newest version"
+
+
+@rule(
+    "Readiness-InvocationLimits",
+    info="The runtime sets no per-invocation limits (AGENT_MAX_TURNS, AGENT_MAX_TOTAL_TOKENS, AGENT_MAX_SECONDS).",
+    explanation="Without limits one request can loop through model and tool calls until the Runtime's 15-minute cap, "
+    "spending tokens all the way. AgentRuntime sets max_turns, max_total_tokens and max_invocation_time (cdk.json "
+    "'limits'); the agent kit stops the request at the first one reached with a clear error.",
+    checklist=None,
+    gaps=("hosting",),
+)
+def invocation_limits(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        variables = c.runtime_env(runtime)
+        for var in LIMITS:
+            value = variables.get(var.name)
+            if c.absent(value) or not (isinstance(value, str) and value.isdigit() and int(value) > 0):
+                yield runtime, f"Env::{var.name}", f"runtime {var.name} is {value!r}, not a positive integer"
