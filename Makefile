@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench cost e2e token snapshot-update clean agent-lock tools-lock
+.PHONY: help install synth test dev bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -38,7 +38,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.synced node_modules/.installed
+# checkov has its own venv: its pins (packaging<24) conflict with the app's test stack.
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+$(CHECKOV): $(UV) tools/checkov/requirements.lock
+	$(UV) venv -q --allow-existing $(TOOLS)/checkov --python $(PYTHON)
+	$(UV) pip install -q --python $(TOOLS)/checkov/bin/python --require-hashes -r tools/checkov/requirements.lock
+	@touch $@
+
+install: $(VENV)/.synced node_modules/.installed $(CHECKOV)
 
 synth: install
 	rm -rf cdk.out
@@ -83,3 +90,8 @@ agent-lock: $(VENV)/.synced
 tools-lock: $(VENV)/.synced
 	$(VENV)/bin/uv pip compile lambdas/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.14 \
 		--only-binary :all: --generate-hashes -q -o lambdas/requirements.lock --custom-compile-command "make tools-lock"
+
+# Re-resolve checkov's own lock after editing tools/checkov/requirements.in.
+checkov-lock: $(UV)
+	$(UV) pip compile tools/checkov/requirements.in --python-version 3.11 --generate-hashes -q \
+		-o tools/checkov/requirements.lock --custom-compile-command "make checkov-lock"

@@ -117,6 +117,8 @@ class RuntimeStack(cdk.Stack):
                     log_retention=retention_days(config.log_retention_days),
                     timeout=cdk.Duration.seconds(5),
                     log_encryption_key=key,
+                    # Every tool call passes through it: the same guaranteed capacity as the tools.
+                    reserved_concurrency=config.tool_reserved_concurrency,
                 )
             )
         for service in TOOL_SERVICES:
@@ -132,6 +134,7 @@ class RuntimeStack(cdk.Stack):
                 log_retention=retention_days(config.log_retention_days),
                 reserved_concurrency=config.tool_reserved_concurrency,
                 log_encryption_key=key,
+                secret_encryption_key=key,
             )
             gateway.add_lambda_tool(tool)
         return gateway

@@ -43,6 +43,15 @@ def acknowledge_wildcard_resource(construct: IConstruct, resource: str, reason: 
     acknowledge(construct, f"AwsSolutions-IAM5[Resource::{render_for_finding(construct, resource)}]", reason)
 
 
+def acknowledge_checkov(resource: cdk.CfnResource, check_id: str, reason: str) -> None:
+    """Skip one checkov check on one resource, in the template metadata checkov reads (``Metadata.checkov.skip``)."""
+    if not reason.strip():
+        raise ValueError(f"skipping checkov {check_id} needs a reason")
+    existing = resource.get_metadata("checkov") or {"skip": []}
+    skips = [s for s in existing["skip"] if s.get("id") != check_id]
+    resource.add_metadata("checkov", {"skip": [*skips, {"id": check_id, "comment": reason}]})
+
+
 def acknowledge_cfn_lint(resource: cdk.CfnResource, rule_id: str, reason: str) -> None:
     """Silence one cfn-lint rule on one resource (template metadata cfn-lint honours), recording why."""
     if not reason.strip():

@@ -70,6 +70,8 @@ class LambdaTool(Construct):
         memory_size: MB. Default: 256.
         runtime: Lambda runtime. Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
         log_encryption_key: KMS key of the function's log group. Default: none.
+        secret_encryption_key: customer-managed KMS key of the API-key secret; the function gets decrypt through
+            Secrets Manager only. Default: none (the account's ``aws/secretsmanager`` key).
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class LambdaTool(Construct):
         memory_size: int = 256,
         runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
         log_encryption_key: kms.IKey | None = None,
+        secret_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not _TARGET_NAME.match(target_name):
@@ -111,6 +114,7 @@ class LambdaTool(Construct):
                 description=f"API key of the upstream behind tool target {target_name}: set the value out of band "
                 'as JSON {"api_key": "..."}; the generated value is random and unusable on purpose.',
                 removal_policy=cdk.RemovalPolicy.DESTROY,
+                encryption_key=secret_encryption_key,
             )
             env[api_key_secret_env] = self.secret.secret_arn
             acknowledge(
@@ -139,7 +143,30 @@ class LambdaTool(Construct):
         #: The Powertools service name the function emits its metrics under (the dashboard searches for it).
         self.service_name = target_name
         if self.secret is not None:
-            self.secret.grant_read(self.role)
+            self._grant_secret_read(self.secret, secret_encryption_key)
+
+    def _grant_secret_read(self, secret: secretsmanager.Secret, key: kms.IKey | None) -> None:
+        # In the role's own policy, not the key's: the key may live in another stack (a key-policy grant would make
+        # that stack depend on this one), and its default policy lets account principals use IAM.
+        statements = [
+            iam.PolicyStatement(
+                sid="ReadApiKeySecret",
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[secret.secret_arn],
+            )
+        ]
+        if key is not None:
+            stack = cdk.Stack.of(self)
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DecryptApiKeySecret",
+                    actions=["kms:Decrypt"],
+                    resources=[key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}},
+                )
+            )
+        for statement in statements:
+            self.role.add_to_principal_policy(statement)
 
     def tool_schema(self) -> agentcore.ToolSchema:
         return agentcore.ToolSchema.from_inline(

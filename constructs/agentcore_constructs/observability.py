@@ -286,7 +286,7 @@ class TransactionSearch(Construct):
             ),
         )
         self.config = xray.CfnTransactionSearchConfig(self, "Config", indexing_percentage=indexing_percent)
-        self.config.add_dependency(self.logs_policy)
+        self.config.node.add_dependency(self.logs_policy)
         for resource in (self.logs_policy, self.config):
             resource.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
 

@@ -14,7 +14,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
+from agentcore_constructs.acknowledgements import acknowledge_checkov, acknowledge_cfn_lint, acknowledge_wildcard_resource
 from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
 
 
@@ -99,7 +99,37 @@ class PythonArm64Function(Construct):
             "W3005",
             "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is needed.",
         )
+        self._acknowledge_checkov(reserved_concurrency)
         # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.
         acknowledge_wildcard_resource(
             self.role, "*", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
         )
+
+    def _acknowledge_checkov(self, reserved_concurrency: int | None) -> None:
+        cfn = self.function.node.default_child
+        assert isinstance(cfn, cdk.CfnResource)
+        acknowledge_checkov(
+            cfn,
+            "CKV_AWS_116",
+            "Invoked synchronously only (AgentCore Gateway targets and interceptors, Cognito triggers): a dead-letter "
+            "queue applies to asynchronous invocations; errors return to the caller as a structured answer.",
+        )
+        acknowledge_checkov(
+            cfn,
+            "CKV_AWS_117",
+            "Reaches only public HTTPS endpoints (its upstream API, AWS APIs): no VPC-only resource to reach, so a VPC "
+            "would add NAT cost and cold-start time for no isolation gain.",
+        )
+        acknowledge_checkov(
+            cfn,
+            "CKV_AWS_173",
+            "The environment holds no secrets (ARNs and settings only; secrets stay in Secrets Manager and the "
+            "readiness pack fails on credential-like values); Lambda encrypts it at rest with its AWS managed key.",
+        )
+        if reserved_concurrency is None:
+            acknowledge_checkov(
+                cfn,
+                "CKV_AWS_115",
+                "No reserved concurrency configured for this function (reserved_concurrency / cdk.json "
+                "tool_reserved_concurrency): it draws on the account's unreserved pool.",
+            )
