@@ -58,6 +58,17 @@ TRANSACTION_SEARCH_CONFIG = "AWS::XRay::TransactionSearchConfig"
 #: Log groups X-Ray writes spans and Application Signals data to once Transaction Search is on (same guide).
 TRANSACTION_SEARCH_LOG_GROUPS = ("aws/spans", "/aws/application-signals/data")
 
+# ---- AgentCore metrics -----------------------------------------------------------------------------------
+#: Namespace of AgentCore's own metrics (AgentCore developer guide, "AgentCore generated metrics").
+AGENTCORE_METRICS_NAMESPACE = "AWS/Bedrock-AgentCore"
+#: Gateway metrics (Invocations, Throttles, SystemErrors, UserErrors, Latency, Duration, TargetExecutionTime) carry
+#: these dimensions: Operation (InvokeGateway), Protocol (MCP), Method (the MCP method, e.g. tools/list), Resource
+#: (the gateway ARN), Name (the tool) (AgentCore guide, "observability-gateway-metrics"). The guide does not list
+#: which combinations are published, and a metric query must match a combination exactly, so dashboards SEARCH the
+#: documented schemas and alarms use Metrics Insights filters on dimension values.
+GATEWAY_METRIC_DIMENSIONS = ("Method", "Name", "Operation", "Protocol", "Resource")
+GATEWAY_TOOL_CALL_METHOD = "tools/call"
+
 # ---- ours, read by the rules ----------------------------------------------------------------------------
 #: Tag naming which agent component a resource is (see components.py); value "tool" marks a gateway tool Lambda.
 COMPONENT_TAG = "agentcore:component"

@@ -22,7 +22,13 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_xray as xray
 from constructs import Construct
 
-from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS, TRANSACTION_SEARCH_LOG_GROUPS
+from agentcore_constructs.aws_facts import (
+    AGENTCORE_METRICS_NAMESPACE,
+    GATEWAY_METRIC_DIMENSIONS,
+    GATEWAY_TOOL_CALL_METHOD,
+    LOG_RETENTION_DAYS,
+    TRANSACTION_SEARCH_LOG_GROUPS,
+)
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
@@ -177,22 +183,46 @@ class AgentObservability(Construct):
         )
 
     def _add_gateway_row(self, gateway: ToolGateway) -> None:
-        g = gateway.gateway
-        throttles = g.metric_throttles(statistic="Sum", period=PERIOD)
-        system_errors = g.metric_system_errors(statistic="Sum", period=PERIOD)
+        arn = gateway.gateway.gateway_arn
+        per_tool = ",".join((AGENTCORE_METRICS_NAMESPACE, *GATEWAY_METRIC_DIMENSIONS))
+        per_method = ",".join((AGENTCORE_METRICS_NAMESPACE, *(d for d in GATEWAY_METRIC_DIMENSIONS if d != "Name")))
+
+        def search(schema: str, metric: str, statistic: str, label: str) -> cw.MathExpression:
+            return cw.MathExpression(
+                expression=f"SEARCH('{{{schema}}} MetricName=\"{metric}\" Resource=\"{arn}\"', '{statistic}', 300)",
+                label=label,
+                period=PERIOD,
+            )
+
+        def tool_calls(metric: str) -> cw.MathExpression:
+            # Metrics Insights sums every series of this gateway's tool calls, whatever dimension set AgentCore
+            # publishes them under (a plain metric would need the exact set).
+            return cw.MathExpression(
+                expression=(
+                    f"SELECT SUM({metric}) FROM \"{AGENTCORE_METRICS_NAMESPACE}\" "
+                    f"WHERE Resource = '{arn}' AND Method = '{GATEWAY_TOOL_CALL_METHOD}'"
+                ),
+                label=f"{metric} (tools/call)",
+                period=PERIOD,
+            )
+
         self.dashboard.add_widgets(
             cw.TextWidget(markdown=f"## Gateway `{gateway.gateway_name}`", width=24, height=1),
-            cw.GraphWidget(title="Invocations", left=[g.metric_invocations(statistic="Sum", period=PERIOD)], width=6),
+            cw.GraphWidget(title="Tool calls by tool", left=[search(per_tool, "Invocations", "Sum", "")], width=6),
+            cw.GraphWidget(title="Requests by MCP method", left=[search(per_method, "Invocations", "Sum", "")], width=6),
             cw.GraphWidget(
-                title="Latency and target execution time (p90, ms)",
-                left=[g.metric_latency(statistic="p90", period=PERIOD), g.metric_target_execution_time(statistic="p90", period=PERIOD)],
+                title="Latency and target execution time by tool (p90, ms)",
+                left=[search(per_tool, "Latency", "p90", ""), search(per_tool, "TargetExecutionTime", "p90", "")],
                 width=6,
             ),
-            cw.GraphWidget(title="System / user errors", left=[system_errors, g.metric_user_errors(statistic="Sum", period=PERIOD)], width=6),
-            cw.GraphWidget(title="Throttles", left=[throttles], width=6),
+            cw.GraphWidget(
+                title="System / user errors and throttles by method",
+                left=[search(per_method, m, "Sum", "") for m in ("SystemErrors", "UserErrors", "Throttles")],
+                width=6,
+            ),
         )
-        self._alarm("GatewaySystemErrors", system_errors, self._thresholds.tool_errors, "Gateway system errors above threshold")
-        self._alarm("GatewayThrottles", throttles, self._thresholds.throttles, "Gateway requests are being throttled", inclusive=True)
+        self._alarm("GatewaySystemErrors", tool_calls("SystemErrors"), self._thresholds.tool_errors, "Gateway system errors on tool calls above threshold")
+        self._alarm("GatewayThrottles", tool_calls("Throttles"), self._thresholds.throttles, "Gateway tool calls are being throttled", inclusive=True)
 
     def _add_tool_row(self, tool: LambdaTool) -> None:
         fn = tool.function
