@@ -10,7 +10,8 @@ built-in validation off, placeholder account ``123456789012`` / ``us-east-1``):
 2. ``+ memory``
 3. ``+ gateway``
 4. ``+ identity``
-5. ``+ observability knobs``: ``alarm_emails: ["oncall@example.com"]`` and ``transaction_search_indexing_percent: 5``
+5. ``+ observability knobs``: ``alarm_emails: ["oncall@example.com"]`` and ``transaction_search: "manage"`` with
+   ``transaction_search_indexing_percent: 5`` (the account-level stack)
 
 Steps 1-4 run without those two knobs, whatever the environment sets. The readiness validation level is set to
 ``off`` (it changes no template, and stage 1 alone would fail an environment set to ``error``); prod cannot be
@@ -50,14 +51,14 @@ if _NODE_BIN.is_dir() and str(_NODE_BIN) not in os.environ.get("PATH", "").split
 
 FAKE_ALARM_EMAIL = "oncall@example.com"
 INDEXING_PERCENT = 5
-OBSERVABILITY_KNOBS = ("alarm_emails", "transaction_search_indexing_percent")
+OBSERVABILITY_KNOBS = ("alarm_emails", "transaction_search", "transaction_search_indexing_percent")
 STEPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # (label, stages, observability knobs on)
     ("Stage 1: runtime", ("runtime",), False),
     ("Stage 2: + memory", ("runtime", "memory"), False),
     ("Stage 3: + gateway", ("runtime", "memory", "gateway"), False),
     ("Stage 4: + identity", ("runtime", "memory", "gateway", "identity"), False),
-    ("Observability knobs: + alarm_emails, transaction_search_indexing_percent", ("runtime", "memory", "gateway", "identity"), True),
+    ("Observability knobs: + alarm_emails, transaction_search manage", ("runtime", "memory", "gateway", "identity"), True),
 )
 RUNTIME_TYPE = "AWS::BedrockAgentCore::Runtime"
 
@@ -75,6 +76,7 @@ def step_environment(base: dict[str, Any], name: str, stages: Iterable[str], kno
         env.pop(key, None)
     if knobs:
         env["alarm_emails"] = [FAKE_ALARM_EMAIL]
+        env["transaction_search"] = "manage"
         env["transaction_search_indexing_percent"] = INDEXING_PERCENT
     if name != "prod":
         env["readiness"] = "off"  # validation only: no template changes, and stage 1 alone must synthesize
