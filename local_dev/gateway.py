@@ -41,7 +41,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -170,13 +170,13 @@ def _ensure_lambdas_importable(package: str = "order_service") -> None:
         sys.path.append(lambdas_dir)
 
 
-INTERCEPTOR_FUNCTION_NAME = "local-gateway-interceptor"
 
 
-def lambda_request_interceptor(handler: Callable[[dict, Any], dict] | None = None) -> RequestInterceptor:
+def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> RequestInterceptor:
     """The Gateway REQUEST interceptor Lambda as the local gateway's interceptor hook (one implementation).
 
-    ``handler`` defaults to ``gateway_interceptor.handler.lambda_handler`` (lambdas/gateway_interceptor). Each
+    Runs ``gateway_interceptor.handler.intercept`` (what the Lambda handler runs) with ``verifier`` (a
+    :class:`agentcore_constructs.kit.auth.JWTVerifier` of the local issuer, tools scope) and our ``targets``. Each
     ``tools/call`` becomes the AgentCore interceptor event ``{"interceptorInputVersion": "1.0", "mcp":
     {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call>}}}``; the result's
     ``transformedGatewayRequest.body.params.arguments`` are what the target gets, and a
@@ -184,16 +184,16 @@ def lambda_request_interceptor(handler: Callable[[dict, Any], dict] | None = Non
     JSON-RPC error. Like the cloud Gateway, the local one runs its JWT authorizer BEFORE the interceptor, so the
     ``sub`` the handler reads is verified.
     """
-    if handler is None:
-        _ensure_lambdas_importable("gateway_interceptor")
-        from gateway_interceptor.handler import lambda_handler as handler
+    _ensure_lambdas_importable("gateway_interceptor")
+    from gateway_interceptor import handler
+
+    ours = frozenset(targets)
 
     def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
         body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": tool_name, "arguments": arguments}}
         event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
-        context = make_lambda_context(tool_name, function_name=INTERCEPTOR_FUNCTION_NAME)
-        output = handler(event, context)
+        output = handler.intercept(event, token_verifier=verifier, targets=ours)
         mcp = output.get("mcp") if isinstance(output, dict) else None
         if not isinstance(mcp, dict):
             raise InterceptorRejected(-32603, "gateway interceptor returned no 'mcp' output")
@@ -208,6 +208,14 @@ def lambda_request_interceptor(handler: Callable[[dict, Any], dict] | None = Non
         return params["arguments"]
 
     return intercept
+
+
+def local_target_names() -> list[str]:
+    """The target names of the local tool services (the interceptor's "ours")."""
+    _ensure_lambdas_importable()
+    from order_service import tools
+
+    return [tools.TARGET_NAME]
 
 
 def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY, caller_required: bool = True) -> LocalToolService:
@@ -372,7 +380,7 @@ def main() -> None:
         from local_dev.token_issuer import DEFAULT_CLIENT_ID, TOOLS_SCOPE
 
         verifier = JWTVerifier(args.discovery_url, allowed_clients=[DEFAULT_CLIENT_ID], allowed_scopes=[TOOLS_SCOPE])
-        interceptor = lambda_request_interceptor()
+        interceptor = lambda_request_interceptor(verifier, local_target_names())
     gateway = start_local_gateway(
         orders_api_url=args.orders_api_url, interceptor=interceptor, port=args.port, verifier=verifier
     )

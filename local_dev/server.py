@@ -270,7 +270,13 @@ def start_dev_stack(
     without an ``Authorization`` header get a token for that user (for ``agentcore invoke --dev``).
     """
     # Imported here: the agent-only paths of this module do not need the MCP server machinery.
-    from local_dev.gateway import lambda_request_interceptor, local_order_service, start_local_gateway, strip_caller_id
+    from local_dev.gateway import (
+        lambda_request_interceptor,
+        local_order_service,
+        local_target_names,
+        start_local_gateway,
+        strip_caller_id,
+    )
     from local_dev.upstream import start_fake_orders_api
 
     if dev_user is not None and not auth:
@@ -286,6 +292,13 @@ def start_dev_stack(
             issuer = start_token_issuer(host=host, port=issuer_port)
             agent_verifier = runtime_verifier(issuer.discovery_url)
             gw_verifier = gateway_verifier(issuer.discovery_url)
+            # The agent verifies the forwarded token itself, as deployed (AgentRuntime.use_jwt_authorizer sets these).
+            from agentcore_constructs.contract import env_vars
+            from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID
+
+            agent_env[env_vars.AUTH_DISCOVERY_URL.name] = issuer.discovery_url
+            agent_env[env_vars.AUTH_ALLOWED_CLIENTS.name] = DEFAULT_CLIENT_ID
+            agent_env[env_vars.AUTH_REQUIRED_SCOPE.name] = AGENT_SCOPE
             if dev_user is not None:
                 default_token = _cached_token_factory(issuer, dev_user)
         if gateway:
@@ -294,7 +307,7 @@ def start_dev_stack(
                 [local_order_service(upstream.url, caller_required=auth)],
                 host=host,
                 port=gateway_port,
-                interceptor=lambda_request_interceptor() if auth else strip_caller_id,
+                interceptor=lambda_request_interceptor(gw_verifier, local_target_names()) if auth else strip_caller_id,
                 verifier=gw_verifier,
             )
             agent_env["GATEWAY_URL"] = local_gateway.url

@@ -18,7 +18,10 @@ from strands import Agent
 from strands.models import Model
 from strands.types.agent import Limits
 
-from .identity import CallerIdentity, RequestRejected, resolve_identity
+from agentcore_constructs.kit.auth import JWTVerifier
+from agentcore_constructs.kit.guard import RequestGuard
+
+from .identity import LOCAL_ACTOR_ID, CallerIdentity, RequestRejected, resolve_identity
 from .memory import create_session_manager
 from .model import create_model
 from .settings import Settings, load_settings
@@ -184,6 +187,9 @@ def create_app(settings: Settings | None = None, *, agent: SupportAgent | None =
         settings.gateway_url or "none",
     )
     app = BedrockAgentCoreApp()
+    # Identity and body are checked before any of this module runs (verify, never decode; 4xx for bad input).
+    verifier = JWTVerifier.from_config(settings.auth) if settings.auth is not None else None
+    app.add_middleware(RequestGuard, verifier=verifier, anonymous_actor=LOCAL_ACTOR_ID)
 
     # Sync on purpose: the app runs sync handlers in a thread pool, so concurrent sessions do not queue
     # behind one another on a single event loop (Strands and boto calls block).

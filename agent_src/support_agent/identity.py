@@ -1,28 +1,28 @@
-"""Who is calling, and in which session: taken only from what the AgentCore Runtime vouches for.
+"""Who is calling, and in which session: only what this process verified itself.
 
-* Actor: the ``sub`` claim of the ``Authorization: Bearer <jwt>`` header. The Runtime forwards that header
-  only after its JWT authorizer verified signature, issuer, audience and expiry, so the agent decodes the
-  payload WITHOUT re-verifying it (it has no keys and must not pretend to). Without the header (local
-  development, before stage 4) every caller is the fixed :data:`LOCAL_ACTOR_ID`. Any ``user_id`` /
-  ``actor_id`` in the payload is ignored: a client must not be able to pick whose memory it reads.
+* Actor: the ``sub`` of the bearer token the request guard (``agentcore_constructs.kit.guard``) verified against the
+  issuer's keys, clients and scope -- the same checks as the Runtime's JWT authorizer in front of it, so the agent
+  does not depend on which of two header values a proxy verified. No identity configured (stages 1-3: the Runtime
+  authorizes callers with IAM): every caller is :data:`LOCAL_ACTOR_ID`, and a bearer token is refused. A ``user_id``
+  or ``actor_id`` in the payload is ignored: a client must not be able to pick whose memory it reads.
 * Session: the ``X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`` header (``context.session_id``), else
   :data:`LOCAL_SESSION_ID`.
-* Workload access token: what the Runtime sent in ``WorkloadAccessToken`` (``BedrockAgentCoreContext``), kept
-  for user-scoped outbound credentials (outbound.py). Locally, the dev server's JWT check stands in for the
-  Runtime's authorizer; the agent code path is the same.
+* Workload access token: what the Runtime sent in ``WorkloadAccessToken`` (``BedrockAgentCoreContext``), kept for
+  user-scoped outbound credentials (outbound.py).
 
 Both ids become AgentCore Memory ids and local directory names, hence the strict charset.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.kit.guard import STATE_KEY, Caller
+
+#: The actor of every request when no identity is configured (one shared conversation space: local development,
+#: or a runtime that only AWS principals call).
 LOCAL_ACTOR_ID = "local-dev-user"
 LOCAL_SESSION_ID = "local-session"
 #: Subset of AgentCore Memory's actorId/sessionId pattern with no path separators.
@@ -42,7 +42,7 @@ class RequestRejected(Exception):
 class CallerIdentity:
     actor_id: str
     session_id: str
-    #: The caller's bearer token, forwarded to the Gateway (stage 3/4); None locally.
+    #: The caller's verified bearer token, forwarded to the Gateway (stage 3/4); None without identity.
     bearer_token: str | None = field(default=None, repr=False)
     #: The Runtime-minted workload access token of this request (``WorkloadAccessToken`` header), for
     #: AgentCore Identity outbound credentials (outbound.py); None outside the Runtime. Never the bearer token.
@@ -51,36 +51,6 @@ class CallerIdentity:
 
 def is_valid_id(value: str) -> bool:
     return bool(_ID.match(value))
-
-
-def _claims_without_verification(token: str) -> dict[str, Any]:
-    """Decode a JWT payload. NOT a verification: the Runtime's JWT authorizer already verified the token."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise ValueError("not a JWT")
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
-    claims = json.loads(base64.urlsafe_b64decode(payload))
-    if not isinstance(claims, dict):
-        raise ValueError("JWT payload is not an object")
-    return claims
-
-
-def actor_from_authorization(header: str | None) -> tuple[str, str | None]:
-    """(actor id, bearer token) from an ``Authorization`` header value (None -> the local actor)."""
-    if header is None:
-        return LOCAL_ACTOR_ID, None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise RequestRejected(401, "Authorization header must be 'Bearer <token>'")
-    try:
-        claims = _claims_without_verification(token)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise RequestRejected(401, "Bearer token is not a decodable JWT") from None
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not is_valid_id(subject):
-        raise RequestRejected(401, "Bearer token has no usable 'sub' claim")
-    return subject, token
 
 
 def session_from_header(value: str | None) -> str:
@@ -93,13 +63,25 @@ def session_from_header(value: str | None) -> str:
     return value
 
 
+def verified_caller(context: Any) -> Caller:
+    """The caller the request guard verified; fails closed when the guard did not run (a wiring error)."""
+    request = getattr(context, "request", None)
+    state = getattr(request, "state", None)
+    caller = getattr(state, STATE_KEY, None) if state is not None else None
+    if not isinstance(caller, Caller):
+        raise RuntimeError("no verified caller on the request: the request guard is not installed")
+    return caller
+
+
 def resolve_identity(context: Any) -> CallerIdentity:
-    """Build the caller identity from a ``bedrock_agentcore`` RequestContext (``None`` -> local defaults)."""
-    headers = {k.lower(): v for k, v in ((getattr(context, "request_headers", None) or {}).items())}
-    actor_id, token = actor_from_authorization(headers.get("authorization"))
+    """The caller identity of a ``bedrock_agentcore`` RequestContext, from the guard's verified caller."""
+    caller = verified_caller(context)
     session_id = session_from_header(getattr(context, "session_id", None))
     return CallerIdentity(
-        actor_id=actor_id, session_id=session_id, bearer_token=token, workload_access_token=_workload_access_token()
+        actor_id=caller.actor_id,
+        session_id=session_id,
+        bearer_token=caller.bearer_token,
+        workload_access_token=_workload_access_token(),
     )
 
 

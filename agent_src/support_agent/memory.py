@@ -16,6 +16,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from agentcore_constructs.contract import memory as memory_contract
+from agentcore_constructs.kit.history import repair_in_place
 from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
 
@@ -123,8 +124,12 @@ class ResilientSessionManager(SessionManager):
             self._failed(operation, error)
 
     def register_hooks(self, registry: HookRegistry, **kwargs: Any) -> None:
+        from strands.hooks import AgentInitializedEvent
+
         # The inner manager registers its own callbacks (AgentCore adds long-term retrieval); each is guarded.
         self.inner.register_hooks(_GuardedRegistry(registry, self), **kwargs)
+        # Runs after the inner manager loaded the history (initialization callbacks run in registration order).
+        registry.add_callback(AgentInitializedEvent, lambda event: self.repair_history(event.agent))
 
     def initialize(self, agent: Any, **kwargs: Any) -> None:
         if self.degraded:
@@ -134,6 +139,14 @@ class ResilientSessionManager(SessionManager):
         except Exception as error:
             agent.messages.clear()  # never answer from a half-loaded history
             self._failed("initialize", error)
+            return
+        self.repair_history(agent)
+
+    def repair_history(self, agent: Any) -> None:
+        """Keep only complete turns: a request killed mid-turn left a dangling user message or tool call."""
+        dropped = repair_in_place(agent.messages)
+        if dropped:
+            logger.warning("Dropped %d message(s) of an interrupted turn from session %s", dropped, self.session_id)
 
     def append_message(self, message: Message, agent: Any, **kwargs: Any) -> None:
         self._guard("append_message", self.inner.append_message, message, agent, **kwargs)

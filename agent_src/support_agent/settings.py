@@ -16,6 +16,7 @@ from typing import Literal
 from urllib.parse import urlparse
 
 from agentcore_constructs.contract import env_vars as contract
+from agentcore_constructs.kit.auth import VerifierConfig
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,8 @@ class Settings:
     max_turns: int = contract.DEFAULT_MAX_TURNS
     max_total_tokens: int = contract.DEFAULT_MAX_TOTAL_TOKENS
     max_seconds: float = float(contract.DEFAULT_MAX_SECONDS)
+    #: The identity the agent verifies bearer tokens against (AUTH_*); None: no identity, tokens are refused.
+    auth: VerifierConfig | None = None
 
     @property
     def connect_timeout_seconds(self) -> float:
@@ -160,6 +163,12 @@ def load_settings(
     max_total_tokens = bounded_int(contract.MAX_TOTAL_TOKENS, contract.DEFAULT_MAX_TOTAL_TOKENS, 1000, 10_000_000)
     max_seconds = bounded_int(contract.MAX_SECONDS, contract.DEFAULT_MAX_SECONDS, 1, contract.MAX_SECONDS_CEILING)
 
+    auth: VerifierConfig | None = None
+    try:
+        auth = VerifierConfig.from_env(env)
+    except ValueError as error:
+        errors.append(str(error))
+
     log_level = (get(contract.LOG_LEVEL) or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         errors.append(f"{contract.LOG_LEVEL.name}={log_level!r}: expected one of {', '.join(_LOG_LEVELS)}")
@@ -213,4 +222,5 @@ def load_settings(
         max_turns=max_turns,
         max_total_tokens=max_total_tokens,
         max_seconds=float(max_seconds),
+        auth=auth,
     )

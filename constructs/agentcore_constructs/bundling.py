@@ -95,15 +95,19 @@ def vendored_python_bundling(
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 
 
-def contract_package_files() -> dict[str, Path]:
-    """The pure-Python contract package (and the lazy package root it needs), as bundle path -> source file.
+#: The pure-Python subpackages that run inside the agent and the Lambdas (no aws-cdk-lib import).
+RUNTIME_SUBPACKAGES = ("contract", "kit")
 
-    Shipped into the agent bundle and every Lambda asset, so both sides of the contract run the same version.
-    """
+
+def contract_package_files() -> dict[str, Path]:
+    """The library's pure-Python runtime part -- the contract and the agent kit, with the lazy package root they
+    need -- as bundle path -> source file. Shipped into the agent bundle and every Lambda asset, so both sides of
+    the contract run the same version."""
     package_root = Path(__file__).parent
     files = {"agentcore_constructs/__init__.py": package_root / "__init__.py"}
-    for module in sorted((package_root / "contract").glob("*.py")):
-        files[f"agentcore_constructs/contract/{module.name}"] = module
+    for subpackage in RUNTIME_SUBPACKAGES:
+        for module in sorted((package_root / subpackage).glob("*.py")):
+            files[f"agentcore_constructs/{subpackage}/{module.name}"] = module
     return files
 
 

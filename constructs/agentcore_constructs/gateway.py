@@ -288,8 +288,9 @@ class ToolGateway(Construct):
         return target
 
     def add_request_interceptor(self, interceptor: PythonArm64Function) -> None:
-        """Run ``interceptor`` on every request before a target is called, with the request headers (it reads the
-        verified caller from the already-validated JWT and writes it into the tool arguments)."""
+        """Run ``interceptor`` on every request before a target is called, with the request headers (it verifies the
+        caller's token itself and writes the verified caller into the tool arguments of our targets; give it the
+        identity's ``gateway_verifier_environment()``)."""
         self.policy.add_statements(
             iam.PolicyStatement(
                 sid="InvokeRequestInterceptor", actions=["lambda:InvokeFunction"], resources=[interceptor.function.function_arn]
@@ -305,6 +306,8 @@ class ToolGateway(Construct):
             source_account=cdk.Stack.of(self).account,
         )
         self.gateway.add_interceptor(agentcore.LambdaInterceptor.for_request(interceptor.function, pass_request_headers=True))
+        # Which tool calls are ours (the interceptor leaves the built-in search tool and foreign targets alone).
+        interceptor.function.add_environment(tool_contract.INTERCEPTED_TARGETS_ENV, cdk.Lazy.string(_TargetNames(self)))
         # The gateway calls the interceptor on its first request: its role's policy must exist before the gateway.
         self.cfn_gateway.node.add_dependency(self.policy)
         self.request_interceptor = interceptor
@@ -317,6 +320,15 @@ class ToolGateway(Construct):
                 sid="InvokeToolGateway", actions=["bedrock-agentcore:InvokeGateway"], resources=[self.gateway.gateway_arn]
             )
         )
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _TargetNames:
+    def __init__(self, gateway: ToolGateway) -> None:
+        self._gateway = gateway
+
+    def produce(self) -> str:
+        return " ".join(sorted(self._gateway.targets))
 
 
 @jsii.implements(cdk.IStableStringProducer)

@@ -243,6 +243,15 @@ class AgentIdentity(Construct):
             allowed_scopes=[self.agent_scope],
         )
 
+    def gateway_verifier_environment(self) -> dict[str, str]:
+        """The env vars a component behind the gateway (its request interceptor) verifies the caller's token with:
+        this pool's discovery URL, its clients and the tools scope (``agentcore_constructs.kit.auth``)."""
+        return {
+            env_contract.AUTH_DISCOVERY_URL.name: self.discovery_url,
+            env_contract.AUTH_ALLOWED_CLIENTS.name: cdk.Fn.join(" ", self.allowed_clients),
+            env_contract.AUTH_REQUIRED_SCOPE.name: self.tools_scope,
+        }
+
     def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig:
         """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, must carry the tools scope."""
         return agentcore.GatewayAuthorizer.using_custom_jwt(

@@ -275,16 +275,23 @@ class AgentRuntime(Construct):
     def use_jwt_authorizer(
         self, *, discovery_url: str, allowed_clients: Sequence[str], allowed_scopes: Sequence[str] = ()
     ) -> None:
-        """Replace IAM (SigV4) inbound auth with a custom JWT authorizer, and forward the verified
-        ``Authorization`` header to the agent (it takes the caller's ``sub`` from it)."""
+        """Replace IAM (SigV4) inbound auth with a custom JWT authorizer, forward the ``Authorization`` header to
+        the agent, and give the agent the same settings (``AUTH_*``) so it verifies the token itself."""
         if not allowed_clients:
             raise ValueError("use_jwt_authorizer needs at least one allowed client")
+        if not allowed_scopes:
+            raise ValueError("use_jwt_authorizer needs the scope a caller's token must carry (allowed_scopes)")
         authorizer: dict = {"DiscoveryUrl": discovery_url, "AllowedClients": list(allowed_clients)}
         if allowed_scopes:
             authorizer["AllowedScopes"] = list(allowed_scopes)
         self.cfn_runtime.add_property_override("AuthorizerConfiguration", {"CustomJWTAuthorizer": authorizer})
         self.cfn_runtime.add_property_override("RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]})
         self.jwt_authorizer = authorizer
+        # The agent verifies the forwarded token itself with the same settings (verify, never decode).
+        self.add_environment(env_contract.AUTH_DISCOVERY_URL, discovery_url)
+        self.add_environment(env_contract.AUTH_ALLOWED_CLIENTS, cdk.Fn.join(" ", list(allowed_clients)))
+        if allowed_scopes:
+            self.add_environment(env_contract.AUTH_REQUIRED_SCOPE, " ".join(allowed_scopes))
 
     def add_to_execution_policy(self, *statements: iam.PolicyStatement) -> None:
         """Grant the agent more permissions; the runtime is created only after they exist."""

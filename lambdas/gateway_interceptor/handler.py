@@ -1,83 +1,128 @@
-"""AgentCore Gateway REQUEST interceptor: write the verified caller into every tool call.
+"""AgentCore Gateway REQUEST interceptor: write the verified caller into every tool call of our targets.
 
-Per-user tool permissions (stage 4). The Gateway's CUSTOM_JWT authorizer has already validated the caller's
-access token (signature, issuer, client, scope, expiry) before interceptors run; this function only *reads* its
-``sub`` claim and writes it into ``params.arguments.caller_id`` of every ``tools/call``, replacing anything the
-model supplied. A tools/call without a usable caller never reaches a target: the interceptor answers with a
-JSON-RPC error instead. Other MCP methods (initialize, tools/list, ...) pass through unchanged.
+Per-user tool permissions (stage 4). The Gateway's CUSTOM_JWT authorizer sits in front, but this function does not
+depend on which header value a proxy verified: it verifies the bearer token it is handed itself
+(``agentcore_constructs.kit.auth``: signature against the issuer's JWKS, ``iss``, ``client_id``, ``token_use``,
+``exp``/``nbf``, the tools scope) and writes the verified ``sub`` into ``params.arguments.caller_id`` of every
+``tools/call`` to one of our targets, replacing anything the model supplied.
+
+Fails closed, never raises: a body that is not one JSON-RPC request object (a batch, a string, bytes, null, no
+``method``), an ambiguous ``Authorization`` (two values, in any letter case) or any failure at all is answered
+with a JSON-RPC error; a ``tools/call`` of ours without a verified caller never reaches the target. The gateway's
+built-in search tool (``x_amz_bedrock_agentcore_search``) and tools of targets that are not ours pass through
+untouched, as do other MCP methods (initialize, tools/list, ...).
 
 Contract (AgentCore Gateway interceptors, MCP targets): input ``{"interceptorInputVersion": "1.0", "mcp":
 {"gatewayRequest": {"headers": {...}, "body": <JSON-RPC>}}}`` (headers present because the gateway is configured
 with ``passRequestHeaders``); output ``{"interceptorOutputVersion": "1.0", "mcp": {"transformedGatewayRequest":
 {"body": ...}}}`` or, to stop the call, ``{"mcp": {"transformedGatewayResponse": {"statusCode", "body"}}}``.
+
+Configuration (set by the construct): ``AUTH_DISCOVERY_URL``, ``AUTH_ALLOWED_CLIENTS``, ``AUTH_REQUIRED_SCOPE``
+(the gateway's tools scope) and ``AGENT_TOOL_TARGETS`` (space-separated names of our targets).
 """
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
-import re
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT
+from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, INTERCEPTED_TARGETS_ENV, TOOL_NAME_DELIMITER
+from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierConfig, bearer_token, single_authorization
 
-_SUB = re.compile(r"^[\x21-\x7e]{1,256}$")
-#: JSON-RPC server-defined error code for "no verified caller".
+#: JSON-RPC server-defined error codes.
 UNAUTHENTICATED_CODE = -32001
+INVALID_REQUEST_CODE = -32600
+INTERNAL_ERROR_CODE = -32603
 
 logger = Logger(service="gateway-interceptor")
 
-
-def caller_from_authorization(value: Any) -> str | None:
-    """The ``sub`` of an already-verified ``Bearer`` JWT, or None when absent or unusable."""
-    if not isinstance(value, str) or not value.startswith("Bearer "):
-        return None
-    parts = value[len("Bearer ") :].strip().split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, json.JSONDecodeError):
-        return None
-    sub = claims.get("sub") if isinstance(claims, dict) else None
-    return sub if isinstance(sub, str) and _SUB.match(sub) else None
+_verifier: JWTVerifier | None = None
 
 
-def apply_caller(body: Any, caller: str | None) -> tuple[dict | None, dict | None]:
-    """Return (transformed request body, None) or (None, JSON-RPC error response body)."""
-    if not isinstance(body, dict) or body.get("method") != "tools/call":
-        return body, None
+def verifier() -> JWTVerifier:
+    """The token verifier of this container (discovery document and JWKS cached across invocations)."""
+    global _verifier
+    if _verifier is None:
+        config = VerifierConfig.from_env()
+        if config is None:
+            raise TokenRejected("The interceptor has no identity configuration; tool calls are refused")
+        _verifier = JWTVerifier.from_config(config, timeout=3.0)
+    return _verifier
+
+
+def our_targets() -> frozenset[str]:
+    return frozenset((os.environ.get(INTERCEPTED_TARGETS_ENV) or "").split())
+
+
+def _output(body: Any) -> dict[str, Any]:
+    return {"interceptorOutputVersion": "1.0", "mcp": {"transformedGatewayRequest": {"body": body}}}
+
+
+def _error(request_id: Any, code: int, message: str) -> dict[str, Any]:
+    safe_id = request_id if isinstance(request_id, (str, int)) and not isinstance(request_id, bool) else None
+    body = {"jsonrpc": "2.0", "id": safe_id, "error": {"code": code, "message": message}}
+    return {"interceptorOutputVersion": "1.0", "mcp": {"transformedGatewayResponse": {"statusCode": 200, "body": body}}}
+
+
+def _authorization(headers: Any) -> str | None:
+    """The one Authorization value of the request (names compared case-insensitively; two values are refused)."""
+    if not isinstance(headers, dict):
+        return None
+    values: list[str] = []
+    for name, value in headers.items():
+        if isinstance(name, str) and name.lower() == "authorization":
+            if isinstance(value, list):
+                values.extend(v for v in value if isinstance(v, str))
+            elif isinstance(value, str):
+                values.append(value)
+            else:
+                raise TokenRejected("Malformed Authorization header")
+    return single_authorization(values)
+
+
+def is_ours(tool_name: Any, targets: frozenset[str]) -> bool:
+    """Whether a gateway tool name (``<target>___<tool>``) belongs to one of our targets."""
+    if not isinstance(tool_name, str):
+        return False
+    target, separator, tool = tool_name.partition(TOOL_NAME_DELIMITER)
+    return bool(separator and tool) and target in targets
+
+
+def intercept(event: Any, *, token_verifier: JWTVerifier | None = None, targets: frozenset[str] | None = None) -> dict[str, Any]:
+    """The interceptor's answer to ``event``; ``token_verifier``/``targets`` default to this container's (env)."""
+    request = event.get("mcp", {}).get("gatewayRequest") if isinstance(event, dict) and isinstance(event.get("mcp"), dict) else None
+    if not isinstance(request, dict):
+        return _error(None, INVALID_REQUEST_CODE, "Invalid request: no gateway request in the interceptor event")
+    body = request.get("body")
+    if not isinstance(body, dict) or body.get("jsonrpc") != "2.0" or not isinstance(body.get("method"), str):
+        return _error(None, INVALID_REQUEST_CODE, "Invalid request: expected one JSON-RPC 2.0 request object")
     request_id = body.get("id")
-    if caller is None:
-        error = {"code": UNAUTHENTICATED_CODE, "message": "No verified caller on this request; tool calls need a user token."}
-        return None, {"jsonrpc": "2.0", "id": request_id, "error": error}
+    params = body.get("params")
+    targets = our_targets() if targets is None else targets
+    if body["method"] != "tools/call" or not isinstance(params, dict) or not is_ours(params.get("name"), targets):
+        return _output(body)  # not a call to one of our tools (e.g. the built-in search tool): untouched
+    try:
+        caller = (token_verifier or verifier()).verify(bearer_token(_authorization(request.get("headers"))))["sub"]
+    except TokenRejected as rejected:
+        logger.info("Refused a tool call without a verified caller", extra={"reason": rejected.reason})
+        return _error(request_id, UNAUTHENTICATED_CODE, f"No verified caller on this tool call: {rejected.reason}")
     transformed = copy.deepcopy(body)
-    params = transformed.get("params")
-    if not isinstance(params, dict):
-        params = transformed["params"] = {}
-    arguments = params.get("arguments")
+    arguments = transformed["params"].get("arguments")
     if not isinstance(arguments, dict):
         arguments = {}
     if CALLER_ID_ARGUMENT in arguments and arguments[CALLER_ID_ARGUMENT] != caller:
         logger.warning("Replaced a caller_id the client supplied", extra={"tool": params.get("name")})
-    params["arguments"] = {**arguments, CALLER_ID_ARGUMENT: caller}
-    return transformed, None
-
-
-def _mapping(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
+    transformed["params"]["arguments"] = {**arguments, CALLER_ID_ARGUMENT: caller}
+    return _output(transformed)
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict, context: Any) -> dict:
-    request = _mapping(_mapping(_mapping(event).get("mcp")).get("gatewayRequest"))
-    headers = {str(k).lower(): v for k, v in _mapping(request.get("headers")).items()}
-    body, error = apply_caller(request.get("body"), caller_from_authorization(headers.get("authorization")))
-    if error is not None:
-        logger.info("Rejected a tool call without a verified caller")
-        return {"interceptorOutputVersion": "1.0", "mcp": {"transformedGatewayResponse": {"statusCode": 200, "body": error}}}
-    return {"interceptorOutputVersion": "1.0", "mcp": {"transformedGatewayRequest": {"body": body}}}
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    try:
+        return intercept(event)
+    except Exception:  # the contract: every input gets a structured answer, never an unhandled error
+        logger.exception("Interceptor failure; the request is refused")
+        return _error(None, INTERNAL_ERROR_CODE, "The gateway interceptor could not process this request")

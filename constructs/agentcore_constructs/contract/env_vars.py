@@ -33,6 +33,11 @@ GATEWAY_URL = EnvVar("GATEWAY_URL", "ToolGateway.connect_to", "MCP endpoint of t
 OUTBOUND_OAUTH_PROVIDER = EnvVar(
     "OUTBOUND_OAUTH_PROVIDER", "OutboundOAuth2.grant_to", "AgentCore Identity credential provider for user-scoped external tokens"
 )
+AUTH_DISCOVERY_URL = EnvVar(
+    "AUTH_DISCOVERY_URL", "AgentRuntime.use_jwt_authorizer", "OIDC discovery URL of the issuer whose access tokens the agent verifies"
+)
+AUTH_ALLOWED_CLIENTS = EnvVar("AUTH_ALLOWED_CLIENTS", "AgentRuntime.use_jwt_authorizer", "Space-separated client ids a token's client_id must be one of")
+AUTH_REQUIRED_SCOPE = EnvVar("AUTH_REQUIRED_SCOPE", "AgentRuntime.use_jwt_authorizer", "Space-separated scopes; a token must carry one of them")
 OUTBOUND_OAUTH_SCOPES = EnvVar("OUTBOUND_OAUTH_SCOPES", "OutboundOAuth2.grant_to", "Space-separated scopes requested from that provider")
 
 #: Every variable of the contract, in one place.
@@ -50,6 +55,9 @@ ALL: tuple[EnvVar, ...] = (
     ENVIRONMENT_NAME,
     MEMORY_ID,
     GATEWAY_URL,
+    AUTH_DISCOVERY_URL,
+    AUTH_ALLOWED_CLIENTS,
+    AUTH_REQUIRED_SCOPE,
     OUTBOUND_OAUTH_PROVIDER,
     OUTBOUND_OAUTH_SCOPES,
 )

@@ -11,6 +11,10 @@ TOOL_NAME_DELIMITER = "___"
 #: "false" only when the gateway has no caller interceptor (stage 3 without identity). Unset means "true".
 CALLER_REQUIRED_ENV = "AGENT_TOOL_CALLER_REQUIRED"
 
+#: Interceptor Lambda env var: space-separated names of the gateway targets whose tool calls get the verified caller
+#: (everything else, e.g. the gateway's built-in search tool, passes through untouched).
+INTERCEPTED_TARGETS_ENV = "AGENT_TOOL_TARGETS"
+
 #: CloudWatch namespace of the tool Lambdas' own metrics (Powertools), and the dimensions of ``ToolErrors``.
 TOOL_METRICS_NAMESPACE = "AgentCoreTools"
 TOOL_ERRORS_METRIC = "ToolErrors"

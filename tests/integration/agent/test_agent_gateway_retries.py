@@ -145,8 +145,9 @@ def faulty(gateway) -> Iterator[FaultyGateway]:
 
 @pytest.fixture(scope="module")
 def agent_url(gateway, tmp_path_factory, make_env) -> Iterator[str]:
+    # No identity here (retries, not identity, are under test): the agent calls the loopback gateway unauthenticated.
     env = {
-        **make_env(tmp_path_factory.mktemp("retry-memory")),
+        **{k: v for k, v in make_env(tmp_path_factory.mktemp("retry-memory")).items() if not k.startswith("AUTH_")},
         "GATEWAY_URL": gateway[0],
         "AGENT_RETRY_MAX_ATTEMPTS": "3",
     }

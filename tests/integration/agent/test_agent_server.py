@@ -48,7 +48,7 @@ def test_order_question_is_answered(http, ask):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"{not json", "Invalid JSON"),
+        (b"{not json", "not valid JSON"),
         (b'[{"prompt": "hi"}]', "JSON object"),
         (b'"just a string"', "JSON object"),
         (b"{}", "Missing required field 'prompt'"),

@@ -17,6 +17,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 
 from gateway_interceptor import handler as interceptor_handler
+from local_dev.auth import gateway_verifier
 from local_dev.gateway import InterceptorRejected, lambda_request_interceptor, start_local_gateway
 from local_dev.token_issuer import AGENT_SCOPE, TOOLS_SCOPE
 
@@ -65,7 +66,7 @@ def test_token_without_the_tools_scope_is_401(stack):
 
 def test_token_of_another_client_is_401(stack):
     response = raw_post(stack.gateway.url, stack.token_for("alice", client_id="m2m-client"))
-    assert response.status_code == 401 and "not an allowed client" in response.json()["error"]
+    assert response.status_code == 401 and "client is not allowed" in response.json()["error"]
 
 
 def test_tools_scope_alone_is_enough_for_the_gateway(stack):
@@ -91,16 +92,17 @@ def test_tools_list_passes_the_interceptor_unchanged(stack):
 # --------------------------------------------------------------------------- the hook is the Lambda, verbatim
 
 
-def test_the_hook_runs_the_interceptor_lambda_with_the_interceptor_event():
+def test_the_hook_runs_the_interceptor_lambdas_code_with_the_interceptor_event(stack, monkeypatch):
     seen: list[dict] = []
+    real = interceptor_handler.intercept
 
-    def recording_handler(event, context):
+    def recording(event, **kwargs):
         seen.append(event)
-        return interceptor_handler.lambda_handler(event, context)
+        return real(event, **kwargs)
 
-    intercept = lambda_request_interceptor(recording_handler)
-    payload = base64.urlsafe_b64encode(json.dumps({"sub": "alice"}).encode()).rstrip(b"=").decode()
-    token = f"e30.{payload}.c2ln"
+    monkeypatch.setattr(interceptor_handler, "intercept", recording)
+    intercept = lambda_request_interceptor(gateway_verifier(stack.issuer.discovery_url), ["order-service"])
+    token = stack.token_for("alice")
     arguments = intercept({"authorization": f"Bearer {token}"}, TOOL, {"order_id": "ORD-1", "caller_id": "bob"})
     assert arguments == {"order_id": "ORD-1", "caller_id": "alice"}
     [event] = seen
@@ -111,17 +113,20 @@ def test_the_hook_runs_the_interceptor_lambda_with_the_interceptor_event():
     assert request["body"]["params"] == {"name": TOOL, "arguments": {"order_id": "ORD-1", "caller_id": "bob"}}
 
 
-def test_the_hook_raises_the_lambdas_json_rpc_error_without_a_caller():
-    intercept = lambda_request_interceptor()
-    with pytest.raises(InterceptorRejected) as rejected:
-        intercept({}, TOOL, {"order_id": "ORD-10001"})
-    assert rejected.value.code == interceptor_handler.UNAUTHENTICATED_CODE
-    assert "No verified caller" in rejected.value.message
+def test_the_hook_raises_the_lambdas_json_rpc_error_without_a_verified_caller(stack):
+    intercept = lambda_request_interceptor(gateway_verifier(stack.issuer.discovery_url), ["order-service"])
+    unsigned = ".".join(base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=").decode() for p in ({"alg": "none"}, {"sub": "bob"})) + ".c2ln"
+    for headers in ({}, {"authorization": f"Bearer {unsigned}"}):
+        with pytest.raises(InterceptorRejected) as rejected:
+            intercept(headers, TOOL, {"order_id": "ORD-10001"})
+        assert rejected.value.code == interceptor_handler.UNAUTHENTICATED_CODE
+        assert "No verified caller" in rejected.value.message
 
 
-def test_gateway_without_an_authorizer_still_refuses_tool_calls_without_a_caller():
-    """The interceptor alone (no JWT check) answers a tokenless tools/call with its JSON-RPC error."""
-    with start_local_gateway(interceptor=lambda_request_interceptor()) as gateway:
+def test_gateway_without_an_authorizer_still_refuses_tool_calls_without_a_caller(stack):
+    """The interceptor alone (no JWT check in front) answers a tokenless tools/call with its JSON-RPC error."""
+    interceptor = lambda_request_interceptor(gateway_verifier(stack.issuer.discovery_url), ["order-service"])
+    with start_local_gateway(interceptor=interceptor) as gateway:
         with pytest.raises(BaseException) as raised:
             run_session(gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-12345"}), None)
         assert gateway.upstream.hits == 0

@@ -99,7 +99,7 @@ def test_verifier_refetches_the_jwks_once_for_an_unknown_kid_after_a_key_rotatio
         # Rate limited: a burst of unknown kids does not hammer the issuer.
         foreign = token_issuer.generate_signing_key()
         for _ in range(3):
-            with pytest.raises(TokenRejected, match="not in the issuer's JWKS"):
+            with pytest.raises(TokenRejected, match="not in the issuer's key set"):
                 verifier.verify(issuer.issue_token("alice", signing_key=foreign))
         assert issuer.fetches["/.well-known/jwks.json"] == 2
 

@@ -87,20 +87,30 @@ def test_local_caller_defaults(client, recorder):
     assert recorder.calls == [(LOCAL_ACTOR_ID, LOCAL_SESSION_ID)]
 
 
-def test_actor_comes_from_the_bearer_token_and_session_from_the_header(client, recorder, make_jwt):
-    headers = {"Authorization": f"Bearer {make_jwt({'sub': 'alice-123'})}", SESSION_HEADER: "sess-0001"}
-    assert client.post("/invocations", json={"prompt": "hi"}, headers=headers).status_code == 200
+@pytest.fixture
+def identity_client(identity_settings, recorder) -> TestClient:
+    app = create_app(identity_settings, agent=SupportAgent(identity_settings, session_manager_factory=recorder))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_actor_comes_from_the_verified_token_and_session_from_the_header(identity_client, recorder, token_for):
+    headers = {"Authorization": f"Bearer {token_for('alice-123')}", SESSION_HEADER: "sess-0001"}
+    assert identity_client.post("/invocations", json={"prompt": "hi"}, headers=headers).status_code == 200
     assert recorder.calls == [("alice-123", "sess-0001")]
 
 
-def test_payload_identity_fields_are_ignored(client, recorder, make_jwt, caplog):
+def test_payload_identity_fields_are_ignored(identity_client, recorder, token_for, caplog):
     caplog.set_level(logging.DEBUG, logger="support_agent")
-    headers = {"Authorization": f"Bearer {make_jwt({'sub': 'alice'})}"}
+    headers = {"Authorization": f"Bearer {token_for('alice')}"}
     payload = {"prompt": "hi", "user_id": "bob", "actor_id": "bob", "session_id": "bobs-session"}
-    assert client.post("/invocations", json=payload, headers=headers).status_code == 200
-    assert client.post("/invocations", json={"prompt": "hi", "user_id": "bob"}).status_code == 200
-    assert recorder.calls == [("alice", LOCAL_SESSION_ID), (LOCAL_ACTOR_ID, LOCAL_SESSION_ID)]
+    assert identity_client.post("/invocations", json=payload, headers=headers).status_code == 200
+    assert recorder.calls == [("alice", LOCAL_SESSION_ID)]
     assert "Ignoring identity fields" in caplog.text
+
+
+def test_without_identity_a_bearer_token_is_refused_not_trusted(client, recorder, token_for):
+    response = client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {token_for('bob')}"})
+    assert response.status_code == 401 and recorder.calls == []
 
 
 @pytest.mark.parametrize("session_id", ["", "../etc", "a b", "x" * 101, "-leading-dash", "semi;colon"])
@@ -113,12 +123,15 @@ def test_malformed_session_header_gets_400(client, recorder, session_id):
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Basic dXNlcjpwdw==", "Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Bearer {nosub}", "Bearer {badsub}"],
+    ["Basic dXNlcjpwdw==", "Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Bearer {nosub}", "Bearer {badsub}", None],
 )
-def test_unusable_authorization_gets_401(client, recorder, make_jwt, authorization):
-    authorization = authorization.replace("{nosub}", make_jwt({"scope": "x"}))
-    authorization = authorization.replace("{badsub}", make_jwt({"sub": "../../etc"}))
-    response = client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": authorization})
+def test_unusable_authorization_gets_401(identity_client, recorder, token_for, authorization):
+    headers = {}
+    if authorization is not None:
+        authorization = authorization.replace("{nosub}", token_for("x", omit_claims=["sub"]))
+        authorization = authorization.replace("{badsub}", token_for("x", extra_claims={"sub": "../../etc"}))
+        headers["Authorization"] = authorization
+    response = identity_client.post("/invocations", json={"prompt": "hi"}, headers=headers)
     assert response.status_code == 401
     assert "error" in response.json()
     assert recorder.calls == []

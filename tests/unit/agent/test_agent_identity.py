@@ -1,26 +1,12 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from bedrock_agentcore.runtime.context import RequestContext
 
-from support_agent.identity import (
-    LOCAL_ACTOR_ID,
-    LOCAL_SESSION_ID,
-    RequestRejected,
-    actor_from_authorization,
-    resolve_identity,
-    session_from_header,
-)
-
-
-def test_no_header_is_the_local_actor():
-    assert actor_from_authorization(None) == (LOCAL_ACTOR_ID, None)
-
-
-def test_sub_claim_is_the_actor(make_jwt):
-    token = make_jwt({"sub": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "aud": "client"})
-    assert actor_from_authorization(f"Bearer {token}") == ("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", token)
-    assert actor_from_authorization(f"bearer   {token}")[0] == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+from agentcore_constructs.kit.guard import Caller
+from support_agent.identity import LOCAL_SESSION_ID, RequestRejected, resolve_identity, session_from_header
 
 
 @pytest.mark.parametrize("value", ["abc", "ABC-123_x", "a" * 100, "b530b961-e5dd-4ccd-a037-13d7adfde8f0"])
@@ -39,13 +25,17 @@ def test_invalid_session_ids(value):
     assert raised.value.status == 400
 
 
-def test_resolve_identity_reads_the_runtime_context(make_jwt):
-    token = make_jwt({"sub": "carol"})
-    context = RequestContext(session_id="sess-1", request_headers={"Authorization": f"Bearer {token}"})
+def test_identity_is_the_guards_verified_caller_never_a_header():
+    caller = Caller(actor_id="carol", verified=True, claims={"sub": "carol"}, bearer_token="h.p.s")
+    context = SimpleNamespace(
+        session_id="sess-1",
+        request=SimpleNamespace(state=SimpleNamespace(caller=caller)),
+        request_headers={"Authorization": "Bearer forged.claims.here"},  # never read
+    )
     identity = resolve_identity(context)
-    assert (identity.actor_id, identity.session_id, identity.bearer_token) == ("carol", "sess-1", token)
+    assert (identity.actor_id, identity.session_id, identity.bearer_token) == ("carol", "sess-1", "h.p.s")
 
 
-def test_resolve_identity_without_context_is_local():
-    identity = resolve_identity(RequestContext())
-    assert (identity.actor_id, identity.session_id, identity.bearer_token) == (LOCAL_ACTOR_ID, LOCAL_SESSION_ID, None)
+def test_without_the_guard_there_is_no_identity_at_all():
+    with pytest.raises(RuntimeError, match="request guard is not installed"):
+        resolve_identity(RequestContext(session_id="s", request_headers={"Authorization": "Bearer a.b.c"}))

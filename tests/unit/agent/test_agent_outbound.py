@@ -153,7 +153,7 @@ def test_bad_outbound_settings_fail_fast(env, message):
         load_settings({"MODEL_PROVIDER": "offline", **env}, credentials_available=lambda: False)
 
 
-def test_the_entrypoint_captures_the_runtimes_workload_token_per_request(offline_settings, make_jwt):
+def test_the_entrypoint_captures_the_runtimes_workload_token_per_request(identity_settings, token_for):
     """Over the real app: ``WorkloadAccessToken`` (the Runtime's header) lands in the caller identity; the bearer
     token stays the bearer token; a request without the header has none (no leak from an earlier request)."""
     seen: list[CallerIdentity] = []
@@ -163,8 +163,8 @@ def test_the_entrypoint_captures_the_runtimes_workload_token_per_request(offline
             seen.append(identity)
             return "ok"
 
-    client = TestClient(create_app(offline_settings, agent=Recording(offline_settings)))
-    bearer = make_jwt({"sub": "alice"})
+    client = TestClient(create_app(identity_settings, agent=Recording(identity_settings)))
+    bearer = token_for("alice")
     headers = {"Authorization": f"Bearer {bearer}", "WorkloadAccessToken": WAT}
     assert client.post("/invocations", json={"prompt": "hi"}, headers=headers).status_code == 200
     assert client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {bearer}"}).status_code == 200

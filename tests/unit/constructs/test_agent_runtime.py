@@ -128,9 +128,13 @@ def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it(
     names = [v.name for v in env_contract.ALL]
     assert len(names) == len(set(names))
     assert set(env_contract.RETRY_SIGNAL) <= set(env_contract.ALL)
-    settings_source = (AGENT_SRC / "support_agent" / "settings.py").read_text()
+    kit_auth = REPO_ROOT / "constructs" / "agentcore_constructs" / "kit" / "auth.py"
+    settings_source = (AGENT_SRC / "support_agent" / "settings.py").read_text() + kit_auth.read_text()
     constants = {value: key for key, value in vars(env_contract).items() if isinstance(value, env_contract.EnvVar)}
-    unread = [constants[v] for v in env_contract.ALL if f"contract.{constants[v]}" not in settings_source]
+    unread = [
+        constants[v] for v in env_contract.ALL
+        if f"contract.{constants[v]}" not in settings_source and f"env_vars.{constants[v]}" not in settings_source
+    ]
     assert unread == []
     # ...and never by a retyped string literal.
     assert not [n for n in names if f'"{n}"' in settings_source or f"'{n}'" in settings_source]
