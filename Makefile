@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
+.PHONY: help install synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -25,6 +25,7 @@ help:
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
 	@echo "make token USER=alice print a dev access token from the running make-dev stack"
+	@echo "make invoke PROMPT=\"...\" USER=alice   call the running make-dev agent as alice (dev token)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -64,13 +65,20 @@ e2e: install
 	E2E_ENV=$(ENV) $(PY) -m pytest tests/e2e -rs -p no:cacheprovider
 
 token: install
-	@$(PY) -m scripts.dev_token $(USER)
+	@$(PY) -m scripts.dev_token $(DEV_CALLER)
 
-# DEV_USER: requests without a token act as this user (the agentcore CLI's --dev mode drops --bearer-token);
-# requests with a token are verified like the Runtime's JWT authorizer. `make dev DEV_USER=` requires tokens.
-DEV_USER ?= local-dev-user
+# Tokens are required, as in AWS: `make invoke PROMPT="..." USER=alice` fetches a dev token and calls the agent.
+# DEV_USER (opt-in, loopback only): requests without a token act as this user, unless they name a non-loopback
+# Host or come from another Origin.
+DEV_USER ?=
 dev: install
 	$(PY) -m scripts.dev_server $(if $(DEV_USER),--dev-user $(DEV_USER))
+
+PROMPT ?= What is order ORD-10001?
+# USER=... on the command line names the caller; the shell's own $USER does not (default alice).
+DEV_CALLER := $(if $(filter command line,$(origin USER)),$(USER),alice)
+invoke: install
+	@$(PY) -m scripts.invoke "$(PROMPT)" --user $(DEV_CALLER)
 
 snapshot-update: install
 	$(PY) -m pytest tests/infrastructure --snapshot-update

@@ -2,7 +2,7 @@
 
 The same ``support_agent`` code as in the Runtime, with local defaults: conversation memory in files under
 ``LOCAL_MEMORY_DIR`` (default ``.local/memory``) and the offline model when no AWS credentials are found
-(``MODEL_PROVIDER`` overrides). ``agentcore invoke --dev '{"prompt": "..."}'`` talks to it on port 8080.
+(``MODEL_PROVIDER`` overrides). ``make invoke PROMPT="..." USER=alice`` calls it on port 8080 with a dev token.
 
 Gateway hook: tools come from ``GATEWAY_URL`` (the env contract). :func:`start_dev_stack` (what ``make dev``
 runs) starts the whole local stack in one process: the fake orders API, the local MCP gateway serving the
@@ -183,7 +183,6 @@ class DevStack:
 
     def banner(self) -> str:
         settings = self.settings
-        invoke = ".venv/bin/agentcore invoke --dev" + ("" if self.port == DEFAULT_PORT else f" --port {self.port}")
         memory = f"AgentCore Memory {settings.memory_id}" if settings.memory_id else f"local files in {settings.local_memory_dir}"
         lines = [
             "=" * 78,
@@ -204,7 +203,8 @@ class DevStack:
             lines += [
                 "   identity  off (--no-auth): no token needed; every caller is local-dev-user",
                 " Try:",
-                f"   {invoke} '{{\"prompt\": \"{DEMO_PROMPT}\"}}'",
+                f"   curl -s {self.agent.url}/invocations -H 'Content-Type: application/json' "
+                f"-d {shlex.quote(json.dumps({'prompt': DEMO_PROMPT}))}",
             ]
         else:
             from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
@@ -218,16 +218,16 @@ class DevStack:
             body = shlex.quote(json.dumps({"prompt": DEMO_USER_PROMPT}))
             lines += [
                 " Try:",
+                f"   make invoke PROMPT={shlex.quote(DEMO_USER_PROMPT)} USER={DEMO_USER}",
                 f"   TOKEN=\"$(.venv/bin/python -m scripts.dev_token {DEMO_USER})\"      # or: make token",
                 f"   curl -s {self.agent.url}/invocations -H \"Authorization: Bearer $TOKEN\" \\",
                 f"        -H 'Content-Type: application/json' -d {body}",
             ]
             if self.dev_user:
                 prompt = _demo_prompt_for(self.dev_user)
-                lines.append(f"   {invoke} '{{\"prompt\": \"{prompt}\"}}'      # as {self.dev_user}")
-            else:
                 lines.append(
-                    "   (agentcore invoke --dev sends no --bearer-token in dev mode: use curl, or restart with --dev-user NAME)"
+                    f"   curl -s {self.agent.url}/invocations -H 'Content-Type: application/json' "
+                    f"-d {shlex.quote(json.dumps({'prompt': prompt}))}      # no token: acts as {self.dev_user} (loopback only)"
                 )
         lines.append("=" * 78)
         return "\n".join(lines)
@@ -267,7 +267,7 @@ def start_dev_stack(
     (:func:`local_dev.auth.gateway_verifier`) with the interceptor Lambda as its interceptor, so ``caller_id``
     is the caller's verified ``sub``. ``auth=False``: everything open, the gateway strips model-supplied
     ``caller_id`` (no per-user filtering), as before stage 4. ``dev_user`` (DEV ONLY, needs ``auth``): requests
-    without an ``Authorization`` header get a token for that user (for ``agentcore invoke --dev``).
+    without an ``Authorization`` header get a token for that user, from loopback Hosts and Origins only.
     """
     # Imported here: the agent-only paths of this module do not need the MCP server machinery.
     from local_dev.gateway import (

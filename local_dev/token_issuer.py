@@ -24,8 +24,6 @@ Run standalone: ``python -m local_dev.token_issuer [--port 8092]``.
 
 from __future__ import annotations
 
-from agentcore_constructs.contract import identity as identity_contract
-
 import argparse
 import json
 import re
@@ -40,6 +38,7 @@ from urllib.parse import parse_qs
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from agentcore_constructs.contract import identity as identity_contract
 from local_dev.background import StoppableServerMixin, run_until_interrupted, serve_in_background
 
 #: The resource server and scopes of ``agentcore_constructs.identity`` (a test keeps them equal).
@@ -54,6 +53,10 @@ DEFAULT_EXPIRES_IN = 3600
 #: ``make dev``'s issuer port (``python -m scripts.dev_token`` falls back to it).
 DEFAULT_ISSUER_PORT = 8092
 ALGORITHM = "RS256"
+#: The issuer mints tokens for anyone who asks: it may only ever listen on loopback.
+LOOPBACK_BIND_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The largest ``POST /token`` form accepted.
+MAX_FORM_BYTES = 4096
 #: Users the dev ``/token`` endpoint accepts: the agent's actor-id charset.
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
@@ -74,6 +77,8 @@ class TokenIssuer(StoppableServerMixin, ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, host: str, port: int, *, key: RSAKey | None = None) -> None:
+        if host not in LOOPBACK_BIND_HOSTS:
+            raise ValueError(f"the dev token issuer binds loopback only (127.0.0.1, localhost, ::1), not {host!r}")
         super().__init__((host, port), _Handler)
         self.key = key or generate_signing_key()
         self._thread: threading.Thread | None = None
@@ -209,7 +214,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         path = self.path.split("?", 1)[0]
         self.server._count(path)
-        length = int(self.headers.get("Content-Length") or 0)
+        declared = self.headers.get_all("Content-Length") or []
+        if len(declared) != 1 or not declared[0].strip().isdigit() or int(declared[0]) > MAX_FORM_BYTES:
+            self.close_connection = True  # the rest of the body cannot be framed: answer and hang up
+            self._send(400, {"error": "invalid_request", "error_description": f"Content-Length must be one integer up to {MAX_FORM_BYTES}"})
+            return
+        length = int(declared[0])
         body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
         if path != "/token":
             self._send(404, {"error": "not_found"})

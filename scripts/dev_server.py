@@ -9,8 +9,9 @@ in-process, behind the Gateway's JWT authorizer and the interceptor Lambda) and 
 authorizer, with ``GATEWAY_URL`` pointing at that gateway; prints one banner with the URLs and example commands;
 Ctrl-C or SIGTERM stops everything. Get a token with ``python -m scripts.dev_token alice`` (it reads the state
 file). ``--no-auth`` runs everything open (no tokens, every caller is local-dev-user) as before stage 4.
-``--dev-user NAME`` (DEV ONLY): requests without a token act as NAME -- ``agentcore invoke --dev`` does not send
-``--bearer-token`` in dev mode. The offline model is used when no AWS credentials are found (``MODEL_PROVIDER``
+Tokens are required by default, as in AWS (``make invoke PROMPT=... USER=alice`` fetches one). ``--dev-user NAME``
+(DEV ONLY, opt-in): requests without a token act as NAME, but only when they name a loopback ``Host`` and come from
+no other ``Origin`` (a web page must not be able to drive it). The offline model is used when no AWS credentials are found (``MODEL_PROVIDER``
 overrides); memory in ``.local/memory``. ``--no-gateway`` runs the agent alone (``GATEWAY_URL`` from the
 environment, if set). See local_dev/server.py.
 """
@@ -58,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--dev-user",
         default=None,
         metavar="NAME",
-        help="DEV ONLY: requests without an Authorization header act as NAME (for agentcore invoke --dev)",
+        help="DEV ONLY, opt-in: token-less requests from loopback act as NAME (tokens are required otherwise)",
     )
     parser.add_argument(
         "--state-file",

@@ -10,7 +10,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -45,7 +44,8 @@ def test_the_stack_is_wired_like_make_dev(dev_stack):
     assert 'TOKEN="$(.venv/bin/python -m scripts.dev_token alice)"' in banner
     assert f'curl -s {dev_stack.agent.url}/invocations -H "Authorization: Bearer $TOKEN"' in banner
     assert "ORD-10001" in banner
-    assert "agentcore invoke --dev sends no --bearer-token" in banner  # and no agentcore line that would get a 401
+    assert "make invoke PROMPT='What is order ORD-10001?' USER=alice" in banner
+    assert "agentcore" not in banner  # the sunset starter toolkit is gone
 
 
 def test_identity_is_on_by_default_like_make_dev(agent_http):
@@ -97,7 +97,7 @@ def test_no_gateway_means_an_agent_without_tools(tmp_path):
         assert stack.issuer is None and not stack.auth
         banner = stack.banner()
         assert "--no-gateway" in banner and "identity  off (--no-auth)" in banner
-        assert f"agentcore invoke --dev --port {stack.port} " in banner
+        assert f"curl -s {stack.agent.url}/invocations" in banner
         response = httpx.post(f"{stack.agent.url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
     assert response.status_code == 200
     assert response.json()["response"].startswith(f"[offline model] You said: '{DEMO_PROMPT}'")
@@ -113,8 +113,9 @@ def _read_lines(stream, lines: queue.Queue) -> None:
 
 
 def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_path):
-    """``python -m scripts.dev_server`` with identity on and ``--dev-user`` (so ``agentcore invoke --dev``, which
-    sends no token, works); ``scripts.dev_token`` finds the issuer through the state file."""
+    """``python -m scripts.dev_server`` with identity on and the opt-in ``--dev-user``; ``scripts.dev_token`` and
+    ``scripts.invoke`` (``make invoke``) find the stack through the state file; token-less requests act as the dev
+    user only from loopback (a foreign Origin or Host gets 401)."""
     state_file = tmp_path / "dev-stack.json"
     env = {
         **os.environ,
@@ -172,20 +173,16 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
         )
         assert forged.status_code == 401 and forged.json()["error"]
 
-        port = agent_url.rsplit(":", 1)[1]
-        agentcore = shutil.which("agentcore", path=str(Path(sys.executable).parent))
-        if agentcore:  # the documented command, verbatim but for the port
-            result = subprocess.run(
-                [agentcore, "invoke", "--dev", "--port", port, f'{{"prompt": "{DEMO_PROMPT}"}}'],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env=env,
-            )
-            assert "Order ORD-12345 status: shipped" in result.stdout, result.stdout + result.stderr
-        else:
-            response = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
-            assert "Order ORD-12345 status: shipped" in response.json()["response"]
+        invoked = subprocess.run(
+            [sys.executable, "-m", "scripts.invoke", "What is order ORD-10001?", "--user", "alice"],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert invoked.stdout.strip() == "[offline model] Order ORD-10001 status: processing.", invoked.stderr
+        response = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
+        assert "Order ORD-12345 status: shipped" in response.json()["response"]  # token-less: the dev user
+        for headers in ({"Origin": "https://evil.example.com"}, {"Origin": "null"}, {"Host": "rebound.example.com"}):
+            refused = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, headers=headers, timeout=30)
+            assert refused.status_code == 401, headers
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0

@@ -119,3 +119,20 @@ def test_clock_is_injectable_for_expiry():
         late = JWTVerifier(issuer.discovery_url, allowed_clients=[DEFAULT_CLIENT_ID], allowed_scopes=[AGENT_SCOPE], clock=lambda: now + 75)
         with pytest.raises(TokenRejected, match="expired"):
             late.verify(token)
+
+
+def test_the_dev_issuer_binds_loopback_only():
+    with pytest.raises(ValueError, match="binds loopback only"):
+        token_issuer.TokenIssuer("0.0.0.0", 0)
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "99999999", "5, 5"])
+def test_a_bad_content_length_is_400_not_a_dropped_connection(length):
+    import socket
+
+    with start_token_issuer() as issuer:
+        host, port = issuer.server_address[:2]
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(f"POST /token HTTP/1.1\r\nHost: {host}\r\nContent-Length: {length}\r\n\r\nuser=alice".encode())
+            reply = sock.recv(4096).decode()
+    assert reply.startswith("HTTP/1.1 400 ") and "Content-Length" in reply
