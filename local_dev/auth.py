@@ -32,7 +32,9 @@ def _json_response(status: int, reason: str) -> tuple[dict[str, Any], bytes]:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         description = reason.replace("\\", "\\\\").replace('"', "'")
-        headers.append((b"www-authenticate", f'Bearer error="invalid_token", error_description="{description}"'.encode()))
+        headers.append(
+            (b"www-authenticate", f'Bearer error="invalid_token", error_description="{description}"'.encode())
+        )
     return {"type": "http.response.start", "status": status, "headers": headers}, body
 
 
@@ -71,7 +73,9 @@ class JWTAuthMiddleware:
             return
         headers = list(scope.get("headers") or [])
         try:
-            authorization = single_authorization([v.decode("latin-1") for k, v in headers if k.lower() == b"authorization"])
+            authorization = single_authorization(
+                [v.decode("latin-1") for k, v in headers if k.lower() == b"authorization"]
+            )
             if authorization is None and self.default_token is not None:
                 _require_loopback_origin(headers)
                 authorization = f"Bearer {self.default_token()}"

@@ -170,8 +170,6 @@ def _ensure_lambdas_importable(package: str = "order_service") -> None:
         sys.path.append(lambdas_dir)
 
 
-
-
 def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> RequestInterceptor:
     """The Gateway REQUEST interceptor Lambda as the local gateway's interceptor hook (one implementation).
 
@@ -191,7 +189,12 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
 
     def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
-        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": tool_name, "arguments": arguments}}
+        body = {
+            "jsonrpc": "2.0",
+            "id": request_id,
+            "method": "tools/call",
+            "params": {"name": tool_name, "arguments": arguments},
+        }
         event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
         output = handler.intercept(event, token_verifier=verifier, targets=ours)
         mcp = output.get("mcp") if isinstance(output, dict) else None
@@ -200,10 +203,18 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
         response = mcp.get("transformedGatewayResponse")
         if isinstance(response, dict):
             error = (response.get("body") or {}).get("error") or {}
-            raise InterceptorRejected(int(error.get("code", -32603)), str(error.get("message", "rejected by the gateway interceptor")), error.get("data"))
+            raise InterceptorRejected(
+                int(error.get("code", -32603)),
+                str(error.get("message", "rejected by the gateway interceptor")),
+                error.get("data"),
+            )
         transformed = (mcp.get("transformedGatewayRequest") or {}).get("body")
         params = transformed.get("params") if isinstance(transformed, dict) else None
-        if not isinstance(params, dict) or params.get("name") != tool_name or not isinstance(params.get("arguments"), dict):
+        if (
+            not isinstance(params, dict)
+            or params.get("name") != tool_name
+            or not isinstance(params.get("arguments"), dict)
+        ):
             raise InterceptorRejected(-32603, "gateway interceptor returned an unusable tools/call body")
         return params["arguments"]
 
@@ -218,7 +229,9 @@ def local_target_names() -> list[str]:
     return [tools.TARGET_NAME]
 
 
-def local_order_service(orders_api_url: str, *, api_key: str = DEV_API_KEY, caller_required: bool = True) -> LocalToolService:
+def local_order_service(
+    orders_api_url: str, *, api_key: str = DEV_API_KEY, caller_required: bool = True
+) -> LocalToolService:
     """The order service wired to ``orders_api_url`` with the (fake) dev key, as DEV-ONLY local config.
 
     ``caller_required``: as the construct sets it, False only for a gateway without the identity stage.
@@ -274,9 +287,7 @@ def build_mcp_server(
         except InterceptorRejected as rejected:
             raise MCPError(code=rejected.code, message=rejected.message, data=rejected.data) from None
         message_id = str(ctx.request_id) if getattr(ctx, "request_id", None) is not None else "0"
-        result = await anyio.to_thread.run_sync(
-            functools.partial(service.invoke, params.name, arguments, message_id)
-        )
+        result = await anyio.to_thread.run_sync(functools.partial(service.invoke, params.name, arguments, message_id))
         return to_call_tool_result(result)
 
     return Server("local-agentcore-gateway", on_list_tools=list_tools, on_call_tool=call_tool)

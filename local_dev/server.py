@@ -117,7 +117,9 @@ def start_local_agent(
         thread.join(timeout=5)
         raise RuntimeError(f"local agent server did not start on {host}:{port}")
     bound_port = server.servers[0].sockets[0].getsockname()[1]
-    return LocalAgentServer(url=f"http://{host}:{bound_port}", app=app, _server=server, _thread=thread, verifier=verifier)
+    return LocalAgentServer(
+        url=f"http://{host}:{bound_port}", app=app, _server=server, _thread=thread, verifier=verifier
+    )
 
 
 # --------------------------------------------------------------------------- the whole local stack (make dev)
@@ -183,7 +185,11 @@ class DevStack:
 
     def banner(self) -> str:
         settings = self.settings
-        memory = f"AgentCore Memory {settings.memory_id}" if settings.memory_id else f"local files in {settings.local_memory_dir}"
+        memory = (
+            f"AgentCore Memory {settings.memory_id}"
+            if settings.memory_id
+            else f"local files in {settings.local_memory_dir}"
+        )
         lines = [
             "=" * 78,
             " Local AgentCore dev stack -- Ctrl-C (or SIGTERM) stops everything",
@@ -219,8 +225,8 @@ class DevStack:
             lines += [
                 " Try:",
                 f"   make invoke PROMPT={shlex.quote(DEMO_USER_PROMPT)} USER={DEMO_USER}",
-                f"   TOKEN=\"$(.venv/bin/python -m scripts.dev_token {DEMO_USER})\"      # or: make token",
-                f"   curl -s {self.agent.url}/invocations -H \"Authorization: Bearer $TOKEN\" \\",
+                f'   TOKEN="$(.venv/bin/python -m scripts.dev_token {DEMO_USER})"      # or: make token',
+                f'   curl -s {self.agent.url}/invocations -H "Authorization: Bearer $TOKEN" \\',
                 f"        -H 'Content-Type: application/json' -d {body}",
             ]
             if self.dev_user:

@@ -217,7 +217,13 @@ class _Handler(BaseHTTPRequestHandler):
         declared = self.headers.get_all("Content-Length") or []
         if len(declared) != 1 or not declared[0].strip().isdigit() or int(declared[0]) > MAX_FORM_BYTES:
             self.close_connection = True  # the rest of the body cannot be framed: answer and hang up
-            self._send(400, {"error": "invalid_request", "error_description": f"Content-Length must be one integer up to {MAX_FORM_BYTES}"})
+            self._send(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": f"Content-Length must be one integer up to {MAX_FORM_BYTES}",
+                },
+            )
             return
         length = int(declared[0])
         body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
@@ -227,11 +233,19 @@ class _Handler(BaseHTTPRequestHandler):
         form = {k: v[-1] for k, v in parse_qs(body).items()}
         user = form.get("user", "")
         if not _USER.match(user):
-            self._send(400, {"error": "invalid_request", "error_description": "form field 'user' must match [A-Za-z0-9][A-Za-z0-9_-]{0,99}"})
+            self._send(
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "form field 'user' must match [A-Za-z0-9][A-Za-z0-9_-]{0,99}",
+                },
+            )
             return
         scope = form.get("scope") or " ".join(DEFAULT_SCOPES)
         token = self.server.issue_token(user, scope=scope)
-        self._send(200, {"access_token": token, "token_type": "Bearer", "expires_in": DEFAULT_EXPIRES_IN, "scope": scope})
+        self._send(
+            200, {"access_token": token, "token_type": "Bearer", "expires_in": DEFAULT_EXPIRES_IN, "scope": scope}
+        )
 
 
 def start_token_issuer(*, host: str = "127.0.0.1", port: int = 0, key: RSAKey | None = None) -> TokenIssuer:

@@ -177,7 +177,9 @@ def start_fake_orders_api(
     api_key: str = DEV_API_KEY,
 ) -> FakeOrdersAPI:
     """Start the fake orders API on a background thread (port 0 = a free port). Call ``.stop()`` when done."""
-    return serve_in_background(FakeOrdersAPI(host, port, DEFAULT_ORDERS if orders is None else orders, api_key), "fake-orders-api")
+    return serve_in_background(
+        FakeOrdersAPI(host, port, DEFAULT_ORDERS if orders is None else orders, api_key), "fake-orders-api"
+    )
 
 
 def main() -> None:

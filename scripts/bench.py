@@ -90,7 +90,9 @@ def _time_script(code: str, runs: int) -> float:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as outdir:
             start = time.perf_counter()
-            subprocess.run([PYTHON, "-c", code.format(outdir=outdir)], cwd=REPO_ROOT, env=_env(), check=True, capture_output=True)
+            subprocess.run(
+                [PYTHON, "-c", code.format(outdir=outdir)], cwd=REPO_ROOT, env=_env(), check=True, capture_output=True
+            )
             samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -113,7 +115,9 @@ def _warm_handler_figures(calls: int = 300) -> tuple[float, float]:
             handler_ms.append((time.perf_counter() - start) * 1000)
         for _ in range(calls):
             start = time.perf_counter()
-            urllib.request.urlopen(urllib.request.Request(f"{api.url}/orders/ORD-12345", headers={"X-API-Key": "dev-local-key"}), timeout=5).read()
+            urllib.request.urlopen(
+                urllib.request.Request(f"{api.url}/orders/ORD-12345", headers={"X-API-Key": "dev-local-key"}), timeout=5
+            ).read()
             upstream_ms.append((time.perf_counter() - start) * 1000)
         return statistics.median(handler_ms), statistics.median(upstream_ms)
     finally:
@@ -125,7 +129,12 @@ def _invocation_latency(url: str, requests: int) -> tuple[float, float]:
     body = json.dumps({"prompt": "What is order ORD-12345?"}).encode()
     for i in range(requests):
         request = urllib.request.Request(
-            f"{url}/invocations", data=body, headers={"Content-Type": "application/json", "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-session-{i % 10:04d}-padding-to-33-chars-x"}
+            f"{url}/invocations",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-session-{i % 10:04d}-padding-to-33-chars-x",
+            },
         )
         start = time.perf_counter()
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -209,7 +218,18 @@ def main() -> None:
     ]
 
     agent = _median_cold_start(
-        lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--issuer-port", "0", "--state-file", tempfile.mktemp()], args.runs
+        lambda port: [
+            PYTHON,
+            "-m",
+            "scripts.dev_server",
+            "--port",
+            str(port),
+            "--issuer-port",
+            "0",
+            "--state-file",
+            tempfile.mktemp(),
+        ],
+        args.runs,
     )
     bare_agent = _median_cold_start(lambda port: [PYTHON, "-c", BARE_AGENT, str(port)], args.runs)
     rows += [
@@ -229,12 +249,27 @@ def main() -> None:
     ]
 
     for label, command in (
-        ("agent (offline model, local memory, no tools)", lambda port: [PYTHON, "-m", "scripts.dev_server", "--port", str(port), "--no-gateway", "--no-auth", "--state-file", tempfile.mktemp()]),
+        (
+            "agent (offline model, local memory, no tools)",
+            lambda port: [
+                PYTHON,
+                "-m",
+                "scripts.dev_server",
+                "--port",
+                str(port),
+                "--no-gateway",
+                "--no-auth",
+                "--state-file",
+                tempfile.mktemp(),
+            ],
+        ),
         ("bare BedrockAgentCoreApp echo", lambda port: [PYTHON, "-c", BARE_AGENT, str(port)]),
     ):
         port = _free_port()
         env = {**_env(), "MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
-        process = subprocess.Popen(command(port), cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command(port), cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             _wait_healthy(port)
             p50, p99 = _invocation_latency(f"http://127.0.0.1:{port}", 200)
@@ -253,8 +288,13 @@ def main() -> None:
 
     if not args.skip_tests:
         start = time.perf_counter()
-        subprocess.run([PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"],
-                       cwd=REPO_ROOT, env=_env(), check=True, capture_output=True)
+        subprocess.run(
+            [PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"],
+            cwd=REPO_ROOT,
+            env=_env(),
+            check=True,
+            capture_output=True,
+        )
         rows.append(("offline test suite wall time, 2 workers (s; target <= 90)", f"{time.perf_counter() - start:.1f}"))
 
     width = max(len(name) for name, _ in rows)

@@ -53,7 +53,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="no token issuer and no JWT checks: agent and gateway open, every caller is local-dev-user",
     )
     parser.add_argument(
-        "--issuer-port", type=int, default=DEFAULT_ISSUER_PORT, help=f"local token issuer port (default {DEFAULT_ISSUER_PORT})"
+        "--issuer-port",
+        type=int,
+        default=DEFAULT_ISSUER_PORT,
+        help=f"local token issuer port (default {DEFAULT_ISSUER_PORT})",
     )
     parser.add_argument(
         "--dev-user",

@@ -80,7 +80,9 @@ def fetch_token(user: str, *, endpoint: str, scope: str | None = None, timeout: 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("user", help="the user (token 'sub'), e.g. alice")
-    parser.add_argument("--issuer", default=None, help=f"issuer base URL (default: ${ISSUER_ENV}, the state file, {DEFAULT_ISSUER_URL})")
+    parser.add_argument(
+        "--issuer", default=None, help=f"issuer base URL (default: ${ISSUER_ENV}, the state file, {DEFAULT_ISSUER_URL})"
+    )
     parser.add_argument("--scope", default=None, help="space-separated scopes (default: openid + both agent scopes)")
     args = parser.parse_args(argv)
     try:

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"invoke: {error}")
     url = agent_url(args.agent)
     try:
-        status, body = invoke(args.prompt, user=args.user, session=args.session or f"dev-{uuid.uuid4()}", url=url, token=token)
+        status, body = invoke(
+            args.prompt, user=args.user, session=args.session or f"dev-{uuid.uuid4()}", url=url, token=token
+        )
     except (urllib.error.URLError, OSError) as error:
         sys.exit(f"invoke: no agent at {url} ({getattr(error, 'reason', error)}); is `make dev` running?")
     if status != 200:

@@ -19,7 +19,9 @@ from agentcore_constructs.readiness.scorecard import JSON_NAME, MARKDOWN_NAME, r
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.scorecard", description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", default="cdk.out", help="cloud assembly directory (default: cdk.out)")
-    parser.add_argument("--strict", action="append", default=[], metavar="ENV", help="exit 1 if ENV is not production-ready")
+    parser.add_argument(
+        "--strict", action="append", default=[], metavar="ENV", help="exit 1 if ENV is not production-ready"
+    )
     parser.add_argument("--quiet", action="store_true", help="only write the JSON and Markdown files")
     args = parser.parse_args(argv)
     try:
@@ -34,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"--strict names unknown environments: {sorted(unknown)}", file=sys.stderr)
         return 2
-    failing = [e["environment"] for e in scorecard["environments"] if e["environment"] in args.strict and not e["production_ready"]]
+    failing = [
+        e["environment"]
+        for e in scorecard["environments"]
+        if e["environment"] in args.strict and not e["production_ready"]
+    ]
     if failing:
         print(f"Not production-ready: {', '.join(failing)}", file=sys.stderr)
         return 1

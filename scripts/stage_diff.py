@@ -58,7 +58,11 @@ STEPS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("Stage 2: + memory", ("runtime", "memory"), False),
     ("Stage 3: + gateway", ("runtime", "memory", "gateway"), False),
     ("Stage 4: + identity", ("runtime", "memory", "gateway", "identity"), False),
-    ("Observability knobs: + alarm_emails, transaction_search manage", ("runtime", "memory", "gateway", "identity"), True),
+    (
+        "Observability knobs: + alarm_emails, transaction_search manage",
+        ("runtime", "memory", "gateway", "identity"),
+        True,
+    ),
 )
 RUNTIME_TYPE = "AWS::BedrockAgentCore::Runtime"
 
@@ -256,19 +260,29 @@ def render_text(env_name: str, steps: list[StepDiff]) -> str:
             lines.append(f"  {title} ({len(rows)}):")
             lines += [f"    {stack}  {lid}  {kind}" for stack, lid, kind in rows] or ["    (none)"]
         lines.append(f"  modified ({len(step.modified)}):")
-        lines += [f"    {stack}  {lid}  {kind}  [{', '.join(keys)}]" for stack, lid, kind, keys in step.modified] or ["    (none)"]
+        lines += [f"    {stack}  {lid}  {kind}  [{', '.join(keys)}]" for stack, lid, kind, keys in step.modified] or [
+            "    (none)"
+        ]
         lines.append(f"  runtime env vars added: {', '.join(step.env_added) or '(none)'}")
         if step.env_removed:
             lines.append(f"  runtime env vars removed: {', '.join(step.env_removed)}")
         lines.append("  IAM / resource-policy actions added:")
-        lines += [f"    {stack}  {lid}  {kind}: {', '.join(actions)}" for stack, lid, kind, actions in step.iam_added] or ["    (none)"]
+        lines += [
+            f"    {stack}  {lid}  {kind}: {', '.join(actions)}" for stack, lid, kind, actions in step.iam_added
+        ] or ["    (none)"]
         if step.iam_removed:
             lines.append("  IAM / resource-policy actions removed:")
-            lines += [f"    {stack}  {lid}  {kind}: {', '.join(actions)}" for stack, lid, kind, actions in step.iam_removed]
+            lines += [
+                f"    {stack}  {lid}  {kind}: {', '.join(actions)}" for stack, lid, kind, actions in step.iam_removed
+            ]
         if step.statements_added:
             lines.append("  policy statements added to existing resources (Sid, else actions):")
-            lines += [f"    {stack}  {lid}  {kind}: {', '.join(labels)}" for stack, lid, kind, labels in step.statements_added]
-        lines.append(f"  outputs added: {', '.join(f'{stack} {name}' for stack, name in step.outputs_added) or '(none)'}")
+            lines += [
+                f"    {stack}  {lid}  {kind}: {', '.join(labels)}" for stack, lid, kind, labels in step.statements_added
+            ]
+        lines.append(
+            f"  outputs added: {', '.join(f'{stack} {name}' for stack, name in step.outputs_added) or '(none)'}"
+        )
         if step.outputs_removed:
             lines.append(f"  outputs removed: {', '.join(f'{stack} {name}' for stack, name in step.outputs_removed)}")
         lines.append("")
@@ -317,7 +331,10 @@ def render_markdown(env_name: str, steps: list[StepDiff]) -> str:
             for stack, lid, _kind, labels in step.statements_added:
                 lines.append(f"- `{lid}`: " + ", ".join(f"`{label}`" for label in labels))
         if step.outputs_added:
-            lines += ["", "Stack outputs added: " + ", ".join(f"`{stack}` `{name}`" for stack, name in step.outputs_added)]
+            lines += [
+                "",
+                "Stack outputs added: " + ", ".join(f"`{stack}` `{name}`" for stack, name in step.outputs_added),
+            ]
         lines.append("")
     return "\n".join(lines)
 

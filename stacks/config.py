@@ -140,7 +140,13 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "endpoint_version": "latest",
 }
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
-_ALARM_DEFAULTS = {"error_rate_percent": 5, "latency_p90_ms": 30000, "throttles": 1, "tool_errors": 5, "evaluation_periods": 3}
+_ALARM_DEFAULTS = {
+    "error_rate_percent": 5,
+    "latency_p90_ms": 30000,
+    "throttles": 1,
+    "tool_errors": 5,
+    "evaluation_periods": 3,
+}
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
 _RETRY_DEFAULTS = {
     "max_attempts": env_vars.DEFAULT_RETRY_MAX_ATTEMPTS,
@@ -154,7 +160,9 @@ _LIMITS_DEFAULTS = {
 }
 
 
-def load_environments(context: Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> list[EnvironmentConfig]:
+def load_environments(
+    context: Mapping[str, Any] | None, env: Mapping[str, str] | None = None
+) -> list[EnvironmentConfig]:
     """Parse the ``environments`` context value. ``env`` defaults to ``os.environ`` (for CDK_DEFAULT_*)."""
     env = os.environ if env is None else env
     if not isinstance(context, Mapping) or not context:
@@ -219,60 +227,93 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         f"{where}.log_retention_days: {retention!r} is not a CloudWatch Logs retention value {LOG_RETENTION_DAYS}",
     )
     network_mode = values["network_mode"]
-    _check(network_mode in NETWORK_MODES, f"{where}.network_mode: {network_mode!r} is not supported (allowed: {', '.join(NETWORK_MODES)})")
+    _check(
+        network_mode in NETWORK_MODES,
+        f"{where}.network_mode: {network_mode!r} is not supported (allowed: {', '.join(NETWORK_MODES)})",
+    )
     vpc = _parse_vpc(f"{where}.vpc", values["vpc"]) if values["vpc"] is not None else None
-    _check(not (network_mode == "VPC" and vpc is None), f"{where}.vpc: required when network_mode is 'VPC' ({', '.join(_VPC_KEYS)})")
+    _check(
+        not (network_mode == "VPC" and vpc is None),
+        f"{where}.vpc: required when network_mode is 'VPC' ({', '.join(_VPC_KEYS)})",
+    )
     _check(not (network_mode == "PUBLIC" and vpc is not None), f"{where}.vpc: only used with network_mode 'VPC'")
     artifact = values["artifact"]
     _check(artifact in ARTIFACT_KINDS, f"{where}.artifact: {artifact!r} is not one of {', '.join(ARTIFACT_KINDS)}")
     idle = values["idle_timeout_minutes"]
     _check(_is_int(idle) and 1 <= idle <= 480, f"{where}.idle_timeout_minutes: {idle!r} must be an integer 1..480")
     lifetime = values["max_lifetime_hours"]
-    _check(_is_int(lifetime) and 1 <= lifetime <= 8, f"{where}.max_lifetime_hours: {lifetime!r} must be an integer 1..8")
+    _check(
+        _is_int(lifetime) and 1 <= lifetime <= 8, f"{where}.max_lifetime_hours: {lifetime!r} must be an integer 1..8"
+    )
     _check(idle <= lifetime * 60, f"{where}.idle_timeout_minutes: {idle} exceeds max_lifetime_hours ({lifetime} h)")
     log_level = values["log_level"]
     _check(log_level in LOG_LEVELS, f"{where}.log_level: {log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     expiry = values["memory_event_expiry_days"]
-    _check(_is_int(expiry) and 7 <= expiry <= 365, f"{where}.memory_event_expiry_days: {expiry!r} must be an integer 7..365")
+    _check(
+        _is_int(expiry) and 7 <= expiry <= 365,
+        f"{where}.memory_event_expiry_days: {expiry!r} must be an integer 7..365",
+    )
     base_url = values["orders_api_base_url"]
-    _check(isinstance(base_url, str) and base_url.startswith("https://"), f"{where}.orders_api_base_url: {base_url!r} must be an https:// URL")
+    _check(
+        isinstance(base_url, str) and base_url.startswith("https://"),
+        f"{where}.orders_api_base_url: {base_url!r} must be an https:// URL",
+    )
     concurrency = values["tool_reserved_concurrency"]
-    _check(concurrency is None or (_is_int(concurrency) and 1 <= concurrency <= 1000), f"{where}.tool_reserved_concurrency: {concurrency!r} must be null or an integer 1..1000")
+    _check(
+        concurrency is None or (_is_int(concurrency) and 1 <= concurrency <= 1000),
+        f"{where}.tool_reserved_concurrency: {concurrency!r} must be null or an integer 1..1000",
+    )
     mfa = values["identity_mfa"]
     _check(mfa in ("required", "optional"), f"{where}.identity_mfa: {mfa!r} must be 'required' or 'optional'")
     _check(not (name == "prod" and mfa != "required"), f"{where}.identity_mfa: prod must use 'required'")
     callbacks = values["identity_callback_urls"]
     _check(
-        isinstance(callbacks, list) and callbacks and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in callbacks),
+        isinstance(callbacks, list)
+        and callbacks
+        and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in callbacks),
         f"{where}.identity_callback_urls: must be a non-empty list of https:// (or http://localhost) URLs",
     )
     e2e_client = values["identity_e2e_client"]
     _check(isinstance(e2e_client, bool), f"{where}.identity_e2e_client: must be true or false")
-    _check(not (name == "prod" and e2e_client), f"{where}.identity_e2e_client: not allowed in prod (ADMIN_USER_PASSWORD_AUTH client)")
+    _check(
+        not (name == "prod" and e2e_client),
+        f"{where}.identity_e2e_client: not allowed in prod (ADMIN_USER_PASSWORD_AUTH client)",
+    )
     outbound = _parse_outbound(f"{where}.outbound_oauth", values["outbound_oauth"])
     alarms = _parse_alarms(f"{where}.alarms", values["alarms"])
     emails = values["alarm_emails"]
     _check(
-        isinstance(emails, list) and all(isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails),
+        isinstance(emails, list)
+        and all(isinstance(e, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", e) for e in emails),
         f"{where}.alarm_emails: must be a list of email addresses",
     )
     search = values["transaction_search"]
-    _check(search in TRANSACTION_SEARCH_MODES, f"{where}.transaction_search: {search!r} must be one of {', '.join(TRANSACTION_SEARCH_MODES)}")
+    _check(
+        search in TRANSACTION_SEARCH_MODES,
+        f"{where}.transaction_search: {search!r} must be one of {', '.join(TRANSACTION_SEARCH_MODES)}",
+    )
     indexing = values["transaction_search_indexing_percent"]
     _check(
         indexing is None or search == "manage",
         f"{where}.transaction_search_indexing_percent: only used with transaction_search 'manage'",
     )
     _check(
-        indexing is None or (isinstance(indexing, (int, float)) and not isinstance(indexing, bool) and 0 <= indexing <= 100),
+        indexing is None
+        or (isinstance(indexing, (int, float)) and not isinstance(indexing, bool) and 0 <= indexing <= 100),
         f"{where}.transaction_search_indexing_percent: {indexing!r} must be a number 0..100",
     )
     readiness = values["readiness"]
-    _check(readiness in ("error", "warning", "off"), f"{where}.readiness: {readiness!r} must be 'error', 'warning' or 'off'")
-    _check(not (name == "prod" and readiness != "error"), f"{where}.readiness: prod must be 'error' (findings fail synth)")
+    _check(
+        readiness in ("error", "warning", "off"),
+        f"{where}.readiness: {readiness!r} must be 'error', 'warning' or 'off'",
+    )
+    _check(
+        not (name == "prod" and readiness != "error"), f"{where}.readiness: prod must be 'error' (findings fail synth)"
+    )
     endpoint_version = values["endpoint_version"]
     _check(
-        endpoint_version == "latest" or (isinstance(endpoint_version, str) and re.match(r"^[1-9][0-9]{0,4}$", endpoint_version)),
+        endpoint_version == "latest"
+        or (isinstance(endpoint_version, str) and re.match(r"^[1-9][0-9]{0,4}$", endpoint_version)),
         f"{where}.endpoint_version: {endpoint_version!r} must be 'latest' or a runtime version number as a string, e.g. \"3\"",
     )
     protect = values["protect_stateful"]
@@ -313,7 +354,9 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
 def _parse_retry(where: str, raw: Any) -> RetryConfig:
     _check(isinstance(raw, Mapping), f"{where}: must be an object")
     unknown = sorted(set(raw) - set(_RETRY_DEFAULTS))
-    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RETRY_DEFAULTS)})" if unknown else "")
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RETRY_DEFAULTS)})" if unknown else ""
+    )
     values = {**_RETRY_DEFAULTS, **raw}
     attempts = values["max_attempts"]
     _check(_is_int(attempts) and 1 <= attempts <= 10, f"{where}.max_attempts: {attempts!r} must be an integer 1..10")
@@ -327,7 +370,9 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
 def _parse_limits(where: str, raw: Any) -> LimitsConfig:
     _check(isinstance(raw, Mapping), f"{where}: must be an object")
     unknown = sorted(set(raw) - set(_LIMITS_DEFAULTS))
-    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_LIMITS_DEFAULTS)})" if unknown else "")
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_LIMITS_DEFAULTS)})" if unknown else ""
+    )
     values = {**_LIMITS_DEFAULTS, **raw}
     turns = values["max_turns"]
     _check(_is_int(turns) and 1 <= turns <= 100, f"{where}.max_turns: {turns!r} must be an integer 1..100")
@@ -335,7 +380,10 @@ def _parse_limits(where: str, raw: Any) -> LimitsConfig:
     _check(_is_int(tokens) and tokens >= 1000, f"{where}.max_total_tokens: {tokens!r} must be an integer >= 1000")
     seconds = values["max_seconds"]
     ceiling = env_vars.MAX_SECONDS_CEILING
-    _check(_is_int(seconds) and 1 <= seconds <= ceiling, f"{where}.max_seconds: {seconds!r} must be an integer 1..{ceiling}")
+    _check(
+        _is_int(seconds) and 1 <= seconds <= ceiling,
+        f"{where}.max_seconds: {seconds!r} must be an integer 1..{ceiling}",
+    )
     return LimitsConfig(max_turns=turns, max_total_tokens=tokens, max_seconds=seconds)
 
 
@@ -345,15 +393,22 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
     unknown = sorted(set(raw) - set(_VPC_KEYS))
     _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_VPC_KEYS)})" if unknown else "")
     vpc_id = raw.get("vpc_id")
-    _check(isinstance(vpc_id, str) and re.match(r"^vpc-[0-9a-f]{8,17}$", vpc_id), f"{where}.vpc_id: {vpc_id!r} is not a VPC id")
+    _check(
+        isinstance(vpc_id, str) and re.match(r"^vpc-[0-9a-f]{8,17}$", vpc_id),
+        f"{where}.vpc_id: {vpc_id!r} is not a VPC id",
+    )
     subnets = raw.get("subnet_ids")
     _check(
-        isinstance(subnets, list) and len(subnets) >= 2 and all(isinstance(x, str) and re.match(r"^subnet-[0-9a-f]{8,17}$", x) for x in subnets),
+        isinstance(subnets, list)
+        and len(subnets) >= 2
+        and all(isinstance(x, str) and re.match(r"^subnet-[0-9a-f]{8,17}$", x) for x in subnets),
         f"{where}.subnet_ids: must list at least two private subnet ids (subnet-...) in different AZs",
     )
     zones = raw.get("availability_zones")
     _check(
-        isinstance(zones, list) and len(zones) == len(subnets) and all(isinstance(z, str) and REGION_PATTERN.match(z[:-1]) for z in zones),
+        isinstance(zones, list)
+        and len(zones) == len(subnets)
+        and all(isinstance(z, str) and REGION_PATTERN.match(z[:-1]) for z in zones),
         f"{where}.availability_zones: must name the AZ of each subnet, in the same order",
     )
     return VpcConfig(vpc_id, tuple(subnets), tuple(zones))
@@ -362,13 +417,21 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:
     _check(isinstance(raw, Mapping), f"{where}: must be an object")
     unknown = sorted(set(raw) - set(_ALARM_DEFAULTS))
-    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_ALARM_DEFAULTS)})" if unknown else "")
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_ALARM_DEFAULTS)})" if unknown else ""
+    )
     values = {**_ALARM_DEFAULTS, **raw}
     for key in ("error_rate_percent", "latency_p90_ms", "throttles", "tool_errors"):
         value = values[key]
-        _check(isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0, f"{where}.{key}: {value!r} must be a positive number")
+        _check(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,
+            f"{where}.{key}: {value!r} must be a positive number",
+        )
     _check(values["error_rate_percent"] <= 100, f"{where}.error_rate_percent: must be at most 100")
-    _check(_is_int(values["evaluation_periods"]) and 1 <= values["evaluation_periods"] <= 24, f"{where}.evaluation_periods: must be an integer 1..24")
+    _check(
+        _is_int(values["evaluation_periods"]) and 1 <= values["evaluation_periods"] <= 24,
+        f"{where}.evaluation_periods: must be an integer 1..24",
+    )
     return AlarmConfig(**values)
 
 
@@ -377,18 +440,26 @@ def _parse_outbound(where: str, raw: Any) -> OutboundOAuthConfig | None:
         return None
     _check(isinstance(raw, Mapping), f"{where}: must be null or an object")
     unknown = sorted(set(raw) - set(_OUTBOUND_KEYS))
-    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_OUTBOUND_KEYS)})" if unknown else "")
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_OUTBOUND_KEYS)})" if unknown else ""
+    )
     for key in ("provider_name", "discovery_url", "client_id"):
         _check(isinstance(raw.get(key), str) and raw[key], f"{where}.{key}: required value is missing")
     _check(raw["discovery_url"].startswith("https://"), f"{where}.discovery_url: must be an https:// URL")
     scopes = raw.get("scopes", [])
-    _check(isinstance(scopes, list) and all(isinstance(x, str) for x in scopes), f"{where}.scopes: must be a list of strings")
+    _check(
+        isinstance(scopes, list) and all(isinstance(x, str) for x in scopes),
+        f"{where}.scopes: must be a list of strings",
+    )
     return_urls = raw.get("return_urls", [])
     _check(
-        isinstance(return_urls, list) and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in return_urls),
+        isinstance(return_urls, list)
+        and all(isinstance(u, str) and u.startswith(("https://", "http://localhost")) for u in return_urls),
         f"{where}.return_urls: must be a list of https:// (or http://localhost) URLs",
     )
-    return OutboundOAuthConfig(raw["provider_name"], raw["discovery_url"], raw["client_id"], tuple(scopes), tuple(return_urls))
+    return OutboundOAuthConfig(
+        raw["provider_name"], raw["discovery_url"], raw["client_id"], tuple(scopes), tuple(return_urls)
+    )
 
 
 def _is_int(value: Any) -> bool:

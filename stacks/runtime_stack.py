@@ -20,10 +20,19 @@ from stacks.config import EnvironmentConfig
 
 
 class RuntimeStack(cdk.Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvironmentConfig, agent_source_dir: Path, memory: AgentMemory | None = None,
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        agent_source_dir: Path,
+        memory: AgentMemory | None = None,
         identity: AgentIdentity | None = None,
         key: kms.IKey | None = None,
-        tools_code_root: Path | None = None, **kwargs: Any) -> None:
+        tools_code_root: Path | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.agent = AgentRuntime(
             self,
@@ -65,14 +74,21 @@ class RuntimeStack(cdk.Stack):
             )
             outbound.grant_to(self.agent)
             cdk.CfnOutput(
-                self, "OutboundOAuthCallbackUrl", value=outbound.callback_url,
+                self,
+                "OutboundOAuthCallbackUrl",
+                value=outbound.callback_url,
                 description="Register this as the redirect URI at the external authorization server",
             )
         self.gateway: ToolGateway | None = None
         if config.has_stage("gateway"):
             self.gateway = self._build_gateway(config, tools_code_root, identity, key)
             self.gateway.connect_to(self.agent)
-            cdk.CfnOutput(self, "GatewayUrl", value=self.gateway.gateway.gateway_url or "", description="MCP endpoint of the tool gateway")
+            cdk.CfnOutput(
+                self,
+                "GatewayUrl",
+                value=self.gateway.gateway.gateway_url or "",
+                description="MCP endpoint of the tool gateway",
+            )
         self.observability = AgentObservability(
             self,
             "Observability",
@@ -86,14 +102,21 @@ class RuntimeStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
-        cdk.CfnOutput(self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN")
+        cdk.CfnOutput(
+            self, "RuntimeArn", value=self.agent.runtime.agent_runtime_arn, description="AgentCore runtime ARN"
+        )
         cdk.CfnOutput(self, "RuntimeId", value=self.agent.runtime.agent_runtime_id)
-        cdk.CfnOutput(self, "EndpointName", value=self.agent.endpoint_name, description="Qualifier for InvokeAgentRuntime")
+        cdk.CfnOutput(
+            self, "EndpointName", value=self.agent.endpoint_name, description="Qualifier for InvokeAgentRuntime"
+        )
         cdk.CfnOutput(self, "ApplicationLogGroup", value=self.agent.log_group.log_group_name)
 
-
     def _build_gateway(
-        self, config: EnvironmentConfig, tools_code_root: Path | None, identity: AgentIdentity | None, key: kms.IKey | None
+        self,
+        config: EnvironmentConfig,
+        tools_code_root: Path | None,
+        identity: AgentIdentity | None,
+        key: kms.IKey | None,
     ) -> ToolGateway:
         if tools_code_root is None:
             raise ValueError("the gateway stage needs tools_code_root")
@@ -145,7 +168,10 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
     if config.vpc is None:
         return {}
     vpc = ec2.Vpc.from_vpc_attributes(
-        scope, "Vpc", vpc_id=config.vpc.vpc_id, availability_zones=list(config.vpc.availability_zones),
+        scope,
+        "Vpc",
+        vpc_id=config.vpc.vpc_id,
+        availability_zones=list(config.vpc.availability_zones),
         private_subnet_ids=list(config.vpc.subnet_ids),
     )
     return {"vpc": vpc, "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets)}

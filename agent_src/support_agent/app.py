@@ -183,7 +183,9 @@ def create_app(settings: Settings | None = None, *, agent: SupportAgent | None =
         "Support agent ready: environment=%s provider=%s memory=%s gateway=%s",
         settings.environment,
         settings.model_provider,
-        f"AgentCore Memory {settings.memory_id}" if settings.memory_id else f"local files in {settings.local_memory_dir}",
+        f"AgentCore Memory {settings.memory_id}"
+        if settings.memory_id
+        else f"local files in {settings.local_memory_dir}",
         settings.gateway_url or "none",
     )
     app = BedrockAgentCoreApp()

@@ -81,7 +81,9 @@ def _agentcore_session_manager(
         memory_id=settings.memory_id,
         session_id=session_id,
         actor_id=actor_id,
-        retrieval_config={namespace: RetrievalConfig(top_k=5, relevance_score=0.3) for namespace in LONG_TERM_NAMESPACES},
+        retrieval_config={
+            namespace: RetrievalConfig(top_k=5, relevance_score=0.3) for namespace in LONG_TERM_NAMESPACES
+        },
     )
     with _boto_session_lock:
         return AgentCoreMemorySessionManager(

@@ -156,7 +156,11 @@ class OfflineToolCallingModel(Model):
         yield {"messageStart": {"role": "assistant"}}
         if "toolUse" in block:
             tool_use = block["toolUse"]
-            yield {"contentBlockStart": {"start": {"toolUse": {"toolUseId": tool_use["toolUseId"], "name": tool_use["name"]}}}}
+            yield {
+                "contentBlockStart": {
+                    "start": {"toolUse": {"toolUseId": tool_use["toolUseId"], "name": tool_use["name"]}}
+                }
+            }
             yield {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(tool_use["input"])}}}}
             yield {"contentBlockStop": {}}
             yield {"messageStop": {"stopReason": "tool_use"}}

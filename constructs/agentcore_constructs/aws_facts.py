@@ -48,7 +48,30 @@ RUNTIME_LOG_GROUP_PREFIX = "/aws/bedrock-agentcore/runtimes/"
 DESCRIBE_LOG_GROUPS = "logs:DescribeLogGroups"
 
 #: The values CloudWatch Logs accepts for RetentionInDays (CloudWatch Logs API reference, PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # ---- X-Ray Transaction Search ---------------------------------------------------------------------------
 #: ``AWS::XRay::TransactionSearchConfig`` is one per account and Region (its primary identifier is the account

@@ -52,11 +52,42 @@ class _VendoredPythonBundler:
 def _install_command(requirements: Path, out: Path, python_version: str) -> list[str]:
     uv = shutil.which("uv") or _sibling_of_interpreter("uv")
     if uv:
-        return [uv, "pip", "install", "--quiet", "--target", str(out), "--python-platform", "aarch64-manylinux2014",
-                "--python-version", python_version, "--only-binary", ":all:", "--no-deps", "-r", str(requirements)]
-    return [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(out), "--platform", "manylinux2014_aarch64",
-            "--implementation", "cp", "--python-version", python_version, "--only-binary=:all:", "--no-deps",
-            "-r", str(requirements)]
+        return [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(out),
+            "--python-platform",
+            "aarch64-manylinux2014",
+            "--python-version",
+            python_version,
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            "-r",
+            str(requirements),
+        ]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--target",
+        str(out),
+        "--platform",
+        "manylinux2014_aarch64",
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        "--no-deps",
+        "-r",
+        str(requirements),
+    ]
 
 
 def _sibling_of_interpreter(name: str) -> str | None:
@@ -65,7 +96,9 @@ def _sibling_of_interpreter(name: str) -> str | None:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    result = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    )
     if result.returncode != 0:
         raise RuntimeError(
             "Vendoring arm64 dependencies failed (needs access to a package index).\n"

@@ -46,7 +46,9 @@ def _schema_definition(schema: Mapping[str, Any]) -> agentcore.SchemaDefinition:
     return agentcore.SchemaDefinition(
         type=_SCHEMA_TYPES[schema["type"]],
         description=schema.get("description"),
-        properties={k: _schema_definition(v) for k, v in schema["properties"].items()} if "properties" in schema else None,
+        properties={k: _schema_definition(v) for k, v in schema["properties"].items()}
+        if "properties" in schema
+        else None,
         required=list(schema["required"]) if "required" in schema else None,
         items=_schema_definition(schema["items"]) if "items" in schema else None,
     )
@@ -105,7 +107,10 @@ class LambdaTool(Construct):
         self.target_name = target_name
         self.tools = [dict(t) for t in tools]
         # What the Lambda emits, visible in the template: the dashboard's tool row and the readiness pack read it.
-        env = {tool_contract.POWERTOOLS_METRICS_NAMESPACE_ENV: tool_contract.TOOL_METRICS_NAMESPACE, **dict(environment or {})}
+        env = {
+            tool_contract.POWERTOOLS_METRICS_NAMESPACE_ENV: tool_contract.TOOL_METRICS_NAMESPACE,
+            **dict(environment or {}),
+        }
         self.secret: secretsmanager.Secret | None = None
         if api_key_secret_env:
             self.secret = secretsmanager.Secret(
@@ -162,7 +167,9 @@ class LambdaTool(Construct):
                     sid="DecryptApiKeySecret",
                     actions=["kms:Decrypt"],
                     resources=[key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}},
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{stack.region}.{stack.url_suffix}"}
+                    },
                 )
             )
         for statement in statements:
@@ -209,11 +216,16 @@ class ToolGateway(Construct):
             raise ValueError(f"ToolGateway gateway_name {gateway_name!r} must match {_GATEWAY_NAME.pattern}")
         # A jsii enum-like class: instances do not compare equal, their values do.
         if exception_level is not None and exception_level.value == "DEBUG" and not allow_debug_errors:
-            raise ValueError("ToolGateway exception_level DEBUG leaks internals to clients; set allow_debug_errors=True (dev only)")
+            raise ValueError(
+                "ToolGateway exception_level DEBUG leaks internals to clients; set allow_debug_errors=True (dev only)"
+            )
         stack = cdk.Stack.of(self)
         self.gateway_name = gateway_name
         self.key = encryption_key or kms.Key(
-            self, "Key", description=f"Encrypts AgentCore gateway {gateway_name}", enable_key_rotation=True,
+            self,
+            "Key",
+            description=f"Encrypts AgentCore gateway {gateway_name}",
+            enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         self.role = iam.Role(
@@ -293,7 +305,9 @@ class ToolGateway(Construct):
         identity's ``gateway_verifier_environment()``)."""
         self.policy.add_statements(
             iam.PolicyStatement(
-                sid="InvokeRequestInterceptor", actions=["lambda:InvokeFunction"], resources=[interceptor.function.function_arn]
+                sid="InvokeRequestInterceptor",
+                actions=["lambda:InvokeFunction"],
+                resources=[interceptor.function.function_arn],
             )
         )
         lambda_.CfnPermission(
@@ -305,7 +319,9 @@ class ToolGateway(Construct):
             source_arn=self.gateway.gateway_arn,
             source_account=cdk.Stack.of(self).account,
         )
-        self.gateway.add_interceptor(agentcore.LambdaInterceptor.for_request(interceptor.function, pass_request_headers=True))
+        self.gateway.add_interceptor(
+            agentcore.LambdaInterceptor.for_request(interceptor.function, pass_request_headers=True)
+        )
         # Which tool calls are ours (the interceptor leaves the built-in search tool and foreign targets alone).
         interceptor.function.add_environment(tool_contract.INTERCEPTED_TARGETS_ENV, cdk.Lazy.string(_TargetNames(self)))
         # The gateway calls the interceptor on its first request: its role's policy must exist before the gateway.
@@ -317,7 +333,9 @@ class ToolGateway(Construct):
         runtime.add_environment(env_contract.GATEWAY_URL, self.gateway.gateway_url or "")
         runtime.add_to_execution_policy(
             iam.PolicyStatement(
-                sid="InvokeToolGateway", actions=["bedrock-agentcore:InvokeGateway"], resources=[self.gateway.gateway_arn]
+                sid="InvokeToolGateway",
+                actions=["bedrock-agentcore:InvokeGateway"],
+                resources=[self.gateway.gateway_arn],
             )
         )
 

@@ -142,7 +142,9 @@ class AgentIdentity(Construct):
             identifier=RESOURCE_SERVER_ID,
             scopes=[
                 cognito.ResourceServerScope(scope_name=AGENT_SCOPE, scope_description="Invoke the support agent"),
-                cognito.ResourceServerScope(scope_name=TOOLS_SCOPE, scope_description="Call the agent's tools through the gateway"),
+                cognito.ResourceServerScope(
+                    scope_name=TOOLS_SCOPE, scope_description="Call the agent's tools through the gateway"
+                ),
             ],
         )
         self.agent_scope = f"{RESOURCE_SERVER_ID}/{AGENT_SCOPE}"
@@ -184,7 +186,11 @@ class AgentIdentity(Construct):
                 auth_flows=cognito.AuthFlow(admin_user_password=True),
                 o_auth=cognito.OAuthSettings(
                     flows=cognito.OAuthFlows(authorization_code_grant=True),
-                    scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.custom(self.agent_scope), cognito.OAuthScope.custom(self.tools_scope)],
+                    scopes=[
+                        cognito.OAuthScope.OPENID,
+                        cognito.OAuthScope.custom(self.agent_scope),
+                        cognito.OAuthScope.custom(self.tools_scope),
+                    ],
                     callback_urls=list(callback_urls),
                 ),
                 prevent_user_existence_errors=True,
@@ -194,9 +200,7 @@ class AgentIdentity(Construct):
             )
             self.e2e_client.node.add_dependency(self.resource_server)
         stack = cdk.Stack.of(self)
-        self.discovery_url = (
-            f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
-        )
+        self.discovery_url = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
 
     def _add_scope_trigger(self, log_retention: logs.RetentionDays, log_encryption_key: kms.IKey | None) -> None:
         self.scope_trigger = PythonArm64Function(
@@ -212,7 +216,9 @@ class AgentIdentity(Construct):
         )
         mark_component(self.scope_trigger.function, "identity-scope-trigger")
         self.user_pool.add_trigger(
-            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, self.scope_trigger.function, cognito.LambdaVersion.V2_0
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+            self.scope_trigger.function,
+            cognito.LambdaVersion.V2_0,
         )
         # A separate policy: the function must not wait for it (pool -> trigger -> policy -> pool would be a cycle).
         iam.Policy(
@@ -298,7 +304,9 @@ class OutboundOAuth2(Construct):
             if not url.startswith(("https://", "http://localhost")):
                 raise ValueError(f"OutboundOAuth2 return_urls: {url!r} must be https:// (or http://localhost)")
         if not re.match(r"^[a-zA-Z0-9\-_]{1,128}$", provider_name):
-            raise ValueError(f"OutboundOAuth2 provider_name {provider_name!r} must be 1-128 letters, digits, '-' or '_'")
+            raise ValueError(
+                f"OutboundOAuth2 provider_name {provider_name!r} must be 1-128 letters, digits, '-' or '_'"
+            )
         if not discovery_url.startswith("https://"):
             raise ValueError(f"OutboundOAuth2 discovery_url {discovery_url!r} must be https://")
         self.provider_name = provider_name
@@ -326,7 +334,9 @@ class OutboundOAuth2(Construct):
             credential_provider_vendor="CustomOauth2",
             oauth2_provider_config_input=agentcore.CfnOAuth2CredentialProvider.Oauth2ProviderConfigInputProperty(
                 custom_oauth2_provider_config=agentcore.CfnOAuth2CredentialProvider.CustomOauth2ProviderConfigInputProperty(
-                    oauth_discovery=agentcore.CfnOAuth2CredentialProvider.Oauth2DiscoveryProperty(discovery_url=discovery_url),
+                    oauth_discovery=agentcore.CfnOAuth2CredentialProvider.Oauth2DiscoveryProperty(
+                        discovery_url=discovery_url
+                    ),
                     client_id=client_id,
                     client_secret_source="EXTERNAL",
                     client_secret_config=agentcore.CfnOAuth2CredentialProvider.SecretReferenceProperty(
@@ -345,7 +355,10 @@ class OutboundOAuth2(Construct):
         runtime.add_to_execution_policy(
             iam.PolicyStatement(
                 sid="GetWorkloadAccessToken",
-                actions=["bedrock-agentcore:GetWorkloadAccessTokenForJWT", "bedrock-agentcore:GetWorkloadAccessTokenForUserId"],
+                actions=[
+                    "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
+                    "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+                ],
                 resources=[directory, f"{directory}/workload-identity/{runtime.runtime_name}-*"],
             ),
             iam.PolicyStatement(
@@ -359,7 +372,9 @@ class OutboundOAuth2(Construct):
                 ],
             ),
             iam.PolicyStatement(
-                sid="ReadOutboundClientSecret", actions=["secretsmanager:GetSecretValue"], resources=[self.client_secret.secret_arn]
+                sid="ReadOutboundClientSecret",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[self.client_secret.secret_arn],
             ),
         )
         runtime.add_environment(env_contract.OUTBOUND_OAUTH_PROVIDER, self.provider_name)
@@ -397,7 +412,11 @@ class OutboundOAuth2(Construct):
             on_create=read,
             on_update=read,
             policy=custom_resources.AwsCustomResourcePolicy.from_statements(
-                [iam.PolicyStatement(actions=["bedrock-agentcore:GetAgentRuntime"], resources=[runtime.runtime.agent_runtime_arn])]
+                [
+                    iam.PolicyStatement(
+                        actions=["bedrock-agentcore:GetAgentRuntime"], resources=[runtime.runtime.agent_runtime_arn]
+                    )
+                ]
             ),
             install_latest_aws_sdk=False,
         )
@@ -419,7 +438,9 @@ class OutboundOAuth2(Construct):
             ),
             install_latest_aws_sdk=False,
         )
-        provider_function = stack.node.try_find_child("AWS" + custom_resources.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", ""))
+        provider_function = stack.node.try_find_child(
+            "AWS" + custom_resources.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
+        )
         if provider_function is not None:
             acknowledge(
                 provider_function,

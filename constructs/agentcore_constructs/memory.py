@@ -89,12 +89,17 @@ class AgentMemory(Construct):
             kms_key=encryption_key,
             memory_strategies=[
                 agentcore.MemoryStrategy.using_semantic(strategy_name="facts", namespaces=[FACTS_NAMESPACE]),
-                agentcore.MemoryStrategy.using_user_preference(strategy_name="preferences", namespaces=[PREFERENCES_NAMESPACE]),
-                agentcore.MemoryStrategy.using_summarization(strategy_name="summaries", namespaces=[SUMMARIES_NAMESPACE]),
+                agentcore.MemoryStrategy.using_user_preference(
+                    strategy_name="preferences", namespaces=[PREFERENCES_NAMESPACE]
+                ),
+                agentcore.MemoryStrategy.using_summarization(
+                    strategy_name="summaries", namespaces=[SUMMARIES_NAMESPACE]
+                ),
             ],
         )
         self.cfn_memory = next(
-            c for c in self.memory.node.find_all()
+            c
+            for c in self.memory.node.find_all()
             if isinstance(c, cdk.CfnResource) and c.cfn_resource_type == "AWS::BedrockAgentCore::Memory"
         )
         self.cfn_memory.apply_removal_policy(removal_policy)
@@ -115,6 +120,8 @@ class AgentMemory(Construct):
     def grant_to(self, runtime: AgentRuntime) -> None:
         """Let ``runtime``'s agent use this memory: data-plane actions on this ARN only, and ``MEMORY_ID``."""
         runtime.add_to_execution_policy(
-            iam.PolicyStatement(sid="UseAgentMemory", actions=list(AGENT_DATA_PLANE_ACTIONS), resources=[self.memory_arn])
+            iam.PolicyStatement(
+                sid="UseAgentMemory", actions=list(AGENT_DATA_PLANE_ACTIONS), resources=[self.memory_arn]
+            )
         )
         runtime.add_environment(env_contract.MEMORY_ID, self.memory_id)

@@ -23,7 +23,16 @@ INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"
 GEO_DESTINATION_REGIONS: dict[str, tuple[str, ...]] = {
     "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
     "eu": ("eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-3"),
-    "apac": ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-4"),
+    "apac": (
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-4",
+    ),
     "jp": ("ap-northeast-1", "ap-northeast-3"),
     "au": ("ap-southeast-2", "ap-southeast-4"),
     "ca": ("ca-central-1", "ca-west-1"),
@@ -48,7 +57,9 @@ class ModelAccess:
     foundation_model_arns: tuple[str, ...]
 
     @classmethod
-    def for_model(cls, scope_stack: cdk.Stack, model_id: str, *, routed_regions: Sequence[str] | None = None) -> "ModelAccess":
+    def for_model(
+        cls, scope_stack: cdk.Stack, model_id: str, *, routed_regions: Sequence[str] | None = None
+    ) -> "ModelAccess":
         partition, region, account = scope_stack.partition, scope_stack.region, scope_stack.account
         match = _PROFILE_ID.match(model_id)
         if match is None:
@@ -67,10 +78,16 @@ class ModelAccess:
     def policy_statements(self) -> list[iam.PolicyStatement]:
         if self.inference_profile_arn is None:
             return [
-                iam.PolicyStatement(sid="InvokeFoundationModel", actions=list(INVOKE_ACTIONS), resources=list(self.foundation_model_arns))
+                iam.PolicyStatement(
+                    sid="InvokeFoundationModel",
+                    actions=list(INVOKE_ACTIONS),
+                    resources=list(self.foundation_model_arns),
+                )
             ]
         return [
-            iam.PolicyStatement(sid="InvokeInferenceProfile", actions=list(INVOKE_ACTIONS), resources=[self.inference_profile_arn]),
+            iam.PolicyStatement(
+                sid="InvokeInferenceProfile", actions=list(INVOKE_ACTIONS), resources=[self.inference_profile_arn]
+            ),
             iam.PolicyStatement(
                 sid="InvokeRoutedFoundationModels",
                 actions=list(INVOKE_ACTIONS),

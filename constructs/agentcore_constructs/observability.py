@@ -89,7 +89,9 @@ class AgentObservability(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         if not 0 < thresholds.error_rate_percent <= 100:
-            raise ValueError(f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100]")
+            raise ValueError(
+                f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100]"
+            )
         if thresholds.evaluation_periods < 1:
             raise ValueError("AgentObservability evaluation_periods must be >= 1")
         for email in alarm_emails:
@@ -101,17 +103,24 @@ class AgentObservability(Construct):
 
         if topic_key is None:
             created = kms.Key(
-                self, "AlarmTopicKey", enable_key_rotation=True, description=f"Encrypts {self._prefix} alarm notifications",
+                self,
+                "AlarmTopicKey",
+                enable_key_rotation=True,
+                description=f"Encrypts {self._prefix} alarm notifications",
                 removal_policy=cdk.RemovalPolicy.DESTROY,
             )
             allow_cloudwatch_alarms(created)
             topic_key = created
         self.topic_key = topic_key
-        self.topic = sns.Topic(self, "AlarmTopic", display_name=f"{self._prefix} alarms", master_key=self.topic_key, enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "AlarmTopic", display_name=f"{self._prefix} alarms", master_key=self.topic_key, enforce_ssl=True
+        )
         for email in alarm_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
 
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"{self._prefix}-agent", default_interval=cdk.Duration.hours(3))
+        self.dashboard = cw.Dashboard(
+            self, "Dashboard", dashboard_name=f"{self._prefix}-agent", default_interval=cdk.Duration.hours(3)
+        )
         self.alarms: list[cw.Alarm] = []
         self._add_runtime_row()
         if memory is not None:
@@ -130,7 +139,9 @@ class AgentObservability(Construct):
         )
         self.unhealthy.add_alarm_action(cw_actions.SnsAction(self.topic))
         self.unhealthy.add_ok_action(cw_actions.SnsAction(self.topic))
-        self.dashboard.add_widgets(cw.AlarmStatusWidget(title="Alarms", alarms=[*self.alarms, self.unhealthy], width=24))
+        self.dashboard.add_widgets(
+            cw.AlarmStatusWidget(title="Alarms", alarms=[*self.alarms, self.unhealthy], width=24)
+        )
 
     # ---- rows ------------------------------------------------------------------------------------------------------
 
@@ -142,7 +153,10 @@ class AgentObservability(Construct):
         user_errors = runtime.metric_user_errors(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
         throttles = runtime.metric_throttles(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
         sessions = runtime.metric_session_count(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
-        latency = {p: runtime.metric_latency(dimensions_map=endpoint, statistic=p, period=PERIOD, label=f"latency {p}") for p in ("p50", "p90", "p99")}
+        latency = {
+            p: runtime.metric_latency(dimensions_map=endpoint, statistic=p, period=PERIOD, label=f"latency {p}")
+            for p in ("p50", "p90", "p99")
+        }
         error_rate = cw.MathExpression(
             expression="IF(invocations > 0, 100 * errors / invocations, 0)",
             using_metrics={"errors": system_errors, "invocations": invocations},
@@ -150,16 +164,26 @@ class AgentObservability(Construct):
             period=PERIOD,
         )
         self.dashboard.add_widgets(
-            cw.TextWidget(markdown=f"## Runtime `{self._runtime.runtime_name}` — endpoint `{self._runtime.endpoint_name}`", width=24, height=1),
+            cw.TextWidget(
+                markdown=f"## Runtime `{self._runtime.runtime_name}` — endpoint `{self._runtime.endpoint_name}`",
+                width=24,
+                height=1,
+            ),
             cw.GraphWidget(title="Invocations and sessions", left=[invocations, sessions], width=6),
             cw.GraphWidget(title="Latency p50 / p90 / p99 (ms)", left=list(latency.values()), width=6),
-            cw.GraphWidget(title="System / user errors, throttles", left=[system_errors, user_errors, throttles], width=6),
+            cw.GraphWidget(
+                title="System / user errors, throttles", left=[system_errors, user_errors, throttles], width=6
+            ),
             cw.GraphWidget(title="System error rate (%)", left=[error_rate], width=6),
         )
         t = self._thresholds
-        self._alarm("RuntimeErrorRate", error_rate, t.error_rate_percent, "Runtime system error rate above threshold (%)")
+        self._alarm(
+            "RuntimeErrorRate", error_rate, t.error_rate_percent, "Runtime system error rate above threshold (%)"
+        )
         self._alarm("RuntimeLatencyP90", latency["p90"], t.latency_p90_ms, "Runtime p90 latency above threshold (ms)")
-        self._alarm("RuntimeThrottles", throttles, t.throttles, "Runtime invocations are being throttled", inclusive=True)
+        self._alarm(
+            "RuntimeThrottles", throttles, t.throttles, "Runtime invocations are being throttled", inclusive=True
+        )
 
     def _add_memory_row(self, memory: AgentMemory) -> None:
         m = memory.memory
@@ -167,17 +191,26 @@ class AgentObservability(Construct):
             cw.TextWidget(markdown="## Memory", width=24, height=1),
             cw.GraphWidget(
                 title="Events and long-term records created",
-                left=[m.metric_event_creation_count(statistic="Sum", period=PERIOD), m.metric_memory_record_creation_count(statistic="Sum", period=PERIOD)],
+                left=[
+                    m.metric_event_creation_count(statistic="Sum", period=PERIOD),
+                    m.metric_memory_record_creation_count(statistic="Sum", period=PERIOD),
+                ],
                 width=8,
             ),
             cw.GraphWidget(
                 title="Errors by operation",
-                left=[m.metric_errors_for_api_operation(op, statistic="Sum", period=PERIOD, label=op) for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")],
+                left=[
+                    m.metric_errors_for_api_operation(op, statistic="Sum", period=PERIOD, label=op)
+                    for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")
+                ],
                 width=8,
             ),
             cw.GraphWidget(
                 title="Latency by operation (avg, ms)",
-                left=[m.metric_latency_for_api_operation(op, statistic="Average", period=PERIOD, label=op) for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")],
+                left=[
+                    m.metric_latency_for_api_operation(op, statistic="Average", period=PERIOD, label=op)
+                    for op in ("CreateEvent", "ListEvents", "RetrieveMemoryRecords")
+                ],
                 width=8,
             ),
         )
@@ -199,7 +232,7 @@ class AgentObservability(Construct):
             # publishes them under (a plain metric would need the exact set).
             return cw.MathExpression(
                 expression=(
-                    f"SELECT SUM({metric}) FROM \"{AGENTCORE_METRICS_NAMESPACE}\" "
+                    f'SELECT SUM({metric}) FROM "{AGENTCORE_METRICS_NAMESPACE}" '
                     f"WHERE Resource = '{arn}' AND Method = '{GATEWAY_TOOL_CALL_METHOD}'"
                 ),
                 label=f"{metric} (tools/call)",
@@ -209,7 +242,9 @@ class AgentObservability(Construct):
         self.dashboard.add_widgets(
             cw.TextWidget(markdown=f"## Gateway `{gateway.gateway_name}`", width=24, height=1),
             cw.GraphWidget(title="Tool calls by tool", left=[search(per_tool, "Invocations", "Sum", "")], width=6),
-            cw.GraphWidget(title="Requests by MCP method", left=[search(per_method, "Invocations", "Sum", "")], width=6),
+            cw.GraphWidget(
+                title="Requests by MCP method", left=[search(per_method, "Invocations", "Sum", "")], width=6
+            ),
             cw.GraphWidget(
                 title="Latency and target execution time by tool (p90, ms)",
                 left=[search(per_tool, "Latency", "p90", ""), search(per_tool, "TargetExecutionTime", "p90", "")],
@@ -221,8 +256,19 @@ class AgentObservability(Construct):
                 width=6,
             ),
         )
-        self._alarm("GatewaySystemErrors", tool_calls("SystemErrors"), self._thresholds.tool_errors, "Gateway system errors on tool calls above threshold")
-        self._alarm("GatewayThrottles", tool_calls("Throttles"), self._thresholds.throttles, "Gateway tool calls are being throttled", inclusive=True)
+        self._alarm(
+            "GatewaySystemErrors",
+            tool_calls("SystemErrors"),
+            self._thresholds.tool_errors,
+            "Gateway system errors on tool calls above threshold",
+        )
+        self._alarm(
+            "GatewayThrottles",
+            tool_calls("Throttles"),
+            self._thresholds.throttles,
+            "Gateway tool calls are being throttled",
+            inclusive=True,
+        )
 
     def _add_tool_row(self, tool: LambdaTool) -> None:
         fn = tool.function
@@ -230,7 +276,7 @@ class AgentObservability(Construct):
         schema = ",".join((TOOLS_METRICS_NAMESPACE, *tool_contract.TOOL_ERROR_DIMENSIONS))
         tool_errors = cw.MathExpression(
             expression=(
-                f"SUM(SEARCH('{{{schema}}} MetricName=\"{tool_contract.TOOL_ERRORS_METRIC}\" "
+                f'SUM(SEARCH(\'{{{schema}}} MetricName="{tool_contract.TOOL_ERRORS_METRIC}" '
                 f"{tool_contract.SERVICE_DIMENSION}=\"{tool.service_name}\"', 'Sum', 300))"
             ),
             label="tool errors by code (Powertools)",
@@ -240,15 +286,30 @@ class AgentObservability(Construct):
             cw.TextWidget(markdown=f"## Tool `{tool.target_name}` (Lambda)", width=24, height=1),
             cw.GraphWidget(title="Invocations", left=[fn.metric_invocations(statistic="Sum", period=PERIOD)], width=5),
             cw.GraphWidget(title="Errors", left=[errors, tool_errors], width=5),
-            cw.GraphWidget(title="Duration p50 / p90 (ms)", left=[fn.metric_duration(statistic=s, period=PERIOD) for s in ("p50", "p90")], width=5),
+            cw.GraphWidget(
+                title="Duration p50 / p90 (ms)",
+                left=[fn.metric_duration(statistic=s, period=PERIOD) for s in ("p50", "p90")],
+                width=5,
+            ),
             cw.GraphWidget(title="Throttles", left=[fn.metric_throttles(statistic="Sum", period=PERIOD)], width=4),
-            cw.GraphWidget(title="Concurrent executions", left=[fn.metric("ConcurrentExecutions", statistic="Maximum", period=PERIOD)], width=5),
+            cw.GraphWidget(
+                title="Concurrent executions",
+                left=[fn.metric("ConcurrentExecutions", statistic="Maximum", period=PERIOD)],
+                width=5,
+            ),
         )
-        self._alarm(f"{_pascal(tool.target_name)}Errors", errors, self._thresholds.tool_errors, f"Tool {tool.target_name} Lambda errors above threshold")
+        self._alarm(
+            f"{_pascal(tool.target_name)}Errors",
+            errors,
+            self._thresholds.tool_errors,
+            f"Tool {tool.target_name} Lambda errors above threshold",
+        )
 
     # ---- alarms / traces ------------------------------------------------------------------------------------------
 
-    def _alarm(self, name: str, metric: cw.IMetric, threshold: float, description: str, *, inclusive: bool = False) -> cw.Alarm:
+    def _alarm(
+        self, name: str, metric: cw.IMetric, threshold: float, description: str, *, inclusive: bool = False
+    ) -> cw.Alarm:
         alarm = metric.create_alarm(
             self,
             name,
@@ -257,7 +318,9 @@ class AgentObservability(Construct):
             threshold=threshold,
             evaluation_periods=self._thresholds.evaluation_periods,
             comparison_operator=(
-                cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD if inclusive else cw.ComparisonOperator.GREATER_THAN_THRESHOLD
+                cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+                if inclusive
+                else cw.ComparisonOperator.GREATER_THAN_THRESHOLD
             ),
             treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
         )
@@ -289,7 +352,8 @@ class TransactionSearch(Construct):
             raise ValueError(f"TransactionSearch indexing_percent {indexing_percent} must be 0..100")
         stack = cdk.Stack.of(self)
         log_group_arns = [
-            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{name}:*" for name in TRANSACTION_SEARCH_LOG_GROUPS
+            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{name}:*"
+            for name in TRANSACTION_SEARCH_LOG_GROUPS
         ]
         # X-Ray writes spans (and Application Signals data) to CloudWatch Logs with this resource policy.
         self.logs_policy = logs.CfnResourcePolicy(
@@ -307,7 +371,9 @@ class TransactionSearch(Construct):
                             "Action": "logs:PutLogEvents",
                             "Resource": log_group_arns,
                             "Condition": {
-                                "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:xray:{stack.region}:{stack.account}:*"},
+                                "ArnLike": {
+                                    "aws:SourceArn": f"arn:{stack.partition}:xray:{stack.region}:{stack.account}:*"
+                                },
                                 "StringEquals": {"aws:SourceAccount": stack.account},
                             },
                         }
@@ -350,13 +416,20 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
         iam.PolicyStatement(
             sid="AllowCloudWatchLogsEncryption",
             actions=[
-                "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-                "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:DescribeKey",
             ],
             principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
             resources=["*"],  # In a key policy "*" means this key.
             conditions={
-                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"}
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                }
             },
         )
     )

@@ -14,7 +14,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from agentcore_constructs.acknowledgements import acknowledge_checkov, acknowledge_cfn_lint, acknowledge_wildcard_resource
+from agentcore_constructs.acknowledgements import (
+    acknowledge_checkov,
+    acknowledge_cfn_lint,
+    acknowledge_wildcard_resource,
+)
 from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
 
 
@@ -60,7 +64,11 @@ class PythonArm64Function(Construct):
             raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
 
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, encryption_key=log_encryption_key, removal_policy=cdk.RemovalPolicy.DESTROY
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.role)
@@ -77,7 +85,9 @@ class PythonArm64Function(Construct):
             code=lambda_.Code.from_asset(
                 str(code_path),
                 asset_hash_type=cdk.AssetHashType.CUSTOM,
-                asset_hash=source_fingerprint(code_path, *contract_files.values(), extra=f"lambda-arm64-py{python_version}"),
+                asset_hash=source_fingerprint(
+                    code_path, *contract_files.values(), extra=f"lambda-arm64-py{python_version}"
+                ),
                 bundling=vendored_python_bundling(
                     source_dir=code_path,
                     requirements_file=requirements if requirements.is_file() else None,

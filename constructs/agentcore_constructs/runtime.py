@@ -64,7 +64,9 @@ def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.
     return iam.ServicePrincipal(SERVICE_PRINCIPAL).with_conditions(
         {
             "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{resource_pattern}"},
+            "ArnLike": {
+                "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{resource_pattern}"
+            },
         }
     )
 
@@ -191,7 +193,10 @@ class AgentRuntime(Construct):
 
         self._log_encryption_key = log_encryption_key
         self.log_group = logs.LogGroup(
-            self, "ApplicationLogs", retention=log_retention, encryption_key=log_encryption_key,
+            self,
+            "ApplicationLogs",
+            retention=log_retention,
+            encryption_key=log_encryption_key,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         self._add_runtime_log_permissions(stack)
@@ -285,7 +290,9 @@ class AgentRuntime(Construct):
         if allowed_scopes:
             authorizer["AllowedScopes"] = list(allowed_scopes)
         self.cfn_runtime.add_property_override("AuthorizerConfiguration", {"CustomJWTAuthorizer": authorizer})
-        self.cfn_runtime.add_property_override("RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]})
+        self.cfn_runtime.add_property_override(
+            "RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]}
+        )
         self.jwt_authorizer = authorizer
         # The agent verifies the forwarded token itself with the same settings (verify, never decode).
         self.add_environment(env_contract.AUTH_DISCOVERY_URL, discovery_url)
@@ -303,11 +310,16 @@ class AgentRuntime(Construct):
 
     # ---- internals -----------------------------------------------------------------------------------------------
 
-    def _network(self, vpc: ec2.IVpc | None, subnets: ec2.SubnetSelection | None) -> agentcore.RuntimeNetworkConfiguration:
+    def _network(
+        self, vpc: ec2.IVpc | None, subnets: ec2.SubnetSelection | None
+    ) -> agentcore.RuntimeNetworkConfiguration:
         if vpc is None:
             return agentcore.RuntimeNetworkConfiguration.using_public_network()
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, allow_all_outbound=True,
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=True,
             description=f"AgentCore runtime {self.runtime_name}: egress only (Bedrock, AgentCore, tools)",
         )
         return agentcore.RuntimeNetworkConfiguration.using_vpc(
@@ -330,7 +342,9 @@ class AgentRuntime(Construct):
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(
-                    sid="RuntimeLogGroups", actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"], resources=[prefix]
+                    sid="RuntimeLogGroups",
+                    actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+                    resources=[prefix],
                 ),
                 iam.PolicyStatement(
                     sid="RuntimeLogStreams",
@@ -441,9 +455,15 @@ class AgentRuntime(Construct):
             )
             self.runtime_dependency_policies.append(token_policy)
             # The tag is the image's content hash: immutable for a given build.
-            return agentcore.AgentRuntimeArtifact.from_ecr_repository(self.image_asset.repository, self.image_asset.image_tag)
+            return agentcore.AgentRuntimeArtifact.from_ecr_repository(
+                self.image_asset.repository, self.image_asset.image_tag
+            )
 
-        entry = list(entrypoint) if entrypoint else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
+        entry = (
+            list(entrypoint)
+            if entrypoint
+            else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
+        )
         python_version = _python_version(python_runtime)
         requirements = source_path / requirements_file if requirements_file else None
         contract_files = contract_package_files()
@@ -487,7 +507,9 @@ def _python_version(python_runtime: agentcore.AgentCoreRuntime) -> str:
     # jsii enum-like members are fresh objects on every access (no equality): compare their values.
     match = _PYTHON_RUNTIME_VALUE.match(str(python_runtime.value))
     if match is None:
-        raise ValueError(f"AgentRuntime python_runtime {python_runtime.value!r} is not a Python runtime (CODE artifacts need one)")
+        raise ValueError(
+            f"AgentRuntime python_runtime {python_runtime.value!r} is not a Python runtime (CODE artifacts need one)"
+        )
     return f"{match.group(1)}.{match.group(2)}"
 
 
@@ -511,7 +533,9 @@ def _validate(
     if not _NAME.match(endpoint_name):
         raise ValueError(f"AgentRuntime endpoint_name {endpoint_name!r} must match {_NAME.pattern}")
     if endpoint_version != LATEST_VERSION and not _RUNTIME_VERSION.match(endpoint_version):
-        raise ValueError(f"AgentRuntime endpoint_version {endpoint_version!r} must be 'latest' or a version number like '3'")
+        raise ValueError(
+            f"AgentRuntime endpoint_version {endpoint_version!r} must be 'latest' or a version number like '3'"
+        )
     if not source_path.is_dir():
         raise ValueError(f"AgentRuntime source_dir {str(source_path)!r} is not a directory")
     if artifact is RuntimeArtifactKind.CODE and requirements_file and not (source_path / requirements_file).is_file():
@@ -527,6 +551,8 @@ def _validate(
     if max_total_tokens < 1000:
         raise ValueError(f"AgentRuntime max_total_tokens {max_total_tokens} must be at least 1000")
     if not 1 <= max_seconds <= env_contract.MAX_SECONDS_CEILING:
-        raise ValueError(f"AgentRuntime max_invocation_time {max_seconds:g} s must be 1..{env_contract.MAX_SECONDS_CEILING} s")
+        raise ValueError(
+            f"AgentRuntime max_invocation_time {max_seconds:g} s must be 1..{env_contract.MAX_SECONDS_CEILING} s"
+        )
     if model_provider not in ("bedrock", "offline"):
         raise ValueError(f"AgentRuntime model_provider {model_provider!r} must be 'bedrock' or 'offline'")

@@ -91,9 +91,15 @@ def is_ours(tool_name: Any, targets: frozenset[str]) -> bool:
     return bool(separator and tool) and target in targets
 
 
-def intercept(event: Any, *, token_verifier: JWTVerifier | None = None, targets: frozenset[str] | None = None) -> dict[str, Any]:
+def intercept(
+    event: Any, *, token_verifier: JWTVerifier | None = None, targets: frozenset[str] | None = None
+) -> dict[str, Any]:
     """The interceptor's answer to ``event``; ``token_verifier``/``targets`` default to this container's (env)."""
-    request = event.get("mcp", {}).get("gatewayRequest") if isinstance(event, dict) and isinstance(event.get("mcp"), dict) else None
+    request = (
+        event.get("mcp", {}).get("gatewayRequest")
+        if isinstance(event, dict) and isinstance(event.get("mcp"), dict)
+        else None
+    )
     if not isinstance(request, dict):
         return _error(None, INVALID_REQUEST_CODE, "Invalid request: no gateway request in the interceptor event")
     body = request.get("body")

@@ -114,6 +114,7 @@ class ToolError(Exception):
 
 # --------------------------------------------------------------------------- dev-only seam
 
+
 @dataclass(frozen=True)
 class DevRuntime:
     """DEV ONLY. Configuration and secret values for running the handler without AWS (local_dev/gateway.py).
@@ -127,7 +128,9 @@ class DevRuntime:
     secrets: Mapping[str, str] = field(default_factory=dict)  # secret id -> SecretString
 
 
-DEV_RUNTIME: contextvars.ContextVar[DevRuntime | None] = contextvars.ContextVar("order_service_dev_runtime", default=None)
+DEV_RUNTIME: contextvars.ContextVar[DevRuntime | None] = contextvars.ContextVar(
+    "order_service_dev_runtime", default=None
+)
 
 
 def _env(name: str) -> str | None:

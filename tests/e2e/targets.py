@@ -45,7 +45,9 @@ def new_session_id() -> str:
 
 
 def _post(url: str, payload: Any, headers: dict[str, str], timeout: float) -> Response:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Response(response.status, _json(response.read()))
@@ -84,7 +86,9 @@ class LocalTarget:
         from local_dev.server import start_dev_stack
 
         self._memory_dir = tempfile.TemporaryDirectory(prefix="e2e-memory-")
-        self._stack = start_dev_stack(port=0, env={"LOCAL_MEMORY_DIR": self._memory_dir.name, "MODEL_PROVIDER": "offline"})
+        self._stack = start_dev_stack(
+            port=0, env={"LOCAL_MEMORY_DIR": self._memory_dir.name, "MODEL_PROVIDER": "offline"}
+        )
         self._capture = _LogCapture()
         logging.getLogger("bedrock_agentcore.app").addHandler(self._capture)
 
@@ -95,7 +99,12 @@ class LocalTarget:
         headers = {SESSION_HEADER: session_id}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return _post(f"{self._stack.agent.url}/invocations", {"prompt": prompt} if not isinstance(prompt, dict) else prompt, headers, 30)
+        return _post(
+            f"{self._stack.agent.url}/invocations",
+            {"prompt": prompt} if not isinstance(prompt, dict) else prompt,
+            headers,
+            30,
+        )
 
     def logs_mention(self, session_id: str, timeout: float = 10) -> bool:
         deadline = time.monotonic() + timeout
@@ -135,7 +144,9 @@ class DeployedTarget:
         self._users: dict[str, str] = {}
         # Orders the deployed upstream holds for the suite's users (the fake data exists only locally).
         self.order_ids = {
-            user: os.environ[f"E2E_{user.upper()}_ORDER"] for user in ("alice", "bob") if os.environ.get(f"E2E_{user.upper()}_ORDER")
+            user: os.environ[f"E2E_{user.upper()}_ORDER"]
+            for user in ("alice", "bob")
+            if os.environ.get(f"E2E_{user.upper()}_ORDER")
         }
 
     def token_for(self, user: str) -> str:
@@ -143,16 +154,24 @@ class DeployedTarget:
         password = _strong_password()
         pool = self.outputs["UserPoolId"]
         if user not in self._users:
-            self._cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS",
-                                            UserAttributes=[{"Name": "email", "Value": username}, {"Name": "email_verified", "Value": "true"}])
+            self._cognito.admin_create_user(
+                UserPoolId=pool,
+                Username=username,
+                MessageAction="SUPPRESS",
+                UserAttributes=[{"Name": "email", "Value": username}, {"Name": "email_verified", "Value": "true"}],
+            )
             self._users[user] = username
         self._cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
         result = self._cognito.admin_initiate_auth(
-            UserPoolId=pool, ClientId=self.outputs["E2eClientId"], AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            UserPoolId=pool,
+            ClientId=self.outputs["E2eClientId"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
         if "AuthenticationResult" not in result:
-            raise RuntimeError(f"Cognito asked for {result.get('ChallengeName')}: run the e2e suite where MFA is optional")
+            raise RuntimeError(
+                f"Cognito asked for {result.get('ChallengeName')}: run the e2e suite where MFA is optional"
+            )
         return result["AuthenticationResult"]["AccessToken"]
 
     def invoke(self, prompt: Any, *, token: str | None, session_id: str) -> Response:
@@ -170,7 +189,9 @@ class DeployedTarget:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                events = self._logs.filter_log_events(logGroupName=group, startTime=start, filterPattern=f'"{session_id}"', limit=5)
+                events = self._logs.filter_log_events(
+                    logGroupName=group, startTime=start, filterPattern=f'"{session_id}"', limit=5
+                )
                 if events.get("events"):
                     return True
             except self._logs.exceptions.ResourceNotFoundException:

@@ -41,7 +41,11 @@ def test_payload_identity_claims_are_ignored(target) -> None:
     session = new_session_id()
     secret = f"bob-secret-{session[-6:]}"
     assert target.invoke(f"Remember {secret}", token=bob, session_id=session).status == 200
-    response = target.invoke({"prompt": "What did I ask you to remember?", "user_id": "bob", "actor_id": "bob"}, token=alice, session_id=session)
+    response = target.invoke(
+        {"prompt": "What did I ask you to remember?", "user_id": "bob", "actor_id": "bob"},
+        token=alice,
+        session_id=session,
+    )
     assert response.status == 200 and secret not in response.text, response.body
 
 
@@ -49,9 +53,13 @@ def test_a_tool_call_returns_the_callers_order_only(target) -> None:
     if not {"alice", "bob"} <= set(target.order_ids):
         pytest.skip("set E2E_ALICE_ORDER and E2E_BOB_ORDER to orders the deployed upstream holds for the test users")
     alice = target.token_for("alice")
-    own = target.invoke(f"What is the status of order {target.order_ids['alice']}?", token=alice, session_id=new_session_id())
+    own = target.invoke(
+        f"What is the status of order {target.order_ids['alice']}?", token=alice, session_id=new_session_id()
+    )
     assert own.status == 200 and "not found" not in own.text.lower(), own.body
-    other = target.invoke(f"What is the status of order {target.order_ids['bob']}?", token=alice, session_id=new_session_id())
+    other = target.invoke(
+        f"What is the status of order {target.order_ids['bob']}?", token=alice, session_id=new_session_id()
+    )
     assert other.status == 200 and "not found" in other.text.lower(), other.body
 
 

@@ -16,7 +16,11 @@ def one(template: dict, cfn_type: str) -> tuple[str, dict]:
 
 
 def policy_statements(template: dict) -> list[dict]:
-    return [s for p in of_type(template, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 def as_list(value: Any) -> list:

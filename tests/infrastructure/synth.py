@@ -36,7 +36,9 @@ class SynthesizedApp:
         return Template.from_json(self.stack_templates()[stack_path], skip_cyclical_dependencies_check=True)
 
 
-def synth_app(outdir: Path, *, environments: dict[str, Any] | None = None, builtin_validation: bool = False) -> SynthesizedApp:
+def synth_app(
+    outdir: Path, *, environments: dict[str, Any] | None = None, builtin_validation: bool = False
+) -> SynthesizedApp:
     from app import build_app
 
     context = dict(CDK_JSON["context"])

@@ -21,10 +21,14 @@ CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 @pytest.fixture(scope="session")
 def checkov_report(synthesized) -> list[dict]:
     if not CHECKOV.exists():
-        pytest.skip("checkov is not installed: run `make install` (it creates .tools/checkov from tools/checkov/requirements.lock)")
+        pytest.skip(
+            "checkov is not installed: run `make install` (it creates .tools/checkov from tools/checkov/requirements.lock)"
+        )
     result = subprocess.run(
         [str(CHECKOV), "-d", str(synthesized.outdir), "--framework", "cloudformation", "--compact", "-o", "json"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.stdout.strip(), result.stderr[-2000:]
     report = json.loads(result.stdout)

@@ -12,7 +12,11 @@ from tests.infrastructure.synth import synth_app
 @pytest.mark.gate
 def test_all_environments_synthesize_with_builtin_validation_and_cdk_nag(tmp_path) -> None:
     synthesized = synth_app(tmp_path, builtin_validation=True)
-    report = json.loads((tmp_path / "validation-report.json").read_text()) if (tmp_path / "validation-report.json").exists() else {"pluginReports": []}
+    report = (
+        json.loads((tmp_path / "validation-report.json").read_text())
+        if (tmp_path / "validation-report.json").exists()
+        else {"pluginReports": []}
+    )
     failures = [r for r in report["pluginReports"] if r.get("conclusion") == "failure"]
     assert failures == []
     assert len(synthesized.stack_templates()) >= 3
@@ -37,5 +41,11 @@ def test_an_unacknowledged_nag_finding_fails_synth(tmp_path) -> None:
     with pytest.raises(Exception, match="ValidationFailed"):
         app.synth()
     report = json.loads((tmp_path / "validation-report.json").read_text())
-    failing = {v["ruleName"] for r in report["pluginReports"] if r["conclusion"] == "failure" for v in r["violations"] if v["severity"] == "error"}
+    failing = {
+        v["ruleName"]
+        for r in report["pluginReports"]
+        if r["conclusion"] == "failure"
+        for v in r["violations"]
+        if v["severity"] == "error"
+    }
     assert failing == {"AwsSolutions-IAM5[Resource::*]"}

@@ -51,7 +51,12 @@ def test_an_error_level_readiness_finding_fails_the_cli_synth(tmp_path: Path) ->
     output = result.stdout + result.stderr
     failures = [line for line in output.splitlines() if line.strip().startswith("✗ [ProductionReadinessChecks]")]
     assert f"Synth gate: {len(failures)} error-level finding(s)" in output
-    for finding in ("Readiness-Memory[Missing]", "Readiness-Tools[Gateway::Missing]", "Readiness-Identity", "Readiness-EndpointVersion"):
+    for finding in (
+        "Readiness-Memory[Missing]",
+        "Readiness-Tools[Gateway::Missing]",
+        "Readiness-Identity",
+        "Readiness-EndpointVersion",
+    ):
         assert finding in output
     assert "at dev/Runtime/Agent/Runtime/Resource" in output
 

@@ -16,13 +16,13 @@ WITH_GATEWAY = sorted(n for n, c in ENVIRONMENTS.items() if c.has_stage("gateway
 WITHOUT_GATEWAY = sorted(n for n, c in ENVIRONMENTS.items() if not c.has_stage("gateway"))
 
 
-
-
 def _pascal_keys(value, *, names_are_data: bool = False):
     """CloudFormation spelling of a Gateway schema: keywords PascalCase, property names untouched."""
     if isinstance(value, dict):
         return {
-            (k if names_are_data else k[0].upper() + k[1:]): _pascal_keys(v, names_are_data=(k == "properties" and not names_are_data))
+            (k if names_are_data else k[0].upper() + k[1:]): _pascal_keys(
+                v, names_are_data=(k == "properties" and not names_are_data)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -31,7 +31,11 @@ def _pascal_keys(value, *, names_are_data: bool = False):
 
 
 def _order_function(template: dict) -> tuple[str, dict]:
-    (item,) = [(k, v) for k, v in of_type(template, "AWS::Lambda::Function").items() if v["Properties"]["Handler"].startswith("order_service.")]
+    (item,) = [
+        (k, v)
+        for k, v in of_type(template, "AWS::Lambda::Function").items()
+        if v["Properties"]["Handler"].startswith("order_service.")
+    ]
     return item
 
 
@@ -78,11 +82,27 @@ def test_invoke_only_the_target_function_with_permission_and_ordering(templates:
     gateway_id, gateway = one(template, "AWS::BedrockAgentCore::Gateway")
     function_id, _ = _order_function(template)
     role_id = gateway["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    role_policies = {k: v for k, v in of_type(template, "AWS::IAM::Policy").items() if {"Ref": role_id} in v["Properties"]["Roles"]}
-    invoke = [s for p in role_policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "InvokeOrderService"]
-    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": {"Fn::GetAtt": [function_id, "Arn"]}, "Sid": "InvokeOrderService"}]
-    (permission_id, permission), = [
-        (k, v) for k, v in of_type(template, "AWS::Lambda::Permission").items() if v["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    role_policies = {
+        k: v for k, v in of_type(template, "AWS::IAM::Policy").items() if {"Ref": role_id} in v["Properties"]["Roles"]
+    }
+    invoke = [
+        s
+        for p in role_policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "InvokeOrderService"
+    ]
+    assert invoke == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [function_id, "Arn"]},
+            "Sid": "InvokeOrderService",
+        }
+    ]
+    ((permission_id, permission),) = [
+        (k, v)
+        for k, v in of_type(template, "AWS::Lambda::Permission").items()
+        if v["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
     ]
     assert permission["Properties"]["Principal"] == "bedrock-agentcore.amazonaws.com"
     assert permission["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
@@ -108,7 +128,9 @@ def test_lambda_tool_is_arm64_traced_retained_logs_and_reads_only_its_secret(tem
     log_group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
     assert template["Resources"][log_group_id]["Properties"]["RetentionInDays"] == config.log_retention_days
     secret_statements = [
-        s for p in of_type(template, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
         if "secretsmanager:GetSecretValue" in json.dumps(s["Action"])
     ]
     assert secret_statements and all(s["Resource"] == {"Ref": secret_id} for s in secret_statements)
@@ -120,8 +142,20 @@ def test_runtime_gets_gateway_url_and_invoke_on_this_gateway(templates: dict, en
     gateway_id, _ = one(template, "AWS::BedrockAgentCore::Gateway")
     _, runtime = one(template, "AWS::BedrockAgentCore::Runtime")
     assert runtime["Properties"]["EnvironmentVariables"]["GATEWAY_URL"] == {"Fn::GetAtt": [gateway_id, "GatewayUrl"]}
-    statements = [s for p in of_type(template, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "InvokeToolGateway"]
-    assert statements == [{"Action": "bedrock-agentcore:InvokeGateway", "Effect": "Allow", "Resource": {"Fn::GetAtt": [gateway_id, "GatewayArn"]}, "Sid": "InvokeToolGateway"}]
+    statements = [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "InvokeToolGateway"
+    ]
+    assert statements == [
+        {
+            "Action": "bedrock-agentcore:InvokeGateway",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [gateway_id, "GatewayArn"]},
+            "Sid": "InvokeToolGateway",
+        }
+    ]
 
 
 @pytest.mark.parametrize("env_name", WITHOUT_GATEWAY)
@@ -132,7 +166,12 @@ def test_no_gateway_without_the_stage(templates: dict, env_name: str) -> None:
 @pytest.mark.parametrize("env_name", WITH_GATEWAY)
 def test_gateway_role_uses_the_key_only_through_agentcore(templates: dict, env_name: str) -> None:
     template = templates[f"{env_name}/Runtime"]
-    (statement,) = [s for p in of_type(template, "AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "UseGatewayKey"]
+    (statement,) = [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "UseGatewayKey"
+    ]
     assert sorted(statement["Action"]) == ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
     assert "EnvironmentKey" in json.dumps(statement["Resource"])
     via = statement["Condition"]["StringEquals"]["kms:ViaService"]

@@ -16,8 +16,6 @@ WITH_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if c.has_stage("identi
 WITHOUT_IDENTITY = sorted(n for n, c in ENVIRONMENTS.items() if not c.has_stage("identity"))
 
 
-
-
 def _output_ref(value: dict) -> str:
     """Name of the stateful stack output a cross-stack reference reads."""
     text = json.dumps(value)
@@ -27,7 +25,11 @@ def _output_ref(value: dict) -> str:
 
 
 def _user_client(stateful: dict) -> tuple[str, dict]:
-    (item,) = [(k, v) for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-web")]
+    (item,) = [
+        (k, v)
+        for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items()
+        if v["Properties"]["ClientName"].endswith("-web")
+    ]
     return item
 
 
@@ -42,12 +44,16 @@ def test_user_pool_is_hardened(templates: dict, env_name: str) -> None:
     _, pool = one(stateful, "AWS::Cognito::UserPool")
     props = pool["Properties"]
     policy = props["Policies"]["PasswordPolicy"]
-    assert policy["MinimumLength"] >= 12 and all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert policy["MinimumLength"] >= 12 and all(
+        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+    )
     assert props["MfaConfiguration"] == ("ON" if config.identity_mfa == "required" else "OPTIONAL")
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert props["UserPoolTier"] == "PLUS"
     assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    assert props["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"} or "StandardThreatProtectionMode" in json.dumps(props)
+    assert props["UserPoolAddOns"] == {
+        "AdvancedSecurityMode": "ENFORCED"
+    } or "StandardThreatProtectionMode" in json.dumps(props)
     assert pool["DeletionPolicy"] == "Retain"
     assert props.get("DeletionProtection", "INACTIVE") == ("ACTIVE" if config.protect_stateful else "INACTIVE")
 
@@ -80,7 +86,11 @@ def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_nam
     assert pool_id in _output_ref(jwt["DiscoveryUrl"]) and "openid-configuration" in json.dumps(jwt["DiscoveryUrl"])
     allowed = [_output_ref(c) for c in jwt["AllowedClients"]]
     assert client_id in allowed[0]
-    e2e_clients = [k for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items() if v["Properties"]["ClientName"].endswith("-e2e")]
+    e2e_clients = [
+        k
+        for k, v in of_type(stateful, "AWS::Cognito::UserPoolClient").items()
+        if v["Properties"]["ClientName"].endswith("-e2e")
+    ]
     assert len(allowed) == 1 + len(e2e_clients) and len(e2e_clients) == int(ENVIRONMENTS[env_name].identity_e2e_client)
     _, gateway = one(runtime_template, "AWS::BedrockAgentCore::Gateway")
     assert gateway["Properties"]["AuthorizerType"] == "CUSTOM_JWT"
@@ -98,13 +108,22 @@ def test_request_interceptor_gets_headers_and_is_invocable_only_by_this_gateway(
     assert interceptor["InputConfiguration"] == {"PassRequestHeaders": True}
     function_id = interceptor["Interceptor"]["Lambda"]["Arn"]["Fn::GetAtt"][0]
     assert template["Resources"][function_id]["Properties"]["Handler"] == "gateway_interceptor.handler.lambda_handler"
-    permissions = [p for p in of_type(template, "AWS::Lambda::Permission").values() if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}]
-    assert len(permissions) == 1 and permissions[0]["Properties"]["SourceArn"] == {"Fn::GetAtt": [gateway_id, "GatewayArn"]}
+    permissions = [
+        p
+        for p in of_type(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
+    assert len(permissions) == 1 and permissions[0]["Properties"]["SourceArn"] == {
+        "Fn::GetAtt": [gateway_id, "GatewayArn"]
+    }
 
 
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)
 def test_e2e_client_only_where_configured_and_never_with_user_password_auth(templates: dict, env_name: str) -> None:
-    clients = {v["Properties"]["ClientName"]: v["Properties"] for v in of_type(templates[f"{env_name}/Stateful"], "AWS::Cognito::UserPoolClient").values()}
+    clients = {
+        v["Properties"]["ClientName"]: v["Properties"]
+        for v in of_type(templates[f"{env_name}/Stateful"], "AWS::Cognito::UserPoolClient").values()
+    }
     e2e = clients.get(f"support-agent-{env_name}-e2e")
     assert (e2e is not None) is ENVIRONMENTS[env_name].identity_e2e_client
     if e2e is not None:
@@ -114,7 +133,9 @@ def test_e2e_client_only_where_configured_and_never_with_user_password_auth(temp
 
 @pytest.mark.parametrize("env_name", WITH_IDENTITY)
 def test_outputs_a_client_needs(templates: dict, env_name: str) -> None:
-    assert {"UserPoolId", "UserPoolClientId", "HostedUiDomain", "DiscoveryUrl"} <= set(templates[f"{env_name}/Stateful"]["Outputs"])
+    assert {"UserPoolId", "UserPoolClientId", "HostedUiDomain", "DiscoveryUrl"} <= set(
+        templates[f"{env_name}/Stateful"]["Outputs"]
+    )
     assert {"RuntimeArn", "EndpointName", "GatewayUrl"} <= set(templates[f"{env_name}/Runtime"]["Outputs"])
 
 
@@ -159,6 +180,16 @@ def test_api_sign_ins_get_their_clients_scopes_through_a_v2_pre_token_trigger(te
         if "cognito-idp" in json.dumps(s["Action"])
     ]
     (pool_id,) = of_type(stateful, "AWS::Cognito::UserPool")
-    assert grants == [{"Sid": "ReadClientScopes", "Effect": "Allow", "Action": "cognito-idp:DescribeUserPoolClient", "Resource": {"Fn::GetAtt": [pool_id, "Arn"]}}]
+    assert grants == [
+        {
+            "Sid": "ReadClientScopes",
+            "Effect": "Allow",
+            "Action": "cognito-idp:DescribeUserPoolClient",
+            "Resource": {"Fn::GetAtt": [pool_id, "Arn"]},
+        }
+    ]
     permissions = [p["Properties"] for p in of_type(stateful, "AWS::Lambda::Permission").values()]
-    assert any(p["Principal"] == "cognito-idp.amazonaws.com" and p["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]} for p in permissions)
+    assert any(
+        p["Principal"] == "cognito-idp.amazonaws.com" and p["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+        for p in permissions
+    )

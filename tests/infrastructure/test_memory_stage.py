@@ -16,7 +16,6 @@ WITH_MEMORY = sorted(name for name, c in ENVIRONMENTS.items() if c.has_stage("me
 WITHOUT_MEMORY = sorted(name for name, c in ENVIRONMENTS.items() if not c.has_stage("memory"))
 
 
-
 def _is_cross_stack_reference(value: object, attribute: str) -> bool:
     # CDK renders cross-stack references as Fn::GetStackOutput (current flags) or Fn::ImportValue (exports).
     text = json.dumps(value)
@@ -75,6 +74,10 @@ def test_runtime_gets_exact_memory_actions_on_the_memory_arn_and_memory_id(templ
 
 @pytest.mark.parametrize("env_name", WITHOUT_MEMORY)
 def test_environments_without_memory_have_no_memory(templates: dict, env_name: str) -> None:
-    assert not [r for r in templates[f"{env_name}/Stateful"]["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Memory"]
+    assert not [
+        r
+        for r in templates[f"{env_name}/Stateful"]["Resources"].values()
+        if r["Type"] == "AWS::BedrockAgentCore::Memory"
+    ]
     _, cfn_runtime = one(templates[f"{env_name}/Runtime"], "AWS::BedrockAgentCore::Runtime")
     assert "MEMORY_ID" not in cfn_runtime["Properties"]["EnvironmentVariables"]

@@ -13,7 +13,6 @@ from tests.infrastructure.synth import CDK_JSON
 ENVIRONMENTS = {c.name: c for c in load_environments(CDK_JSON["context"]["environments"])}
 
 
-
 def _dashboard(template: dict) -> dict:
     """The dashboard body with CloudFormation intrinsics rendered as ${...} placeholders, parsed as JSON."""
     (dashboard,) = of_type(template, "AWS::CloudWatch::Dashboard").values()
@@ -67,14 +66,21 @@ def test_rows_follow_the_stages(templates: dict, env_name: str) -> None:
         # row SEARCHes the documented schemas instead of one exact dimension set that may never be published.
         latency = json.dumps(widgets["Latency and target execution time by tool (p90, ms)"])
         for metric in ("Latency", "TargetExecutionTime"):
-            assert f'{{AWS/Bedrock-AgentCore,Method,Name,Operation,Protocol,Resource}} MetricName=\\"{metric}\\"' in latency
-        assert "{AWS/Bedrock-AgentCore,Method,Operation,Protocol,Resource}" in json.dumps(widgets["Requests by MCP method"])
+            assert (
+                f'{{AWS/Bedrock-AgentCore,Method,Name,Operation,Protocol,Resource}} MetricName=\\"{metric}\\"'
+                in latency
+            )
+        assert "{AWS/Bedrock-AgentCore,Method,Operation,Protocol,Resource}" in json.dumps(
+            widgets["Requests by MCP method"]
+        )
 
 
 def test_alarm_thresholds_and_actions_follow_config(templates: dict, env_name: str) -> None:
     config = ENVIRONMENTS[env_name]
     template = templates[f"{env_name}/Runtime"]
-    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in of_type(template, "AWS::CloudWatch::Alarm").values()}
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"] for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+    }
     prefix = f"support-agent-{env_name}-"
     assert alarms[prefix + "RuntimeErrorRate"]["Threshold"] == config.alarms.error_rate_percent
     assert alarms[prefix + "RuntimeLatencyP90"]["Threshold"] == config.alarms.latency_p90_ms
@@ -120,17 +126,26 @@ def test_transaction_search_lives_in_the_account_stack_of_the_one_environment_th
     assert holders == [f"{name}/Account" for name in managers] and len(holders) <= 1
     for name in managers:
         (search_config,) = of_type(templates[f"{name}/Account"], "AWS::XRay::TransactionSearchConfig").values()
-        assert search_config["Properties"]["IndexingPercentage"] == ENVIRONMENTS[name].transaction_search_indexing_percent
+        assert (
+            search_config["Properties"]["IndexingPercentage"] == ENVIRONMENTS[name].transaction_search_indexing_percent
+        )
         assert search_config["DeletionPolicy"] == "Retain"
     # CloudWatch Logs refuses log-group names starting with "aws/" (CreateLogGroup API reference).
-    assert [n for n, t in templates.items() for g in of_type(t, "AWS::Logs::LogGroup").values() if str(g["Properties"].get("LogGroupName", "")).startswith("aws/")] == []
+    assert [
+        n
+        for n, t in templates.items()
+        for g in of_type(t, "AWS::Logs::LogGroup").values()
+        if str(g["Properties"].get("LogGroupName", "")).startswith("aws/")
+    ] == []
 
 
 def test_every_log_group_everywhere_has_retention_and_the_environment_key(templates: dict) -> None:
     groups = [(name, k, g) for name, t in templates.items() for k, g in of_type(t, "AWS::Logs::LogGroup").items()]
     assert groups
     assert [(name, k) for name, k, g in groups if "RetentionInDays" not in g["Properties"]] == []
-    unencrypted = [(name, k) for name, k, g in groups if "EnvironmentKey" not in json.dumps(g["Properties"].get("KmsKeyId"))]
+    unencrypted = [
+        (name, k) for name, k, g in groups if "EnvironmentKey" not in json.dumps(g["Properties"].get("KmsKeyId"))
+    ]
     assert unencrypted == []
 
 
@@ -139,6 +154,8 @@ def test_the_environment_key_lets_cloudwatch_logs_use_it_for_this_accounts_log_g
         if not name.endswith("/Stateful"):
             continue
         (key,) = of_type(template, "AWS::KMS::Key").values()
-        (statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsEncryption"]
+        (statement,) = [
+            s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsEncryption"
+        ]
         assert "kms:EncryptionContext:aws:logs:arn" in json.dumps(statement["Condition"])
         assert not [a for a in statement["Action"] if a.endswith("*")]

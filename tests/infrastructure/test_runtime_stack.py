@@ -84,7 +84,9 @@ def test_runtime_environment_follows_the_contract(runtime_template: dict, env_na
     assert env["AGENT_HTTP_TIMEOUT_SECONDS"] == str(config.retry.timeout_seconds)
     assert env["AGENT_ENVIRONMENT"] == env_name
     assert (env["AGENT_MAX_TURNS"], env["AGENT_MAX_TOTAL_TOKENS"], env["AGENT_MAX_SECONDS"]) == (
-        str(config.limits.max_turns), str(config.limits.max_total_tokens), str(config.limits.max_seconds)
+        str(config.limits.max_turns),
+        str(config.limits.max_total_tokens),
+        str(config.limits.max_seconds),
     )
     # Nothing that looks like a credential is ever passed as an env var (a token *budget* is not a token).
     names = [k for k in env if k != "AGENT_MAX_TOTAL_TOKENS"]
@@ -113,7 +115,9 @@ def test_trust_policy_is_conditioned_on_account_and_runtime_arn(runtime_template
     assert statement["Principal"] == {"Service": "bedrock-agentcore.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": config.account}
     source_arn = _flatten(statement["Condition"]["ArnLike"]["aws:SourceArn"])
-    assert source_arn.endswith(f":bedrock-agentcore:{config.region}:{config.account}:runtime/support_agent_{env_name}-*")
+    assert source_arn.endswith(
+        f":bedrock-agentcore:{config.region}:{config.account}:runtime/support_agent_{env_name}-*"
+    )
     assert role.get("ManagedPolicyArns") is None
 
 
@@ -135,18 +139,24 @@ def test_model_invoke_is_scoped_to_the_profile_and_its_routed_models(runtime_tem
 
 
 def test_code_read_is_the_one_asset_object_not_the_bucket(runtime_template: dict) -> None:
-    s3_statements = [s for s in _statements(runtime_template) if any(a.startswith("s3:") for a in _as_list(s["Action"]))]
+    s3_statements = [
+        s for s in _statements(runtime_template) if any(a.startswith("s3:") for a in _as_list(s["Action"]))
+    ]
     assert len(s3_statements) == 1
     (statement,) = s3_statements
     assert statement["Action"] == "s3:GetObject"
     object_arn = _flatten(statement["Resource"])
-    code = _only(runtime_template, "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"]
+    code = _only(runtime_template, "AWS::BedrockAgentCore::Runtime")["Properties"]["AgentRuntimeArtifact"][
+        "CodeConfiguration"
+    ]["Code"]["S3"]
     assert object_arn.endswith(f":s3:::{code['Bucket']}/{code['Prefix']}")
     assert "*" not in object_arn
 
 
 def test_logs_only_on_this_runtimes_log_groups(runtime_template: dict, env_name: str) -> None:
-    log_statements = [s for s in _statements(runtime_template) if any(a.startswith("logs:") for a in _as_list(s["Action"]))]
+    log_statements = [
+        s for s in _statements(runtime_template) if any(a.startswith("logs:") for a in _as_list(s["Action"]))
+    ]
     assert {s["Sid"] for s in log_statements} == {"RuntimeLogGroups", "RuntimeLogStreams", "DescribeLogGroups"}
     for statement in log_statements:
         resource = _flatten(statement["Resource"])

@@ -36,7 +36,10 @@ class BlockingModel(OfflineToolCallingModel):
 
 def main() -> None:
     memory_dir, mode = sys.argv[1], sys.argv[2]
-    settings = load_settings({"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": memory_dir, "AGENT_MAX_SECONDS": "900"}, credentials_available=lambda: False)
+    settings = load_settings(
+        {"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": memory_dir, "AGENT_MAX_SECONDS": "900"},
+        credentials_available=lambda: False,
+    )
     model = BlockingModel() if mode == "prompt" else OfflineToolCallingModel()
     agent = SupportAgent(settings, model=model, tools_factory=lambda s, token: [lookup_order])
     prompt = "remember this: my order is late" if mode == "prompt" else "What is order ORD-12345?"

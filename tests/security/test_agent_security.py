@@ -42,7 +42,10 @@ def agent(issuer, tmp_path_factory):
         credentials_available=lambda: False,
     )
     recorder = Recorder()
-    client = TestClient(create_app(settings, agent=SupportAgent(settings, session_manager_factory=recorder)), raise_server_exceptions=False)
+    client = TestClient(
+        create_app(settings, agent=SupportAgent(settings, session_manager_factory=recorder)),
+        raise_server_exceptions=False,
+    )
     # bob's conversation exists: nothing below may read or write it.
     bob = {"Authorization": f"Bearer {issuer.issue_token(VICTIM)}"}
     assert client.post("/invocations", json={"prompt": "bob's secret is 42"}, headers=bob).status_code == 200
@@ -54,8 +57,6 @@ def _assert_untouched(agent, before: list[str]) -> None:
     assert recorder.actors == before
 
 
-
-
 @pytest.fixture(scope="module")
 def tokens(issuer):
     return forged_tokens(issuer, wrong_scope=TOOLS_SCOPE)
@@ -63,14 +64,30 @@ def tokens(issuer):
 
 @pytest.mark.parametrize(
     "case",
-    ["alg none", "HS256 with the public key", "unknown kid", "foreign issuer", "wrong issuer claim", "wrong client",
-     "missing scope", "no scope", "expired", "not yet valid", "id token", "tampered payload", "oversized",
-     "deeply nested", "not a jwt"],
+    [
+        "alg none",
+        "HS256 with the public key",
+        "unknown kid",
+        "foreign issuer",
+        "wrong issuer claim",
+        "wrong client",
+        "missing scope",
+        "no scope",
+        "expired",
+        "not yet valid",
+        "id token",
+        "tampered payload",
+        "oversized",
+        "deeply nested",
+        "not a jwt",
+    ],
 )
 def test_every_forged_or_broken_token_is_401_before_the_agent_runs(agent, tokens, case):
     client, recorder, _ = agent
     before = list(recorder.actors)
-    response = client.post("/invocations", json={"prompt": "what is my secret?"}, headers={"Authorization": f"Bearer {tokens[case]}"})
+    response = client.post(
+        "/invocations", json={"prompt": "what is my secret?"}, headers={"Authorization": f"Bearer {tokens[case]}"}
+    )
     assert response.status_code == 401, (case, response.text)
     assert set(response.json()) == {"error"} and "42" not in response.text
     _assert_untouched(agent, before)
@@ -91,7 +108,9 @@ def test_two_authorization_headers_are_401_even_when_the_first_is_valid(agent, i
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "BeArEr"])
 def test_the_bearer_scheme_is_case_insensitive(agent, issuer, scheme):
     client, recorder, _ = agent
-    response = client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"{scheme} {issuer.issue_token('alice')}"})
+    response = client.post(
+        "/invocations", json={"prompt": "hi"}, headers={"Authorization": f"{scheme} {issuer.issue_token('alice')}"}
+    )
     assert response.status_code == 200 and recorder.actors[-1] == "alice"
 
 
@@ -99,7 +118,9 @@ def test_the_bearer_scheme_is_case_insensitive(agent, issuer, scheme):
 def test_other_schemes_and_shapes_are_401(agent, authorization):
     client, recorder, _ = agent
     before = list(recorder.actors)
-    assert client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": authorization}).status_code == 401
+    assert (
+        client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": authorization}).status_code == 401
+    )
     _assert_untouched(agent, before)
 
 
@@ -121,6 +142,8 @@ def test_malformed_bodies_are_400_with_a_fixed_message_and_nothing_is_stored(age
 def test_a_valid_request_from_alice_never_sees_bobs_conversation(agent, issuer):
     client, recorder, _ = agent
     headers = {"Authorization": f"Bearer {issuer.issue_token('alice')}"}
-    response = client.post("/invocations", json={"prompt": "what is my secret?", "user_id": VICTIM, "actor_id": VICTIM}, headers=headers)
+    response = client.post(
+        "/invocations", json={"prompt": "what is my secret?", "user_id": VICTIM, "actor_id": VICTIM}, headers=headers
+    )
     assert response.status_code == 200
     assert recorder.actors[-1] == "alice" and "42" not in response.text

@@ -10,7 +10,13 @@ import httpx
 import pytest
 
 from local_dev.auth import gateway_verifier
-from local_dev.gateway import LocalGateway, lambda_request_interceptor, local_order_service, local_target_names, start_local_gateway
+from local_dev.gateway import (
+    LocalGateway,
+    lambda_request_interceptor,
+    local_order_service,
+    local_target_names,
+    start_local_gateway,
+)
 from local_dev.token_issuer import AGENT_SCOPE
 from local_dev.upstream import FakeOrdersAPI, start_fake_orders_api
 from tests.security.tokens import VICTIM, forged_tokens, unsigned
@@ -39,16 +45,35 @@ def gateway(issuer, upstream) -> Iterator[LocalGateway]:
 
 
 def tools_call(gateway: LocalGateway, headers: list[tuple[str, str]], order_id: str = BOBS_ORDER) -> httpx.Response:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": TOOL, "arguments": {"order_id": order_id, "caller_id": VICTIM}}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": TOOL, "arguments": {"order_id": order_id, "caller_id": VICTIM}},
+    }
     base = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
     return httpx.post(gateway.url, content=json.dumps(body), headers=base + headers, timeout=10)
 
 
 @pytest.mark.parametrize(
     "case",
-    ["alg none", "HS256 with the public key", "unknown kid", "foreign issuer", "wrong issuer claim", "wrong client",
-     "missing scope", "no scope", "expired", "not yet valid", "id token", "tampered payload", "oversized",
-     "deeply nested", "not a jwt"],
+    [
+        "alg none",
+        "HS256 with the public key",
+        "unknown kid",
+        "foreign issuer",
+        "wrong issuer claim",
+        "wrong client",
+        "missing scope",
+        "no scope",
+        "expired",
+        "not yet valid",
+        "id token",
+        "tampered payload",
+        "oversized",
+        "deeply nested",
+        "not a jwt",
+    ],
 )
 def test_every_forged_or_broken_token_is_401_and_the_upstream_never_asked(issuer, gateway, upstream, case):
     upstream.reset()
@@ -61,7 +86,9 @@ def test_every_forged_or_broken_token_is_401_and_the_upstream_never_asked(issuer
 def test_two_authorization_headers_are_401(issuer, gateway, upstream):
     upstream.reset()
     forged = unsigned({"alg": "none"}, {"sub": VICTIM})
-    response = tools_call(gateway, [("Authorization", f"Bearer {issuer.issue_token('alice')}"), ("Authorization", f"Bearer {forged}")])
+    response = tools_call(
+        gateway, [("Authorization", f"Bearer {issuer.issue_token('alice')}"), ("Authorization", f"Bearer {forged}")]
+    )
     assert response.status_code == 401 and upstream.hits == 0
 
 

@@ -17,7 +17,12 @@ from gateway_interceptor import handler
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
 from tests.security.tokens import VICTIM, forged_tokens, unsigned
 
-CONTEXT = SimpleNamespace(function_name="interceptor", memory_limit_in_mb=128, invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:i", aws_request_id="r-1")
+CONTEXT = SimpleNamespace(
+    function_name="interceptor",
+    memory_limit_in_mb=128,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:i",
+    aws_request_id="r-1",
+)
 TOOL = "order-service___lookup_order"
 
 
@@ -35,7 +40,12 @@ def event(body: Any, headers: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def call(name: str = TOOL, **arguments: Any) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": name, "arguments": {"order_id": "ORD-20002", **arguments}}}
+    return {
+        "jsonrpc": "2.0",
+        "id": 7,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": {"order_id": "ORD-20002", **arguments}},
+    }
 
 
 def refused(result: dict[str, Any], code: int = handler.UNAUTHENTICATED_CODE) -> bool:
@@ -45,9 +55,23 @@ def refused(result: dict[str, Any], code: int = handler.UNAUTHENTICATED_CODE) ->
 
 @pytest.mark.parametrize(
     "case",
-    ["alg none", "HS256 with the public key", "unknown kid", "foreign issuer", "wrong issuer claim", "wrong client",
-     "missing scope", "no scope", "expired", "not yet valid", "id token", "tampered payload", "oversized",
-     "deeply nested", "not a jwt"],
+    [
+        "alg none",
+        "HS256 with the public key",
+        "unknown kid",
+        "foreign issuer",
+        "wrong issuer claim",
+        "wrong client",
+        "missing scope",
+        "no scope",
+        "expired",
+        "not yet valid",
+        "id token",
+        "tampered payload",
+        "oversized",
+        "deeply nested",
+        "not a jwt",
+    ],
 )
 def test_a_forged_or_broken_token_never_reaches_the_target_as_bob(issuer, case):
     token = forged_tokens(issuer, wrong_scope=AGENT_SCOPE)[case]
@@ -57,8 +81,13 @@ def test_a_forged_or_broken_token_never_reaches_the_target_as_bob(issuer, case):
 
 
 def test_a_verified_token_overwrites_the_caller_the_model_claimed(issuer):
-    result = handler.lambda_handler(event(call(caller_id=VICTIM), {"authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
-    assert result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"] == {"order_id": "ORD-20002", "caller_id": "alice"}
+    result = handler.lambda_handler(
+        event(call(caller_id=VICTIM), {"authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT
+    )
+    assert result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"] == {
+        "order_id": "ORD-20002",
+        "caller_id": "alice",
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,19 +100,38 @@ def test_a_verified_token_overwrites_the_caller_the_model_claimed(issuer):
 )
 def test_two_authorization_values_are_refused(issuer, headers):
     alice, forged = issuer.issue_token("alice"), unsigned({"alg": "none"}, {"sub": VICTIM})
-    filled = {k: ([x.format(alice=alice, forged=forged) for x in v] if isinstance(v, list) else v.format(alice=alice, forged=forged)) for k, v in headers.items()}
+    filled = {
+        k: (
+            [x.format(alice=alice, forged=forged) for x in v]
+            if isinstance(v, list)
+            else v.format(alice=alice, forged=forged)
+        )
+        for k, v in headers.items()
+    }
     assert refused(handler.lambda_handler(event(call(), filled), CONTEXT))
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
 def test_scheme_matching_is_case_insensitive(issuer, scheme):
-    result = handler.lambda_handler(event(call(), {"Authorization": f"{scheme} {issuer.issue_token('alice')}"}), CONTEXT)
+    result = handler.lambda_handler(
+        event(call(), {"Authorization": f"{scheme} {issuer.issue_token('alice')}"}), CONTEXT
+    )
     assert result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"]["caller_id"] == "alice"
 
 
 @pytest.mark.parametrize(
     "body",
-    [[call()], [], "tools/call", b"{}", None, 42, {"method": "tools/call"}, {"jsonrpc": "1.0", "method": "tools/call"}, {"jsonrpc": "2.0"}],
+    [
+        [call()],
+        [],
+        "tools/call",
+        b"{}",
+        None,
+        42,
+        {"method": "tools/call"},
+        {"jsonrpc": "1.0", "method": "tools/call"},
+        {"jsonrpc": "2.0"},
+    ],
     ids=["batch", "empty batch", "string", "bytes", "null", "number", "no jsonrpc", "wrong version", "no method"],
 )
 def test_anything_but_one_json_rpc_request_object_is_refused(issuer, body):
@@ -95,9 +143,14 @@ def test_deeply_nested_arguments_get_a_structured_answer(issuer):
     nested: Any = "x"
     for _ in range(5000):
         nested = [nested]
-    result = handler.lambda_handler(event(call(deep=nested), {"Authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
+    result = handler.lambda_handler(
+        event(call(deep=nested), {"Authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT
+    )
     assert result["interceptorOutputVersion"] == "1.0"
-    assert "transformedGatewayResponse" in result["mcp"] or result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"]["caller_id"] == "alice"
+    assert (
+        "transformedGatewayResponse" in result["mcp"]
+        or result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"]["caller_id"] == "alice"
+    )
 
 
 @pytest.mark.parametrize("name", ["x_amz_bedrock_agentcore_search", "other-team-service___do_thing"])
@@ -111,11 +164,19 @@ def test_without_identity_configuration_every_tool_call_of_ours_is_refused(issue
     monkeypatch.delenv(env_vars.AUTH_DISCOVERY_URL.name)
     monkeypatch.delenv(env_vars.AUTH_ALLOWED_CLIENTS.name)
     monkeypatch.delenv(env_vars.AUTH_REQUIRED_SCOPE.name)
-    assert refused(handler.lambda_handler(event(call(), {"Authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT))
+    assert refused(
+        handler.lambda_handler(event(call(), {"Authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
+    )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text() | st.binary(), lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=30))
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text() | st.binary(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=30,
+    )
+)
 def test_nothing_ever_raises(body):
     for shaped in (body, event(body), {"mcp": body}, {"mcp": {"gatewayRequest": body}}):
         assert handler.lambda_handler(shaped, CONTEXT)["interceptorOutputVersion"] == "1.0"

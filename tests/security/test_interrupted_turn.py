@@ -42,8 +42,13 @@ def _stored_messages(memory: Path) -> list[Path]:
 
 
 def _kill_mid_turn(memory: Path, mode: str, stored: int) -> None:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "agent_src"), str(REPO_ROOT / "lambdas"), str(REPO_ROOT)])}
-    child = subprocess.Popen([sys.executable, "-m", "tests.security.interrupted_turn", str(memory), mode], cwd=REPO_ROOT, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "agent_src"), str(REPO_ROOT / "lambdas"), str(REPO_ROOT)]),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.security.interrupted_turn", str(memory), mode], cwd=REPO_ROOT, env=env
+    )
     try:
         deadline = time.monotonic() + 60
         while len(_stored_messages(memory)) < stored:
@@ -61,7 +66,9 @@ def _kill_mid_turn(memory: Path, mode: str, stored: int) -> None:
 def test_a_turn_killed_mid_request_does_not_corrupt_the_conversation(tmp_path: Path, mode: str, stored: int) -> None:
     _kill_mid_turn(tmp_path, mode, stored)
     assert len(_stored_messages(tmp_path)) == stored  # the dangling turn is on disk
-    settings = load_settings({"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": str(tmp_path)}, credentials_available=lambda: False)
+    settings = load_settings(
+        {"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": str(tmp_path)}, credentials_available=lambda: False
+    )
     agent = SupportAgent(settings, model=ConverseRules())
     caller = CallerIdentity(actor_id=ACTOR, session_id=SESSION)
     first = agent.answer("hello again", caller)

@@ -30,8 +30,13 @@ def unsigned(header: dict[str, Any], claims: dict[str, Any], signature: bytes = 
 def _claims(issuer: TokenIssuer, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims = {
-        "sub": VICTIM, "iss": issuer.issuer, "client_id": "local-support-agent-web", "token_use": "access",
-        "scope": f"{AGENT_SCOPE} {TOOLS_SCOPE}", "iat": now, "exp": now + 600,
+        "sub": VICTIM,
+        "iss": issuer.issuer,
+        "client_id": "local-support-agent-web",
+        "token_use": "access",
+        "scope": f"{AGENT_SCOPE} {TOOLS_SCOPE}",
+        "iat": now,
+        "exp": now + 600,
     }
     claims.update(overrides)
     return claims
@@ -63,9 +68,14 @@ def forged_tokens(issuer: TokenIssuer, *, wrong_scope: str) -> dict[str, str]:
         "HS256 with the public key": hs256_with_public_key(issuer),
         "unknown kid": issuer.issue_token(VICTIM, signing_key=foreign),
         "foreign issuer": jwt.encode(
-            {"alg": "RS256", "kid": foreign.kid}, _claims(issuer, iss="https://evil.example.com"), foreign, algorithms=["RS256"]
+            {"alg": "RS256", "kid": foreign.kid},
+            _claims(issuer, iss="https://evil.example.com"),
+            foreign,
+            algorithms=["RS256"],
         ),
-        "wrong issuer claim": issuer.issue_token(VICTIM, issuer_override="https://cognito-idp.us-east-1.amazonaws.com/evil"),
+        "wrong issuer claim": issuer.issue_token(
+            VICTIM, issuer_override="https://cognito-idp.us-east-1.amazonaws.com/evil"
+        ),
         "wrong client": issuer.issue_token(VICTIM, client_id="some-other-app"),
         "missing scope": issuer.issue_token(VICTIM, scope=[wrong_scope]),
         "no scope": issuer.issue_token(VICTIM, omit_claims=["scope"]),

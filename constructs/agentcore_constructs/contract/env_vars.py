@@ -17,28 +17,54 @@ class EnvVar:
     meaning: str
 
 
-MODEL_PROVIDER = EnvVar("MODEL_PROVIDER", "AgentRuntime", "'bedrock' (deployed default) or 'offline' (deterministic dev driver)")
+MODEL_PROVIDER = EnvVar(
+    "MODEL_PROVIDER", "AgentRuntime", "'bedrock' (deployed default) or 'offline' (deterministic dev driver)"
+)
 MODEL_ID = EnvVar("MODEL_ID", "AgentRuntime", "Bedrock model or inference-profile id the agent invokes")
 MODEL_REGION = EnvVar("MODEL_REGION", "AgentRuntime", "Region of the Bedrock endpoint the agent calls")
-RETRY_MAX_ATTEMPTS = EnvVar("AGENT_RETRY_MAX_ATTEMPTS", "AgentRuntime", "Total attempts (first call + retries) for every remote call")
+RETRY_MAX_ATTEMPTS = EnvVar(
+    "AGENT_RETRY_MAX_ATTEMPTS", "AgentRuntime", "Total attempts (first call + retries) for every remote call"
+)
 RETRY_MODE = EnvVar("AGENT_RETRY_MODE", "AgentRuntime", "botocore retry mode for AWS calls ('adaptive' or 'standard')")
-HTTP_TIMEOUT_SECONDS = EnvVar("AGENT_HTTP_TIMEOUT_SECONDS", "AgentRuntime", "Read timeout for every remote call, seconds")
-MAX_TURNS = EnvVar("AGENT_MAX_TURNS", "AgentRuntime", "Most model turns (model call + its tools) one invocation may take")
-MAX_TOTAL_TOKENS = EnvVar("AGENT_MAX_TOTAL_TOKENS", "AgentRuntime", "Most input+output tokens one invocation may spend (soft cap)")
+HTTP_TIMEOUT_SECONDS = EnvVar(
+    "AGENT_HTTP_TIMEOUT_SECONDS", "AgentRuntime", "Read timeout for every remote call, seconds"
+)
+MAX_TURNS = EnvVar(
+    "AGENT_MAX_TURNS", "AgentRuntime", "Most model turns (model call + its tools) one invocation may take"
+)
+MAX_TOTAL_TOKENS = EnvVar(
+    "AGENT_MAX_TOTAL_TOKENS", "AgentRuntime", "Most input+output tokens one invocation may spend (soft cap)"
+)
 MAX_SECONDS = EnvVar("AGENT_MAX_SECONDS", "AgentRuntime", "Most wall-clock seconds one invocation may take")
 LOG_LEVEL = EnvVar("LOG_LEVEL", "AgentRuntime", "Python log level of the agent")
-ENVIRONMENT_NAME = EnvVar("AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)")
+ENVIRONMENT_NAME = EnvVar(
+    "AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)"
+)
 MEMORY_ID = EnvVar("MEMORY_ID", "AgentMemory.grant_to", "AgentCore Memory id; unset means no long-lived memory")
-GATEWAY_URL = EnvVar("GATEWAY_URL", "ToolGateway.connect_to", "MCP endpoint of the AgentCore Gateway; unset means no tools")
+GATEWAY_URL = EnvVar(
+    "GATEWAY_URL", "ToolGateway.connect_to", "MCP endpoint of the AgentCore Gateway; unset means no tools"
+)
 OUTBOUND_OAUTH_PROVIDER = EnvVar(
-    "OUTBOUND_OAUTH_PROVIDER", "OutboundOAuth2.grant_to", "AgentCore Identity credential provider for user-scoped external tokens"
+    "OUTBOUND_OAUTH_PROVIDER",
+    "OutboundOAuth2.grant_to",
+    "AgentCore Identity credential provider for user-scoped external tokens",
 )
 AUTH_DISCOVERY_URL = EnvVar(
-    "AUTH_DISCOVERY_URL", "AgentRuntime.use_jwt_authorizer", "OIDC discovery URL of the issuer whose access tokens the agent verifies"
+    "AUTH_DISCOVERY_URL",
+    "AgentRuntime.use_jwt_authorizer",
+    "OIDC discovery URL of the issuer whose access tokens the agent verifies",
 )
-AUTH_ALLOWED_CLIENTS = EnvVar("AUTH_ALLOWED_CLIENTS", "AgentRuntime.use_jwt_authorizer", "Space-separated client ids a token's client_id must be one of")
-AUTH_REQUIRED_SCOPE = EnvVar("AUTH_REQUIRED_SCOPE", "AgentRuntime.use_jwt_authorizer", "Space-separated scopes; a token must carry one of them")
-OUTBOUND_OAUTH_SCOPES = EnvVar("OUTBOUND_OAUTH_SCOPES", "OutboundOAuth2.grant_to", "Space-separated scopes requested from that provider")
+AUTH_ALLOWED_CLIENTS = EnvVar(
+    "AUTH_ALLOWED_CLIENTS",
+    "AgentRuntime.use_jwt_authorizer",
+    "Space-separated client ids a token's client_id must be one of",
+)
+AUTH_REQUIRED_SCOPE = EnvVar(
+    "AUTH_REQUIRED_SCOPE", "AgentRuntime.use_jwt_authorizer", "Space-separated scopes; a token must carry one of them"
+)
+OUTBOUND_OAUTH_SCOPES = EnvVar(
+    "OUTBOUND_OAUTH_SCOPES", "OutboundOAuth2.grant_to", "Space-separated scopes requested from that provider"
+)
 
 #: Every variable of the contract, in one place.
 ALL: tuple[EnvVar, ...] = (

@@ -106,7 +106,10 @@ class VerifierConfig:
         if not url and not clients and not scopes:
             return None
         if not url or not clients or not scopes:
-            names = ", ".join(v.name for v in (env_vars.AUTH_DISCOVERY_URL, env_vars.AUTH_ALLOWED_CLIENTS, env_vars.AUTH_REQUIRED_SCOPE))
+            names = ", ".join(
+                v.name
+                for v in (env_vars.AUTH_DISCOVERY_URL, env_vars.AUTH_ALLOWED_CLIENTS, env_vars.AUTH_REQUIRED_SCOPE)
+            )
             raise ValueError(f"identity is half configured: set all of {names}, or none")
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError(f"{env_vars.AUTH_DISCOVERY_URL.name} must be an https:// URL")
@@ -149,7 +152,12 @@ class JWTVerifier:
 
     @classmethod
     def from_config(cls, config: VerifierConfig, **kwargs: Any) -> JWTVerifier:
-        return cls(config.discovery_url, allowed_clients=config.allowed_clients, allowed_scopes=config.required_scopes, **kwargs)
+        return cls(
+            config.discovery_url,
+            allowed_clients=config.allowed_clients,
+            allowed_scopes=config.required_scopes,
+            **kwargs,
+        )
 
     # -- keys
     @property
@@ -176,7 +184,9 @@ class JWTVerifier:
             issuer, jwks_uri = document["issuer"], document["jwks_uri"]
             key_set = KeySet.import_key_set(self._fetch_json(jwks_uri))
         except (OSError, ValueError, KeyError, TypeError, JoseError) as error:
-            raise TokenRejected(f"Cannot verify tokens: the issuer's keys are unavailable ({type(error).__name__})", 503) from None
+            raise TokenRejected(
+                f"Cannot verify tokens: the issuer's keys are unavailable ({type(error).__name__})", 503
+            ) from None
         self._keys = {key.kid: key for key in key_set.keys if isinstance(key, RSAKey) and key.kid}
         self._issuer = issuer
         self._fetched_at = self._last_refetch = time.monotonic()

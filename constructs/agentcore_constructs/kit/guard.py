@@ -131,7 +131,9 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
     except (ValueError, RecursionError):  # JSONDecodeError, int digit limit, duplicates, NaN/Infinity
-        raise RequestRejected(400, "Request body is not valid JSON (or uses duplicate keys, NaN or huge numbers)") from None
+        raise RequestRejected(
+            400, "Request body is not valid JSON (or uses duplicate keys, NaN or huge numbers)"
+        ) from None
     if not _encodable(value):
         raise RequestRejected(400, "Request body holds text that cannot be encoded as UTF-8")
     return value

@@ -51,7 +51,10 @@ class Resource:
         return hash((self.stack.path, self.logical_id))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Resource) and (self.stack.path, self.logical_id) == (other.stack.path, other.logical_id)
+        return isinstance(other, Resource) and (self.stack.path, self.logical_id) == (
+            other.stack.path,
+            other.logical_id,
+        )
 
     def __repr__(self) -> str:
         return f"Resource({self.path} {self.type})"
@@ -129,7 +132,7 @@ class Environment:
         """The resource ``value`` evaluates to, when it is exactly a Ref/GetAtt (possibly through another stack's output)."""
         if _depth > 8 or not isinstance(value, dict) or len(value) != 1:
             return None
-        (fn, arg), = value.items()
+        ((fn, arg),) = value.items()
         if fn == "Ref" and isinstance(arg, str):
             res = stack.resources.get(arg)
             return Ref(res) if res else None
@@ -152,7 +155,7 @@ class Environment:
                 found |= self.references(item, stack, _depth)
         elif isinstance(value, dict):
             if len(value) == 1:
-                (fn, arg), = value.items()
+                ((fn, arg),) = value.items()
                 if fn in ("Ref", "Fn::GetAtt"):
                     ref = self.target(value, stack)
                     return {ref} if ref else found
@@ -160,7 +163,9 @@ class Environment:
                     produced = self._cross_stack(fn, arg)
                     return self.references(produced[1], produced[0], _depth + 1) if produced else found
                 if fn == "Fn::Sub":
-                    template, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] if len(arg) > 1 else {})
+                    template, variables = (
+                        (arg, {}) if isinstance(arg, str) else (arg[0], arg[1] if len(arg) > 1 else {})
+                    )
                     for name in _SUB_VAR.findall(template if isinstance(template, str) else ""):
                         if name in variables:
                             continue
@@ -175,7 +180,10 @@ class Environment:
 
     def refers_to(self, value: Any, stack: Stack, resource: Resource, attribute: str | None = "*") -> bool:
         """Whether ``value`` references ``resource`` (with ``attribute``; ``"*"`` = any attribute or a Ref)."""
-        return any(r.resource == resource and (attribute == "*" or r.attribute == attribute) for r in self.references(value, stack))
+        return any(
+            r.resource == resource and (attribute == "*" or r.attribute == attribute)
+            for r in self.references(value, stack)
+        )
 
     def literal_strings(self, value: Any) -> Iterator[str]:
         """The literal strings inside ``value``, intrinsic arguments included (for pattern scans)."""
@@ -220,7 +228,9 @@ def normalize_rule_id(acknowledged_id: str, plugin_namespaces: Iterable[str] = (
     return None
 
 
-def load_stack(directory: Path, artifact_id: str, artifact: dict[str, Any], plugin_namespaces: Iterable[str] = ()) -> Stack:
+def load_stack(
+    directory: Path, artifact_id: str, artifact: dict[str, Any], plugin_namespaces: Iterable[str] = ()
+) -> Stack:
     props = artifact.get("properties") or {}
     template_path = directory / props["templateFile"]
     template = json.loads(template_path.read_text())
@@ -251,8 +261,14 @@ def load_stack(directory: Path, artifact_id: str, artifact: dict[str, Any], plug
                     if rule_id is not None:
                         acks[rule_id] = reason
     for logical_id, raw in (template.get("Resources") or {}).items():
-        path = path_by_logical_id.get(logical_id) or (raw.get("Metadata") or {}).get(PATH_METADATA_KEY) or f"{stack_path}/{logical_id}"
-        stack.resources[logical_id] = Resource(stack, logical_id, raw.get("Type", ""), raw.get("Properties") or {}, path)
+        path = (
+            path_by_logical_id.get(logical_id)
+            or (raw.get("Metadata") or {}).get(PATH_METADATA_KEY)
+            or f"{stack_path}/{logical_id}"
+        )
+        stack.resources[logical_id] = Resource(
+            stack, logical_id, raw.get("Type", ""), raw.get("Properties") or {}, path
+        )
     for dependency in artifact.get("dependencies") or []:
         assets_file = directory / f"{dependency}.json"
         if dependency.endswith(".assets") and assets_file.is_file():
@@ -266,7 +282,7 @@ def environment_name(directory: Path, root: Path | None, stack_paths: Iterable[s
         return ""
     if not directory.name.startswith("assembly-"):
         return ""
-    artifact_id = directory.name[len("assembly-"):]
+    artifact_id = directory.name[len("assembly-") :]
     for stack_path in stack_paths:  # a Stage's artifact id is its path joined with "-"; recover the "/" path
         parts = stack_path.split("/")
         for n in range(len(parts) - 1, 0, -1):

@@ -160,7 +160,9 @@ def _violating_resource(finding: Finding) -> cdk.PolicyViolatingResource:
         construct_path=finding.construct_path,
         template_path=finding.template_path,
         resource_logical_id=finding.logical_id,
-        locations=["Properties"] if finding.logical_id else ["Outputs" if "Output::" in (finding.detail or "") else "Resources"],
+        locations=["Properties"]
+        if finding.logical_id
+        else ["Outputs" if "Output::" in (finding.detail or "") else "Resources"],
     )
 
 
@@ -179,7 +181,9 @@ def _unrecorded_acknowledgements(context: cdk.IPolicyValidationContext) -> list[
                 for acknowledged_id in entry.data:
                     rule_id = normalize_rule_id(acknowledged_id, (PLUGIN_NAME,))
                     if rule_id and rule_id.startswith("Readiness-"):
-                        misplaced.append(cdk.PolicyViolatingResource(construct_path=node.node.path or "(app)", locations=[rule_id]))
+                        misplaced.append(
+                            cdk.PolicyViolatingResource(construct_path=node.node.path or "(app)", locations=[rule_id])
+                        )
         pending.extend(child for child in node.node.children if cdk.Stage.is_stage(child))
     if not misplaced:
         return []
@@ -193,4 +197,3 @@ def _unrecorded_acknowledgements(context: cdk.IPolicyValidationContext) -> list[
             violating_resources=misplaced,
         )
     ]
-

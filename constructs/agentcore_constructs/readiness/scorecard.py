@@ -123,7 +123,10 @@ def render(scorecard: dict[str, Any], *, markdown: bool = False) -> str:
     for env in scorecard["environments"]:
         h = "## " if markdown else "\n== "
         out.append(f"{h}{env['environment']}  ({', '.join(env['stacks'])})")
-        out.append(("\n### " if markdown else "\n") + f"Production Readiness Checklist: {env['checklist_passed']}/{len(env['checklist'])}")
+        out.append(
+            ("\n### " if markdown else "\n")
+            + f"Production Readiness Checklist: {env['checklist_passed']}/{len(env['checklist'])}"
+        )
         for item in env["checklist"]:
             out += _item_lines(item, f"{item['key']}. {item['title']}", markdown)
         out.append(("\n### " if markdown else "\n") + f"PoC gaps: {env['gap_count']} open")

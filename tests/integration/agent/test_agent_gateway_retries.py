@@ -103,7 +103,10 @@ class FaultyGateway:
                 {
                     "type": "http.response.start",
                     "status": 503,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(payload)).encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": payload})

@@ -62,7 +62,9 @@ def post(url: str, prompt: str, headers: dict[str, str]) -> str:
     return response.json()["response"]
 
 
-def test_order_lookup_goes_through_the_gateway_with_the_callers_token(agent_with_gateway, fake_gateway, identity_headers):
+def test_order_lookup_goes_through_the_gateway_with_the_callers_token(
+    agent_with_gateway, fake_gateway, identity_headers
+):
     headers = identity_headers(actor="alice", session=f"gw-{uuid.uuid4()}")
     answer = post(agent_with_gateway, "What is order ORD-12345?", headers)
     assert "Order ORD-12345 status: shipped" in answer

@@ -64,7 +64,9 @@ def test_malformed_payloads_get_400_json(http, content, message):
 
 
 def test_malformed_session_header_gets_400(http):
-    response = http.post("/invocations", json={"prompt": "hi"}, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "../x"})
+    response = http.post(
+        "/invocations", json={"prompt": "hi"}, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "../x"}
+    )
     assert response.status_code == 400 and "session id" in response.json()["error"]
 
 
@@ -136,7 +138,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_server(tmp_path, make_env, identity_headers, ask):
+def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_server(
+    tmp_path, make_env, identity_headers, ask
+):
     """``python -m scripts.dev_server`` (what ``make dev`` runs) in a new process over an existing memory dir."""
     env = make_env(tmp_path / "memory")
     session = new_session()

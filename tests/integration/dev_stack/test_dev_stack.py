@@ -128,7 +128,17 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
         "DEV_STACK_STATE_FILE": str(state_file),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "scripts.dev_server", "--port", "0", "--issuer-port", "0", "--dev-user", "local-dev-user"],
+        [
+            sys.executable,
+            "-m",
+            "scripts.dev_server",
+            "--port",
+            "0",
+            "--issuer-port",
+            "0",
+            "--dev-user",
+            "local-dev-user",
+        ],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -158,7 +168,12 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
         assert json.loads(state_file.read_text())["agent_url"] == agent_url
 
         token = subprocess.run(
-            [sys.executable, "-m", "scripts.dev_token", "alice"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+            [sys.executable, "-m", "scripts.dev_token", "alice"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
         assert token.returncode == 0, token.stderr
         alice = httpx.post(
@@ -175,7 +190,11 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
 
         invoked = subprocess.run(
             [sys.executable, "-m", "scripts.invoke", "What is order ORD-10001?", "--user", "alice"],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert invoked.stdout.strip() == "[offline model] Order ORD-10001 status: processing.", invoked.stderr
         response = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)

@@ -46,7 +46,9 @@ def identity_gateway() -> Iterator[tuple[LocalGateway, FakeOrdersAPI]]:
     upstream.stop()
 
 
-def run_session(url: str, body: Callable[[ClientSession], Awaitable[Any]], headers: dict[str, str] | None = None) -> Any:
+def run_session(
+    url: str, body: Callable[[ClientSession], Awaitable[Any]], headers: dict[str, str] | None = None
+) -> Any:
     async def main() -> Any:
         async with create_mcp_http_client(headers=headers) as http:
             async with streamable_http_client(url, http_client=http) as (read, write):
@@ -78,7 +80,9 @@ def test_call_tool_returns_the_shipped_order(gateway: LocalGateway) -> None:
     assert (order["order_id"], order["status"]) == ("ORD-12345", "shipped")
 
 
-@pytest.mark.parametrize("arguments", [{"order_id": "12345"}, {"order_id": 12345}, {}, {"order_id": "ORD-12345", "x": 1}])
+@pytest.mark.parametrize(
+    "arguments", [{"order_id": "12345"}, {"order_id": 12345}, {}, {"order_id": "ORD-12345", "x": 1}]
+)
 def test_malformed_arguments_are_an_error_result(gateway: LocalGateway, arguments: dict[str, Any]) -> None:
     result = run_session(gateway.url, lambda s: s.call_tool(TOOL, arguments))
     assert result.is_error

@@ -45,7 +45,9 @@ def invoke(agent_http, stack) -> Callable[..., httpx.Response]:
     ``user`` -> a fresh valid token for that user; ``token`` -> exactly that Authorization bearer (None: none).
     """
 
-    def _invoke(prompt: str, *, user: str | None = None, token: str | None = None, session: str | None = None, **payload):
+    def _invoke(
+        prompt: str, *, user: str | None = None, token: str | None = None, session: str | None = None, **payload
+    ):
         headers = {SESSION_HEADER: session or new_session()}
         if user is not None:
             token = stack.token_for(user)

@@ -76,9 +76,13 @@ def test_tools_scope_alone_is_enough_for_the_gateway(stack):
 
 def test_model_supplied_caller_id_is_overwritten_with_the_verified_sub(stack, upstream):
     token = stack.token_for("alice")
-    result = run_session(stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-20002", "caller_id": "bob"}), token)
+    result = run_session(
+        stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-20002", "caller_id": "bob"}), token
+    )
     assert result.is_error and "not found" in result.content[0].text
-    result = run_session(stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-10001", "caller_id": "bob"}), token)
+    result = run_session(
+        stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-10001", "caller_id": "bob"}), token
+    )
     assert not result.is_error and json.loads(result.content[0].text)["order_id"] == "ORD-10001"
     assert [r.headers.get("X-Customer-Id") for r in upstream.requests] == ["alice", "alice"]
 
@@ -115,7 +119,13 @@ def test_the_hook_runs_the_interceptor_lambdas_code_with_the_interceptor_event(s
 
 def test_the_hook_raises_the_lambdas_json_rpc_error_without_a_verified_caller(stack):
     intercept = lambda_request_interceptor(gateway_verifier(stack.issuer.discovery_url), ["order-service"])
-    unsigned = ".".join(base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=").decode() for p in ({"alg": "none"}, {"sub": "bob"})) + ".c2ln"
+    unsigned = (
+        ".".join(
+            base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=").decode()
+            for p in ({"alg": "none"}, {"sub": "bob"})
+        )
+        + ".c2ln"
+    )
     for headers in ({}, {"authorization": f"Bearer {unsigned}"}):
         with pytest.raises(InterceptorRejected) as rejected:
             intercept(headers, TOOL, {"order_id": "ORD-10001"})

@@ -39,7 +39,10 @@ def _bad_tokens(issuer) -> dict[str, tuple[str | None, str]]:
         "not a jwt": ("Bearer not-a-token", "not a well-formed JWT"),
         "garbage header": ("Bearer !!!.e30.c2ln", "not a well-formed JWT"),
         "alg none": (f"Bearer {_b64({'alg': 'none'})}.{_b64({'sub': 'alice'})}.c2ln", "algorithm is not allowed"),
-        "alg HS256": (f"Bearer {_b64({'alg': 'HS256', 'kid': 'x'})}.{_b64({'sub': 'alice'})}.c2ln", "algorithm is not allowed (expected RS256)"),
+        "alg HS256": (
+            f"Bearer {_b64({'alg': 'HS256', 'kid': 'x'})}.{_b64({'sub': 'alice'})}.c2ln",
+            "algorithm is not allowed (expected RS256)",
+        ),
         "no kid": (f"Bearer {_b64({'alg': 'RS256'})}.{_b64({'sub': 'alice'})}.c2ln", "no usable 'kid'"),
         "expired": (f"Bearer {issuer.issue_token('alice', issued_at=now - 7200, expires_in=3600)}", "expired"),
         "not yet valid": (f"Bearer {issuer.issue_token('alice', not_before=now + 600)}", "not valid yet"),
@@ -48,11 +51,17 @@ def _bad_tokens(issuer) -> dict[str, tuple[str | None, str]]:
             "is not the expected issuer",
         ),
         "wrong client": (f"Bearer {issuer.issue_token('alice', client_id='some-other-app')}", "client is not allowed"),
-        "tools scope only": (f"Bearer {issuer.issue_token('alice', scope=[TOOLS_SCOPE])}", f"lacks the required scope '{AGENT_SCOPE}'"),
+        "tools scope only": (
+            f"Bearer {issuer.issue_token('alice', scope=[TOOLS_SCOPE])}",
+            f"lacks the required scope '{AGENT_SCOPE}'",
+        ),
         "no scope": (f"Bearer {issuer.issue_token('alice', omit_claims=['scope'])}", "lacks the required scope"),
         "id token": (f"Bearer {issuer.issue_token('alice', token_use='id')}", "not an access token"),
         "tampered payload": (f"Bearer {_tampered(good)}", "signature is invalid"),
-        "unknown kid": (f"Bearer {issuer.issue_token('alice', signing_key=FOREIGN_KEY)}", "is not in the issuer's key set"),
+        "unknown kid": (
+            f"Bearer {issuer.issue_token('alice', signing_key=FOREIGN_KEY)}",
+            "is not in the issuer's key set",
+        ),
     }
 
 
@@ -111,5 +120,7 @@ def test_discovery_and_jwks_are_cached_across_requests(stack, ask):
     fetches = dict(stack.issuer.fetches)
     for _ in range(3):
         ask("cache check", user="alice")
-    assert stack.issuer.fetches.get("/.well-known/openid-configuration") == fetches.get("/.well-known/openid-configuration")
+    assert stack.issuer.fetches.get("/.well-known/openid-configuration") == fetches.get(
+        "/.well-known/openid-configuration"
+    )
     assert stack.issuer.fetches.get("/.well-known/jwks.json") == fetches.get("/.well-known/jwks.json")

@@ -39,7 +39,9 @@ def test_tokens_are_cognito_shaped_access_tokens(stack):
     decoded = jwt.decode(token, KeySet.import_key_set(stack.issuer.jwks()), algorithms=["RS256"])
     assert decoded.header == {"kid": stack.issuer.key.kid, "alg": "RS256"}
     claims = decoded.claims
-    assert {"iss", "sub", "client_id", "scope", "token_use", "exp", "iat", "jti", "username", "auth_time"} <= set(claims)
+    assert {"iss", "sub", "client_id", "scope", "token_use", "exp", "iat", "jti", "username", "auth_time"} <= set(
+        claims
+    )
     assert (claims["sub"], claims["username"], claims["token_use"]) == ("alice", "alice", "access")
     assert (claims["iss"], claims["client_id"]) == (stack.issuer.issuer, DEFAULT_CLIENT_ID)
     assert set(claims["scope"].split()) == {"openid", AGENT_SCOPE, TOOLS_SCOPE}
@@ -62,7 +64,12 @@ def test_dev_token_script_prints_a_token_from_the_state_file(stack, tmp_path):
     state.write_text(json.dumps(stack.state()))
     env = {"DEV_STACK_STATE_FILE": str(state), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.dev_token", "alice"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "scripts.dev_token", "alice"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
@@ -105,7 +112,9 @@ def test_verifier_refetches_the_jwks_once_for_an_unknown_kid_after_a_key_rotatio
 
 
 def test_unreachable_issuer_is_503_not_a_crash():
-    verifier = JWTVerifier("http://127.0.0.1:9/.well-known/openid-configuration", allowed_clients=["c"], allowed_scopes=["s"], timeout=2)
+    verifier = JWTVerifier(
+        "http://127.0.0.1:9/.well-known/openid-configuration", allowed_clients=["c"], allowed_scopes=["s"], timeout=2
+    )
     with pytest.raises(TokenRejected) as rejected:
         verifier.verify("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.e30.c2ln")
     assert rejected.value.status == 503 and "unavailable" in rejected.value.reason
@@ -115,8 +124,18 @@ def test_clock_is_injectable_for_expiry():
     with start_token_issuer() as issuer:
         now = time.time()
         token = issuer.issue_token("alice", expires_in=60)
-        assert JWTVerifier(issuer.discovery_url, allowed_clients=[DEFAULT_CLIENT_ID], allowed_scopes=[AGENT_SCOPE], clock=lambda: now + 65).verify(token)
-        late = JWTVerifier(issuer.discovery_url, allowed_clients=[DEFAULT_CLIENT_ID], allowed_scopes=[AGENT_SCOPE], clock=lambda: now + 75)
+        assert JWTVerifier(
+            issuer.discovery_url,
+            allowed_clients=[DEFAULT_CLIENT_ID],
+            allowed_scopes=[AGENT_SCOPE],
+            clock=lambda: now + 65,
+        ).verify(token)
+        late = JWTVerifier(
+            issuer.discovery_url,
+            allowed_clients=[DEFAULT_CLIENT_ID],
+            allowed_scopes=[AGENT_SCOPE],
+            clock=lambda: now + 75,
+        )
         with pytest.raises(TokenRejected, match="expired"):
             late.verify(token)
 

@@ -14,6 +14,7 @@ import uuid
 def new_session() -> str:
     return f"identity-{uuid.uuid4()}"
 
+
 pytestmark = pytest.mark.xdist_group("identity")
 
 NOT_FOUND = "[offline model] The tool reported an error: order {} not found."
@@ -41,7 +42,9 @@ def test_payload_claiming_bob_never_returns_bobs_data(claim, ask, invoke, stack,
     # The turn went to alice's memory, not bob's.
     memory_dir = stack.settings.local_memory_dir
     assert (memory_dir / "alice").is_dir()
-    bob_files = "".join(p.read_text() for p in (memory_dir / "bob").rglob("*.json")) if (memory_dir / "bob").exists() else ""
+    bob_files = (
+        "".join(p.read_text() for p in (memory_dir / "bob").rglob("*.json")) if (memory_dir / "bob").exists() else ""
+    )
     assert "I am bob" not in bob_files
 
 

@@ -109,7 +109,9 @@ def test_payload_identity_fields_are_ignored(identity_client, recorder, token_fo
 
 
 def test_without_identity_a_bearer_token_is_refused_not_trusted(client, recorder, token_for):
-    response = client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {token_for('bob')}"})
+    response = client.post(
+        "/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {token_for('bob')}"}
+    )
     assert response.status_code == 401 and recorder.calls == []
 
 

@@ -198,7 +198,9 @@ def test_region_from_the_gateway_url_else_settings():
 
 
 def test_caller_token_wins_and_loopback_has_no_auth():
-    aws = load_settings({"GATEWAY_URL": AWS_GATEWAY_URL, "MODEL_PROVIDER": "offline"}, credentials_available=lambda: False)
+    aws = load_settings(
+        {"GATEWAY_URL": AWS_GATEWAY_URL, "MODEL_PROVIDER": "offline"}, credentials_available=lambda: False
+    )
     assert gateway_auth(aws, "a.b.c").mode == "bearer"
     local = load_settings(
         {"GATEWAY_URL": "http://127.0.0.1:8090/mcp", "MODEL_PROVIDER": "offline", "AGENT_RETRY_MAX_ATTEMPTS": "5"},
@@ -209,7 +211,9 @@ def test_caller_token_wins_and_loopback_has_no_auth():
 
 
 def test_gateway_tools_builds_one_mcp_client_without_touching_the_network():
-    settings = load_settings({"GATEWAY_URL": AWS_GATEWAY_URL, "MODEL_PROVIDER": "offline"}, credentials_available=lambda: False)
+    settings = load_settings(
+        {"GATEWAY_URL": AWS_GATEWAY_URL, "MODEL_PROVIDER": "offline"}, credentials_available=lambda: False
+    )
     [client] = gateway_tools(settings, None)
     assert type(client).__name__ == "MCPClient"
     assert gateway_tools(load_settings({"MODEL_PROVIDER": "offline"}, credentials_available=lambda: False), None) == []

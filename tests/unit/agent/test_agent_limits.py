@@ -32,7 +32,9 @@ class LoopingModel(OfflineToolCallingModel):
     def decide(self, messages, tool_specs):
         self.calls += 1
         time.sleep(self.delay)
-        return {"toolUse": {"toolUseId": f"loop-{self.calls}", "name": "lookup_order", "input": {"order_id": "ORD-12345"}}}
+        return {
+            "toolUse": {"toolUseId": f"loop-{self.calls}", "name": "lookup_order", "input": {"order_id": "ORD-12345"}}
+        }
 
 
 class ThrottledModel(OfflineToolCallingModel):
@@ -56,7 +58,9 @@ def test_a_looping_request_stops_at_the_turn_limit_with_a_clear_422(offline_sett
     model = LoopingModel()
     response = _client(settings, model).post("/invocations", json={"prompt": "loop"})
     assert response.status_code == 422
-    assert response.json() == {"error": "The request needed more than this agent's limit of 3 model turns per request; it was stopped."}
+    assert response.json() == {
+        "error": "The request needed more than this agent's limit of 3 model turns per request; it was stopped."
+    }
     assert model.calls == 3
 
 
@@ -66,7 +70,10 @@ def test_a_slow_request_stops_at_the_time_limit_with_504(offline_settings) -> No
     started = time.monotonic()
     response = _client(settings, model).post("/invocations", json={"prompt": "loop"})
     assert response.status_code == 504
-    assert json.loads(response.text)["error"] == "The request needed more than this agent's limit of 0.5 seconds per request; it was stopped."
+    assert (
+        json.loads(response.text)["error"]
+        == "The request needed more than this agent's limit of 0.5 seconds per request; it was stopped."
+    )
     assert time.monotonic() - started < 5 and model.calls < 10
 
 

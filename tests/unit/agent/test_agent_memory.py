@@ -64,7 +64,9 @@ def test_agentcore_memory_config(monkeypatch, offline_settings):
             contract.RETRY_MAX_ATTEMPTS.name: "4",
         }
     )
-    manager = create_session_manager(settings, actor_id="alice", session_id="s1", boto_session=boto3.Session(region_name="us-east-1"))
+    manager = create_session_manager(
+        settings, actor_id="alice", session_id="s1", boto_session=boto3.Session(region_name="us-east-1")
+    )
     assert isinstance(manager, ResilientSessionManager)
     config = captured["config"]
     assert (config.memory_id, config.actor_id, config.session_id) == ("SupportMemory-abcdefghij", "alice", "s1")
@@ -160,7 +162,9 @@ def test_memory_failing_to_load_answers_without_partial_history(offline_settings
             raise OSError("disk unavailable")
 
     def factory(settings, *, actor_id, session_id):
-        return ResilientSessionManager(BrokenRead(session_id=session_id, storage_dir=str(settings.local_memory_dir / actor_id)))
+        return ResilientSessionManager(
+            BrokenRead(session_id=session_id, storage_dir=str(settings.local_memory_dir / actor_id))
+        )
 
     reply = answer(offline_settings, ALICE, "hello", session_manager_factory=factory)
     assert "history: 0 earlier user turns" in reply

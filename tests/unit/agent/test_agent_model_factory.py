@@ -40,7 +40,9 @@ def test_bedrock_model_client_carries_retry_and_timeout_config(caplog):
 
 
 def test_standard_retry_mode_reaches_the_client():
-    model = create_model(bedrock_settings(**{contract.RETRY_MODE.name: "standard", contract.RETRY_MAX_ATTEMPTS.name: "2"}))
+    model = create_model(
+        bedrock_settings(**{contract.RETRY_MODE.name: "standard", contract.RETRY_MAX_ATTEMPTS.name: "2"})
+    )
     assert model.client.meta.config.retries == {"mode": "standard", "total_max_attempts": 2}
 
 

@@ -111,7 +111,12 @@ def test_decide_is_deterministic():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("lookup_order", True), ("OrderService___lookup_order", True), ("lookup_orders", False), ("x_lookup_order", False)],
+    [
+        ("lookup_order", True),
+        ("OrderService___lookup_order", True),
+        ("lookup_orders", False),
+        ("x_lookup_order", False),
+    ],
 )
 def test_lookup_tool_naming(name, expected):
     assert is_lookup_tool(name) is expected

@@ -34,7 +34,9 @@ CONFIG = OutboundConfig(provider_name="crm-provider", scopes=("profile:read", "o
 class StubIdentityClient:
     """Same ``get_token`` signature as the SDK's (checked below); records every call; async like the real one."""
 
-    def __init__(self, region: str, *, token: str = "crm-token", auth_url: str | None = None, error: Exception | None = None):
+    def __init__(
+        self, region: str, *, token: str = "crm-token", auth_url: str | None = None, error: Exception | None = None
+    ):
         self.region = region
         self.token = token
         self.auth_url = auth_url
@@ -138,7 +140,9 @@ def test_settings_read_the_env_contract(tmp_path):
     )
     assert (settings.outbound_oauth_provider, settings.outbound_oauth_scopes) == ("crm-provider", ("a", "b", "c"))
     provider = user_token_provider(settings, client_factory=StubIdentityClient)
-    assert provider is not None and provider.config == OutboundConfig("crm-provider", ("a", "b", "c"), settings.model_region)
+    assert provider is not None and provider.config == OutboundConfig(
+        "crm-provider", ("a", "b", "c"), settings.model_region
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,9 +171,11 @@ def test_the_entrypoint_captures_the_runtimes_workload_token_per_request(identit
     bearer = token_for("alice")
     headers = {"Authorization": f"Bearer {bearer}", "WorkloadAccessToken": WAT}
     assert client.post("/invocations", json={"prompt": "hi"}, headers=headers).status_code == 200
-    assert client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {bearer}"}).status_code == 200
+    assert (
+        client.post("/invocations", json={"prompt": "hi"}, headers={"Authorization": f"Bearer {bearer}"}).status_code
+        == 200
+    )
     first, second = seen
     assert (first.actor_id, first.workload_access_token, first.bearer_token) == ("alice", WAT, bearer)
     assert second.workload_access_token is None
     assert WAT not in repr(first) and bearer not in repr(first)  # tokens stay out of logs
-

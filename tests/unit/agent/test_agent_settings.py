@@ -24,7 +24,10 @@ def test_defaults_without_credentials_are_offline_and_local():
     assert settings.model_id == DEFAULT_MODEL_ID
     assert settings.model_region == "us-east-1"
     # The same defaults the construct deploys (one home: the contract).
-    assert (settings.retry_mode, settings.retry_max_attempts) == (contract.DEFAULT_RETRY_MODE, contract.DEFAULT_RETRY_MAX_ATTEMPTS)
+    assert (settings.retry_mode, settings.retry_max_attempts) == (
+        contract.DEFAULT_RETRY_MODE,
+        contract.DEFAULT_RETRY_MAX_ATTEMPTS,
+    )
     assert (settings.max_turns, settings.max_total_tokens, settings.max_seconds) == (8, 100_000, 120.0)
     assert settings.memory_id is None and settings.gateway_url is None
     assert settings.local_memory_dir == Path(DEFAULT_LOCAL_MEMORY_DIR)
@@ -114,7 +117,9 @@ def test_all_problems_are_reported_at_once():
 
 
 def test_blank_values_mean_unset():
-    settings = load_settings({contract.MEMORY_ID.name: "  ", contract.GATEWAY_URL.name: ""}, credentials_available=no_credentials)
+    settings = load_settings(
+        {contract.MEMORY_ID.name: "  ", contract.GATEWAY_URL.name: ""}, credentials_available=no_credentials
+    )
     assert settings.memory_id is None and settings.gateway_url is None
 
 

@@ -31,7 +31,9 @@ def test_the_committed_cdk_json_is_valid() -> None:
 
 
 def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> None:
-    (dev, *_) = load_environments(ENVIRONMENTS, {"CDK_DEFAULT_ACCOUNT": "210987654321", "CDK_DEFAULT_REGION": "eu-west-1"})
+    (dev, *_) = load_environments(
+        ENVIRONMENTS, {"CDK_DEFAULT_ACCOUNT": "210987654321", "CDK_DEFAULT_REGION": "eu-west-1"}
+    )
     assert (dev.account, dev.region) == ("210987654321", "eu-west-1")
     (dev, *_) = load_environments(ENVIRONMENTS, NO_ENV)
     assert (dev.account, dev.region) == (PLACEHOLDER_ACCOUNT, "us-east-1")
@@ -53,10 +55,46 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ("dev", {"log_retention_days": True}, r"environments\.dev\.log_retention_days"),
         ("dev", {"network_mode": "MESH"}, r"environments\.dev\.network_mode: 'MESH' is not supported"),
         ("dev", {"network_mode": "VPC"}, r"environments\.dev\.vpc: required when network_mode is 'VPC'"),
-        ("dev", {"vpc": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"], "availability_zones": ["us-east-1a", "us-east-1b"]}}, r"environments\.dev\.vpc: only used with network_mode 'VPC'"),
-        ("dev", {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-1", "subnet_ids": [], "availability_zones": []}}, r"environments\.dev\.vpc\.vpc_id: 'vpc-1' is not a VPC id"),
-        ("dev", {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"], "availability_zones": ["us-east-1a"]}}, r"environments\.dev\.vpc\.subnet_ids: must list at least two"),
-        ("dev", {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"], "availability_zones": ["us-east-1a"]}}, r"environments\.dev\.vpc\.availability_zones"),
+        (
+            "dev",
+            {
+                "vpc": {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+                    "availability_zones": ["us-east-1a", "us-east-1b"],
+                }
+            },
+            r"environments\.dev\.vpc: only used with network_mode 'VPC'",
+        ),
+        (
+            "dev",
+            {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-1", "subnet_ids": [], "availability_zones": []}},
+            r"environments\.dev\.vpc\.vpc_id: 'vpc-1' is not a VPC id",
+        ),
+        (
+            "dev",
+            {
+                "network_mode": "VPC",
+                "vpc": {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"],
+                    "availability_zones": ["us-east-1a"],
+                },
+            },
+            r"environments\.dev\.vpc\.subnet_ids: must list at least two",
+        ),
+        (
+            "dev",
+            {
+                "network_mode": "VPC",
+                "vpc": {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+                    "availability_zones": ["us-east-1a"],
+                },
+            },
+            r"environments\.dev\.vpc\.availability_zones",
+        ),
         ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' is not a 12-digit"),
         ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' is not an AWS region"),
         ("dev", {"artifact": "lambda"}, r"environments\.dev\.artifact: 'lambda'"),
@@ -73,16 +111,40 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ("dev", {"alarms": {"error_rate_percent": 0}}, r"environments\.dev\.alarms\.error_rate_percent"),
         ("dev", {"alarms": {"latency_p99_ms": 1}}, r"environments\.dev\.alarms: unknown key 'latency_p99_ms'"),
         ("dev", {"alarm_emails": ["oncall"]}, r"environments\.dev\.alarm_emails"),
-        ("dev", {"transaction_search": "manage", "transaction_search_indexing_percent": 101}, r"environments\.dev\.transaction_search_indexing_percent"),
-        ("dev", {"transaction_search_indexing_percent": 5}, r"environments\.dev\.transaction_search_indexing_percent: only used with"),
-        ("dev", {"endpoint_version": 3}, r"environments\.dev\.endpoint_version: 3 must be 'latest' or a runtime version"),
+        (
+            "dev",
+            {"transaction_search": "manage", "transaction_search_indexing_percent": 101},
+            r"environments\.dev\.transaction_search_indexing_percent",
+        ),
+        (
+            "dev",
+            {"transaction_search_indexing_percent": 5},
+            r"environments\.dev\.transaction_search_indexing_percent: only used with",
+        ),
+        (
+            "dev",
+            {"endpoint_version": 3},
+            r"environments\.dev\.endpoint_version: 3 must be 'latest' or a runtime version",
+        ),
         ("dev", {"transaction_search": "yes"}, r"environments\.dev\.transaction_search: 'yes'"),
         ("dev", {"identity_mfa": "sometimes"}, r"environments\.dev\.identity_mfa"),
         ("prod", {"identity_mfa": "optional"}, r"environments\.prod\.identity_mfa: prod must use 'required'"),
         ("dev", {"identity_callback_urls": ["http://example.com/cb"]}, r"environments\.dev\.identity_callback_urls"),
-        ("dev", {"outbound_oauth": {"provider_name": "crm"}}, r"environments\.dev\.outbound_oauth\.discovery_url: required"),
-        ("dev", {"outbound_oauth": {"provider_name": "crm", "discovery_url": "http://x", "client_id": "c"}}, r"outbound_oauth\.discovery_url: must be an https"),
-        ("dev", {"outbound_oauth": {"provider_name": "crm", "discovery_url": "https://x", "client_id": "c", "secret": "s"}}, r"outbound_oauth: unknown key 'secret'"),
+        (
+            "dev",
+            {"outbound_oauth": {"provider_name": "crm"}},
+            r"environments\.dev\.outbound_oauth\.discovery_url: required",
+        ),
+        (
+            "dev",
+            {"outbound_oauth": {"provider_name": "crm", "discovery_url": "http://x", "client_id": "c"}},
+            r"outbound_oauth\.discovery_url: must be an https",
+        ),
+        (
+            "dev",
+            {"outbound_oauth": {"provider_name": "crm", "discovery_url": "https://x", "client_id": "c", "secret": "s"}},
+            r"outbound_oauth: unknown key 'secret'",
+        ),
     ],
 )
 def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:
@@ -111,7 +173,10 @@ def test_bad_cdk_json_fails_the_real_synth_with_the_key_in_the_message(tmp_path)
 
 def test_transaction_search_is_managed_by_at_most_one_environment_per_account_and_region() -> None:
     envs = _with("staging", transaction_search="manage")
-    with pytest.raises(ConfigError, match=r"environments\.(staging|prod)\.transaction_search: 'manage' in account 123456789012 / us-east-1"):
+    with pytest.raises(
+        ConfigError,
+        match=r"environments\.(staging|prod)\.transaction_search: 'manage' in account 123456789012 / us-east-1",
+    ):
         load_environments(envs, NO_ENV)
     envs["staging"]["account"] = "210987654321"  # another account: each manages its own
     assert [c.transaction_search for c in load_environments(envs, NO_ENV)] == ["enabled", "manage", "manage"]
@@ -121,5 +186,7 @@ def test_outbound_return_urls_are_https() -> None:
     base = {"provider_name": "crm", "discovery_url": "https://x/.well-known/openid-configuration", "client_id": "c"}
     with pytest.raises(ConfigError, match=r"environments\.dev\.outbound_oauth\.return_urls"):
         load_environments(_with("dev", outbound_oauth={**base, "return_urls": ["http://evil.example.com"]}), NO_ENV)
-    (dev, *_) = load_environments(_with("dev", outbound_oauth={**base, "return_urls": ["https://app.example.com/r"]}), NO_ENV)
+    (dev, *_) = load_environments(
+        _with("dev", outbound_oauth={**base, "return_urls": ["https://app.example.com/r"]}), NO_ENV
+    )
     assert dev.outbound_oauth is not None and dev.outbound_oauth.return_urls == ("https://app.example.com/r",)

@@ -15,7 +15,9 @@ NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefa
 
 
 def _stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    return cdk.Stack(
+        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,7 +37,13 @@ def test_invalid_props(props: dict, message: str) -> None:
 def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> None:
     stack = _stack()
     identity = AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333")
-    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    runtime = AgentRuntime(
+        stack,
+        "Agent",
+        runtime_name="a1",
+        source_dir=REPO_ROOT / "agent_src",
+        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
     identity.protect_runtime(runtime)
     template = Template.from_stack(stack).to_json()
     (cfn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
@@ -47,17 +55,37 @@ def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> No
 
 def test_outbound_provider_references_the_secret_and_grants_only_what_token_retrieval_needs() -> None:
     stack = _stack()
-    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
-    outbound = OutboundOAuth2(stack, "Crm", provider_name="crm", discovery_url="https://login.example.com/.well-known/openid-configuration", client_id="client-123", scopes=["api"])
+    runtime = AgentRuntime(
+        stack,
+        "Agent",
+        runtime_name="a1",
+        source_dir=REPO_ROOT / "agent_src",
+        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
+    outbound = OutboundOAuth2(
+        stack,
+        "Crm",
+        provider_name="crm",
+        discovery_url="https://login.example.com/.well-known/openid-configuration",
+        client_id="client-123",
+        scopes=["api"],
+    )
     outbound.grant_to(runtime)
     template = Template.from_stack(stack).to_json()
-    (provider,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"]
+    (provider,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"
+    ]
     config = provider["Properties"]["Oauth2ProviderConfigInput"]["CustomOauth2ProviderConfig"]
     assert config["ClientSecretSource"] == "EXTERNAL"
     assert "ClientSecret" not in config and set(config["ClientSecretConfig"]) == {"SecretId", "JsonKey"}
     (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert "SecretString" not in secret["Properties"]
-    sids = {s.get("Sid") for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy" for s in r["Properties"]["PolicyDocument"]["Statement"]}
+    sids = {
+        s.get("Sid")
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    }
     assert {"GetWorkloadAccessToken", "GetOutboundOAuth2Token", "ReadOutboundClientSecret"} <= sids
     (cfn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
     assert cfn["Properties"]["EnvironmentVariables"]["OUTBOUND_OAUTH_PROVIDER"] == "crm"
@@ -74,10 +102,20 @@ def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_r
 
     app = cdk.App(context=NO_BUNDLING)
     stack = cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
-    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    runtime = AgentRuntime(
+        stack,
+        "Agent",
+        runtime_name="a1",
+        source_dir=REPO_ROOT / "agent_src",
+        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
     outbound = OutboundOAuth2(
-        stack, "Crm", provider_name="crm", discovery_url="https://login.example.com/.well-known/openid-configuration",
-        client_id="client-123", return_urls=["https://app.example.com/oauth/return"],
+        stack,
+        "Crm",
+        provider_name="crm",
+        discovery_url="https://login.example.com/.well-known/openid-configuration",
+        client_id="client-123",
+        return_urls=["https://app.example.com/oauth/return"],
     )
     outbound.grant_to(runtime)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
@@ -85,18 +123,37 @@ def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_r
     (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     generator = secret["Properties"]["GenerateSecretString"]
     assert (generator["SecretStringTemplate"], generator["GenerateStringKey"]) == ("{}", "client_secret")
-    (provider,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"]
-    assert provider["Properties"]["Oauth2ProviderConfigInput"]["CustomOauth2ProviderConfig"]["ClientSecretConfig"]["JsonKey"] == "client_secret"
-    calls = {json.dumps(r["Properties"]["Create"]) for r in template["Resources"].values() if r["Type"] == "Custom::AWS"}
+    (provider,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::OAuth2CredentialProvider"
+    ]
+    assert (
+        provider["Properties"]["Oauth2ProviderConfigInput"]["CustomOauth2ProviderConfig"]["ClientSecretConfig"][
+            "JsonKey"
+        ]
+        == "client_secret"
+    )
+    calls = {
+        json.dumps(r["Properties"]["Create"]) for r in template["Resources"].values() if r["Type"] == "Custom::AWS"
+    }
     (lookup,) = [c for c in calls if "GetAgentRuntime" in c]
     (update,) = [c for c in calls if "UpdateWorkloadIdentity" in c]
     assert "workloadIdentityDetails.workloadIdentityArn" in lookup
     assert "https://app.example.com/oauth/return" in update and "workloadIdentityDetails.workloadIdentityArn" in update
     grants = {
-        s["Action"]: s["Resource"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
-        for s in r["Properties"]["PolicyDocument"]["Statement"] if s["Action"] in ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:UpdateWorkloadIdentity")
+        s["Action"]: s["Resource"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] in ("bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:UpdateWorkloadIdentity")
     }
     assert set(grants) == {"bedrock-agentcore:GetAgentRuntime", "bedrock-agentcore:UpdateWorkloadIdentity"}
     assert "*" not in json.dumps(grants)
     with pytest.raises(ValueError, match="return_urls"):
-        OutboundOAuth2(_stack(), "X", provider_name="crm", discovery_url="https://x", client_id="c", return_urls=["http://evil.example.com"])
+        OutboundOAuth2(
+            _stack(),
+            "X",
+            provider_name="crm",
+            discovery_url="https://x",
+            client_id="c",
+            return_urls=["http://evil.example.com"],
+        )

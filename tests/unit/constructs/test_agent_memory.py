@@ -15,7 +15,9 @@ NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefa
 
 
 def _stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-west-2"))
+    return cdk.Stack(
+        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-west-2")
+    )
 
 
 @pytest.mark.parametrize(
@@ -36,7 +38,9 @@ def test_defaults_create_a_rotating_key_and_retain_everything() -> None:
     AgentMemory(stack, "Memory", memory_name="m1")
     template = Template.from_stack(stack)
     template.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
-    template.has_resource("AWS::BedrockAgentCore::Memory", {"Properties": {"EventExpiryDuration": 30}, "DeletionPolicy": "Retain"})
+    template.has_resource(
+        "AWS::BedrockAgentCore::Memory", {"Properties": {"EventExpiryDuration": 30}, "DeletionPolicy": "Retain"}
+    )
 
 
 def test_bring_your_own_key() -> None:
@@ -50,13 +54,34 @@ def test_bring_your_own_key() -> None:
 def test_grant_to_adds_exact_actions_and_memory_id_in_the_same_stack() -> None:
     stack = _stack()
     memory = AgentMemory(stack, "Memory", memory_name="m1")
-    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    runtime = AgentRuntime(
+        stack,
+        "Agent",
+        runtime_name="a1",
+        source_dir=REPO_ROOT / "agent_src",
+        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
     memory.grant_to(runtime)
     template = Template.from_stack(stack).to_json()
-    memory_logical_id = next(k for k, v in template["Resources"].items() if v["Type"] == "AWS::BedrockAgentCore::Memory")
-    statements = [s for p in template["Resources"].values() if p["Type"] == "AWS::IAM::Policy" for s in p["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "UseAgentMemory"]
+    memory_logical_id = next(
+        k for k, v in template["Resources"].items() if v["Type"] == "AWS::BedrockAgentCore::Memory"
+    )
+    statements = [
+        s
+        for p in template["Resources"].values()
+        if p["Type"] == "AWS::IAM::Policy"
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "UseAgentMemory"
+    ]
     assert statements == [
-        {"Sid": "UseAgentMemory", "Effect": "Allow", "Action": list(AGENT_DATA_PLANE_ACTIONS), "Resource": {"Fn::GetAtt": [memory_logical_id, "MemoryArn"]}}
+        {
+            "Sid": "UseAgentMemory",
+            "Effect": "Allow",
+            "Action": list(AGENT_DATA_PLANE_ACTIONS),
+            "Resource": {"Fn::GetAtt": [memory_logical_id, "MemoryArn"]},
+        }
     ]
     (cfn_runtime,) = [v for v in template["Resources"].values() if v["Type"] == "AWS::BedrockAgentCore::Runtime"]
-    assert cfn_runtime["Properties"]["EnvironmentVariables"]["MEMORY_ID"] == {"Fn::GetAtt": [memory_logical_id, "MemoryId"]}
+    assert cfn_runtime["Properties"]["EnvironmentVariables"]["MEMORY_ID"] == {
+        "Fn::GetAtt": [memory_logical_id, "MemoryId"]
+    }

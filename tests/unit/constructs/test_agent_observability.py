@@ -13,12 +13,25 @@ from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from tests.conftest import REPO_ROOT
 
 NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
-TOOL = {"name": "echo", "description": "Echo", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}
+TOOL = {
+    "name": "echo",
+    "description": "Echo",
+    "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}},
+}
 
 
 def _stack_with_runtime() -> tuple[cdk.Stack, AgentRuntime]:
-    stack = cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
-    runtime = AgentRuntime(stack, "Agent", runtime_name="a1", source_dir=REPO_ROOT / "agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0", endpoint_name="live")
+    stack = cdk.Stack(
+        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
+    )
+    runtime = AgentRuntime(
+        stack,
+        "Agent",
+        runtime_name="a1",
+        source_dir=REPO_ROOT / "agent_src",
+        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        endpoint_name="live",
+    )
     return stack, runtime
 
 
@@ -26,11 +39,21 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
     stack, runtime = _stack_with_runtime()
     gateway = ToolGateway(stack, "Gateway", gateway_name="g1")
     for name in ("alpha-service", "beta-service", "gamma-service"):
-        gateway.add_lambda_tool(LambdaTool(stack, name, target_name=name, tools=[TOOL], code_root=REPO_ROOT / "lambdas", handler="x.handler"))
+        gateway.add_lambda_tool(
+            LambdaTool(
+                stack, name, target_name=name, tools=[TOOL], code_root=REPO_ROOT / "lambdas", handler="x.handler"
+            )
+        )
     AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, gateway=gateway)
     template = Template.from_stack(stack).to_json()
-    alarms = {a["Properties"]["AlarmName"] for a in template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"}
-    assert {"support-agent-t-AlphaServiceErrors", "support-agent-t-BetaServiceErrors", "support-agent-t-GammaServiceErrors"} <= alarms
+    alarms = {
+        a["Properties"]["AlarmName"] for a in template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert {
+        "support-agent-t-AlphaServiceErrors",
+        "support-agent-t-BetaServiceErrors",
+        "support-agent-t-GammaServiceErrors",
+    } <= alarms
     body = json.dumps(next(r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"))
     for name in ("alpha-service", "beta-service", "gamma-service"):
         assert f"## Tool `{name}` (Lambda)" in body
@@ -38,11 +61,15 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
 
 def test_runtime_only_has_runtime_alarms_and_no_transaction_search_by_default() -> None:
     stack, runtime = _stack_with_runtime()
-    AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, thresholds=AlarmThresholds(error_rate_percent=7))
+    AgentObservability(
+        stack, "Obs", environment_name="t", runtime=runtime, thresholds=AlarmThresholds(error_rate_percent=7)
+    )
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::Alarm", 3)
     template.resource_count_is("AWS::XRay::TransactionSearchConfig", 0)
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmName": "support-agent-t-RuntimeErrorRate", "Threshold": 7})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"AlarmName": "support-agent-t-RuntimeErrorRate", "Threshold": 7}
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,12 +90,21 @@ def test_transaction_search_is_retained_and_waits_for_its_logs_policy() -> None:
     stack = cdk.Stack(cdk.App(), "Account", env=cdk.Environment(account="123456789012", region="us-east-1"))
     TransactionSearch(stack, "Search", indexing_percent=5)
     template = Template.from_stack(stack).to_json()
-    (config_id, config), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::XRay::TransactionSearchConfig"]
-    (policy_id, policy), = [(k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::ResourcePolicy"]
+    ((config_id, config),) = [
+        (k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::XRay::TransactionSearchConfig"
+    ]
+    ((policy_id, policy),) = [
+        (k, r) for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::ResourcePolicy"
+    ]
     assert config["Properties"]["IndexingPercentage"] == 5 and config["DependsOn"] == [policy_id]
     assert config["DeletionPolicy"] == policy["DeletionPolicy"] == "Retain"
-    document = json.loads("".join(p if isinstance(p, str) else "TOKEN" for p in policy["Properties"]["PolicyDocument"]["Fn::Join"][1]))
+    document = json.loads(
+        "".join(p if isinstance(p, str) else "TOKEN" for p in policy["Properties"]["PolicyDocument"]["Fn::Join"][1])
+    )
     assert document["Statement"][0]["Principal"] == {"Service": "xray.amazonaws.com"}
-    assert [r.split(":log-group:")[1] for r in document["Statement"][0]["Resource"]] == ["aws/spans:*", "/aws/application-signals/data:*"]
+    assert [r.split(":log-group:")[1] for r in document["Statement"][0]["Resource"]] == [
+        "aws/spans:*",
+        "/aws/application-signals/data:*",
+    ]
     with pytest.raises(ValueError, match="indexing_percent 150"):
         TransactionSearch(stack, "Bad", indexing_percent=150)

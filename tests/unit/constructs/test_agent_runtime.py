@@ -24,13 +24,19 @@ def _stack() -> cdk.Stack:
 
 
 def _runtime(stack: cdk.Stack, **overrides) -> AgentRuntime:
-    props = dict(runtime_name="agent_test", source_dir=AGENT_SRC, model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0")
+    props = dict(
+        runtime_name="agent_test", source_dir=AGENT_SRC, model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0"
+    )
     props.update(overrides)
     return AgentRuntime(stack, "Agent", **props)
 
 
 def _statements(template: Template) -> list[dict]:
-    return [s for p in template.find_resources("AWS::IAM::Policy").values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +102,8 @@ def test_add_environment_accepts_only_contract_variables() -> None:
     agent = _runtime(stack)
     agent.add_environment(env_contract.MEMORY_ID, "mem-123")
     Template.from_stack(stack).has_resource_properties(
-        "AWS::BedrockAgentCore::Runtime", {"EnvironmentVariables": Match.object_like({"MEMORY_ID": "mem-123", "MODEL_PROVIDER": "bedrock"})}
+        "AWS::BedrockAgentCore::Runtime",
+        {"EnvironmentVariables": Match.object_like({"MEMORY_ID": "mem-123", "MODEL_PROVIDER": "bedrock"})},
     )
     with pytest.raises(ValueError, match="not part of agentcore_constructs.contract.env_vars"):
         agent.add_environment(env_contract.EnvVar("API_KEY", "me", "nope"), "x")
@@ -105,10 +112,18 @@ def test_add_environment_accepts_only_contract_variables() -> None:
 def test_later_grants_land_in_the_policy_the_runtime_waits_for() -> None:
     stack = _stack()
     agent = _runtime(stack)
-    agent.add_to_execution_policy(iam.PolicyStatement(actions=["bedrock-agentcore:CreateEvent"], resources=["arn:aws:bedrock-agentcore:eu-west-1:111122223333:memory/m-1"]))
+    agent.add_to_execution_policy(
+        iam.PolicyStatement(
+            actions=["bedrock-agentcore:CreateEvent"],
+            resources=["arn:aws:bedrock-agentcore:eu-west-1:111122223333:memory/m-1"],
+        )
+    )
     template = Template.from_stack(stack)
     policy_id = stack.get_logical_id(agent.policy.node.default_child)
-    assert any(s["Action"] == "bedrock-agentcore:CreateEvent" for s in template.find_resources("AWS::IAM::Policy")[policy_id]["Properties"]["PolicyDocument"]["Statement"])
+    assert any(
+        s["Action"] == "bedrock-agentcore:CreateEvent"
+        for s in template.find_resources("AWS::IAM::Policy")[policy_id]["Properties"]["PolicyDocument"]["Statement"]
+    )
     (runtime,) = template.find_resources("AWS::BedrockAgentCore::Runtime").values()
     assert policy_id in runtime["DependsOn"]
 
@@ -121,7 +136,9 @@ def test_l2_account_wide_grants_never_reach_the_role() -> None:
     assert "cdk-hnb659fds-assets-111122223333-eu-west-1/*" not in text
     # The one log-group:* grant is the documented logs:DescribeLogGroups, alone in its statement.
     describe = [s for s in json.loads(text)["Resources"].values() if "log-group:*" in json.dumps(s)]
-    assert [s["Properties"]["PolicyDocument"]["Statement"][-1]["Action"] for s in describe] == ["logs:DescribeLogGroups"]
+    assert [s["Properties"]["PolicyDocument"]["Statement"][-1]["Action"] for s in describe] == [
+        "logs:DescribeLogGroups"
+    ]
 
 
 def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it() -> None:
@@ -132,7 +149,8 @@ def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it(
     settings_source = (AGENT_SRC / "support_agent" / "settings.py").read_text() + kit_auth.read_text()
     constants = {value: key for key, value in vars(env_contract).items() if isinstance(value, env_contract.EnvVar)}
     unread = [
-        constants[v] for v in env_contract.ALL
+        constants[v]
+        for v in env_contract.ALL
         if f"contract.{constants[v]}" not in settings_source and f"env_vars.{constants[v]}" not in settings_source
     ]
     assert unread == []
@@ -140,7 +158,9 @@ def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it(
     assert not [n for n in names if f'"{n}"' in settings_source or f"'{n}'" in settings_source]
 
 
-@pytest.mark.parametrize(("runtime", "expected"), [("PYTHON_3_12", "3.12"), ("PYTHON_3_13", "3.13"), ("PYTHON_3_14", "3.14")])
+@pytest.mark.parametrize(
+    ("runtime", "expected"), [("PYTHON_3_12", "3.12"), ("PYTHON_3_13", "3.13"), ("PYTHON_3_14", "3.14")]
+)
 def test_wheels_are_vendored_for_the_chosen_python(runtime: str, expected: str) -> None:
     from aws_cdk import aws_bedrockagentcore as agentcore
 
@@ -156,7 +176,10 @@ def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_gro
 
     stack = _stack()
     vpc = ec2.Vpc.from_vpc_attributes(
-        stack, "Vpc", vpc_id="vpc-0123456789abcdef0", availability_zones=["eu-west-1a", "eu-west-1b"],
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
         private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
     )
     agent = _runtime(stack, vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnets=vpc.private_subnets))
@@ -170,7 +193,9 @@ def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_gro
     assert "SecurityGroupIngress" not in template["Resources"][sg_id]["Properties"]
 
 
-@pytest.mark.parametrize(("version", "served"), [("latest", {"Fn::GetAtt": ["AgentRuntime23CE8C05", "AgentRuntimeVersion"]}), ("7", "7")])
+@pytest.mark.parametrize(
+    ("version", "served"), [("latest", {"Fn::GetAtt": ["AgentRuntime23CE8C05", "AgentRuntimeVersion"]}), ("7", "7")]
+)
 def test_the_endpoint_serves_the_pinned_version_or_follows_the_newest(version: str, served: object) -> None:
     stack = _stack()
     _runtime(stack, endpoint_version=version)

@@ -11,15 +11,28 @@ from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from tests.conftest import REPO_ROOT
 
 NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
-ECHO_TOOL = {"name": "echo", "description": "Echo text back", "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}
+ECHO_TOOL = {
+    "name": "echo",
+    "description": "Echo text back",
+    "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+}
 
 
 def _stack() -> cdk.Stack:
-    return cdk.Stack(cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    return cdk.Stack(
+        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
+    )
 
 
 def _tool(stack: cdk.Stack, name: str) -> LambdaTool:
-    return LambdaTool(stack, name, target_name=name, tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="order_service.handler.lambda_handler")
+    return LambdaTool(
+        stack,
+        name,
+        target_name=name,
+        tools=[ECHO_TOOL],
+        code_root=REPO_ROOT / "lambdas",
+        handler="order_service.handler.lambda_handler",
+    )
 
 
 def test_a_second_tool_is_one_more_add_call() -> None:
@@ -36,8 +49,16 @@ def test_a_second_tool_is_one_more_add_call() -> None:
 
 def test_debug_errors_are_refused_unless_allowed() -> None:
     with pytest.raises(ValueError, match="DEBUG leaks internals"):
-        ToolGateway(_stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG)
-    ToolGateway(_stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG, allow_debug_errors=True)
+        ToolGateway(
+            _stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG
+        )
+    ToolGateway(
+        _stack(),
+        "Gateway",
+        gateway_name="tools-test",
+        exception_level=agentcore.GatewayExceptionLevel.DEBUG,
+        allow_debug_errors=True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,7 +79,15 @@ def test_lambda_tool_props_are_validated(props: dict, message: str) -> None:
 
 def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -> None:
     stack = _stack()
-    tool = LambdaTool(stack, "Tool", target_name="t1", tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="h.handler", api_key_secret_env="API_KEY_SECRET_ARN")
+    tool = LambdaTool(
+        stack,
+        "Tool",
+        target_name="t1",
+        tools=[ECHO_TOOL],
+        code_root=REPO_ROOT / "lambdas",
+        handler="h.handler",
+        api_key_secret_env="API_KEY_SECRET_ARN",
+    )
     template = Template.from_stack(stack).to_json()
     (secret,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert "SecretString" not in secret["Properties"]
@@ -75,10 +104,16 @@ def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_intercep
     if interceptor:
         gateway.add_request_interceptor(
             PythonArm64Function(
-                stack, "Interceptor", code_root=REPO_ROOT / "lambdas", handler="gateway_interceptor.handler.lambda_handler",
-                service_name="gateway-interceptor", description="caller",
+                stack,
+                "Interceptor",
+                code_root=REPO_ROOT / "lambdas",
+                handler="gateway_interceptor.handler.lambda_handler",
+                service_name="gateway-interceptor",
+                description="caller",
             )
         )
     functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
     (tool,) = [f for f in functions.values() if f["Properties"]["Handler"].startswith("order_service")]
-    assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == ("true" if interceptor else "false")
+    assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == (
+        "true" if interceptor else "false"
+    )

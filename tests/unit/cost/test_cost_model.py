@@ -20,7 +20,10 @@ def write_assembly(root: Path, envs: dict[str, dict[str, dict[str, Any]]], accou
     top: dict[str, Any] = {"version": "55.0.0", "artifacts": {}}
     for env, stacks in envs.items():
         directory = f"assembly-{env}"
-        top["artifacts"][directory] = {"type": "cdk:cloud-assembly", "properties": {"directoryName": directory, "displayName": env}}
+        top["artifacts"][directory] = {
+            "type": "cdk:cloud-assembly",
+            "properties": {"directoryName": directory, "displayName": env},
+        }
         (root / directory).mkdir()
         manifest: dict[str, Any] = {"version": "55.0.0", "artifacts": {}}
         for stack, resources in stacks.items():
@@ -48,8 +51,14 @@ def simple_alarm() -> dict[str, Any]:
 
 def math_alarm(metrics: int) -> dict[str, Any]:
     entries: list[dict[str, Any]] = [{"Id": "e", "Expression": "a/b*100"}]
-    entries += [{"Id": f"m{i}", "ReturnData": False, "MetricStat": {"Metric": {"MetricName": f"M{i}"}, "Period": 300, "Stat": "Sum"}}
-                for i in range(metrics)]
+    entries += [
+        {
+            "Id": f"m{i}",
+            "ReturnData": False,
+            "MetricStat": {"Metric": {"MetricName": f"M{i}"}, "Period": 300, "Stat": "Sum"},
+        }
+        for i in range(metrics)
+    ]
     return r("AWS::CloudWatch::Alarm", Metrics=entries)
 
 
@@ -84,11 +93,15 @@ def test_counts_to_idle_costs_exactly(tmp_path: Path) -> None:
     assert items["KMS customer managed keys"]["count"] == 2
     assert items["KMS customer managed keys"]["monthly_usd"] == pytest.approx(2 * P["kms.key_month"])
     # only the rotating key climbs by two rotations
-    assert items["KMS customer managed keys"]["steady_usd"] == pytest.approx(2 * P["kms.key_month"] + 2 * P["kms.rotation_month"])
+    assert items["KMS customer managed keys"]["steady_usd"] == pytest.approx(
+        2 * P["kms.key_month"] + 2 * P["kms.rotation_month"]
+    )
     assert items["CloudWatch dashboards"]["monthly_usd"] == 0  # inside the 3 free per account
     assert items["CloudWatch alarms"]["count"] == 3  # 1 simple + 2 metrics of the math alarm
     assert items["CloudWatch alarms"]["monthly_usd"] == pytest.approx(3 * P["cloudwatch.alarm_metric_month"])
-    assert items["CloudWatch high-resolution alarm metrics"]["monthly_usd"] == pytest.approx(P["cloudwatch.alarm_metric_high_res_month"])
+    assert items["CloudWatch high-resolution alarm metrics"]["monthly_usd"] == pytest.approx(
+        P["cloudwatch.alarm_metric_high_res_month"]
+    )
     assert items["CloudWatch composite alarms"]["monthly_usd"] == pytest.approx(P["cloudwatch.composite_alarm_month"])
     assert items["Secrets Manager secrets"]["monthly_usd"] == pytest.approx(2 * P["secretsmanager.secret_month"])
     log_storage = 3 * cost.ASSUMPTIONS["log_storage_gb_per_group"][0] * P["cloudwatch.logs_storage_gb_month"]
@@ -96,18 +109,29 @@ def test_counts_to_idle_costs_exactly(tmp_path: Path) -> None:
     assert items["SNS topics"]["count"] == 1 and items["SNS topics"]["monthly_usd"] == 0
     assert items["Lambda functions"]["count"] == 1 and items["Lambda functions"]["monthly_usd"] == 0
 
-    expected = (2 * P["kms.key_month"] + 3 * P["cloudwatch.alarm_metric_month"] + P["cloudwatch.alarm_metric_high_res_month"]
-                + P["cloudwatch.composite_alarm_month"] + 2 * P["secretsmanager.secret_month"] + log_storage)
+    expected = (
+        2 * P["kms.key_month"]
+        + 3 * P["cloudwatch.alarm_metric_month"]
+        + P["cloudwatch.alarm_metric_high_res_month"]
+        + P["cloudwatch.composite_alarm_month"]
+        + 2 * P["secretsmanager.secret_month"]
+        + log_storage
+    )
     assert env["idle_monthly_usd"] == pytest.approx(expected, abs=1e-6)
     assert env["meets_idle_target"] is True
 
 
 def test_consumption_based_services_cost_nothing_idle(tmp_path: Path) -> None:
     resources = {
-        "Rt": r("AWS::BedrockAgentCore::Runtime", AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "x"}}),
+        "Rt": r(
+            "AWS::BedrockAgentCore::Runtime", AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "x"}}
+        ),
         "Mem": r("AWS::BedrockAgentCore::Memory", MemoryStrategies=[]),
         "Gw": r("AWS::BedrockAgentCore::Gateway", ProtocolConfiguration={"Mcp": {"SearchType": "SEMANTIC"}}),
-        "Tg": r("AWS::BedrockAgentCore::GatewayTarget", TargetConfiguration={"Mcp": {"Lambda": {"ToolSchema": {"InlinePayload": [{}, {}, {}]}}}}),
+        "Tg": r(
+            "AWS::BedrockAgentCore::GatewayTarget",
+            TargetConfiguration={"Mcp": {"Lambda": {"ToolSchema": {"InlinePayload": [{}, {}, {}]}}}},
+        ),
         "Pool": r("AWS::Cognito::UserPool", UserPoolTier="PLUS"),
         "Ts": r("AWS::XRay::TransactionSearchConfig", IndexingPercentage=5),
     }
@@ -117,7 +141,9 @@ def test_consumption_based_services_cost_nothing_idle(tmp_path: Path) -> None:
     assert items["Cognito user pools"]["monthly_usd"] == 0 and "PLUS" in items["Cognito user pools"]["note"]
     assert items["X-Ray Transaction Search config"]["monthly_usd"] == 0
     # what does bill idle: the container image in ECR and 3 tools in the semantic index
-    assert items["AgentCore Runtime"]["monthly_usd"] == pytest.approx(cost.ASSUMPTIONS["container_image_gb"][0] * P["ecr.gb_month"])
+    assert items["AgentCore Runtime"]["monthly_usd"] == pytest.approx(
+        cost.ASSUMPTIONS["container_image_gb"][0] * P["ecr.gb_month"]
+    )
     assert items["AgentCore Gateway"]["monthly_usd"] == pytest.approx(3 * P["agentcore.gateway.tool_index_month"])
 
 
@@ -126,7 +152,9 @@ def test_free_dashboards_are_shared_by_environments_of_one_account(tmp_path: Pat
     outdir = write_assembly(tmp_path / "cdk.out", {"a": {"S": dashboards}, "b": {"S": dict(dashboards)}})
     envs = estimate(outdir)["environments"]
     assert lines_by_item(envs["a"])["CloudWatch dashboards"]["monthly_usd"] == 0
-    assert lines_by_item(envs["b"])["CloudWatch dashboards"]["monthly_usd"] == pytest.approx(P["cloudwatch.dashboard_month"])
+    assert lines_by_item(envs["b"])["CloudWatch dashboards"]["monthly_usd"] == pytest.approx(
+        P["cloudwatch.dashboard_month"]
+    )
 
 
 def test_over_target_names_the_dominant_resources(tmp_path: Path) -> None:
@@ -139,29 +167,51 @@ def test_over_target_names_the_dominant_resources(tmp_path: Path) -> None:
 
 def test_per_request_follows_the_stages_present(tmp_path: Path) -> None:
     model = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-    runtime = r("AWS::BedrockAgentCore::Runtime", EnvironmentVariables={"MODEL_ID": model},
-                LifecycleConfiguration={"IdleRuntimeSessionTimeout": 600})
-    outdir = write_assembly(tmp_path / "cdk.out", {
-        "dev": {"Runtime": {"Rt": runtime}},
-        "prod": {"Runtime": {
-            "Rt": runtime,
-            "Mem": r("AWS::BedrockAgentCore::Memory", MemoryStrategies=[{}, {}]),
-            "Key": r("AWS::KMS::Key"),
-            "Tool": r("AWS::Lambda::Function", MemorySize=512),
-            "Gw": r("AWS::BedrockAgentCore::Gateway"),
-            "Tg": r("AWS::BedrockAgentCore::GatewayTarget",
-                    TargetConfiguration={"Mcp": {"Lambda": {"LambdaArn": {"Fn::GetAtt": ["Tool", "Arn"]}}}}),
-        }},
-    })
-    overrides = {"runtime_cpu_seconds": 2.0, "runtime_memory_gb": 1.0, "runtime_request_seconds": 10.0,
-                 "requests_per_session": 2.0, "model_calls_per_request": 1.0, "input_tokens_per_call": 1000.0,
-                 "output_tokens_per_call": 100.0, "log_kb_per_request": 1024.0}
+    runtime = r(
+        "AWS::BedrockAgentCore::Runtime",
+        EnvironmentVariables={"MODEL_ID": model},
+        LifecycleConfiguration={"IdleRuntimeSessionTimeout": 600},
+    )
+    outdir = write_assembly(
+        tmp_path / "cdk.out",
+        {
+            "dev": {"Runtime": {"Rt": runtime}},
+            "prod": {
+                "Runtime": {
+                    "Rt": runtime,
+                    "Mem": r("AWS::BedrockAgentCore::Memory", MemoryStrategies=[{}, {}]),
+                    "Key": r("AWS::KMS::Key"),
+                    "Tool": r("AWS::Lambda::Function", MemorySize=512),
+                    "Gw": r("AWS::BedrockAgentCore::Gateway"),
+                    "Tg": r(
+                        "AWS::BedrockAgentCore::GatewayTarget",
+                        TargetConfiguration={"Mcp": {"Lambda": {"LambdaArn": {"Fn::GetAtt": ["Tool", "Arn"]}}}},
+                    ),
+                }
+            },
+        },
+    )
+    overrides = {
+        "runtime_cpu_seconds": 2.0,
+        "runtime_memory_gb": 1.0,
+        "runtime_request_seconds": 10.0,
+        "requests_per_session": 2.0,
+        "model_calls_per_request": 1.0,
+        "input_tokens_per_call": 1000.0,
+        "output_tokens_per_call": 100.0,
+        "log_kb_per_request": 1024.0,
+    }
     envs = estimate(outdir, overrides=overrides, requests_per_month=1000)["environments"]
     dev = {line["item"]: line for line in envs["dev"]["per_request"]}
     assert dev["Runtime memory (GB-s)"]["count"] == pytest.approx(1.0 * (10 + 600 / 2))
-    expected_dev = (2.0 * P["agentcore.runtime.vcpu_hour"] / 3600 + 310 * P["agentcore.runtime.gb_hour"] / 3600
-                    + 1000 * P[f"bedrock.input_token[{model}]"] + 100 * P[f"bedrock.output_token[{model}]"]
-                    + (1 / 1024) * P["cloudwatch.logs_ingest_gb"] + P["xray.trace_recorded"])
+    expected_dev = (
+        2.0 * P["agentcore.runtime.vcpu_hour"] / 3600
+        + 310 * P["agentcore.runtime.gb_hour"] / 3600
+        + 1000 * P[f"bedrock.input_token[{model}]"]
+        + 100 * P[f"bedrock.output_token[{model}]"]
+        + (1 / 1024) * P["cloudwatch.logs_ingest_gb"]
+        + P["xray.trace_recorded"]
+    )
     assert envs["dev"]["per_request_usd"] == pytest.approx(expected_dev, rel=1e-6)
     assert not any("Memory" in item or "Gateway" in item for item in dev)
 
@@ -171,7 +221,9 @@ def test_per_request_follows_the_stages_present(tmp_path: Path) -> None:
     assert "Lambda requests (tool + interceptor)" in prod and prod["Lambda requests (tool + interceptor)"]["count"] == 1
     assert envs["prod"]["per_request_usd"] > envs["dev"]["per_request_usd"]
     volume = envs["dev"]["monthly_at_volume"]
-    assert volume["total_usd"] == pytest.approx(envs["dev"]["idle_monthly_usd"] + 1000 * envs["dev"]["per_request_usd"], abs=1e-3)
+    assert volume["total_usd"] == pytest.approx(
+        envs["dev"]["idle_monthly_usd"] + 1000 * envs["dev"]["per_request_usd"], abs=1e-3
+    )
 
 
 def test_unknown_model_is_reported_not_priced_silently(tmp_path: Path) -> None:

@@ -57,7 +57,9 @@ def test_every_environment_gets_an_estimate(result: dict[str, Any]) -> None:
         ("Lambda functions", "AWS::Lambda::Function"),
     ],
 )
-def test_counts_match_the_templates(app: SynthesizedApp, result: dict[str, Any], env: str, prefix: str, cfn_type: str) -> None:
+def test_counts_match_the_templates(
+    app: SynthesizedApp, result: dict[str, Any], env: str, prefix: str, cfn_type: str
+) -> None:
     assert _idle(result, env, prefix)["count"] == _count(app.stack_templates(), env, cfn_type)
 
 
@@ -67,7 +69,10 @@ def test_stages_show_up_in_the_counts(result: dict[str, Any]) -> None:
     assert _idle(result, "prod", "KMS customer managed keys")["monthly_usd"] >= PRICES["kms.key_month"].usd
     assert _idle(result, "prod", "Secrets Manager secrets")["count"] >= 1
     assert _idle(result, "prod", "Cognito user pools")["count"] == 1
-    assert _idle(result, "dev", "Secrets Manager secrets")["count"] < _idle(result, "prod", "Secrets Manager secrets")["count"]
+    assert (
+        _idle(result, "dev", "Secrets Manager secrets")["count"]
+        < _idle(result, "prod", "Secrets Manager secrets")["count"]
+    )
     items = lambda env: {line["item"] for line in result["environments"][env]["per_request"]}  # noqa: E731
     assert "Memory events created" in items("prod") and "Memory events created" not in items("dev")
     assert "Gateway API invocations" in items("prod") and "Gateway API invocations" not in items("dev")

@@ -20,18 +20,27 @@ def pool(monkeypatch: pytest.MonkeyPatch):
         cognito = boto3.client("cognito-idp", region_name="us-east-1")
         pool_id = cognito.create_user_pool(PoolName="p")["UserPool"]["Id"]
         cognito.create_resource_server(
-            UserPoolId=pool_id, Identifier="support-agent", Name="agent",
+            UserPoolId=pool_id,
+            Identifier="support-agent",
+            Name="agent",
             Scopes=[{"ScopeName": "invoke", "ScopeDescription": "i"}, {"ScopeName": "tools", "ScopeDescription": "t"}],
         )
 
         def client(**oauth) -> str:
-            return cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c", **oauth)["UserPoolClient"]["ClientId"]
+            return cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="c", **oauth)["UserPoolClient"][
+                "ClientId"
+            ]
 
         yield pool_id, client
         handler._client = None
 
 
-def event(pool_id: str, client_id: str, source: str = "TokenGeneration_Authentication", scopes=("aws.cognito.signin.user.admin",)) -> dict:
+def event(
+    pool_id: str,
+    client_id: str,
+    source: str = "TokenGeneration_Authentication",
+    scopes=("aws.cognito.signin.user.admin",),
+) -> dict:
     return {
         "version": "2",
         "triggerSource": source,
@@ -49,34 +58,62 @@ def added(result: dict) -> list[str] | None:
 
 @pytest.mark.parametrize(
     "source",
-    ["TokenGeneration_Authentication", "TokenGeneration_RefreshTokens", "TokenGeneration_NewPasswordChallenge", "TokenGeneration_AuthenticateDevice"],
+    [
+        "TokenGeneration_Authentication",
+        "TokenGeneration_RefreshTokens",
+        "TokenGeneration_NewPasswordChallenge",
+        "TokenGeneration_AuthenticateDevice",
+    ],
 )
 def test_api_sign_ins_get_the_clients_custom_scopes(pool, source: str) -> None:
     pool_id, client = pool
     client_id = client(
-        AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True,
-        AllowedOAuthScopes=["openid", "support-agent/invoke", "support-agent/tools"], CallbackURLs=["https://example.com/cb"],
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["openid", "support-agent/invoke", "support-agent/tools"],
+        CallbackURLs=["https://example.com/cb"],
     )
-    assert added(handler.lambda_handler(event(pool_id, client_id, source), None)) == ["support-agent/invoke", "support-agent/tools"]
+    assert added(handler.lambda_handler(event(pool_id, client_id, source), None)) == [
+        "support-agent/invoke",
+        "support-agent/tools",
+    ]
 
 
 def test_hosted_ui_tokens_keep_the_scopes_the_client_asked_for(pool) -> None:
     pool_id, client = pool
-    client_id = client(AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["support-agent/invoke"], CallbackURLs=["https://e.com/cb"])
-    assert added(handler.lambda_handler(event(pool_id, client_id, "TokenGeneration_HostedAuth", scopes=["openid"]), None)) is None
+    client_id = client(
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["support-agent/invoke"],
+        CallbackURLs=["https://e.com/cb"],
+    )
+    assert (
+        added(handler.lambda_handler(event(pool_id, client_id, "TokenGeneration_HostedAuth", scopes=["openid"]), None))
+        is None
+    )
 
 
 def test_a_client_without_custom_scopes_gets_none_and_present_scopes_are_not_added_twice(pool) -> None:
     pool_id, client = pool
     assert added(handler.lambda_handler(event(pool_id, client()), None)) is None
-    scoped = client(AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["support-agent/invoke", "support-agent/tools"], CallbackURLs=["https://e.com/cb"])
+    scoped = client(
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["support-agent/invoke", "support-agent/tools"],
+        CallbackURLs=["https://e.com/cb"],
+    )
     result = handler.lambda_handler(event(pool_id, scoped, scopes=["support-agent/invoke"]), None)
     assert added(result) == ["support-agent/tools"]
 
 
 def test_client_scopes_are_cached_and_an_unknown_client_fails_closed(pool) -> None:
     pool_id, client = pool
-    client_id = client(AllowedOAuthFlows=["code"], AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthScopes=["support-agent/invoke"], CallbackURLs=["https://e.com/cb"])
+    client_id = client(
+        AllowedOAuthFlows=["code"],
+        AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthScopes=["support-agent/invoke"],
+        CallbackURLs=["https://e.com/cb"],
+    )
     calls = []
     real = handler._cognito()
     original = real.describe_user_pool_client

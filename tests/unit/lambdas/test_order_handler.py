@@ -193,7 +193,9 @@ def test_wrong_api_key_is_a_clear_error_without_retries(
 
 
 @pytest.mark.parametrize("required", [None, "true", "TRUE"])
-def test_with_identity_on_a_call_without_a_verified_caller_never_runs(configured, invoke, error_code, monkeypatch, required) -> None:
+def test_with_identity_on_a_call_without_a_verified_caller_never_runs(
+    configured, invoke, error_code, monkeypatch, required
+) -> None:
     # Unset means required (fail closed); LambdaTool sets "true" whenever the gateway has the caller interceptor.
     if required is None:
         monkeypatch.delenv(CALLER_REQUIRED_ENV)

@@ -24,7 +24,10 @@ def test_without_a_verified_caller_nothing_is_looked_up(identity_on, invoke, err
 
 
 def test_alice_never_gets_bobs_order_and_the_answer_does_not_reveal_it_exists(identity_on, invoke, error_code):
-    hidden, missing = invoke({"order_id": BOBS_ORDER, "caller_id": "alice"}), invoke({"order_id": "ORD-99999", "caller_id": "alice"})
+    hidden, missing = (
+        invoke({"order_id": BOBS_ORDER, "caller_id": "alice"}),
+        invoke({"order_id": "ORD-99999", "caller_id": "alice"}),
+    )
     assert error_code(hidden) == error_code(missing) == "NOT_FOUND"
     assert hidden["error"]["message"].replace(BOBS_ORDER, "X") == missing["error"]["message"].replace("ORD-99999", "X")
     assert invoke({"order_id": ALICES_ORDER, "caller_id": "alice"})["customer_id"] == "alice"
@@ -43,8 +46,14 @@ def test_hostile_caller_values_are_invalid_arguments_never_forwarded(identity_on
 
 @pytest.mark.parametrize(
     "event",
-    [None, [], "ORD-20002", {"order_id": "x" * 100_000, "caller_id": "alice"}, {"order_id": [[[[["ORD-20002"]]]]], "caller_id": "alice"},
-     {"order_id": BOBS_ORDER, "caller_id": "alice", "customer_id": "bob"}],
+    [
+        None,
+        [],
+        "ORD-20002",
+        {"order_id": "x" * 100_000, "caller_id": "alice"},
+        {"order_id": [[[[["ORD-20002"]]]]], "caller_id": "alice"},
+        {"order_id": BOBS_ORDER, "caller_id": "alice", "customer_id": "bob"},
+    ],
     ids=["null", "list", "string", "huge", "nested", "extra identity field"],
 )
 def test_malformed_events_get_structured_errors(identity_on, invoke, error_code, event: Any):

@@ -28,7 +28,12 @@ def test_lookup_order_is_rendered_in_the_gateway_inline_schema_shape() -> None:
         "description": tools.LOOKUP_ORDER.description,
         "inputSchema": {
             "type": "object",
-            "properties": {"order_id": {"type": "string", "description": spec["inputSchema"]["properties"]["order_id"]["description"]}},
+            "properties": {
+                "order_id": {
+                    "type": "string",
+                    "description": spec["inputSchema"]["properties"]["order_id"]["description"],
+                }
+            },
             "required": ["order_id"],
         },
     }
@@ -50,11 +55,17 @@ def test_rendering_returns_copies() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"input_schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}}, "not supported"),
+        (
+            {"input_schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}},
+            "not supported",
+        ),
         ({"input_schema": {"type": "object", "properties": {"caller_id": {"type": "string"}}}}, "reserved"),
         ({"input_schema": {"type": "object", "properties": {}, "required": ["a"]}}, "not declared"),
         ({"input_schema": {"type": "string"}}, "object schema"),
-        ({"input_schema": {"type": "object", "properties": {"a": {"type": "integer"}}}, "patterns": {"a": "x"}}, "pattern"),
+        (
+            {"input_schema": {"type": "object", "properties": {"a": {"type": "integer"}}}, "patterns": {"a": "x"}},
+            "pattern",
+        ),
         ({"name": "bad___name"}, "invalid tool name"),
     ],
 )
@@ -130,6 +141,14 @@ def test_type_checks_cover_every_gateway_type() -> None:
     )
     ok = {"n": 1.5, "i": 2, "b": True, "tags": ["a"], "o": {"k": "v"}}
     assert validate_arguments(declaration, ok) == ok
-    for bad in ({"i": True}, {"i": 1.0}, {"n": "1"}, {"n": float("nan")}, {"b": 1}, {"tags": ["a", 1]}, {"o": {"x": 1}}):
+    for bad in (
+        {"i": True},
+        {"i": 1.0},
+        {"n": "1"},
+        {"n": float("nan")},
+        {"b": 1},
+        {"tags": ["a", 1]},
+        {"o": {"x": 1}},
+    ):
         with pytest.raises(ArgumentError):
             validate_arguments(declaration, bad)

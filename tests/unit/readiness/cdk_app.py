@@ -36,13 +36,17 @@ def add_poc_stage(app: cdk.App, name: str = "poc") -> cdk.Stage:
     stage = cdk.Stage(app, name, env=ENV)
     stack = cdk.Stack(stage, "Agent")
     artifact = agentcore.AgentRuntimeArtifact.from_s3(
-        s3.Location(bucket_name="poc-artifacts", object_key="agent.zip"), agentcore.AgentCoreRuntime.PYTHON_3_12, ["main.py"]
+        s3.Location(bucket_name="poc-artifacts", object_key="agent.zip"),
+        agentcore.AgentCoreRuntime.PYTHON_3_12,
+        ["main.py"],
     )
     agentcore.Runtime(stack, "Runtime", runtime_name=f"{name}_agent", agent_runtime_artifact=artifact)
     return stage
 
 
-def add_template_stage(app: cdk.App, name: str, template: dict[str, Any]) -> tuple[cdk.Stage, cdk.Stack, dict[str, Any]]:
+def add_template_stage(
+    app: cdk.App, name: str, template: dict[str, Any]
+) -> tuple[cdk.Stage, cdk.Stack, dict[str, Any]]:
     stage = cdk.Stage(app, name, env=ENV)
     stack = cdk.Stack(stage, "Agent")
     return stage, stack, add_to_stack(stack, template)
@@ -71,7 +75,9 @@ def synthesize_session_app(outdir: Path) -> Synthesized:
     add_poc_stage(app)
     add_template_stage(app, "full", good_template("full"))
     stage, _, created = add_template_stage(app, "leaky", leaky_template())
-    cdk.Validations.of(created["Runtime"]).acknowledge(cdk.Acknowledgment(id="Readiness-Retries[Env::AGENT_RETRY_MODE]", reason=RETRY_ACK))
+    cdk.Validations.of(created["Runtime"]).acknowledge(
+        cdk.Acknowledgment(id="Readiness-Retries[Env::AGENT_RETRY_MODE]", reason=RETRY_ACK)
+    )
     cdk.Validations.of(stage).acknowledge(cdk.Acknowledgment(id="Readiness-Observability[Retention]", reason=STAGE_ACK))
     plugin = ProductionReadinessChecks(app, strict_stages={"full"})
     cdk.Validations.of(app).add_plugins(plugin)

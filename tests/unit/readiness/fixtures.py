@@ -23,7 +23,13 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
             "Properties": {
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
                 }
             },
         },
@@ -40,8 +46,16 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                             "Action": ["bedrock-agentcore:CreateEvent", "bedrock-agentcore:ListEvents"],
                             "Resource": {"Fn::GetAtt": ["Memory", "MemoryArn"]},
                         },
-                        {"Effect": "Allow", "Action": "bedrock-agentcore:InvokeGateway", "Resource": {"Fn::GetAtt": ["Gateway", "GatewayArn"]}},
-                        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"},
+                        {
+                            "Effect": "Allow",
+                            "Action": "bedrock-agentcore:InvokeGateway",
+                            "Resource": {"Fn::GetAtt": ["Gateway", "GatewayArn"]},
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                            "Resource": "*",
+                        },
                         {
                             "Effect": "Allow",
                             "Action": "cloudwatch:PutMetricData",
@@ -81,19 +95,33 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
         },
         "Endpoint": {
             "Type": "AWS::BedrockAgentCore::RuntimeEndpoint",
-            "Properties": {"AgentRuntimeId": {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "Name": env_name, "AgentRuntimeVersion": "1"},
+            "Properties": {
+                "AgentRuntimeId": {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]},
+                "Name": env_name,
+                "AgentRuntimeVersion": "1",
+            },
         },
         "MemoryKey": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}},
         "Memory": {
             "Type": "AWS::BedrockAgentCore::Memory",
-            "Properties": {"Name": f"memory_{env_name}", "EventExpiryDuration": 30, "EncryptionKeyArn": {"Fn::GetAtt": ["MemoryKey", "Arn"]}},
+            "Properties": {
+                "Name": f"memory_{env_name}",
+                "EventExpiryDuration": 30,
+                "EncryptionKeyArn": {"Fn::GetAtt": ["MemoryKey", "Arn"]},
+            },
         },
         "GatewayRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
                 }
             },
         },
@@ -113,7 +141,13 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
             "Properties": {
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
                 }
             },
         },
@@ -156,7 +190,11 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                     "Mcp": {
                         "Lambda": {
                             "LambdaArn": {"Fn::GetAtt": ["ToolFunction", "Arn"]},
-                            "ToolSchema": {"InlinePayload": [{"Name": "lookup_order", "Description": "d", "InputSchema": {"Type": "object"}}]},
+                            "ToolSchema": {
+                                "InlinePayload": [
+                                    {"Name": "lookup_order", "Description": "d", "InputSchema": {"Type": "object"}}
+                                ]
+                            },
                         }
                     }
                 },
@@ -173,7 +211,11 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
         },
         "TracesSource": {
             "Type": "AWS::Logs::DeliverySource",
-            "Properties": {"Name": f"traces-src-{env_name}", "LogType": "TRACES", "ResourceArn": {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}},
+            "Properties": {
+                "Name": f"traces-src-{env_name}",
+                "LogType": "TRACES",
+                "ResourceArn": {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]},
+            },
         },
         "LogsSource": {
             "Type": "AWS::Logs::DeliverySource",
@@ -185,15 +227,25 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
         },
         "TracesDelivery": {
             "Type": "AWS::Logs::Delivery",
-            "Properties": {"DeliverySourceName": {"Ref": "TracesSource"}, "DeliveryDestinationArn": {"Fn::GetAtt": ["TracesDestination", "Arn"]}},
+            "Properties": {
+                "DeliverySourceName": {"Ref": "TracesSource"},
+                "DeliveryDestinationArn": {"Fn::GetAtt": ["TracesDestination", "Arn"]},
+            },
         },
         "LogsDelivery": {
             "Type": "AWS::Logs::Delivery",
-            "Properties": {"DeliverySourceName": {"Ref": "LogsSource"}, "DeliveryDestinationArn": {"Fn::GetAtt": ["LogsDestination", "Arn"]}},
+            "Properties": {
+                "DeliverySourceName": {"Ref": "LogsSource"},
+                "DeliveryDestinationArn": {"Fn::GetAtt": ["LogsDestination", "Arn"]},
+            },
         },
         "Dashboard": {
             "Type": "AWS::CloudWatch::Dashboard",
-            "Properties": {"DashboardBody": {"Fn::Join": ["", ['{"widgets":[{"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}]}']]}},
+            "Properties": {
+                "DashboardBody": {
+                    "Fn::Join": ["", ['{"widgets":[{"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}]}']]
+                }
+            },
         },
         "ErrorAlarm": {
             "Type": "AWS::CloudWatch::Alarm",

@@ -21,14 +21,20 @@ def violation(rule: str, severity: str, path: str = "prod/Runtime/Agent/Role/Res
 
 
 def write_report(tmp_path: Path, *plugin_reports: dict) -> Path:
-    (tmp_path / VALIDATION_REPORT_FILE).write_text(json.dumps({"version": "55.0.0", "pluginReports": list(plugin_reports)}))
+    (tmp_path / VALIDATION_REPORT_FILE).write_text(
+        json.dumps({"version": "55.0.0", "pluginReports": list(plugin_reports)})
+    )
     return tmp_path
 
 
 def test_an_unacknowledged_cdk_nag_finding_fails_the_gate(tmp_path: Path) -> None:
     outdir = write_report(
         tmp_path,
-        {"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [violation("AwsSolutions-IAM5[Resource::*]", "error")]},
+        {
+            "pluginName": "AwsSolutions",
+            "conclusion": "failure",
+            "violations": [violation("AwsSolutions-IAM5[Resource::*]", "error")],
+        },
     )
     stream = io.StringIO()
     assert enforce(outdir, stream=stream) == 1
@@ -42,14 +48,20 @@ def test_an_unacknowledged_cdk_nag_finding_fails_the_gate(tmp_path: Path) -> Non
 def test_warnings_do_not_fail_the_gate(tmp_path: Path) -> None:
     outdir = write_report(
         tmp_path,
-        {"pluginName": "ProductionReadinessChecks", "conclusion": "success", "violations": [violation("Readiness-Memory", "warning")]},
+        {
+            "pluginName": "ProductionReadinessChecks",
+            "conclusion": "success",
+            "violations": [violation("Readiness-Memory", "warning")],
+        },
     )
     assert gate_failures(outdir) == []
     assert enforce(outdir, stream=io.StringIO()) == 0
 
 
 def test_a_crashed_plugin_fails_the_gate(tmp_path: Path) -> None:
-    outdir = write_report(tmp_path, {"pluginName": "Broken", "conclusion": "failure", "violations": [], "metadata": {"error": "boom"}})
+    outdir = write_report(
+        tmp_path, {"pluginName": "Broken", "conclusion": "failure", "violations": [], "metadata": {"error": "boom"}}
+    )
     [failure] = gate_failures(outdir)
     assert failure.plugin == "Broken" and failure.rule == "PluginFailure" and "boom" in failure.description
 

@@ -9,7 +9,14 @@ import pytest
 
 from agentcore_constructs.readiness import RULES, ProductionReadinessChecks, evaluate, load_cloud_assembly
 from agentcore_constructs.readiness.model import Level
-from tests.unit.readiness.cdk_app import RETRY_ACK, Synthesized, add_poc_stage, add_template_stage, leaky_template, new_app
+from tests.unit.readiness.cdk_app import (
+    RETRY_ACK,
+    Synthesized,
+    add_poc_stage,
+    add_template_stage,
+    leaky_template,
+    new_app,
+)
 
 pytestmark = pytest.mark.xdist_group("synth")
 
@@ -30,7 +37,11 @@ def test_plugin_is_a_policy_validation_plugin() -> None:
     plugin = ProductionReadinessChecks(strict_stages={"prod"}, level_by_stage={"dev": "off"})
     assert plugin.name == "ProductionReadinessChecks"
     assert plugin.rule_ids == list(RULES)
-    assert (plugin.level_for("prod"), plugin.level_for("dev"), plugin.level_for("staging")) == (Level.ERROR, Level.OFF, Level.WARN)
+    assert (plugin.level_for("prod"), plugin.level_for("dev"), plugin.level_for("staging")) == (
+        Level.ERROR,
+        Level.OFF,
+        Level.WARN,
+    )
     with pytest.raises(ValueError, match="unknown readiness level"):
         ProductionReadinessChecks(level_by_stage={"prod": "fatal"})
     with pytest.raises(ValueError, match="unknown readiness rules"):
@@ -39,7 +50,12 @@ def test_plugin_is_a_policy_validation_plugin() -> None:
 
 def test_warn_stages_report_but_do_not_fail_synth(synthesized: Synthesized) -> None:
     poc = _reported(synthesized, "poc")
-    assert {"Readiness-Memory[Missing]", "Readiness-Tools[Gateway::Missing]", "Readiness-Identity", "Readiness-Retries[Env::AGENT_RETRY_MODE]"} <= poc
+    assert {
+        "Readiness-Memory[Missing]",
+        "Readiness-Tools[Gateway::Missing]",
+        "Readiness-Identity",
+        "Readiness-Retries[Env::AGENT_RETRY_MODE]",
+    } <= poc
     severities = {v["severity"] for v in _violations(synthesized.report)}
     assert severities == {"warning"}
     conclusion = {r["pluginName"]: r["conclusion"] for r in synthesized.report["pluginReports"]}
@@ -72,10 +88,14 @@ def test_stage_acknowledgement_is_reported_not_honoured(synthesized: Synthesized
 
 
 def test_plugin_and_offline_evaluation_agree(synthesized: Synthesized) -> None:
-    offline = {env.name: evaluate(env) for env in load_cloud_assembly(synthesized.outdir, ("ProductionReadinessChecks",))}
+    offline = {
+        env.name: evaluate(env) for env in load_cloud_assembly(synthesized.outdir, ("ProductionReadinessChecks",))
+    }
     assert set(offline) == {"poc", "full", "leaky"}
     for name, findings in synthesized.plugin.last_findings.items():
-        assert [(f.id, f.construct_path, f.acknowledged) for f in findings] == [(f.id, f.construct_path, f.acknowledged) for f in offline[name]]
+        assert [(f.id, f.construct_path, f.acknowledged) for f in findings] == [
+            (f.id, f.construct_path, f.acknowledged) for f in offline[name]
+        ]
 
 
 def test_error_stage_fails_synth(tmp_path: Path) -> None:
@@ -95,7 +115,9 @@ def test_error_stage_passes_when_its_findings_are_acknowledged(tmp_path: Path) -
     for finding_id in ("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]"):
         # one on the resource, one on its stack: both are recorded in the assembly
         target = created["Runtime"] if "MODE" in finding_id else stack
-        cdk.Validations.of(target).acknowledge(cdk.Acknowledgment(id=finding_id, reason="retries are handled by the SDK"))
+        cdk.Validations.of(target).acknowledge(
+            cdk.Acknowledgment(id=finding_id, reason="retries are handled by the SDK")
+        )
     plugin = ProductionReadinessChecks(app, level_by_stage={"prod": Level.ERROR})
     cdk.Validations.of(app).add_plugins(plugin)
     app.synth()

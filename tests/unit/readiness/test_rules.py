@@ -59,25 +59,47 @@ def test_good_environment_passes_every_rule() -> None:
 CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] = [
     # 1 Runtime
     ("Readiness-Runtime", drop("Runtime"), {("Readiness-Runtime[Missing]", STACK.split("/")[0] + "/Agent")}),
-    ("Readiness-Runtime", add("AgentFn", "AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ID": "m"}}}), {("Readiness-Runtime[StandIn]", "AgentFn")}),
     (
         "Readiness-Runtime",
-        add("Task", "AWS::ECS::TaskDefinition", {"ContainerDefinitions": [{"Name": "agent", "Environment": [{"Name": "MODEL_ID", "Value": "m"}]}]}),
+        add("AgentFn", "AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ID": "m"}}}),
+        {("Readiness-Runtime[StandIn]", "AgentFn")},
+    ),
+    (
+        "Readiness-Runtime",
+        add(
+            "Task",
+            "AWS::ECS::TaskDefinition",
+            {"ContainerDefinitions": [{"Name": "agent", "Environment": [{"Name": "MODEL_ID", "Value": "m"}]}]},
+        ),
         {("Readiness-Runtime[StandIn]", "Task")},
     ),
     (
         "Readiness-Runtime",
-        add("Host", "AWS::EC2::Instance", {"UserData": {"Fn::Base64": "pip install strands-agents && python agent.py"}}),
+        add(
+            "Host", "AWS::EC2::Instance", {"UserData": {"Fn::Base64": "pip install strands-agents && python agent.py"}}
+        ),
         {("Readiness-Runtime[StandIn]", "Host")},
     ),
     # 2 Memory
-    ("Readiness-Memory", lambda t: (drop("Memory")(t), runtime_env(t).pop("MEMORY_ID")), {("Readiness-Memory[Missing]", "Runtime")}),
+    (
+        "Readiness-Memory",
+        lambda t: (drop("Memory")(t), runtime_env(t).pop("MEMORY_ID")),
+        {("Readiness-Memory[Missing]", "Runtime")},
+    ),
     ("Readiness-Memory", lambda t: runtime_env(t).pop("MEMORY_ID"), {("Readiness-Memory[Env::MEMORY_ID]", "Runtime")}),
     ("Readiness-Memory", lambda t: statements(t).pop(0), {("Readiness-Memory[Grant]", "Runtime")}),
-    ("Readiness-Memory", lambda t: statements(t)[0].update(Action="bedrock-agentcore:CreateEvent"), {("Readiness-Memory[Grant]", "Runtime")}),
+    (
+        "Readiness-Memory",
+        lambda t: statements(t)[0].update(Action="bedrock-agentcore:CreateEvent"),
+        {("Readiness-Memory[Grant]", "Runtime")},
+    ),
     ("Readiness-Memory", lambda t: statements(t)[0].update(Action="bedrock-agentcore:*"), set()),
     # 3 Tools
-    ("Readiness-Tools", lambda t: runtime_env(t).update(ORDERS_API_KEY="sk-hardcoded-key-12345"), {("Readiness-Tools[Env::ORDERS_API_KEY]", "Runtime")}),
+    (
+        "Readiness-Tools",
+        lambda t: runtime_env(t).update(ORDERS_API_KEY="sk-hardcoded-key-12345"),
+        {("Readiness-Tools[Env::ORDERS_API_KEY]", "Runtime")},
+    ),
     (
         "Readiness-Tools",
         lambda t: res(t, "ToolFunction")["Environment"]["Variables"].update(AWS_KEY="AKIAIOSFODNN7EXAMPLE"),
@@ -91,20 +113,43 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     ("Readiness-Tools", drop("ToolTarget"), {("Readiness-Tools[NotOnGateway]", "ToolFunction")}),
     (
         "Readiness-Tools",
-        lambda t: (drop("Gateway", "ToolTarget", "ToolFunction", "ToolPermission")(t), runtime_env(t).pop("GATEWAY_URL"), statements(t).pop(1), t["Outputs"].pop("GatewayUrl")),
+        lambda t: (
+            drop("Gateway", "ToolTarget", "ToolFunction", "ToolPermission")(t),
+            runtime_env(t).pop("GATEWAY_URL"),
+            statements(t).pop(1),
+            t["Outputs"].pop("GatewayUrl"),
+        ),
         {("Readiness-Tools[Gateway::Missing]", "Runtime")},
     ),
-    ("Readiness-Tools", lambda t: runtime_env(t).pop("GATEWAY_URL"), {("Readiness-Tools[Env::GATEWAY_URL]", "Runtime")}),
     (
         "Readiness-Tools",
-        lambda t: statements(t).append({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["ToolFunction", "Arn"]}}),
+        lambda t: runtime_env(t).pop("GATEWAY_URL"),
+        {("Readiness-Tools[Env::GATEWAY_URL]", "Runtime")},
+    ),
+    (
+        "Readiness-Tools",
+        lambda t: statements(t).append(
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["ToolFunction", "Arn"]}}
+        ),
         {("Readiness-Tools[DirectInvoke]", "Runtime")},
     ),
     # 4 Auth (+ per-user identity)
     ("Readiness-Auth", lambda t: res(t, "Runtime").pop("AuthorizerConfiguration"), set()),
-    ("Readiness-Identity", lambda t: res(t, "Runtime").pop("AuthorizerConfiguration"), {("Readiness-Identity", "Runtime")}),
-    ("Readiness-Identity", lambda t: res(t, "Runtime").update(AuthorizerConfiguration={"Ref": "AWS::NoValue"}), {("Readiness-Identity", "Runtime")}),
-    ("Readiness-Auth", lambda t: res(t, "Runtime").update(AuthorizerConfiguration={}), {("Readiness-Auth[JWT::Invalid]", "Runtime")}),
+    (
+        "Readiness-Identity",
+        lambda t: res(t, "Runtime").pop("AuthorizerConfiguration"),
+        {("Readiness-Identity", "Runtime")},
+    ),
+    (
+        "Readiness-Identity",
+        lambda t: res(t, "Runtime").update(AuthorizerConfiguration={"Ref": "AWS::NoValue"}),
+        {("Readiness-Identity", "Runtime")},
+    ),
+    (
+        "Readiness-Auth",
+        lambda t: res(t, "Runtime").update(AuthorizerConfiguration={}),
+        {("Readiness-Auth[JWT::Invalid]", "Runtime")},
+    ),
     (
         "Readiness-Auth",
         lambda t: res(t, "Runtime")["AuthorizerConfiguration"]["CustomJWTAuthorizer"].pop("AllowedClients"),
@@ -115,119 +160,348 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda t: (res(t, "Gateway").update(AuthorizerType="NONE"), res(t, "Gateway").pop("AuthorizerConfiguration")),
         {("Readiness-Auth[Gateway::NONE]", "Gateway")},
     ),
-    ("Readiness-Auth", lambda t: (res(t, "Gateway").update(AuthorizerType="AWS_IAM"), res(t, "Gateway").pop("AuthorizerConfiguration")), set()),
+    (
+        "Readiness-Auth",
+        lambda t: (
+            res(t, "Gateway").update(AuthorizerType="AWS_IAM"),
+            res(t, "Gateway").pop("AuthorizerConfiguration"),
+        ),
+        set(),
+    ),
     # 5 Observability
-    ("Readiness-Observability", lambda t: res(t, "ToolLogs").pop("RetentionInDays"), {("Readiness-Observability[Retention]", "ToolLogs")}),
+    (
+        "Readiness-Observability",
+        lambda t: res(t, "ToolLogs").pop("RetentionInDays"),
+        {("Readiness-Observability[Retention]", "ToolLogs")},
+    ),
     ("Readiness-Observability", drop("TracesDelivery"), {("Readiness-Observability[Traces]", "Runtime")}),
-    ("Readiness-Observability", drop("LogsSource", "LogsDelivery"), {("Readiness-Observability[ApplicationLogs]", "Runtime")}),
+    (
+        "Readiness-Observability",
+        drop("LogsSource", "LogsDelivery"),
+        {("Readiness-Observability[ApplicationLogs]", "Runtime")},
+    ),
     ("Readiness-Observability", drop("Dashboard"), {("Readiness-Observability[Dashboard]", "Runtime")}),
-    ("Readiness-Observability", lambda t: res(t, "ErrorAlarm").update(Dimensions=[{"Name": "FunctionName", "Value": "other"}]), {("Readiness-Observability[Alarm]", "Runtime")}),
+    (
+        "Readiness-Observability",
+        lambda t: res(t, "ErrorAlarm").update(Dimensions=[{"Name": "FunctionName", "Value": "other"}]),
+        {("Readiness-Observability[Alarm]", "Runtime")},
+    ),
     # 6 Retries
-    ("Readiness-Retries", lambda t: runtime_env(t).pop("AGENT_RETRY_MODE"), {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}),
-    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_RETRY_MODE="exponential"), {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}),
-    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_RETRY_MAX_ATTEMPTS="1"), {("Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]", "Runtime")}),
-    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="abc"), {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")}),
-    ("Readiness-Retries", lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="0"), {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")}),
+    (
+        "Readiness-Retries",
+        lambda t: runtime_env(t).pop("AGENT_RETRY_MODE"),
+        {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")},
+    ),
+    (
+        "Readiness-Retries",
+        lambda t: runtime_env(t).update(AGENT_RETRY_MODE="exponential"),
+        {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")},
+    ),
+    (
+        "Readiness-Retries",
+        lambda t: runtime_env(t).update(AGENT_RETRY_MAX_ATTEMPTS="1"),
+        {("Readiness-Retries[Env::AGENT_RETRY_MAX_ATTEMPTS]", "Runtime")},
+    ),
+    (
+        "Readiness-Retries",
+        lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="abc"),
+        {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")},
+    ),
+    (
+        "Readiness-Retries",
+        lambda t: runtime_env(t).update(AGENT_HTTP_TIMEOUT_SECONDS="0"),
+        {("Readiness-Retries[Env::AGENT_HTTP_TIMEOUT_SECONDS]", "Runtime")},
+    ),
     # 7 Least privilege
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "*", "Resource": "*"}), {("Readiness-LeastPrivilege[Action::*]", "AgentPolicy"), ("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}), {("Readiness-LeastPrivilege[Action::s3:*]", "AgentPolicy")}),
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}), {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
-    ("Readiness-LeastPrivilege", lambda t: statements(t)[3].pop("Condition"), {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")}),
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}), set()),
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Deny", "Action": "*", "Resource": "*"}), set()),
-    ("Readiness-LeastPrivilege", lambda t: statements(t).append({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b"}), {("Readiness-LeastPrivilege[NotAction]", "AgentPolicy")}),
     (
         "Readiness-LeastPrivilege",
-        lambda t: res(t, "ToolRole").update(Policies=[{"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]}}]),
+        lambda t: statements(t).append({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        {
+            ("Readiness-LeastPrivilege[Action::*]", "AgentPolicy"),
+            ("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy"),
+        },
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"}),
+        {("Readiness-LeastPrivilege[Action::s3:*]", "AgentPolicy")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t).append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+        {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t)[3].pop("Condition"),
+        {("Readiness-LeastPrivilege[Resource::*]", "AgentPolicy")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t).append({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}),
+        set(),
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t).append({"Effect": "Deny", "Action": "*", "Resource": "*"}),
+        set(),
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: statements(t).append({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b"}),
+        {("Readiness-LeastPrivilege[NotAction]", "AgentPolicy")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: res(t, "ToolRole").update(
+            Policies=[
+                {
+                    "PolicyName": "p",
+                    "PolicyDocument": {
+                        "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}]
+                    },
+                }
+            ]
+        ),
         {("Readiness-LeastPrivilege[Resource::*]", "ToolRole")},
     ),
     (
         "Readiness-LeastPrivilege",
-        lambda t: res(t, "ToolRole").update(ManagedPolicyArns=[{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AdministratorAccess"]]}]),
+        lambda t: res(t, "ToolRole").update(
+            ManagedPolicyArns=[
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AdministratorAccess"]]}
+            ]
+        ),
         {("Readiness-LeastPrivilege[Policy::AdministratorAccess]", "ToolRole")},
     ),
-    ("Readiness-LeastPrivilege", lambda t: res(t, "GatewayRole").update(ManagedPolicyArns=["arn:aws:iam::aws:policy/BedrockAgentCoreFullAccess"]), {("Readiness-LeastPrivilege[Policy::BedrockAgentCoreFullAccess]", "GatewayRole")}),
-    ("Readiness-LeastPrivilege", lambda t: res(t, "ToolRole").update(ManagedPolicyArns=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]), set()),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: res(t, "GatewayRole").update(
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/BedrockAgentCoreFullAccess"]
+        ),
+        {("Readiness-LeastPrivilege[Policy::BedrockAgentCoreFullAccess]", "GatewayRole")},
+    ),
+    (
+        "Readiness-LeastPrivilege",
+        lambda t: res(t, "ToolRole").update(
+            ManagedPolicyArns=["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+        ),
+        set(),
+    ),
     # 8 E2E outputs
     ("Readiness-E2E", lambda t: t["Outputs"].pop("RuntimeArn"), {("Readiness-E2E[Output::RuntimeArn]", "prod/Agent")}),
-    ("Readiness-E2E", lambda t: t["Outputs"].pop("EndpointName"), {("Readiness-E2E[Output::EndpointName]", "prod/Agent")}),
+    (
+        "Readiness-E2E",
+        lambda t: t["Outputs"].pop("EndpointName"),
+        {("Readiness-E2E[Output::EndpointName]", "prod/Agent")},
+    ),
     ("Readiness-E2E", lambda t: t["Outputs"].pop("GatewayUrl"), {("Readiness-E2E[Output::GatewayUrl]", "prod/Agent")}),
     ("Readiness-E2E", lambda t: t["Outputs"].pop("UserPoolId"), {("Readiness-E2E[Output::UserPoolId]", "prod/Agent")}),
-    ("Readiness-E2E", lambda t: t["Outputs"].pop("UserPoolClientId"), {("Readiness-E2E[Output::UserPoolClientId]", "prod/Agent")}),
-    ("Readiness-E2E", lambda t: t["Outputs"].update(PublishOutputX=t["Outputs"].pop("RuntimeArn")), {("Readiness-E2E[Output::RuntimeArn]", "prod/Agent")}),
+    (
+        "Readiness-E2E",
+        lambda t: t["Outputs"].pop("UserPoolClientId"),
+        {("Readiness-E2E[Output::UserPoolClientId]", "prod/Agent")},
+    ),
+    (
+        "Readiness-E2E",
+        lambda t: t["Outputs"].update(PublishOutputX=t["Outputs"].pop("RuntimeArn")),
+        {("Readiness-E2E[Output::RuntimeArn]", "prod/Agent")},
+    ),
     # beyond the seed
-    ("Readiness-GatewayDebug", lambda t: res(t, "Gateway").update(ExceptionLevel="DEBUG"), {("Readiness-GatewayDebug", "Gateway")}),
-    ("Readiness-MemoryEncryption", lambda t: res(t, "Memory").pop("EncryptionKeyArn"), {("Readiness-MemoryEncryption", "Memory")}),
-    ("Readiness-GatewayEncryption", lambda t: res(t, "Gateway").pop("KmsKeyArn"), {("Readiness-GatewayEncryption", "Gateway")}),
-    ("Readiness-Artifact", lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(Prefix="agent.zip"), {("Readiness-Artifact[Code::Unpinned]", "Runtime")}),
+    (
+        "Readiness-GatewayDebug",
+        lambda t: res(t, "Gateway").update(ExceptionLevel="DEBUG"),
+        {("Readiness-GatewayDebug", "Gateway")},
+    ),
+    (
+        "Readiness-MemoryEncryption",
+        lambda t: res(t, "Memory").pop("EncryptionKeyArn"),
+        {("Readiness-MemoryEncryption", "Memory")},
+    ),
+    (
+        "Readiness-GatewayEncryption",
+        lambda t: res(t, "Gateway").pop("KmsKeyArn"),
+        {("Readiness-GatewayEncryption", "Gateway")},
+    ),
     (
         "Readiness-Artifact",
-        lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(Prefix="agent.zip", VersionId="v1"),
+        lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(
+            Prefix="agent.zip"
+        ),
+        {("Readiness-Artifact[Code::Unpinned]", "Runtime")},
+    ),
+    (
+        "Readiness-Artifact",
+        lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"]["Code"]["S3"].update(
+            Prefix="agent.zip", VersionId="v1"
+        ),
         set(),
     ),
     (
         "Readiness-Artifact",
-        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"}}),
+        lambda t: res(t, "Runtime").update(
+            AgentRuntimeArtifact={
+                "ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent:latest"}
+            }
+        ),
         {("Readiness-Artifact[Container::Unpinned]", "Runtime")},
     ),
     (
         "Readiness-Artifact",
-        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent"}}),
+        lambda t: res(t, "Runtime").update(
+            AgentRuntimeArtifact={
+                "ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent"}
+            }
+        ),
         {("Readiness-Artifact[Container::Unpinned]", "Runtime")},
     ),
     (
         "Readiness-Artifact",
-        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent@sha256:" + "0" * 64}}),
+        lambda t: res(t, "Runtime").update(
+            AgentRuntimeArtifact={
+                "ContainerConfiguration": {
+                    "ContainerUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/agent@sha256:" + "0" * 64
+                }
+            }
+        ),
         set(),
     ),
     ("Readiness-ToolPermission", drop("ToolPermission"), {("Readiness-ToolPermission", "ToolFunction")}),
-    ("Readiness-ToolPermission", lambda t: res(t, "ToolPermission").pop("SourceArn"), {("Readiness-ToolPermission", "ToolFunction")}),
-    ("Readiness-EndpointVersion", lambda t: res(t, "Endpoint").update(AgentRuntimeVersion={"Fn::GetAtt": ["Runtime", "AgentRuntimeVersion"]}), {("Readiness-EndpointVersion", "Runtime")}),
-    ("Readiness-InvocationLimits", lambda t: runtime_env(t).pop("AGENT_MAX_TURNS"), {("Readiness-InvocationLimits[Env::AGENT_MAX_TURNS]", "Runtime")}),
-    ("Readiness-InvocationLimits", lambda t: runtime_env(t).update(AGENT_MAX_SECONDS="0"), {("Readiness-InvocationLimits[Env::AGENT_MAX_SECONDS]", "Runtime")}),
+    (
+        "Readiness-ToolPermission",
+        lambda t: res(t, "ToolPermission").pop("SourceArn"),
+        {("Readiness-ToolPermission", "ToolFunction")},
+    ),
+    (
+        "Readiness-EndpointVersion",
+        lambda t: res(t, "Endpoint").update(AgentRuntimeVersion={"Fn::GetAtt": ["Runtime", "AgentRuntimeVersion"]}),
+        {("Readiness-EndpointVersion", "Runtime")},
+    ),
+    (
+        "Readiness-InvocationLimits",
+        lambda t: runtime_env(t).pop("AGENT_MAX_TURNS"),
+        {("Readiness-InvocationLimits[Env::AGENT_MAX_TURNS]", "Runtime")},
+    ),
+    (
+        "Readiness-InvocationLimits",
+        lambda t: runtime_env(t).update(AGENT_MAX_SECONDS="0"),
+        {("Readiness-InvocationLimits[Env::AGENT_MAX_SECONDS]", "Runtime")},
+    ),
     # AWS service contract
-    ("Readiness-ReservedLogGroupName", add("Spans", "AWS::Logs::LogGroup", {"LogGroupName": "aws/spans", "RetentionInDays": 30}), {("Readiness-ReservedLogGroupName", "Spans")}),
-    ("Readiness-ReservedLogGroupName", add("Mine", "AWS::Logs::LogGroup", {"LogGroupName": "/aws/vendedlogs/mine", "RetentionInDays": 30}), set()),
+    (
+        "Readiness-ReservedLogGroupName",
+        add("Spans", "AWS::Logs::LogGroup", {"LogGroupName": "aws/spans", "RetentionInDays": 30}),
+        {("Readiness-ReservedLogGroupName", "Spans")},
+    ),
+    (
+        "Readiness-ReservedLogGroupName",
+        add("Mine", "AWS::Logs::LogGroup", {"LogGroupName": "/aws/vendedlogs/mine", "RetentionInDays": 30}),
+        set(),
+    ),
     (
         "Readiness-ServiceLogGroup",
-        add("RuntimeLogs", "AWS::Logs::LogGroup", {"LogGroupName": {"Fn::Join": ["", ["/aws/bedrock-agentcore/runtimes/", {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "-DEFAULT"]]}, "RetentionInDays": 30}),
+        add(
+            "RuntimeLogs",
+            "AWS::Logs::LogGroup",
+            {
+                "LogGroupName": {
+                    "Fn::Join": [
+                        "",
+                        ["/aws/bedrock-agentcore/runtimes/", {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]}, "-DEFAULT"],
+                    ]
+                },
+                "RetentionInDays": 30,
+            },
+        ),
         {("Readiness-ServiceLogGroup", "RuntimeLogs")},
     ),
     (
         "Readiness-TransactionSearchSingleton",
-        lambda t: (add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t), add("Search2", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t)),
+        lambda t: (
+            add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t),
+            add("Search2", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1})(t),
+        ),
         {("Readiness-TransactionSearchSingleton", "Search1"), ("Readiness-TransactionSearchSingleton", "Search2")},
     ),
-    ("Readiness-TransactionSearchSingleton", add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1}), set()),
+    (
+        "Readiness-TransactionSearchSingleton",
+        add("Search1", "AWS::XRay::TransactionSearchConfig", {"IndexingPercentage": 1}),
+        set(),
+    ),
     (
         "Readiness-UnobtainableScope",
-        lambda t: (_cognito_jwt(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])),
-        {("Readiness-UnobtainableScope[Scopes]", "Runtime"), ("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime")},
+        lambda t: (
+            _cognito_jwt(t),
+            res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]),
+        ),
+        {
+            ("Readiness-UnobtainableScope[Scopes]", "Runtime"),
+            ("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime"),
+        },
     ),
     ("Readiness-UnobtainableScope", lambda t: (_cognito_jwt(t), _oauth_client(t)), set()),
     (
         "Readiness-UnobtainableScope",
-        lambda t: (_cognito_jwt(t), _oauth_client(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])),
+        lambda t: (
+            _cognito_jwt(t),
+            _oauth_client(t),
+            res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]),
+        ),
         {("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime")},
     ),
     (
         "Readiness-UnobtainableScope",
-        lambda t: (_cognito_jwt(t), _oauth_client(t), res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]), _scope_trigger(t)),
+        lambda t: (
+            _cognito_jwt(t),
+            _oauth_client(t),
+            res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]),
+            _scope_trigger(t),
+        ),
         set(),
     ),
     (
         "Readiness-UnemittedMetric",
-        lambda t: res(t, "Dashboard").update(DashboardBody={"Fn::Join": ["", ['{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order_service\\"\', \'Sum\', 300))"}]],"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}}]}']]}),
+        lambda t: res(t, "Dashboard").update(
+            DashboardBody={
+                "Fn::Join": [
+                    "",
+                    [
+                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order_service\\"\', \'Sum\', 300))"}]],"title":"',
+                        {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]},
+                        '"}}]}',
+                    ],
+                ]
+            }
+        ),
         {("Readiness-UnemittedMetric[Metric::AgentCoreTools/order_service]", "Dashboard")},
     ),
     (
         "Readiness-UnemittedMetric",
-        lambda t: res(t, "Dashboard").update(DashboardBody={"Fn::Join": ["", ['{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order-service\\"\', \'Sum\', 300))"}]],"title":"', {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]}, '"}}]}']]}),
+        lambda t: res(t, "Dashboard").update(
+            DashboardBody={
+                "Fn::Join": [
+                    "",
+                    [
+                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order-service\\"\', \'Sum\', 300))"}]],"title":"',
+                        {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]},
+                        '"}}]}',
+                    ],
+                ]
+            }
+        ),
         set(),
     ),
     (
         "Readiness-UnemittedMetric",
-        add("ToolAlarm", "AWS::CloudWatch::Alarm", {"Namespace": "AgentCoreTools", "MetricName": "ToolErrors", "Dimensions": [{"Name": "service", "Value": "orders"}]}),
+        add(
+            "ToolAlarm",
+            "AWS::CloudWatch::Alarm",
+            {
+                "Namespace": "AgentCoreTools",
+                "MetricName": "ToolErrors",
+                "Dimensions": [{"Name": "service", "Value": "orders"}],
+            },
+        ),
         {("Readiness-UnemittedMetric[Metric::AgentCoreTools/orders]", "ToolAlarm")},
     ),
 ]
@@ -242,15 +516,21 @@ def _cognito_jwt(t: dict[str, Any]) -> None:
 
 
 def _oauth_client(t: dict[str, Any]) -> None:
-    res(t, "UserPoolClient").update(AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "agent/invoke"])
+    res(t, "UserPoolClient").update(
+        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "agent/invoke"]
+    )
 
 
 def _scope_trigger(t: dict[str, Any]) -> None:
-    res(t, "UserPool")["LambdaConfig"] = {"PreTokenGenerationConfig": {"LambdaArn": {"Fn::GetAtt": ["ToolFunction", "Arn"]}, "LambdaVersion": "V2_0"}}
+    res(t, "UserPool")["LambdaConfig"] = {
+        "PreTokenGenerationConfig": {"LambdaArn": {"Fn::GetAtt": ["ToolFunction", "Arn"]}, "LambdaVersion": "V2_0"}
+    }
 
 
 @pytest.mark.parametrize(("rule_id", "mutate", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
-def test_rule_fires_on_its_defect_only(rule_id: str, mutate: Callable[[dict[str, Any]], None], expected: set[tuple[str, str]]) -> None:
+def test_rule_fires_on_its_defect_only(
+    rule_id: str, mutate: Callable[[dict[str, Any]], None], expected: set[tuple[str, str]]
+) -> None:
     assert ids(mutated(mutate), rule_id) == expected
 
 
@@ -265,7 +545,9 @@ def test_every_rule_is_documented() -> None:
 
 def test_container_asset_platform_must_be_arm64() -> None:
     uri = {"Fn::Sub": "123456789012.dkr.ecr.us-east-1.${AWS::URLSuffix}/cdk-assets:" + "b" * 64}
-    template = mutated(lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": uri}}))
+    template = mutated(
+        lambda t: res(t, "Runtime").update(AgentRuntimeArtifact={"ContainerConfiguration": {"ContainerUri": uri}})
+    )
     env = env_of(template)
     asset = {"source": {"directory": "asset.x"}, "destinations": {"d": {"imageTag": "b" * 64}}}
     env.stacks[0].docker_images["b" * 64] = asset
@@ -279,11 +561,18 @@ def test_memory_in_another_stack_is_resolved_through_stack_outputs() -> None:
     template = good_template()
     stateful = {"Resources": {k: template["Resources"].pop(k) for k in ("Memory", "MemoryKey")}, "Outputs": {}}
     stateful["Outputs"]["ExportMemoryArn"] = {"Value": {"Fn::GetAtt": ["Memory", "MemoryArn"]}}
-    stateful["Outputs"]["ExportMemoryId"] = {"Value": {"Fn::GetAtt": ["Memory", "MemoryId"]}, "Export": {"Name": "prod-memory-id"}}
+    stateful["Outputs"]["ExportMemoryId"] = {
+        "Value": {"Fn::GetAtt": ["Memory", "MemoryId"]},
+        "Export": {"Name": "prod-memory-id"},
+    }
     template["Resources"]["Gateway"]["Properties"]["KmsKeyArn"] = "arn:aws:kms:us-east-1:123456789012:key/k"
-    statements(template)[0]["Resource"] = {"Fn::GetStackOutput": {"StackName": "prod-stateful", "OutputName": "ExportMemoryArn"}}
+    statements(template)[0]["Resource"] = {
+        "Fn::GetStackOutput": {"StackName": "prod-stateful", "OutputName": "ExportMemoryArn"}
+    }
     runtime_env(template)["MEMORY_ID"] = {"Fn::ImportValue": "prod-memory-id"}
-    env = environment_from_templates("prod", {STACK: template, "prod/Stateful": stateful}, stack_names={"prod/Stateful": "prod-stateful"})
+    env = environment_from_templates(
+        "prod", {STACK: template, "prod/Stateful": stateful}, stack_names={"prod/Stateful": "prod-stateful"}
+    )
     assert [f.id for f in evaluate(env)] == []
     statements(template)[0]["Resource"] = {"Fn::GetStackOutput": {"StackName": "prod-stateful", "OutputName": "Nope"}}
     assert [f.id for f in evaluate(env)] == ["Readiness-Memory[Grant]"]
@@ -335,7 +624,9 @@ def test_acknowledgement_silences_exactly_that_finding() -> None:
     assert ids(template, acknowledgements=acks) == before - {("Readiness-Retries[Env::AGENT_RETRY_MODE]", "Runtime")}
     env = env_of(template, acknowledgements=acks)
     acked = [f for f in evaluate(env) if f.acknowledged]
-    assert [(f.id, f.acknowledged) for f in acked] == [("Readiness-Retries[Env::AGENT_RETRY_MODE]", "mode comes from AWS_RETRY_MODE here")]
+    assert [(f.id, f.acknowledged) for f in acked] == [
+        ("Readiness-Retries[Env::AGENT_RETRY_MODE]", "mode comes from AWS_RETRY_MODE here")
+    ]
 
 
 def test_acknowledgement_on_the_stack_covers_its_resources_but_needs_the_exact_id() -> None:
@@ -350,18 +641,27 @@ def test_acknowledgement_on_the_stack_covers_its_resources_but_needs_the_exact_i
 def test_acknowledgement_ids_are_normalized_like_cdk_records_them() -> None:
     assert normalize_rule_id("Annotation::Readiness-Tools[Env::X]") == "Readiness-Tools[Env::X]"
     assert normalize_rule_id("annotation::Readiness-Runtime") == "Readiness-Runtime"
-    assert normalize_rule_id("ProductionReadinessChecks::Readiness-E2E", ("ProductionReadinessChecks",)) == "Readiness-E2E"
+    assert (
+        normalize_rule_id("ProductionReadinessChecks::Readiness-E2E", ("ProductionReadinessChecks",)) == "Readiness-E2E"
+    )
     assert normalize_rule_id("Other-Plugin::Readiness-E2E", ("ProductionReadinessChecks",)) is None
 
 
 def test_transaction_search_is_one_per_account_and_region_across_environments() -> None:
     from agentcore_constructs.readiness import evaluate_app
 
-    search = {"Resources": {"Search": {"Type": "AWS::XRay::TransactionSearchConfig", "Properties": {"IndexingPercentage": 1}}}}
+    search = {
+        "Resources": {"Search": {"Type": "AWS::XRay::TransactionSearchConfig", "Properties": {"IndexingPercentage": 1}}}
+    }
     staging = environment_from_templates("staging", {"staging/Account": search})
     prod = environment_from_templates("prod", {"prod/Account": search})
     found = evaluate_app([staging, prod], ["Readiness-TransactionSearchSingleton"])
     assert [f.construct_path for f in found["staging"]] == ["staging/Account/Search"]
     assert [f.construct_path for f in found["prod"]] == ["prod/Account/Search"]
-    other_account = environment_from_templates("prod", {"prod/Account": search}, aws_environment="aws://210987654321/us-east-1")
-    assert evaluate_app([staging, other_account], ["Readiness-TransactionSearchSingleton"]) == {"staging": [], "prod": []}
+    other_account = environment_from_templates(
+        "prod", {"prod/Account": search}, aws_environment="aws://210987654321/us-east-1"
+    )
+    assert evaluate_app([staging, other_account], ["Readiness-TransactionSearchSingleton"]) == {
+        "staging": [],
+        "prod": [],
+    }

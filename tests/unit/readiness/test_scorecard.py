@@ -55,7 +55,9 @@ def test_acknowledged_findings_pass_with_their_reason(card: dict[str, Any]) -> N
     assert card["leaky"]["verdict"].startswith("Almost")
 
 
-def test_markdown_and_text_render_marks_paths_and_acknowledgements(card: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+def test_markdown_and_text_render_marks_paths_and_acknowledgements(
+    card: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     markdown = (card["_outdir"] / MARKDOWN_NAME).read_text()
     assert "## poc" in markdown and "## full" in markdown
     assert "- ✗ 2. Memory configured" in markdown and "- ✓ 1. Agent deployed to Runtime" in markdown
@@ -79,4 +81,8 @@ def test_gap_table_and_verdict() -> None:
     assert set(GAP_RULES) == set(GAPS)
     assert GAP_RULES["isolation"] == ["Readiness-Runtime", "Readiness-LeastPrivilege"]
     assert {r.checklist for r in RULES.values()} - {None} == set(CHECKLIST)
-    assert [verdict(n).split(":")[0].split(".")[0] for n in (0, 2, 3)] == ["Production-ready", "Almost", "Not production-ready"]
+    assert [verdict(n).split(":")[0].split(".")[0] for n in (0, 2, 3)] == [
+        "Production-ready",
+        "Almost",
+        "Not production-ready",
+    ]

@@ -9,7 +9,11 @@ import re
 from collections import defaultdict
 from typing import Any, Iterator, Sequence
 
-from agentcore_constructs.aws_facts import AGENTCORE_LOG_GROUP_PREFIX, RESERVED_LOG_GROUP_PREFIX, TRANSACTION_SEARCH_CONFIG
+from agentcore_constructs.aws_facts import (
+    AGENTCORE_LOG_GROUP_PREFIX,
+    RESERVED_LOG_GROUP_PREFIX,
+    TRANSACTION_SEARCH_CONFIG,
+)
 from agentcore_constructs.contract.tools import (
     POWERTOOLS_METRICS_NAMESPACE_ENV,
     POWERTOOLS_SERVICE_NAME_ENV,
@@ -85,7 +89,11 @@ def service_log_groups(env: Environment) -> Iterator[RawFinding]:
     for group in env.resources(c.LOG_GROUP):
         name = leading_literal(group.prop("LogGroupName"))
         if name is not None and name.startswith(AGENTCORE_LOG_GROUP_PREFIX):
-            yield group, None, f"log group {joined_text(group.prop('LogGroupName')).replace(_TOKEN, '<token>')!r} is AgentCore's own"
+            yield (
+                group,
+                None,
+                f"log group {joined_text(group.prop('LogGroupName')).replace(_TOKEN, '<token>')!r} is AgentCore's own",
+            )
 
 
 # =========================================================================================================
@@ -119,7 +127,13 @@ def transaction_search_singleton(envs: Sequence[Environment]) -> Iterator[RawFin
 # =========================================================================================================
 #: Cognito app-client flows that go through InitiateAuth/AdminInitiateAuth (no OAuth scopes in their tokens).
 API_AUTH_FLOWS = frozenset(
-    {"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_AUTH"}
+    {
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+        "ALLOW_USER_AUTH",
+    }
 )
 #: Pre token generation trigger versions that can add scopes to access tokens (Cognito developer guide,
 #: "Pre token generation Lambda trigger": V2_0 for user authentication, V3_0 also for client credentials).
@@ -146,7 +160,11 @@ def _has_scope_trigger(env: Environment, client: Resource) -> bool:
     if target is None or target.resource.type != c.USER_POOL:
         return False
     config = target.resource.prop("LambdaConfig", "PreTokenGenerationConfig")
-    return isinstance(config, dict) and config.get("LambdaVersion") in SCOPE_TRIGGER_VERSIONS and not c.absent(config.get("LambdaArn"))
+    return (
+        isinstance(config, dict)
+        and config.get("LambdaVersion") in SCOPE_TRIGGER_VERSIONS
+        and not c.absent(config.get("LambdaArn"))
+    )
 
 
 def _oauth_scopes(client: Resource) -> set[str]:
@@ -182,7 +200,8 @@ def unobtainable_scopes(env: Environment) -> Iterator[RawFinding]:
         if not clients:
             continue
         obtainable = any(
-            required & _oauth_scopes(client) or (_has_scope_trigger(env, client) and required & _strings(client.prop("AllowedOAuthScopes")))
+            required & _oauth_scopes(client)
+            or (_has_scope_trigger(env, client) and required & _strings(client.prop("AllowedOAuthScopes")))
             for client in clients
         )
         if not obtainable:
@@ -225,13 +244,19 @@ def _read_services(holder: Resource, namespaces: set[str]) -> Iterator[tuple[str
                 yield namespace, match.group("service")
         return
     stats = [holder.properties] + [
-        (m.get("MetricStat") or {}).get("Metric") or {} for m in c.as_list(holder.prop("Metrics")) if isinstance(m, dict)
+        (m.get("MetricStat") or {}).get("Metric") or {}
+        for m in c.as_list(holder.prop("Metrics"))
+        if isinstance(m, dict)
     ]
     for stat in stats:
         namespace = stat.get("Namespace")
         if namespace in namespaces:
             for dimension in c.as_list(stat.get("Dimensions")):
-                if isinstance(dimension, dict) and dimension.get("Name") == SERVICE_DIMENSION and isinstance(dimension.get("Value"), str):
+                if (
+                    isinstance(dimension, dict)
+                    and dimension.get("Name") == SERVICE_DIMENSION
+                    and isinstance(dimension.get("Value"), str)
+                ):
                     yield namespace, dimension["Value"]
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from agentcore_constructs.contract.env_vars import GATEWAY_URL, HTTP_TIMEOUT_SECONDS, MEMORY_ID, RETRY_MAX_ATTEMPTS, RETRY_MODE, RETRY_SIGNAL
+from agentcore_constructs.contract.env_vars import (
+    GATEWAY_URL,
+    HTTP_TIMEOUT_SECONDS,
+    MEMORY_ID,
+    RETRY_MAX_ATTEMPTS,
+    RETRY_MODE,
+    RETRY_SIGNAL,
+)
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 from agentcore_constructs.readiness.model import RawFinding, rule
 from agentcore_constructs.readiness.rules import common as c
@@ -29,7 +36,11 @@ def runtime_hosts_the_agent(env: Environment) -> Iterator[RawFinding]:
     for fn in env.resources(c.LAMBDA):
         hits = sorted(c.AGENT_HOST_VARIABLES & set(c.lambda_env(fn)))
         if hits:
-            yield fn, "StandIn", f"Lambda has agent variables {', '.join(hits)}: it hosts the agent outside AgentCore Runtime"
+            yield (
+                fn,
+                "StandIn",
+                f"Lambda has agent variables {', '.join(hits)}: it hosts the agent outside AgentCore Runtime",
+            )
     for task in env.resources(c.ECS_TASK):
         for container, variables in c.container_envs(task):
             hits = sorted(c.AGENT_HOST_VARIABLES & set(variables))
@@ -57,7 +68,11 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
     memories = env.resources(c.MEMORY)
     runtimes = c.runtimes(env)
     if not memories:
-        yield (runtimes[0] if runtimes else c.primary_stack(env)), "Missing", "no AWS::BedrockAgentCore::Memory in this environment"
+        yield (
+            (runtimes[0] if runtimes else c.primary_stack(env)),
+            "Missing",
+            "no AWS::BedrockAgentCore::Memory in this environment",
+        )
         return
     for runtime in runtimes:
         if c.absent(c.runtime_env(runtime).get(MEMORY_ID.name)):
@@ -112,16 +127,28 @@ def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
             for name, value in variables.items():
                 kind = credential_kind(str(name), value)
                 if kind:
-                    yield task, f"Env::{name}", f"ECS container {container} variable {name} looks like a hard-coded credential ({kind})"
+                    yield (
+                        task,
+                        f"Env::{name}",
+                        f"ECS container {container} variable {name} looks like a hard-coded credential ({kind})",
+                    )
     tools = [fn for fn in env.resources(c.LAMBDA) if c.is_tool(fn)]
     for fn in tools:
         if not c.is_lambda_referenced_by_gateway(env, fn):
             yield fn, "NotOnGateway", "tool Lambda is not a target (or interceptor) of any AgentCore Gateway"
     for runtime in runtimes:
         if not gateways:
-            yield runtime, "Gateway::Missing", "no AWS::BedrockAgentCore::Gateway in this environment: tools are not managed"
+            yield (
+                runtime,
+                "Gateway::Missing",
+                "no AWS::BedrockAgentCore::Gateway in this environment: tools are not managed",
+            )
         elif c.absent(c.runtime_env(runtime).get(GATEWAY_URL.name)):
-            yield runtime, f"Env::{GATEWAY_URL.name}", f"runtime has tools (a gateway exists) but no {GATEWAY_URL.name} variable"
+            yield (
+                runtime,
+                f"Env::{GATEWAY_URL.name}",
+                f"runtime has tools (a gateway exists) but no {GATEWAY_URL.name} variable",
+            )
         role = c.runtime_role(env, runtime)
         if role is not None and any(c.allows(s, "lambda:InvokeFunction") for s in c.role_statements(env, role)):
             yield runtime, "DirectInvoke", "runtime role may invoke Lambda directly, bypassing the gateway"
@@ -162,7 +189,11 @@ def _jwt_findings(res: Resource, jwt: Any, what: str) -> Iterator[RawFinding]:
     if c.absent(jwt.get("DiscoveryUrl")):
         yield res, "JWT::Invalid", f"{what} JWT authorizer has no DiscoveryUrl"
     if not any(jwt.get(k) for k in ("AllowedClients", "AllowedAudience", "AllowedScopes")):
-        yield res, "JWT::Unrestricted", f"{what} JWT authorizer accepts any token of the issuer (no allowed clients, audience or scopes)"
+        yield (
+            res,
+            "JWT::Unrestricted",
+            f"{what} JWT authorizer accepts any token of the issuer (no allowed clients, audience or scopes)",
+        )
 
 
 @rule(
@@ -209,7 +240,11 @@ def observability(env: Environment) -> Iterator[RawFinding]:
                 for source in sources
             )
             if not delivered:
-                yield runtime, detail, f"runtime has no {log_type} delivery (AWS::Logs::DeliverySource + AWS::Logs::Delivery)"
+                yield (
+                    runtime,
+                    detail,
+                    f"runtime has no {log_type} delivery (AWS::Logs::DeliverySource + AWS::Logs::Delivery)",
+                )
         name = runtime.prop("AgentRuntimeName")
         if not any(_mentions(env, d, d.prop("DashboardBody"), runtime, name) for d in dashboards):
             yield runtime, "Dashboard", "no CloudWatch dashboard shows this runtime"
@@ -312,4 +347,3 @@ def e2e_outputs(env: Environment) -> Iterator[RawFinding]:
         clients = [c for c in env.resources(c.USER_POOL_CLIENT) if env.refers_to(c.prop("UserPoolId"), c.stack, pool)]
         if clients and not any(exported(c, None) for c in clients):
             yield where, "Output::UserPoolClientId", f"no stack output with a client id of {pool.path}"
-

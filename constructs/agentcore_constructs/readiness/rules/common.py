@@ -58,7 +58,9 @@ def lambda_env(fn: Resource) -> dict[str, Any]:
 def container_envs(task: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
     for container in task.prop("ContainerDefinitions") or []:
         if isinstance(container, dict):
-            variables = {e.get("Name"): e.get("Value") for e in container.get("Environment") or [] if isinstance(e, dict)}
+            variables = {
+                e.get("Name"): e.get("Value") for e in container.get("Environment") or [] if isinstance(e, dict)
+            }
             yield str(container.get("Name", "container")), variables
 
 
@@ -108,7 +110,9 @@ def runtime_role(env: Environment, runtime: Resource) -> Resource | None:
 def allows(statement: dict[str, Any], action: str) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    return any(isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement.get("Action")))
+    return any(
+        isinstance(a, str) and fnmatch.fnmatchcase(action.lower(), a.lower()) for a in as_list(statement.get("Action"))
+    )
 
 
 def is_lambda_referenced_by_gateway(env: Environment, fn: Resource) -> bool:
@@ -137,4 +141,3 @@ def is_tool(fn: Resource) -> bool:
 def absent(value: Any) -> bool:
     """A property is absent when omitted, null, or ``{"Ref": "AWS::NoValue"}``."""
     return value is None or value == {"Ref": "AWS::NoValue"}
-

@@ -15,11 +15,15 @@ CREDENTIAL_PATTERNS: dict[str, re.Pattern[str]] = {
     "Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     "JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\."),
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-    "password/secret assignment": re.compile(r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s&;,]{3,}"),
+    "password/secret assignment": re.compile(
+        r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s&;,]{3,}"
+    ),
     "credentials in URL": re.compile(r"://[^/\s:@]+:[^/\s@]+@"),
 }
 #: Variable names that announce a secret; a literal value in them is a hard-coded credential.
-SECRET_NAME = re.compile(r"(?i)(?:^|_)(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|API_KEY|APIKEY|TOKEN|ACCESS_KEY|PRIVATE_KEY|CLIENT_SECRET)$")
+SECRET_NAME = re.compile(
+    r"(?i)(?:^|_)(?:PASSWORD|PASSWD|SECRET|SECRET_KEY|API_KEY|APIKEY|TOKEN|ACCESS_KEY|PRIVATE_KEY|CLIENT_SECRET)$"
+)
 #: Names that hold a *reference* to a secret (ARN, name, id, parameter) — fine when the value is one.
 REFERENCE_NAME = re.compile(r"(?i)_(?:ARN|SECRET_ARN|SECRET_NAME|SECRET_ID|PARAMETER|PARAMETER_NAME|SSM_NAME)$")
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-+/=]{32,}$")
@@ -50,4 +54,3 @@ def credential_kind(name: str, value: Any) -> str | None:
     if _TOKENISH.match(value) and re.search(r"[A-Za-z]", value) and re.search(r"\d", value) and _entropy(value) > 4.0:
         return "long random token"
     return None
-

@@ -57,7 +57,9 @@ def gateway_encryption(env: Environment) -> Iterator[RawFinding]:
 
 
 _SHA256_KEY = re.compile(r"(?:^|/)[0-9a-f]{64}\.(?:zip|jar)$")
-_IMAGE_REF = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+_IMAGE_REF = re.compile(
+    r"^(?P<repo>[^@]+?)(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
 
 
 @rule(
@@ -83,12 +85,20 @@ def artifact_pinned(env: Environment) -> Iterator[RawFinding]:
                 if any(asset_tag(asset) and asset_tag(asset) in s for s in env.literal_strings(uri)):
                     platform = (asset.get("source") or {}).get("platform")
                     if platform != "linux/arm64":
-                        yield runtime, "Container::Platform", f"container asset platform is {platform or 'unset'}, not linux/arm64"
+                        yield (
+                            runtime,
+                            "Container::Platform",
+                            f"container asset platform is {platform or 'unset'}, not linux/arm64",
+                        )
         elif isinstance(code, dict):
             s3 = (code.get("Code") or {}).get("S3") or {}
             key = s3.get("Prefix") or s3.get("Key")
             if not s3.get("VersionId") and not (isinstance(key, str) and _SHA256_KEY.search(key)):
-                yield runtime, "Code::Unpinned", f"code artifact s3 key {key!r} is neither content-addressed nor versioned"
+                yield (
+                    runtime,
+                    "Code::Unpinned",
+                    f"code artifact s3 key {key!r} is neither content-addressed nor versioned",
+                )
 
 
 def asset_tag(asset: dict[str, Any]) -> str | None:
@@ -121,7 +131,6 @@ def tool_permission(env: Environment) -> Iterator[RawFinding]:
         )
         if not ok:
             yield fn, None, "gateway Lambda has no bedrock-agentcore invoke permission with a SourceArn"
-
 
 
 @rule(

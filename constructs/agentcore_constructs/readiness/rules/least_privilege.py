@@ -78,4 +78,3 @@ def least_privilege(env: Environment) -> Iterator[RawFinding]:
             name = _managed_policy_name(env, arn, role.stack)
             if name:
                 yield role, f"Policy::{name}", f"role has the AWS managed policy {name}"
-
