@@ -1,7 +1,7 @@
 # poc_agent.py -- no persistence, no auth, no monitoring
+import requests
 from strands import Agent
 from strands.models import BedrockModel
-import requests
 
 model = BedrockModel(model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
 agent = Agent(model=model, system_prompt="You are a helpful assistant.")

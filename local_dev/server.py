@@ -203,7 +203,8 @@ class DevStack:
             lines.append(f"   gateway   {settings.gateway_url or 'none (--no-gateway): the agent has no tools'}")
         if self.upstream is not None:
             lines.append(
-                f"   upstream  {self.upstream.url}   (fake orders API; ORD-12345 local-dev-user, ORD-10001 alice, ORD-20002 bob)"
+                f"   upstream  {self.upstream.url}   (fake orders API; ORD-12345 local-dev-user, ORD-10001 alice, "
+                "ORD-20002 bob)"
             )
         if self.issuer is None:
             lines += [
@@ -216,8 +217,10 @@ class DevStack:
             from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
 
             lines += [
-                f"   issuer    {self.issuer.issuer}   (local OIDC issuer, DEV ONLY; discovery {self.issuer.discovery_url})",
-                f"   identity  on: agent needs client {DEFAULT_CLIENT_ID} + scope {AGENT_SCOPE}; gateway scope {TOOLS_SCOPE}",
+                f"   issuer    {self.issuer.issuer}   (local OIDC issuer, DEV ONLY; discovery "
+                f"{self.issuer.discovery_url})",
+                f"   identity  on: agent needs client {DEFAULT_CLIENT_ID} + scope {AGENT_SCOPE}; gateway scope "
+                f"{TOOLS_SCOPE}",
             ]
             if self.dev_user:
                 lines.append(f"             DEV: requests without a token act as {self.dev_user!r} (--dev-user)")
@@ -233,7 +236,8 @@ class DevStack:
                 prompt = _demo_prompt_for(self.dev_user)
                 lines.append(
                     f"   curl -s {self.agent.url}/invocations -H 'Content-Type: application/json' "
-                    f"-d {shlex.quote(json.dumps({'prompt': prompt}))}      # no token: acts as {self.dev_user} (loopback only)"
+                    f"-d {shlex.quote(json.dumps({'prompt': prompt}))}      # no token: acts as {self.dev_user} "
+                    "(loopback only)"
                 )
         lines.append("=" * 78)
         return "\n".join(lines)

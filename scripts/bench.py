@@ -50,13 +50,19 @@ TOOLS_APP = textwrap.dedent(
     import aws_cdk as cdk
     from agentcore_constructs import AgentRuntime
     from agentcore_constructs.gateway import LambdaTool, ToolGateway
-    app = cdk.App(context={{"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}}, outdir={outdir!r})
+    context = {{"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}}
+    app = cdk.App(context=context, outdir={outdir!r})
     stack = cdk.Stack(app, "Tools", env=cdk.Environment(account="123456789012", region="us-east-1"))
-    runtime = AgentRuntime(stack, "Agent", runtime_name="bench", source_dir="agent_src", model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    model = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    runtime = AgentRuntime(stack, "Agent", runtime_name="bench", source_dir="agent_src", model_id=model)
     gateway = ToolGateway(stack, "Gateway", gateway_name="bench")
-    schema = {{"name": "echo", "description": "Echo", "inputSchema": {{"type": "object", "properties": {{"text": {{"type": "string"}}}}}}}}
+    text = {{"type": "object", "properties": {{"text": {{"type": "string"}}}}}}
+    schema = {{"name": "echo", "description": "Echo", "inputSchema": text}}
     for i in range({tools}):
-        gateway.add_lambda_tool(LambdaTool(stack, f"T{{i}}", target_name=f"tool-{{i}}", tools=[schema], code_root="lambdas", handler="x.handler"))
+        tool = LambdaTool(
+            stack, f"T{{i}}", target_name=f"tool-{{i}}", tools=[schema], code_root="lambdas", handler="x.handler"
+        )
+        gateway.add_lambda_tool(tool)
     gateway.connect_to(runtime)
     app.synth()
     """

@@ -20,9 +20,10 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------------------------
 # Unit prices: the ONE table. On-demand list prices, USD, us-east-1, set 2026-11.
@@ -890,10 +891,10 @@ def _qty(value: float) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     out = [
-        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |",
         "|" + "|".join("-" * (w + 2) for w in widths) + "|",
     ]
-    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     return out
 
 
@@ -933,13 +934,13 @@ def render(result: dict[str, Any]) -> str:
         lines += ["", f"## {name}", "", "Idle monthly cost:", ""]
         rows = [
             [
-                l["item"],
-                _qty(l["count"]),
-                _money(l["monthly_usd"]),
-                _money(l["steady_usd"]) if l["steady_usd"] is not None else "",
-                l["note"],
+                line["item"],
+                _qty(line["count"]),
+                _money(line["monthly_usd"]),
+                _money(line["steady_usd"]) if line["steady_usd"] is not None else "",
+                line["note"],
             ]
-            for l in env["idle"]
+            for line in env["idle"]
         ]
         rows.append(
             ["**total**", "", _money(env["idle_monthly_usd"]), _money(env["idle_monthly_usd_after_key_rotations"]), ""]
@@ -954,8 +955,8 @@ def render(result: dict[str, Any]) -> str:
         ]
         lines += ["", "One agent request:", ""]
         rows = [
-            [l["item"], _qty(l["count"]), f"{l['unit_cost']:.4g}", _money(l["monthly_usd"]), l["note"]]
-            for l in env["per_request"]
+            [line["item"], _qty(line["count"]), f"{line['unit_cost']:.4g}", _money(line["monthly_usd"]), line["note"]]
+            for line in env["per_request"]
         ]
         rows.append(["**per request**", "", "", _money(env["per_request_usd"]), ""])
         rows.append(["**per 1000 requests**", "", "", _money(env["per_1000_requests_usd"]), ""])

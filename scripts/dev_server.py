@@ -11,7 +11,8 @@ Ctrl-C or SIGTERM stops everything. Get a token with ``python -m scripts.dev_tok
 file). ``--no-auth`` runs everything open (no tokens, every caller is local-dev-user) as before stage 4.
 Tokens are required by default, as in AWS (``make invoke PROMPT=... USER=alice`` fetches one). ``--dev-user NAME``
 (DEV ONLY, opt-in): requests without a token act as NAME, but only when they name a loopback ``Host`` and come from
-no other ``Origin`` (a web page must not be able to drive it). The offline model is used when no AWS credentials are found (``MODEL_PROVIDER``
+no other ``Origin`` (a web page must not be able to drive it). The offline model is used when no AWS credentials
+are found (``MODEL_PROVIDER``
 overrides); memory in ``.local/memory``. ``--no-gateway`` runs the agent alone (``GATEWAY_URL`` from the
 environment, if set). See local_dev/server.py.
 """
@@ -68,7 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--state-file",
         type=Path,
         default=None,
-        help=f"where the stack's URLs are written for scripts.dev_token (default ${{DEV_STACK_STATE_FILE}} or {state_file_path()})",
+        help=f"where the stack's URLs are written for scripts.dev_token (default ${{DEV_STACK_STATE_FILE}} or "
+        f"{state_file_path()})",
     )
     args = parser.parse_args(argv)
     if args.dev_user is not None and not args.auth:

@@ -34,9 +34,10 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,7 +189,7 @@ def _outputs(templates: Templates) -> set[tuple[str, str]]:
 
 def _runtime_env_vars(templates: Templates) -> set[str]:
     names: set[str] = set()
-    for (stack, lid), res in _resources(templates).items():
+    for res in _resources(templates).values():
         if res.get("Type") == RUNTIME_TYPE:
             variables = res.get("Properties", {}).get("EnvironmentVariables") or {}
             names.update(f"{k}" for k in variables)
@@ -324,11 +325,11 @@ def render_markdown(env_name: str, steps: list[StepDiff]) -> str:
             lines += ["", "Runtime environment variables added: " + ", ".join(f"`{v}`" for v in step.env_added)]
         if step.iam_added:
             lines += ["", "Actions added:"]
-            for stack, lid, _kind, actions in step.iam_added:
+            for _stack, lid, _kind, actions in step.iam_added:
                 lines.append(f"- `{lid}`: " + ", ".join(f"`{a}`" for a in actions))
         if step.statements_added:
             lines += ["", "Policy statements added to existing resources:"]
-            for stack, lid, _kind, labels in step.statements_added:
+            for _stack, lid, _kind, labels in step.statements_added:
                 lines.append(f"- `{lid}`: " + ", ".join(f"`{label}`" for label in labels))
         if step.outputs_added:
             lines += [

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from constructs import Construct
 
 from agentcore_constructs import TransactionSearch
+from constructs import Construct
 from stacks.config import EnvironmentConfig
 
 ACCOUNT_STACK_NAME = "agentcore-account-observability"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import aws_cdk as cdk
-from constructs import Construct
 
+from constructs import Construct
 from stacks.account_stack import ACCOUNT_STACK_NAME, AccountStack
 from stacks.config import EnvironmentConfig
 from stacks.runtime_stack import RuntimeStack
@@ -47,7 +47,8 @@ class AgentStage(cdk.Stage):
                 "Account",
                 config=config,
                 stack_name=ACCOUNT_STACK_NAME,
-                description="AgentCore: account-wide observability (X-Ray Transaction Search), one per account and Region",
+                description="AgentCore: account-wide observability (X-Ray Transaction Search), one per account and "
+                "Region",
             )
             stacks.append(self.account_stack)
         for stack in stacks:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
 from agentcore_constructs.contract import env_vars
@@ -182,7 +183,8 @@ def _check_account_singletons(configs: list[EnvironmentConfig]) -> None:
         if key in managers:
             raise ConfigError(
                 f"environments.{config.name}.transaction_search: 'manage' in account {key[0]} / {key[1]}, which "
-                f"environments.{managers[key]} already manages (X-Ray Transaction Search is one per account and Region); "
+                f"environments.{managers[key]} already manages (X-Ray Transaction Search is one per account and "
+                "Region); "
                 "set 'enabled' in all but one"
             )
         managers[key] = config.name
@@ -314,7 +316,8 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     _check(
         endpoint_version == "latest"
         or (isinstance(endpoint_version, str) and re.match(r"^[1-9][0-9]{0,4}$", endpoint_version)),
-        f"{where}.endpoint_version: {endpoint_version!r} must be 'latest' or a runtime version number as a string, e.g. \"3\"",
+        f"{where}.endpoint_version: {endpoint_version!r} must be 'latest' or a runtime version number as a string, "
+        'e.g. "3"',
     )
     protect = values["protect_stateful"]
     _check(isinstance(protect, bool), f"{where}.protect_stateful: must be true or false")

@@ -8,15 +8,15 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from constructs import Construct
 
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
-from stacks.tool_services import TOOL_SERVICES
+from constructs import Construct
 from stacks.config import EnvironmentConfig
+from stacks.tool_services import TOOL_SERVICES
 
 
 class RuntimeStack(cdk.Stack):
@@ -136,7 +136,8 @@ class RuntimeStack(cdk.Stack):
                     code_root=tools_code_root,
                     handler="gateway_interceptor.handler.lambda_handler",
                     service_name="gateway-interceptor",
-                    description="Verifies the caller's token and writes its sub into every tool call; drops model-supplied identity",
+                    description="Verifies the caller's token and writes its sub into every tool call; drops "
+                    "model-supplied identity",
                     environment=identity.gateway_verifier_environment(),
                     log_retention=retention_days(config.log_retention_days),
                     timeout=cdk.Duration.seconds(5),

@@ -1,4 +1,5 @@
-"""Stateful stack: what outlives a redeploy (the environment key, memory, and the user pool once identity is on). Retained, and
+"""Stateful stack: what outlives a redeploy (the environment key, memory, and the user pool once identity is on).
+Retained, and
 termination-protected where the environment says so."""
 
 from __future__ import annotations
@@ -7,10 +8,10 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
-from constructs import Construct
 
 from agentcore_constructs import AgentIdentity, AgentMemory
 from agentcore_constructs.observability import allow_cloudwatch_alarms, allow_cloudwatch_logs, retention_days
+from constructs import Construct
 from stacks.config import EnvironmentConfig
 
 

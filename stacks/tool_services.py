@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from order_service import tools as order_tools  # lambdas/ is on sys.path (app.py)
 from stacks.config import EnvironmentConfig

@@ -15,10 +15,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from agentcore_constructs.contract import memory as memory_contract
-from agentcore_constructs.kit.history import repair_in_place
 from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
+
+from agentcore_constructs.contract import memory as memory_contract
+from agentcore_constructs.kit.history import repair_in_place
 
 from .model import boto_client_config
 from .settings import Settings

@@ -193,7 +193,8 @@ def load_settings(
     outbound_scopes = tuple((get(contract.OUTBOUND_OAUTH_SCOPES) or "").split())
     if outbound_provider is not None and not _PROVIDER_NAME.match(outbound_provider):
         errors.append(
-            f"{contract.OUTBOUND_OAUTH_PROVIDER.name}={outbound_provider!r}: not a credential provider name ([A-Za-z0-9_-]{{1,128}})"
+            f"{contract.OUTBOUND_OAUTH_PROVIDER.name}={outbound_provider!r}: not a credential provider name "
+            f"([A-Za-z0-9_-]{{1,128}})"
         )
     if outbound_provider is None and outbound_scopes:
         errors.append(

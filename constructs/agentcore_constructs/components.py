@@ -8,9 +8,9 @@ you on a function of your own), never by its name or construct path.
 from __future__ import annotations
 
 import aws_cdk as cdk
-from constructs import IConstruct
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG
+from constructs import IConstruct
 
 
 def mark_component(construct: IConstruct, kind: str) -> None:

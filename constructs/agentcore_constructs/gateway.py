@@ -13,8 +13,9 @@ Built on the stable ``aws_bedrockagentcore.Gateway`` L2, closing its gaps:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 import jsii
@@ -24,15 +25,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
 
-from agentcore_constructs.contract import env_vars as env_contract
-from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.aws_facts import TOOL_COMPONENT
 from agentcore_constructs.components import mark_component
+from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
+from constructs import Construct
 
 _TARGET_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
 _GATEWAY_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")

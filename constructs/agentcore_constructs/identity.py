@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -25,14 +25,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import custom_resources
-from constructs import Construct
 
-from agentcore_constructs.contract import env_vars as env_contract
-from agentcore_constructs.contract import identity as identity_contract
 from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildcard_resource
 from agentcore_constructs.components import mark_component
+from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract import identity as identity_contract
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import AgentRuntime
+from constructs import Construct
 
 _FUNCTIONS_DIR = Path(__file__).parent / "functions"
 
@@ -259,7 +259,7 @@ class AgentIdentity(Construct):
         }
 
     def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig:
-        """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, must carry the tools scope."""
+        """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, has the tools scope."""
         return agentcore.GatewayAuthorizer.using_custom_jwt(
             discovery_url=self.discovery_url,
             allowed_clients=self.allowed_clients,
@@ -351,7 +351,10 @@ class OutboundOAuth2(Construct):
     def grant_to(self, runtime: AgentRuntime) -> None:
         """Let ``runtime``'s agent obtain user-scoped tokens from this provider (and nothing else)."""
         stack = cdk.Stack.of(self)
-        directory = f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:workload-identity-directory/default"
+        directory = (
+            f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}"
+            ":workload-identity-directory/default"
+        )
         runtime.add_to_execution_policy(
             iam.PolicyStatement(
                 sid="GetWorkloadAccessToken",

@@ -13,12 +13,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from constructs import Construct
 
+from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract.memory import FACTS_NAMESPACE, PREFERENCES_NAMESPACE, SUMMARIES_NAMESPACE
-from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.runtime import AgentRuntime
+from constructs import Construct
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 

@@ -9,8 +9,8 @@ call those models directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -59,7 +59,7 @@ class ModelAccess:
     @classmethod
     def for_model(
         cls, scope_stack: cdk.Stack, model_id: str, *, routed_regions: Sequence[str] | None = None
-    ) -> "ModelAccess":
+    ) -> ModelAccess:
         partition, region, account = scope_stack.partition, scope_stack.region, scope_stack.account
         match = _PROFILE_ID.match(model_id)
         if match is None:

@@ -8,8 +8,8 @@ override ``Name`` with the environment's endpoint, which is what clients invoke.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
@@ -20,7 +20,6 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_xray as xray
-from constructs import Construct
 
 from agentcore_constructs.aws_facts import (
     AGENTCORE_METRICS_NAMESPACE,
@@ -33,6 +32,7 @@ from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
 from agentcore_constructs.runtime import AgentRuntime
+from constructs import Construct
 
 PERIOD = cdk.Duration.minutes(5)
 #: Where the tool Lambdas publish Powertools metrics (the contract; LambdaTool sets POWERTOOLS_METRICS_NAMESPACE).
@@ -428,7 +428,9 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
             resources=["*"],  # In a key policy "*" means this key.
             conditions={
                 "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                    )
                 }
             },
         )

@@ -4,22 +4,22 @@ log grant covers every log group), active X-Ray tracing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
 
 from agentcore_constructs.acknowledgements import (
-    acknowledge_checkov,
     acknowledge_cfn_lint,
+    acknowledge_checkov,
     acknowledge_wildcard_resource,
 )
 from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
+from constructs import Construct
 
 
 class PythonArm64Function(Construct):
@@ -107,7 +107,8 @@ class PythonArm64Function(Construct):
         acknowledge_cfn_lint(
             self.function.node.default_child,  # type: ignore[arg-type]
             "W3005",
-            "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is needed.",
+            "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is "
+            "needed.",
         )
         self._acknowledge_checkov(reserved_concurrency)
         # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -27,22 +27,22 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-from constructs import Construct
 
-from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
 from agentcore_constructs.aws_facts import (
     AGENTCORE_SERVICE_PRINCIPAL,
     DESCRIBE_LOG_GROUPS,
-    RUNTIME_LOG_GROUP_PREFIX,
     ECR_AUTHORIZATION_TOKEN,
     METRIC_NAMESPACE_CONDITION_KEY,
     PUT_METRIC_DATA,
     RUNTIME_AGENT_METRICS_NAMESPACE,
+    RUNTIME_LOG_GROUP_PREFIX,
     XRAY_TRACE_ACTIONS,
 )
-from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
 from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
+from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.model_access import ModelAccess
+from constructs import Construct
 
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 SERVICE_PRINCIPAL = AGENTCORE_SERVICE_PRINCIPAL
@@ -65,7 +65,9 @@ def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.
         {
             "StringEquals": {"aws:SourceAccount": stack.account},
             "ArnLike": {
-                "aws:SourceArn": f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{resource_pattern}"
+                "aws:SourceArn": (
+                    f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}:{resource_pattern}"
+                )
             },
         }
     )
@@ -327,7 +329,10 @@ class AgentRuntime(Construct):
         )
 
     def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
-        return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{RUNTIME_LOG_GROUP_PREFIX}{self.runtime_name}-*"
+        return (
+            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}"
+            f":log-group:{RUNTIME_LOG_GROUP_PREFIX}{self.runtime_name}-*"
+        )
 
     def _add_runtime_log_permissions(self, stack: cdk.Stack) -> None:
         # AgentCore creates and writes /aws/bedrock-agentcore/runtimes/<runtime-id>-<endpoint> (stdout) itself, with

@@ -137,7 +137,8 @@ class DeployedTarget:
         missing = {"RuntimeArn", "RuntimeId", "EndpointName", "UserPoolId", "E2eClientId"} - set(self.outputs)
         if missing:
             raise LookupError(
-                f"{environment} lacks outputs {sorted(missing)}: deploy with the identity stage and identity_e2e_client on"
+                f"{environment} lacks outputs {sorted(missing)}: deploy with the identity stage and "
+                "identity_e2e_client on"
             )
         self._cognito = self._session.client("cognito-idp")
         self._logs = self._session.client("logs")

@@ -22,7 +22,8 @@ CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 def checkov_report(synthesized) -> list[dict]:
     if not CHECKOV.exists():
         pytest.skip(
-            "checkov is not installed: run `make install` (it creates .tools/checkov from tools/checkov/requirements.lock)"
+            "checkov is not installed: run `make install` (it creates .tools/checkov from "
+            "tools/checkov/requirements.lock)"
         )
     result = subprocess.run(
         [str(CHECKOV), "-d", str(synthesized.outdir), "--framework", "cloudformation", "--compact", "-o", "json"],

@@ -46,7 +46,7 @@ def test_runtime_row_is_per_endpoint(templates: dict, env_name: str) -> None:
     invocations = widgets["Invocations and sessions"]["properties"]["metrics"]
     assert {m[1] for m in invocations} == {"Invocations", "SessionCount"}
     for metric in invocations:
-        dims = dict(zip(metric[2:-1:2], metric[3:-1:2]))
+        dims = dict(zip(metric[2:-1:2], metric[3:-1:2], strict=True))
         assert dims["Name"] == f"support_agent_{env_name}::{env_name}"  # the environment's endpoint, not DEFAULT
     latency_stats = [m[-1]["stat"] for m in widgets["Latency p50 / p90 / p99 (ms)"]["properties"]["metrics"]]
     assert latency_stats == ["p50", "p90", "p99"]

@@ -29,7 +29,7 @@ class ConverseRules(OfflineToolCallingModel):
 
     def decide(self, messages, tool_specs):
         assert messages and messages[0]["role"] == "user", "must start with a user message"
-        for earlier, later in zip(messages, messages[1:]):
+        for earlier, later in zip(messages, messages[1:], strict=False):
             assert earlier["role"] != later["role"], "roles must alternate"
             asked = {b["toolUse"]["toolUseId"] for b in earlier["content"] if "toolUse" in b}
             answered = {b["toolResult"]["toolUseId"] for b in later["content"] if "toolResult" in b}

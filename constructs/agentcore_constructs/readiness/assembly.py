@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 ACKNOWLEDGED_RULES_METADATA_KEY = "aws:cdk:acknowledged-rules"  # == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
 LOGICAL_ID_METADATA_KEY = "aws:cdk:logicalId"
@@ -33,7 +34,7 @@ _SUB_VAR = re.compile(r"\$\{([^!}][^}]*)\}")
 
 @dataclass
 class Resource:
-    stack: "Stack"
+    stack: Stack
     logical_id: str
     type: str
     properties: dict[str, Any]
@@ -129,7 +130,7 @@ class Environment:
 
     # ---- intrinsic resolution -------------------------------------------------------------------------
     def target(self, value: Any, stack: Stack, _depth: int = 0) -> Ref | None:
-        """The resource ``value`` evaluates to, when it is exactly a Ref/GetAtt (possibly through another stack's output)."""
+        """The resource ``value`` is, when it is exactly a Ref/GetAtt (possibly through another stack's output)."""
         if _depth > 8 or not isinstance(value, dict) or len(value) != 1:
             return None
         ((fn, arg),) = value.items()
@@ -219,7 +220,7 @@ def _getatt_parts(arg: Any) -> tuple[str | None, str | None]:
 
 # ---- loading -------------------------------------------------------------------------------------------
 def normalize_rule_id(acknowledged_id: str, plugin_namespaces: Iterable[str] = ()) -> str | None:
-    """``Annotation::Readiness-X`` / ``<plugin namespace>::Readiness-X`` -> ``Readiness-X``; other namespaces -> None."""
+    """``Annotation::Readiness-X`` / ``<plugin namespace>::Readiness-X`` -> ``Readiness-X``; others -> None."""
     if "::" not in acknowledged_id:
         return acknowledged_id
     namespace, rule_id = acknowledged_id.split("::", 1)

@@ -1,7 +1,8 @@
 """Rules, findings, levels, and the two tables that tie rules to the seed article.
 
 A rule is one function ``(env: Environment) -> Iterable[(subject, detail, message)]`` made a :class:`Rule` by
-:func:`rule` and listed in a pack (``rules/__init__.py``), cdk-nag style: an id, a one-line ``info`` (what is wrong) and an ``explanation`` (why it matters and
+:func:`rule` and listed in a pack (``rules/__init__.py``), cdk-nag style: an id, a one-line ``info`` (what is
+wrong) and an ``explanation`` (why it matters and
 how to fix it). ``subject`` is the :class:`Resource` or :class:`Stack` the finding is reported on (its construct
 path is where you acknowledge it). ``detail`` makes the finding granular: the finding id is ``Readiness-X`` or
 ``Readiness-X[detail]`` and an acknowledgement must name exactly that id (as in cdk-nag 3, there is no prefix
@@ -11,16 +12,16 @@ matching: acknowledging ``Readiness-X`` does not silence ``Readiness-X[detail]``
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Sequence, Union
 
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 
-Subject = Union[Resource, Stack]
-RawFinding = tuple[Subject, Union[str, None], str]
+Subject = Resource | Stack
+RawFinding = tuple[Subject, str | None, str]
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     """How findings of an environment are reported by the validation plugin."""
 
     ERROR = "error"  #: a finding fails synth

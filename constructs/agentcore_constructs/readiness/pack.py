@@ -24,16 +24,16 @@ silently in one tool and not the other.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import aws_cdk as cdk
 import jsii
-from constructs import IConstruct
 
 from agentcore_constructs.readiness.assembly import load_assembly_directory, normalize_rule_id
 from agentcore_constructs.readiness.model import Finding, Level, evaluate_app
 from agentcore_constructs.readiness.rules import RULES
+from constructs import IConstruct
 
 PLUGIN_NAME = "ProductionReadinessChecks"
 PLUGIN_VERSION = "1.0.0"
@@ -190,7 +190,8 @@ def _unrecorded_acknowledgements(context: cdk.IPolicyValidationContext) -> list[
     return [
         cdk.PolicyViolation(
             rule_name=ACK_SCOPE_RULE,
-            description="A Readiness acknowledgement on the App or a Stage is not recorded in the cloud assembly, so it is "
+            description="A Readiness acknowledgement on the App or a Stage is not recorded in the cloud assembly, so "
+            "it is "
             "ignored (the scorecard could not see it).",
             fix="Acknowledge on the reported construct or one of its ancestors up to its Stack.",
             severity=Level.WARN.value,

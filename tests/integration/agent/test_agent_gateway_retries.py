@@ -24,8 +24,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from local_dev.server import start_local_agent
-from tests.loopback import serve_asgi_on_loopback
 from support_agent.tools import GatewayAuth, SigV4Signer
+from tests.loopback import serve_asgi_on_loopback
 
 TOOL = "OrderService___lookup_order"
 #: The first request of a connection on mcp 2.x (it falls back to ``initialize`` for older servers).

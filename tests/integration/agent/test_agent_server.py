@@ -106,7 +106,7 @@ def test_fifty_concurrent_sessions_across_actors_never_leak(http, ask):
     with ThreadPoolExecutor(max_workers=50) as pool:
         results = list(pool.map(lambda s: converse(*s), sessions))
 
-    for (actor, _, marker), (first, second) in zip(sessions, results):
+    for (actor, _, marker), (first, second) in zip(sessions, results, strict=True):
         assert "history: 0 earlier user turns" in first
         assert f"history: 1 earlier user turns; last: '{marker} from {actor}'" in second
         leaked = [m for _, _, m in sessions if m != marker and m in first + second]

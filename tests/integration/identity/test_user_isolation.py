@@ -4,11 +4,10 @@ the prompt says, and under concurrency. The offline model (a deterministic drive
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-import uuid
 
 
 def new_session() -> str:
@@ -78,7 +77,7 @@ def test_concurrent_alice_and_bob_sessions_never_mix(ask, upstream):
         results = list(pool.map(lambda c: converse(*c), conversations))
 
     markers = [marker for _, _, marker in conversations]
-    for (user, _, marker), (other, order, recall) in zip(conversations, results):
+    for (user, _, marker), (other, order, recall) in zip(conversations, results, strict=True):
         mine, status, theirs = own[user]
         assert other == NOT_FOUND.format(theirs)
         assert order == f"[offline model] Order {mine} status: {status}."

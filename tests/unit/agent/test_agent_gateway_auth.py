@@ -42,7 +42,8 @@ SESSION_TOKEN = "FAKE-SESSION-TOKEN-for-tests-only"
 REGION = "eu-west-1"
 AWS_GATEWAY_URL = f"https://gw-test-0123456789.gateway.bedrock-agentcore.{REGION}.amazonaws.com/mcp"
 AUTH_HEADER = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z-]+)/aws4_request, "
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/"
+    r"(?P<service>[a-z-]+)/aws4_request, "
     r"SignedHeaders=(?P<signed>[a-z0-9;-]+), Signature=(?P<signature>[0-9a-f]{64})$"
 )
 

@@ -8,11 +8,11 @@ import time
 from typing import Any
 
 from starlette.testclient import TestClient
+from strands import tool
 from strands.types.exceptions import ModelThrottledException
 
 from support_agent.app import SupportAgent, create_app
 from support_agent.offline_model import OfflineToolCallingModel
-from strands import tool
 
 
 @tool

@@ -10,10 +10,10 @@ import asyncio
 import inspect
 
 import pytest
-from starlette.testclient import TestClient
-
 from bedrock_agentcore.runtime import BedrockAgentCoreContext
 from bedrock_agentcore.services.identity import IdentityClient
+from starlette.testclient import TestClient
+
 from support_agent.app import SupportAgent, create_app
 from support_agent.identity import CallerIdentity
 from support_agent.outbound import (

@@ -10,9 +10,9 @@ from unittest import mock
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from local_dev.gateway import make_lambda_context
 from local_dev.upstream import DEV_API_KEY
-from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from order_service import handler, tools
 from order_service.tools import ToolDeclaration
 

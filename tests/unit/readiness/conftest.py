@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> "Synthesized":
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     from tests.unit.readiness.cdk_app import synthesize_session_app
 
     return synthesize_session_app(tmp_path_factory.mktemp("readiness") / "cdk.out")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -466,7 +467,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
                 "Fn::Join": [
                     "",
                     [
-                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order_service\\"\', \'Sum\', 300))"}]],"title":"',
+                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH('
+                        '\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" '
+                        'service=\\"order_service\\"\','
+                        ' \'Sum\', 300))"}]],"title":"',
                         {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]},
                         '"}}]}',
                     ],
@@ -482,7 +486,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
                 "Fn::Join": [
                     "",
                     [
-                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH(\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" service=\\"order-service\\"\', \'Sum\', 300))"}]],"title":"',
+                        '{"widgets":[{"properties":{"metrics":[[{"expression":"SUM(SEARCH('
+                        '\'{AgentCoreTools,service,tool,code} MetricName=\\"ToolErrors\\" '
+                        'service=\\"order-service\\"\','
+                        ' \'Sum\', 300))"}]],"title":"',
                         {"Fn::GetAtt": ["Runtime", "AgentRuntimeArn"]},
                         '"}}]}',
                     ],

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from agentcore_constructs.aws_facts import (
     AGENTCORE_LOG_GROUP_PREFIX,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from agentcore_constructs.contract.env_vars import (
     GATEWAY_URL,
@@ -23,8 +24,10 @@ from agentcore_constructs.readiness.rules.credentials import credential_kind
 # =========================================================================================================
 @rule(
     "Readiness-Runtime",
-    info="The agent is not hosted on AgentCore Runtime (no AWS::BedrockAgentCore::Runtime, or a Lambda/ECS/EC2 stand-in hosts it).",
-    explanation="AgentCore Runtime gives serverless hosting, auto-scaling and a microVM per session. Deploy the agent with "
+    info="The agent is not hosted on AgentCore Runtime (no AWS::BedrockAgentCore::Runtime, or a Lambda/ECS/EC2 "
+    "stand-in hosts it).",
+    explanation="AgentCore Runtime gives serverless hosting, auto-scaling and a microVM per session. Deploy the agent "
+    "with "
     "AgentRuntime (stage 1) and remove the Lambda/ECS/EC2 that runs it (a MODEL_ID variable or agent code in user data "
     "marks such a stand-in).",
     checklist=1,
@@ -58,9 +61,12 @@ def runtime_hosts_the_agent(env: Environment) -> Iterator[RawFinding]:
 # =========================================================================================================
 @rule(
     "Readiness-Memory",
-    info="AgentCore Memory is missing or not connected to the runtime (MEMORY_ID variable and CreateEvent/ListEvents grant).",
-    explanation="Without Memory the agent forgets everything between sessions. Add AgentMemory (stage 2) and connect it with "
-    "memory.grant_to(runtime): it sets MEMORY_ID and grants bedrock-agentcore:CreateEvent/ListEvents on the memory ARN.",
+    info="AgentCore Memory is missing or not connected to the runtime (MEMORY_ID variable and CreateEvent/ListEvents "
+    "grant).",
+    explanation="Without Memory the agent forgets everything between sessions. Add AgentMemory (stage 2) and connect "
+    "it with "
+    "memory.grant_to(runtime): it sets MEMORY_ID and grants bedrock-agentcore:CreateEvent/ListEvents on the memory "
+    "ARN.",
     checklist=2,
     gaps=("memory",),
 )
@@ -103,7 +109,8 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
 @rule(
     "Readiness-Tools",
     info="Tools are not routed through an AgentCore Gateway, or a credential is hard-coded in an environment variable.",
-    explanation="Put each tool behind ToolGateway (stage 3) as a LambdaTool, connect it with gateway.connect_to(runtime) "
+    explanation="Put each tool behind ToolGateway (stage 3) as a LambdaTool, connect it with "
+    "gateway.connect_to(runtime) "
     "(sets GATEWAY_URL), keep API keys in Secrets Manager and pass only the secret's ARN (*_SECRET_ARN). "
     "An agent that really has no tools acknowledges Readiness-Tools[Gateway::Missing] with that reason.",
     checklist=3,
@@ -160,7 +167,8 @@ def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
 @rule(
     "Readiness-Auth",
     info="The agent endpoint or the tool gateway accepts unauthenticated or unrestricted callers.",
-    explanation="Runtime: omit AuthorizerConfiguration for IAM (SigV4) auth, or set CustomJWTAuthorizer with a DiscoveryUrl "
+    explanation="Runtime: omit AuthorizerConfiguration for IAM (SigV4) auth, or set CustomJWTAuthorizer with a "
+    "DiscoveryUrl "
     "and AllowedClients/AllowedAudience/AllowedScopes (AgentIdentity.protect_runtime). Gateway: AuthorizerType must be "
     "AWS_IAM or CUSTOM_JWT, never NONE.",
     checklist=4,
@@ -199,7 +207,8 @@ def _jwt_findings(res: Resource, jwt: Any, what: str) -> Iterator[RawFinding]:
 @rule(
     "Readiness-Identity",
     info="The agent endpoint has no per-user identity: its authorizer is IAM, not a JWT from an identity provider.",
-    explanation="The seed's auth gap asks for per-user identity with IdP integration (stage 4): protect the runtime with "
+    explanation="The seed's auth gap asks for per-user identity with IdP integration (stage 4): protect the runtime "
+    "with "
     "AgentIdentity.protect_runtime (Cognito or your IdP, CustomJWTAuthorizer). A machine-to-machine agent that is "
     "only called by AWS principals acknowledges this finding with that reason.",
     checklist=None,
@@ -217,8 +226,10 @@ def per_user_identity(env: Environment) -> Iterator[RawFinding]:
 # =========================================================================================================
 @rule(
     "Readiness-Observability",
-    info="Logs, traces, dashboards or alarms are missing (log retention, TRACES/APPLICATION_LOGS delivery, dashboard, alarm).",
-    explanation="Give every log group a retention, deliver the runtime's TRACES and APPLICATION_LOGS (AgentRuntime does), "
+    info="Logs, traces, dashboards or alarms are missing (log retention, TRACES/APPLICATION_LOGS delivery, dashboard, "
+    "alarm).",
+    explanation="Give every log group a retention, deliver the runtime's TRACES and APPLICATION_LOGS (AgentRuntime "
+    "does), "
     "and add AgentObservability: a dashboard and alarms that reference the runtime.",
     checklist=5,
     gaps=("observability",),
@@ -263,10 +274,12 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
 # =========================================================================================================
 @rule(
     "Readiness-Retries",
-    info="The runtime has no sane retry configuration (AGENT_RETRY_MAX_ATTEMPTS >= 2, AGENT_RETRY_MODE adaptive|standard, "
+    info="The runtime has no sane retry configuration (AGENT_RETRY_MAX_ATTEMPTS >= 2, AGENT_RETRY_MODE "
+    "adaptive|standard, "
     "AGENT_HTTP_TIMEOUT_SECONDS > 0).",
     explanation="Transient throttles and timeouts of the model and tools must be retried with exponential backoff. "
-    "AgentRuntime sets the retry signal from retry_max_attempts / retry_mode / http_timeout; set them in cdk.json 'retry'.",
+    "AgentRuntime sets the retry signal from retry_max_attempts / retry_mode / http_timeout; set them in cdk.json "
+    "'retry'.",
     checklist=6,
     gaps=("hosting",),
 )
@@ -300,7 +313,8 @@ AUTO_OUTPUT_PREFIXES = ("ExportsOutput", "PublishOutput")
 
 @rule(
     "Readiness-E2E",
-    info="The stack outputs the end-to-end suite needs are missing (runtime ARN, endpoint name, gateway URL, user pool and client id).",
+    info="The stack outputs the end-to-end suite needs are missing (runtime ARN, endpoint name, gateway URL, user "
+    "pool and client id).",
     explanation="tests/e2e discovers a deployed environment from stack outputs: add CfnOutputs for the runtime ARN and "
     "endpoint name, the gateway URL when the gateway is on, and the user pool id and client id when identity is on.",
     checklist=8,
@@ -332,7 +346,7 @@ def e2e_outputs(env: Environment) -> Iterator[RawFinding]:
     for endpoint in env.resources(c.RUNTIME_ENDPOINT):
         name = endpoint.prop("Name")
 
-        def names_endpoint(stack: Stack, value: Any) -> bool:
+        def names_endpoint(stack: Stack, value: Any, name: Any = name, endpoint: Resource = endpoint) -> bool:
             target = env.target(value, stack)
             return (isinstance(name, str) and value == name) or bool(target and target.resource == endpoint)
 

@@ -6,7 +6,8 @@ Every reader takes template data only (no CDK tokens), so the validation plugin 
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG, TOOL_COMPONENT
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack

@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from typing import Any
 
-
 CREDENTIAL_PATTERNS: dict[str, re.Pattern[str]] = {
     "AWS access key id": re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{16}(?![A-Z0-9])"),
     "secret-key style token (sk-...)": re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_\-]{8,}"),

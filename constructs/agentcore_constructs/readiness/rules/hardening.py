@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from agentcore_constructs.contract.env_vars import LIMITS
 from agentcore_constructs.readiness.assembly import Environment
@@ -17,7 +18,8 @@ from agentcore_constructs.readiness.rules import common as c
 @rule(
     "Readiness-GatewayDebug",
     info="The gateway returns DEBUG error details (ExceptionLevel DEBUG) to clients.",
-    explanation="DEBUG exception level leaks stack traces and internals to every MCP client. Leave exception_level unset "
+    explanation="DEBUG exception level leaks stack traces and internals to every MCP client. Leave exception_level "
+    "unset "
     "(generic errors) outside development; ToolGateway refuses DEBUG unless allow_debug_errors=True.",
     checklist=None,
     gaps=("tools",),
@@ -30,7 +32,8 @@ def gateway_debug(env: Environment) -> Iterator[RawFinding]:
 
 @rule(
     "Readiness-MemoryEncryption",
-    info="AgentCore Memory is encrypted with an AWS owned key instead of a customer managed KMS key (EncryptionKeyArn).",
+    info="AgentCore Memory is encrypted with an AWS owned key instead of a customer managed KMS key "
+    "(EncryptionKeyArn).",
     explanation="Conversations and long-term memory records are personal data: encrypt them with your own KMS key "
     "(AgentMemory creates one with rotation) so access is auditable and revocable.",
     checklist=None,
@@ -64,7 +67,8 @@ _IMAGE_REF = re.compile(
 
 @rule(
     "Readiness-Artifact",
-    info="The runtime artifact is not pinned (container ':latest' or untagged, code zip not content-addressed) or not arm64.",
+    info="The runtime artifact is not pinned (container ':latest' or untagged, code zip not content-addressed) or not "
+    "arm64.",
     explanation="AgentCore Runtime runs arm64 microVMs and a deployment must be reproducible: use a CDK asset "
     "(content-hash tag, Platform.LINUX_ARM64) or an image digest/immutable tag; for code, a content-addressed S3 key "
     "or an S3 VersionId.",
@@ -111,7 +115,8 @@ def asset_tag(asset: dict[str, Any]) -> str | None:
 
 @rule(
     "Readiness-ToolPermission",
-    info="A gateway Lambda target (or interceptor) has no AWS::Lambda::Permission for bedrock-agentcore with a SourceArn.",
+    info="A gateway Lambda target (or interceptor) has no AWS::Lambda::Permission for bedrock-agentcore with a "
+    "SourceArn.",
     explanation="The gateway invokes tools with its role, but a resource policy scoped to the gateway ARN (SourceArn) "
     "stops confused-deputy calls and, with the target depending on it, avoids first-deploy IAM propagation failures "
     "(aws-cdk #36826). ToolGateway.add_lambda_tool adds it.",
@@ -135,8 +140,10 @@ def tool_permission(env: Environment) -> Iterator[RawFinding]:
 
 @rule(
     "Readiness-EndpointVersion",
-    info="No endpoint of the runtime serves a pinned version: every deploy goes live at once and cannot be rolled back by config.",
-    explanation="A runtime update creates a new immutable version; a named endpoint serves the version it names (AgentCore "
+    info="No endpoint of the runtime serves a pinned version: every deploy goes live at once and cannot be rolled "
+    "back by config.",
+    explanation="A runtime update creates a new immutable version; a named endpoint serves the version it names "
+    "(AgentCore "
     "guide, 'agent-runtime-versioning'). An endpoint whose AgentRuntimeVersion is the runtime's own GetAtt "
     "AgentRuntimeVersion moves to every new version on deploy. Pin the endpoint that clients call to a version "
     "(AgentRuntime endpoint_version, cdk.json endpoint_version) so promotion and rollback are a one-line change.",

@@ -1,15 +1,15 @@
-"""Checklist item 7: least-privilege IAM. The wildcard allow-list is shared with the grants that write those statements."""
+"""Checklist item 7: least-privilege IAM. The wildcard allow-list (aws_facts) is shared with the grants."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from agentcore_constructs.aws_facts import WILDCARD_RESOURCE_ALLOWED
 from agentcore_constructs.readiness.assembly import Environment, Stack
 from agentcore_constructs.readiness.model import RawFinding, rule
 from agentcore_constructs.readiness.rules import common as c
-
 
 #: AWS managed policies that are never least privilege for an agent or tool role.
 FORBIDDEN_MANAGED_POLICIES = re.compile(
@@ -51,8 +51,10 @@ def _managed_policy_name(env: Environment, value: Any, stack: Stack) -> str | No
 # =========================================================================================================
 @rule(
     "Readiness-LeastPrivilege",
-    info="An IAM statement allows every action of a service, or every resource, or a broad AWS managed policy is attached.",
-    explanation="Name the actions and scope resources to ARNs (grant_* methods do). Resource '*' is only accepted for actions "
+    info="An IAM statement allows every action of a service, or every resource, or a broad AWS managed policy is "
+    "attached.",
+    explanation="Name the actions and scope resources to ARNs (grant_* methods do). Resource '*' is only accepted for "
+    "actions "
     "that have no resource type: xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/GetSamplingTargets, "
     "cloudwatch:PutMetricData with a cloudwatch:namespace condition, ecr:GetAuthorizationToken. Replace "
     "AdministratorAccess/*FullAccess/AWSLambdaRole with scoped statements.",
