@@ -14,11 +14,12 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
+.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
 	@echo "make test             install and run the offline test suite"
+	@echo "make lint             ruff format check, ruff lint, mypy (CI runs it before the tests)"
 	@echo "make dev              run the agent locally on 127.0.0.1:8080 (AgentCore Runtime contract)"
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make bench            print synth / cold start / test-suite figures"
@@ -52,6 +53,12 @@ synth: install
 	rm -rf cdk.out
 	cdk synth --quiet
 	$(PY) -m scripts.scorecard cdk.out
+
+# Format, lint and types (CI runs it before the tests).
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup

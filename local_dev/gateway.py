@@ -349,7 +349,7 @@ def start_local_gateway(
             upstream = start_fake_orders_api()
             orders_api_url = upstream.url
         services = [local_order_service(orders_api_url, caller_required=interceptor is not strip_caller_id)]
-    app = build_mcp_server(services, interceptor).streamable_http_app(
+    app: Any = build_mcp_server(services, interceptor).streamable_http_app(
         stateless_http=True, json_response=True, host=host
     )
     if verifier is not None:

@@ -90,7 +90,7 @@ class TokenIssuer(StoppableServerMixin, ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def issuer(self) -> str:
@@ -123,7 +123,7 @@ class TokenIssuer(StoppableServerMixin, ThreadingHTTPServer):
         }
 
     def jwks(self) -> dict[str, Any]:
-        return KeySet([self.key]).as_dict(private=False)
+        return dict(KeySet([self.key]).as_dict(private=False))
 
     # -- tokens
     def issue_token(

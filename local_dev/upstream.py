@@ -91,7 +91,7 @@ class FakeOrdersAPI(StoppableServerMixin, ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def hits(self) -> int:

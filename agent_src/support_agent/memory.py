@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
@@ -78,6 +78,7 @@ def _agentcore_session_manager(
     from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig, RetrievalConfig
     from bedrock_agentcore.memory.integrations.strands.session_manager import AgentCoreMemorySessionManager
 
+    assert settings.memory_id is not None  # only called with AgentCore Memory configured
     config = AgentCoreMemoryConfig(
         memory_id=settings.memory_id,
         session_id=session_id,
@@ -130,7 +131,7 @@ class ResilientSessionManager(SessionManager):
         from strands.hooks import AgentInitializedEvent
 
         # The inner manager registers its own callbacks (AgentCore adds long-term retrieval); each is guarded.
-        self.inner.register_hooks(_GuardedRegistry(registry, self), **kwargs)
+        self.inner.register_hooks(cast("HookRegistry", _GuardedRegistry(registry, self)), **kwargs)
         # Runs after the inner manager loaded the history (initialization callbacks run in registration order).
         registry.add_callback(AgentInitializedEvent, lambda event: self.repair_history(event.agent))
 

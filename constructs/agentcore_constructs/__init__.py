@@ -1,30 +1,52 @@
 """AgentCore production-path constructs.
 
-Exports resolve lazily (PEP 562) so that ``agentcore_constructs.contract`` can be imported by the agent
-at run time without importing aws-cdk-lib.
+Exports resolve lazily at run time (PEP 562), so the pure-Python parts (``agentcore_constructs.contract`` and
+``.kit``, shipped into the agent bundle and the Lambdas) import without aws-cdk-lib. Type checkers see real imports.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentcore_constructs.gateway import LambdaTool, ToolGateway
+    from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
+    from agentcore_constructs.memory import AgentMemory
+    from agentcore_constructs.model_access import ModelAccess
+    from agentcore_constructs.observability import AgentObservability, AlarmThresholds, TransactionSearch
+    from agentcore_constructs.python_function import PythonArm64Function
+    from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
+
+__all__ = [
+    "AgentIdentity",
+    "AgentMemory",
+    "AgentObservability",
+    "AgentRuntime",
+    "AlarmThresholds",
+    "LambdaTool",
+    "ModelAccess",
+    "OutboundOAuth2",
+    "PythonArm64Function",
+    "RuntimeArtifactKind",
+    "ToolGateway",
+    "TransactionSearch",
+]
 
 _EXPORTS = {
-    "AgentRuntime": "agentcore_constructs.runtime",
-    "RuntimeArtifactKind": "agentcore_constructs.runtime",
-    "ModelAccess": "agentcore_constructs.model_access",
-    "AgentMemory": "agentcore_constructs.memory",
-    "LambdaTool": "agentcore_constructs.gateway",
     "AgentIdentity": "agentcore_constructs.identity",
+    "AgentMemory": "agentcore_constructs.memory",
     "AgentObservability": "agentcore_constructs.observability",
+    "AgentRuntime": "agentcore_constructs.runtime",
     "AlarmThresholds": "agentcore_constructs.observability",
-    "TransactionSearch": "agentcore_constructs.observability",
-    "PythonArm64Function": "agentcore_constructs.python_function",
+    "LambdaTool": "agentcore_constructs.gateway",
+    "ModelAccess": "agentcore_constructs.model_access",
     "OutboundOAuth2": "agentcore_constructs.identity",
+    "PythonArm64Function": "agentcore_constructs.python_function",
+    "RuntimeArtifactKind": "agentcore_constructs.runtime",
     "ToolGateway": "agentcore_constructs.gateway",
+    "TransactionSearch": "agentcore_constructs.observability",
 }
-
-__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

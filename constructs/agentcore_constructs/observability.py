@@ -308,7 +308,13 @@ class AgentObservability(Construct):
     # ---- alarms / traces ------------------------------------------------------------------------------------------
 
     def _alarm(
-        self, name: str, metric: cw.IMetric, threshold: float, description: str, *, inclusive: bool = False
+        self,
+        name: str,
+        metric: cw.Metric | cw.MathExpression,
+        threshold: float,
+        description: str,
+        *,
+        inclusive: bool = False,
     ) -> cw.Alarm:
         alarm = metric.create_alarm(
             self,

@@ -243,14 +243,16 @@ class JWTVerifier:
         if claims.get("iss") != issuer:
             raise TokenRejected("Token issuer is not the expected issuer")
         now = self._clock()
-        exp = claims.get("exp")
-        if not _is_number(exp):
+        exp = _number(claims.get("exp"))
+        if exp is None:
             raise TokenRejected("Token has no numeric 'exp' claim")
         if now > exp + self.leeway:
             raise TokenRejected("Token has expired")
         for name in ("nbf", "iat"):
-            value = claims.get(name)
-            if value is not None and (not _is_number(value) or now + self.leeway < value):
+            if claims.get(name) is None:
+                continue
+            value = _number(claims.get(name))
+            if value is None or now + self.leeway < value:
                 raise TokenRejected(f"Token is not valid yet ('{name}' is in the future)")
         if claims.get("token_use") != "access":
             raise TokenRejected("Token is not an access token")
@@ -265,5 +267,8 @@ class JWTVerifier:
             raise TokenRejected("Token has no usable 'sub' claim")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _number(value: Any) -> float | None:
+    """A JSON number claim as a float; None for anything else (booleans included)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None

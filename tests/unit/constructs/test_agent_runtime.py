@@ -201,3 +201,13 @@ def test_the_endpoint_serves_the_pinned_version_or_follows_the_newest(version: s
     _runtime(stack, endpoint_version=version)
     (endpoint,) = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::RuntimeEndpoint").values()
     assert stack.resolve(endpoint["Properties"]["AgentRuntimeVersion"]) == served
+
+
+def test_package_exports_are_visible_to_type_checkers_and_resolve_at_run_time() -> None:
+    import agentcore_constructs
+
+    source = (REPO_ROOT / "constructs" / "agentcore_constructs" / "__init__.py").read_text()
+    assert sorted(agentcore_constructs.__all__) == sorted(agentcore_constructs._EXPORTS)
+    for name in agentcore_constructs.__all__:
+        assert f" {name}" in source.split("if TYPE_CHECKING:")[1].split("__all__")[0], name
+        assert getattr(agentcore_constructs, name).__name__ == name

@@ -52,7 +52,7 @@ def joined_text(value: Any) -> str:
         return value
     if isinstance(value, dict) and len(value) == 1 and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(joined_text(part) for part in parts)
+        return str(separator).join(joined_text(part) for part in parts)
     return _TOKEN
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from agentcore_constructs.contract.env_vars import (
@@ -284,7 +284,7 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
     gaps=("hosting",),
 )
 def retries_configured(env: Environment) -> Iterator[RawFinding]:
-    checks = {
+    checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         RETRY_MAX_ATTEMPTS.name: (lambda v: int(v) >= 2, "must be an integer >= 2"),
         RETRY_MODE.name: (lambda v: v in ("adaptive", "standard"), "must be 'adaptive' or 'standard'"),
         HTTP_TIMEOUT_SECONDS.name: (lambda v: float(v) > 0, "must be a number > 0"),

@@ -60,7 +60,7 @@ def container_envs(task: Resource) -> Iterator[tuple[str, dict[str, Any]]]:
     for container in task.prop("ContainerDefinitions") or []:
         if isinstance(container, dict):
             variables = {
-                e.get("Name"): e.get("Value") for e in container.get("Environment") or [] if isinstance(e, dict)
+                str(e.get("Name")): e.get("Value") for e in container.get("Environment") or [] if isinstance(e, dict)
             }
             yield str(container.get("Name", "container")), variables
 
@@ -136,7 +136,7 @@ def tag_value(res: Resource, key: str) -> Any:
 
 def is_tool(fn: Resource) -> bool:
     """A Lambda is a gateway tool when it is marked so (``agentcore:component=tool``: LambdaTool, or the user)."""
-    return tag_value(fn, COMPONENT_TAG) == TOOL_COMPONENT
+    return bool(tag_value(fn, COMPONENT_TAG) == TOOL_COMPONENT)
 
 
 def absent(value: Any) -> bool:

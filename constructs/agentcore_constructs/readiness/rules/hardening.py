@@ -86,7 +86,8 @@ def artifact_pinned(env: Environment) -> Iterator[RawFinding]:
             if match is None or (not match.group("digest") and match.group("tag") in (None, "latest")):
                 yield runtime, "Container::Unpinned", f"container image {text or uri!r} has no immutable tag or digest"
             for asset in runtime.stack.docker_images.values():
-                if any(asset_tag(asset) and asset_tag(asset) in s for s in env.literal_strings(uri)):
+                tag = asset_tag(asset)
+                if tag and any(tag in s for s in env.literal_strings(uri)):
                     platform = (asset.get("source") or {}).get("platform")
                     if platform != "linux/arm64":
                         yield (
