@@ -34,16 +34,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import json
 import socket
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -163,13 +160,6 @@ def make_lambda_context(
     )
 
 
-def _ensure_lambdas_importable(package: str = "order_service") -> None:
-    """``lambdas/`` holds one top-level package per service (as in the Lambda asset); put it on sys.path."""
-    lambdas_dir = str(Path(__file__).resolve().parent.parent / "lambdas")
-    if importlib.util.find_spec(package) is None and lambdas_dir not in sys.path:
-        sys.path.append(lambdas_dir)
-
-
 def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> RequestInterceptor:
     """The Gateway REQUEST interceptor Lambda as the local gateway's interceptor hook (one implementation).
 
@@ -182,7 +172,6 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
     JSON-RPC error. Like the cloud Gateway, the local one runs its JWT authorizer BEFORE the interceptor, so the
     ``sub`` the handler reads is verified.
     """
-    _ensure_lambdas_importable("gateway_interceptor")
     from gateway_interceptor import handler
 
     ours = frozenset(targets)
@@ -223,7 +212,6 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
 
 def local_target_names() -> list[str]:
     """The target names of the local tool services (the interceptor's "ours")."""
-    _ensure_lambdas_importable()
     from order_service import tools
 
     return [tools.TARGET_NAME]
@@ -236,7 +224,6 @@ def local_order_service(
 
     ``caller_required``: as the construct sets it, False only for a gateway without the identity stage.
     """
-    _ensure_lambdas_importable()
     from order_service import handler, tools
 
     return LocalToolService(

@@ -105,7 +105,6 @@ def _time_script(code: str, runs: int) -> float:
 
 def _warm_handler_figures(calls: int = 300) -> tuple[float, float]:
     """(median ms per warm lookup_order call incl. loopback upstream, median ms of the upstream alone)."""
-    sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "lambdas")]
     from local_dev.gateway import local_order_service
     from local_dev.upstream import start_fake_orders_api
 

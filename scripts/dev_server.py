@@ -24,13 +24,9 @@ import os
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# The agent's own root (the deployed zip root) is not a package of this repo; put it on the path.
-sys.path.insert(0, str(REPO_ROOT / "agent_src"))
-
-from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve, state_file_path  # noqa: E402
-from local_dev.token_issuer import DEFAULT_ISSUER_PORT  # noqa: E402
-from support_agent.settings import SettingsError  # noqa: E402
+from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve, state_file_path
+from local_dev.token_issuer import DEFAULT_ISSUER_PORT
+from support_agent.settings import SettingsError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -3,7 +3,7 @@
     python -m scripts.stage_diff [--env dev] [--markdown]
 
 Takes one environment's settings from ``cdk.json`` (default ``dev``) and synthesizes it five times, in memory and
-offline, the way the infrastructure tests do (``tests.infrastructure.synth.synth_app``: asset bundling skipped,
+offline, the way the infrastructure tests do (``stacks.synth.synth_app``: asset bundling skipped,
 built-in validation off, placeholder account ``123456789012`` / ``us-east-1``):
 
 1. ``stages: ["runtime"]``
@@ -89,7 +89,7 @@ def step_environment(base: dict[str, Any], name: str, stages: Iterable[str], kno
 
 
 def synthesize(name: str, env: dict[str, Any]) -> Templates:
-    from tests.infrastructure.synth import synth_app
+    from stacks.synth import synth_app
 
     with tempfile.TemporaryDirectory(prefix="stage-diff-") as outdir:
         return synth_app(Path(outdir), environments={name: env}).stack_templates()
@@ -345,8 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="dev", help="environment of cdk.json whose settings are used (default: dev)")
     parser.add_argument("--markdown", action="store_true", help="print the lists in the format of docs/migration.md")
     args = parser.parse_args(argv)
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
     steps = run(args.env)
     sys.stdout.write((render_markdown if args.markdown else render_text)(args.env, steps) + "\n")
     return 0

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from order_service import tools as order_tools  # lambdas/ is on sys.path (app.py)
+from order_service import tools as order_tools  # lambdas/ is an editable path dependency of the app
 from stacks.config import EnvironmentConfig
 
 

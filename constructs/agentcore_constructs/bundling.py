@@ -21,7 +21,7 @@ import jsii
 
 #: Never used: local bundling either succeeds or raises. CDK requires an image on BundlingOptions.
 _UNUSED_IMAGE = "public.ecr.aws/sam/build-python3.13"
-_ALWAYS_EXCLUDED = ("__pycache__", "*.pyc", ".pytest_cache", ".local", "tests")
+_ALWAYS_EXCLUDED = ("__pycache__", "*.pyc", ".pytest_cache", ".local", "tests", "*.egg-info", "pyproject.toml")
 
 
 @jsii.implements(cdk.ILocalBundling)
