@@ -19,7 +19,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentcore_constructs.kit.guard import STATE_KEY, Caller
+from agentcore_constructs.kit.guard import STATE_KEY, Caller, RequestRejected
+
+__all__ = [
+    "LOCAL_ACTOR_ID",
+    "LOCAL_SESSION_ID",
+    "CallerIdentity",
+    "RequestRejected",
+    "resolve_identity",
+    "session_from_header",
+]
 
 #: The actor of every request when no identity is configured (one shared conversation space: local development,
 #: or a runtime that only AWS principals call).
@@ -27,15 +36,6 @@ LOCAL_ACTOR_ID = "local-dev-user"
 LOCAL_SESSION_ID = "local-session"
 #: Subset of AgentCore Memory's actorId/sessionId pattern with no path separators.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-
-
-class RequestRejected(Exception):
-    """A client error; ``message`` is safe to return to the caller."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
 from support_agent.app import SupportAgent, create_app
 from support_agent.memory import create_session_manager
 from support_agent.settings import load_settings
-from tests.security.tokens import VICTIM, forged_tokens, malformed_bodies, unsigned
+from tests.security.tokens import TOKEN_CASES, VICTIM, forged_tokens, malformed_bodies, unsigned
 
 
 class Recorder:
@@ -62,26 +62,7 @@ def tokens(issuer):
     return forged_tokens(issuer, wrong_scope=TOOLS_SCOPE)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "alg none",
-        "HS256 with the public key",
-        "unknown kid",
-        "foreign issuer",
-        "wrong issuer claim",
-        "wrong client",
-        "missing scope",
-        "no scope",
-        "expired",
-        "not yet valid",
-        "id token",
-        "tampered payload",
-        "oversized",
-        "deeply nested",
-        "not a jwt",
-    ],
-)
+@pytest.mark.parametrize("case", TOKEN_CASES)
 def test_every_forged_or_broken_token_is_401_before_the_agent_runs(agent, tokens, case):
     client, recorder, _ = agent
     before = list(recorder.actors)

@@ -19,7 +19,7 @@ from local_dev.gateway import (
 )
 from local_dev.token_issuer import AGENT_SCOPE
 from local_dev.upstream import FakeOrdersAPI, start_fake_orders_api
-from tests.security.tokens import VICTIM, forged_tokens, unsigned
+from tests.security.tokens import TOKEN_CASES, VICTIM, forged_tokens, unsigned
 
 TOOL = "order-service___lookup_order"
 BOBS_ORDER = "ORD-20002"
@@ -55,26 +55,7 @@ def tools_call(gateway: LocalGateway, headers: list[tuple[str, str]], order_id: 
     return httpx.post(gateway.url, content=json.dumps(body), headers=base + headers, timeout=10)
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "alg none",
-        "HS256 with the public key",
-        "unknown kid",
-        "foreign issuer",
-        "wrong issuer claim",
-        "wrong client",
-        "missing scope",
-        "no scope",
-        "expired",
-        "not yet valid",
-        "id token",
-        "tampered payload",
-        "oversized",
-        "deeply nested",
-        "not a jwt",
-    ],
-)
+@pytest.mark.parametrize("case", TOKEN_CASES)
 def test_every_forged_or_broken_token_is_401_and_the_upstream_never_asked(issuer, gateway, upstream, case):
     upstream.reset()
     token = forged_tokens(issuer, wrong_scope=AGENT_SCOPE)[case]

@@ -57,6 +57,26 @@ def deeply_nested(depth: int = 2400) -> str:
     return f"{b64(nested)}.{b64(nested)}.{b64(b'sig')}"
 
 
+#: The names of :func:`forged_tokens`, for ``pytest.mark.parametrize`` (every surface tests every one).
+TOKEN_CASES = (
+    "alg none",
+    "HS256 with the public key",
+    "unknown kid",
+    "foreign issuer",
+    "wrong issuer claim",
+    "wrong client",
+    "missing scope",
+    "no scope",
+    "expired",
+    "not yet valid",
+    "id token",
+    "tampered payload",
+    "oversized",
+    "deeply nested",
+    "not a jwt",
+)
+
+
 def forged_tokens(issuer: TokenIssuer, *, wrong_scope: str) -> dict[str, str]:
     """name -> a token claiming ``sub: bob`` that a verifier of ``issuer`` (client, scope) must refuse.
 
