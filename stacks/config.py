@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.thresholds import AlarmThresholds
 
 #: Used when neither cdk.json nor CDK_DEFAULT_ACCOUNT gives an account: lets synth run offline.
 #: `cdk deploy` with real credentials replaces it (the CLI sets CDK_DEFAULT_ACCOUNT).
@@ -141,13 +142,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "endpoint_version": "latest",
 }
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
-_ALARM_DEFAULTS = {
-    "error_rate_percent": 5,
-    "latency_p90_ms": 30000,
-    "throttles": 1,
-    "tool_errors": 5,
-    "evaluation_periods": 3,
-}
+_ALARM_DEFAULTS = asdict(AlarmThresholds())
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
 _RETRY_DEFAULTS = {
     "max_attempts": env_vars.DEFAULT_RETRY_MAX_ATTEMPTS,

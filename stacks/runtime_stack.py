@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
+from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
 from constructs import Construct
@@ -149,7 +150,7 @@ class RuntimeStack(cdk.Stack):
         for service in TOOL_SERVICES:
             tool = LambdaTool(
                 self,
-                _construct_id(service.target_name),
+                pascal_case(service.target_name) + "Tool",
                 target_name=service.target_name,
                 tools=service.tool_schemas,
                 code_root=tools_code_root,
@@ -176,7 +177,3 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
         private_subnet_ids=list(config.vpc.subnet_ids),
     )
     return {"vpc": vpc, "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets)}
-
-
-def _construct_id(target_name: str) -> str:
-    return "".join(part.capitalize() for part in target_name.split("-")) + "Tool"

@@ -21,6 +21,8 @@ from typing import Any
 
 from agentcore_constructs.kit.guard import STATE_KEY, Caller, RequestRejected
 
+from .outbound import workload_access_token_from_context
+
 __all__ = [
     "LOCAL_ACTOR_ID",
     "LOCAL_SESSION_ID",
@@ -81,12 +83,5 @@ def resolve_identity(context: Any) -> CallerIdentity:
         actor_id=caller.actor_id,
         session_id=session_id,
         bearer_token=caller.bearer_token,
-        workload_access_token=_workload_access_token(),
+        workload_access_token=workload_access_token_from_context(),
     )
-
-
-def _workload_access_token() -> str | None:
-    """The workload access token ``BedrockAgentCoreApp`` stored for this request (None when absent)."""
-    from bedrock_agentcore.runtime import BedrockAgentCoreContext
-
-    return BedrockAgentCoreContext.get_workload_access_token()

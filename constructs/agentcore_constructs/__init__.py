@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
     from agentcore_constructs.memory import AgentMemory
     from agentcore_constructs.model_access import ModelAccess
-    from agentcore_constructs.observability import AgentObservability, AlarmThresholds, TransactionSearch
+    from agentcore_constructs.observability import AgentObservability, TransactionSearch
     from agentcore_constructs.python_function import PythonArm64Function
     from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
+    from agentcore_constructs.thresholds import AlarmThresholds
 
 __all__ = [
     "AgentIdentity",
@@ -38,7 +39,7 @@ _EXPORTS = {
     "AgentMemory": "agentcore_constructs.memory",
     "AgentObservability": "agentcore_constructs.observability",
     "AgentRuntime": "agentcore_constructs.runtime",
-    "AlarmThresholds": "agentcore_constructs.observability",
+    "AlarmThresholds": "agentcore_constructs.thresholds",
     "LambdaTool": "agentcore_constructs.gateway",
     "ModelAccess": "agentcore_constructs.model_access",
     "OutboundOAuth2": "agentcore_constructs.identity",

@@ -31,6 +31,7 @@ from agentcore_constructs.aws_facts import TOOL_COMPONENT
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import tools as tool_contract
+from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
 from constructs import Construct
@@ -271,14 +272,14 @@ class ToolGateway(Construct):
             raise ValueError(f"ToolGateway {self.gateway_name}: target {tool.target_name!r} already added")
         self.policy.add_statements(
             iam.PolicyStatement(
-                sid=f"Invoke{_pascal(tool.target_name)}",
+                sid=f"Invoke{pascal_case(tool.target_name)}",
                 actions=["lambda:InvokeFunction"],
                 resources=[tool.function.function_arn],
             )
         )
         permission = lambda_.CfnPermission(
             self,
-            f"{_pascal(tool.target_name)}InvokePermission",
+            f"{pascal_case(tool.target_name)}InvokePermission",
             action="lambda:InvokeFunction",
             function_name=tool.function.function_arn,
             principal=SERVICE_PRINCIPAL,
@@ -286,7 +287,7 @@ class ToolGateway(Construct):
             source_account=cdk.Stack.of(self).account,
         )
         target = self.gateway.add_lambda_target(
-            _pascal(tool.target_name),
+            pascal_case(tool.target_name),
             gateway_target_name=tool.target_name,
             lambda_function=tool.function,
             tool_schema=tool.tool_schema(),
@@ -357,7 +358,3 @@ class _CallerRequired:
 
     def produce(self) -> str:
         return "true" if self._gateway.request_interceptor is not None else "false"
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in re.split(r"[^a-zA-Z0-9]", name) if part)

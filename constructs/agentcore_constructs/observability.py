@@ -9,7 +9,6 @@ override ``Name`` with the environment's endpoint, which is what clients invoke.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
@@ -31,31 +30,14 @@ from agentcore_constructs.aws_facts import (
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
+from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.runtime import AgentRuntime
+from agentcore_constructs.thresholds import AlarmThresholds
 from constructs import Construct
 
 PERIOD = cdk.Duration.minutes(5)
 #: Where the tool Lambdas publish Powertools metrics (the contract; LambdaTool sets POWERTOOLS_METRICS_NAMESPACE).
 TOOLS_METRICS_NAMESPACE = tool_contract.TOOL_METRICS_NAMESPACE
-
-
-@dataclass(frozen=True)
-class AlarmThresholds:
-    """Per-environment alarm thresholds (cdk.json ``alarms``).
-
-    Attributes:
-        error_rate_percent: runtime system errors / invocations, percent, over 5 minutes.
-        latency_p90_ms: runtime p90 latency, milliseconds.
-        throttles: runtime or gateway throttles per 5 minutes.
-        tool_errors: Lambda errors per tool per 5 minutes.
-        evaluation_periods: consecutive 5-minute periods breaching before the alarm fires.
-    """
-
-    error_rate_percent: float = 5.0
-    latency_p90_ms: float = 30_000.0
-    throttles: float = 1.0
-    tool_errors: float = 5.0
-    evaluation_periods: int = 3
 
 
 class AgentObservability(Construct):
@@ -299,7 +281,7 @@ class AgentObservability(Construct):
             ),
         )
         self._alarm(
-            f"{_pascal(tool.target_name)}Errors",
+            f"{pascal_case(tool.target_name)}Errors",
             errors,
             self._thresholds.tool_errors,
             f"Tool {tool.target_name} Lambda errors above threshold",
@@ -441,7 +423,3 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
             },
         )
     )
-
-
-def _pascal(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-") if part)
