@@ -41,6 +41,7 @@ from typing import Any
 
 import uvicorn
 
+from agentcore_constructs.contract import env_vars
 from support_agent.app import create_app
 from support_agent.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
 
@@ -303,7 +304,6 @@ def start_dev_stack(
             agent_verifier = runtime_verifier(issuer.discovery_url)
             gw_verifier = gateway_verifier(issuer.discovery_url)
             # The agent verifies the forwarded token itself, as deployed (AgentRuntime.use_jwt_authorizer sets these).
-            from agentcore_constructs.contract import env_vars
             from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID
 
             agent_env[env_vars.AUTH_DISCOVERY_URL.name] = issuer.discovery_url
@@ -320,7 +320,7 @@ def start_dev_stack(
                 interceptor=lambda_request_interceptor(gw_verifier, local_target_names()) if auth else strip_caller_id,
                 verifier=gw_verifier,
             )
-            agent_env["GATEWAY_URL"] = local_gateway.url
+            agent_env[env_vars.GATEWAY_URL.name] = local_gateway.url
         app = build_local_app(agent_env)
         agent = start_local_agent(
             port, host=host, app=app, log_level=log_level, verifier=agent_verifier, default_token=default_token

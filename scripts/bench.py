@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from agentcore_constructs.contract import env_vars
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -189,7 +191,7 @@ def _median_cold_start(make_command, runs: int) -> float:
     samples = []
     for _ in range(runs):
         port = _free_port()
-        env = {**_env(), "MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
+        env = {**_env(), env_vars.MODEL_PROVIDER.name: "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
         samples.append(_cold_start(make_command(port), port, env))
     return statistics.median(samples)
 
@@ -271,7 +273,7 @@ def main() -> None:
         ("bare BedrockAgentCoreApp echo", lambda port: [PYTHON, "-c", BARE_AGENT, str(port)]),
     ):
         port = _free_port()
-        env = {**_env(), "MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
+        env = {**_env(), env_vars.MODEL_PROVIDER.name: "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
         process = subprocess.Popen(
             command(port), cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

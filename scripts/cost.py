@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentcore_constructs.contract import env_vars
+
 # ---------------------------------------------------------------------------------------------------------------
 # Unit prices: the ONE table. On-demand list prices, USD, us-east-1, set 2026-11.
 # Sources are the public AWS pricing pages named in `source`; figures come from those pages as published and
@@ -568,7 +570,7 @@ def idle_lines(env: Environment, free_dashboards: int, overrides: dict[str, floa
 def _model_ids(env: Environment) -> list[str]:
     ids = []
     for _, p in env.resources("AWS::BedrockAgentCore::Runtime"):
-        model_id = (p.get("EnvironmentVariables") or {}).get("MODEL_ID")
+        model_id = (p.get("EnvironmentVariables") or {}).get(env_vars.MODEL_ID.name)
         if isinstance(model_id, str) and model_id not in ids:
             ids.append(model_id)
     return ids

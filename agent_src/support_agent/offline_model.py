@@ -25,12 +25,14 @@ from strands.types.content import ContentBlock, Message, Messages
 from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolSpec
 
+from agentcore_constructs.contract.tools import TOOL_NAME_DELIMITER
+
 T = TypeVar("T", bound=BaseModel)
 
 PREFIX = "[offline model]"
 ORDER_ID = re.compile(r"\bORD-\d{5}\b")
 LOOKUP_TOOL = "lookup_order"
-GATEWAY_TOOL_SEPARATOR = "___"  # AgentCore Gateway names tools "<target>___<tool>"
+GATEWAY_TOOL_SEPARATOR = TOOL_NAME_DELIMITER  # AgentCore Gateway names tools "<target>___<tool>"
 _MAX_ECHO = 200
 
 

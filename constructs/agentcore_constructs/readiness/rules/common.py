@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG, TOOL_COMPONENT
+from agentcore_constructs.contract import env_vars
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
@@ -33,9 +34,9 @@ USER_POOL = "AWS::Cognito::UserPool"
 USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
 
 #: Environment variables that only an agent host has (the agent's model selection).
-AGENT_HOST_VARIABLES = frozenset({"MODEL_ID", "BEDROCK_MODEL_ID", "MODEL_PROVIDER"})
+AGENT_HOST_VARIABLES = frozenset({env_vars.MODEL_ID.name, "BEDROCK_MODEL_ID", env_vars.MODEL_PROVIDER.name})
 #: Literal markers of an agent in EC2 user data.
-AGENT_HOST_MARKERS = ("MODEL_ID", "strands-agents", "bedrock-agentcore", "bedrock_agentcore")
+AGENT_HOST_MARKERS = (env_vars.MODEL_ID.name, "strands-agents", "bedrock-agentcore", "bedrock_agentcore")
 
 
 def runtimes(env: Environment) -> list[Resource]:
