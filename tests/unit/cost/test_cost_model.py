@@ -1,4 +1,4 @@
-"""scripts/cost.py on small synthetic assemblies: counts -> costs, exactly."""
+"""scripts/cost on small synthetic assemblies: counts -> costs, exactly."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from agentcore_constructs.readiness.assembly import environment_from_templates
 from scripts import cost
 from scripts.cost import PRICES, estimate, idle_lines, load_assembly, main
 
@@ -251,16 +252,17 @@ def test_cli_writes_json_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_cli_without_assembly_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "missing")]) == 2
-    assert "make synth" in capsys.readouterr().err
+    assert "run `cdk synth` first" in capsys.readouterr().err
 
 
 def test_load_assembly_groups_stacks_by_environment(tmp_path: Path) -> None:
     outdir = write_assembly(tmp_path / "cdk.out", {"prod": {"Stateful": {}, "Runtime": {}}, "dev": {"Runtime": {}}})
-    envs = {env.name: sorted(s.name for s in env.stacks) for env in load_assembly(outdir)}
+    envs = {env.name: sorted(s.path for s in env.stacks) for env in load_assembly(outdir)}
     assert envs == {"prod": ["prod/Runtime", "prod/Stateful"], "dev": ["dev/Runtime"]}
 
 
 def test_idle_lines_math_alarm_counts_each_metric() -> None:
-    env = cost.Environment("x", [cost.Stack("x/S", ACCOUNT, "us-east-1", {"Resources": {"A": math_alarm(3)}})])
+    library_env = environment_from_templates("x", {"x/S": {"Resources": {"A": math_alarm(3)}}})
+    env = cost.Environment(library_env)
     alarms = next(line for line in idle_lines(env, free_dashboards=3) if line.item.startswith("CloudWatch alarms"))
     assert alarms.count == 3
