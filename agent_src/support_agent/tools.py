@@ -1,8 +1,8 @@
 """Tools of the agent. There are no local tools: order lookups come from the AgentCore Gateway (stage 3).
 
 When ``GATEWAY_URL`` is set the agent gets a Strands ``MCPClient`` for it (streamable HTTP). Every MCP HTTP
-request goes through one ``httpx.Auth`` (:class:`GatewayAuth`, passed as ``MCPClient(auth_provider=...)``;
-Strands adapts it to the ``httpx2`` client of mcp 2.x), which
+request goes through one ``httpx.Auth`` (:class:`agentcore_constructs.kit.gateway_auth.GatewayAuth`, passed as
+``MCPClient(auth_provider=...)``; Strands adapts it to the ``httpx2`` client of mcp 2.x), which
 
 * authenticates the request, chosen by :func:`gateway_auth_mode`:
 
@@ -29,267 +29,20 @@ What the model sees when things still fail:
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
-import re
-import threading
-import time
-from collections.abc import AsyncGenerator, Callable, Generator
-from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import urlparse
+from typing import Any
 
-import httpx
+from agentcore_constructs.kit.gateway_auth import (
+    GatewayAuth,
+    SigV4Signer,
+    gateway_auth_mode,
+    is_loopback,
+    region_from_url,
+)
 
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
-
-#: SigV4 service name of AgentCore (Gateway included).
-SIGV4_SERVICE = "bedrock-agentcore"
-#: Gateway answers worth another attempt (throttled, or a transient server-side failure).
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-BACKOFF_BASE_SECONDS = 0.2
-BACKOFF_MAX_SECONDS = 2.0
-
-#: Headers never signed: hop-by-hop or rewritten on the way (botocore's blacklist plus transport headers),
-#: tracing headers instrumentation may add later, and the ones the signature itself sets.
-_UNSIGNED_HEADERS = frozenset(
-    {
-        "authorization",
-        "x-amz-date",
-        "x-amz-security-token",
-        "user-agent",
-        "expect",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-authorization",
-        "accept-encoding",
-        "x-amzn-trace-id",
-        "traceparent",
-        "tracestate",
-        "baggage",
-    }
-)
-_REGION_LABEL = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-AuthMode = Literal["bearer", "sigv4", "none"]
-
-
-class GatewayAuthError(RuntimeError):
-    """The gateway request cannot be authenticated (e.g. SigV4 without any AWS credentials)."""
-
-
-# --------------------------------------------------------------------------- choosing the auth
-
-
-def is_aws_endpoint(url: str) -> bool:
-    host = (urlparse(url).hostname or "").lower().rstrip(".")
-    return host.endswith(".amazonaws.com")
-
-
-def is_loopback(url: str) -> bool:
-    host = (urlparse(url).hostname or "").lower()
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def gateway_auth_mode(gateway_url: str, bearer_token: str | None) -> AuthMode:
-    if bearer_token:
-        return "bearer"
-    if is_aws_endpoint(gateway_url):
-        return "sigv4"
-    return "none"
-
-
-def region_from_url(url: str) -> str | None:
-    """The region label of an AWS endpoint host, e.g. ``gw.gateway.bedrock-agentcore.eu-west-1.amazonaws.com``."""
-    host = (urlparse(url).hostname or "").lower()
-    if not host.endswith(".amazonaws.com"):
-        return None
-    return next((label for label in reversed(host.split(".")) if _REGION_LABEL.match(label)), None)
-
-
-# --------------------------------------------------------------------------- SigV4
-
-
-_credentials_lock = threading.Lock()
-_cached_credentials: Any = None
-
-
-def default_credentials() -> Any:
-    """botocore's default credential chain, resolved once per process (None if nothing is found yet).
-
-    The resolved object refreshes itself (``RefreshableCredentials`` for the Runtime's container/role
-    credentials), so callers take :meth:`get_frozen_credentials` on every request. While nothing is found the
-    chain is consulted again on the next call.
-    """
-    global _cached_credentials
-    with _credentials_lock:
-        if _cached_credentials is None:
-            import botocore.session
-
-            _cached_credentials = botocore.session.get_session().get_credentials()
-        return _cached_credentials
-
-
-def _reset_credentials_cache() -> None:
-    """For tests: forget the resolved credentials."""
-    global _cached_credentials
-    with _credentials_lock:
-        _cached_credentials = None
-
-
-class SigV4Signer:
-    """Signs an ``httpx.Request`` in place with SigV4 (botocore ``SigV4Auth``)."""
-
-    def __init__(
-        self,
-        region: str,
-        *,
-        service: str = SIGV4_SERVICE,
-        credentials_provider: Callable[[], Any] = default_credentials,
-    ) -> None:
-        self.region = region
-        self.service = service
-        self._credentials_provider = credentials_provider
-
-    def sign(self, request: httpx.Request) -> None:
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
-        credentials = self._credentials_provider()
-        # Frozen per request: a refreshable credential refreshes here when it is about to expire.
-        frozen = credentials.get_frozen_credentials() if credentials is not None else None
-        if frozen is None or not frozen.access_key or not frozen.secret_key:
-            raise GatewayAuthError("no AWS credentials found to SigV4-sign the gateway request")
-        for name in ("authorization", "x-amz-date", "x-amz-security-token"):
-            request.headers.pop(name, None)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _UNSIGNED_HEADERS}
-        aws_request = AWSRequest(method=request.method, url=str(request.url), data=request.content, headers=headers)
-        SigV4Auth(frozen, self.service, self.region).add_auth(aws_request)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
-            value = aws_request.headers.get(name)
-            if value is not None:
-                request.headers[name] = value
-
-
-# --------------------------------------------------------------------------- the httpx.Auth
-
-
-def _retry_after_seconds(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-class GatewayAuth(httpx.Auth):
-    """Authenticates every MCP HTTP request to the Gateway and retries transient gateway answers.
-
-    ``bearer_token`` wins over ``signer``; with neither the request goes out unauthenticated. ``max_attempts``
-    counts the first attempt. ``sleep``/``async_sleep``/``random`` are injectable for tests.
-    """
-
-    requires_request_body = True  # SigV4 signs the body
-
-    def __init__(
-        self,
-        *,
-        bearer_token: str | None = None,
-        signer: SigV4Signer | None = None,
-        max_attempts: int = 3,
-        backoff_base_seconds: float = BACKOFF_BASE_SECONDS,
-        backoff_max_seconds: float = BACKOFF_MAX_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
-        async_sleep: Callable[[float], Any] | None = None,
-        random_fn: Callable[[], float] = random.random,
-    ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        self.bearer_token = bearer_token
-        self.signer = signer
-        self.max_attempts = max_attempts
-        self.backoff_base_seconds = backoff_base_seconds
-        self.backoff_max_seconds = backoff_max_seconds
-        self._sleep = sleep
-        self._async_sleep = async_sleep
-        self._random = random_fn
-
-    @property
-    def mode(self) -> AuthMode:
-        return "bearer" if self.bearer_token else "sigv4" if self.signer is not None else "none"
-
-    def authenticate(self, request: httpx.Request) -> None:
-        if self.bearer_token:
-            request.headers["Authorization"] = f"Bearer {self.bearer_token}"
-        elif self.signer is not None:
-            self.signer.sign(request)
-
-    def retry_delay(self, attempt: int, response: httpx.Response) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or None when ``response`` is final."""
-        if response.status_code not in RETRYABLE_STATUSES or attempt >= self.max_attempts:
-            if response.status_code in RETRYABLE_STATUSES:
-                logger.warning(
-                    "Gateway %s %s answered HTTP %d; giving up after %d attempt(s)",
-                    response.request.method,
-                    response.request.url,
-                    response.status_code,
-                    attempt,
-                )
-            return None
-        delay = self._random() * min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** (attempt - 1))
-        retry_after = _retry_after_seconds(response)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.backoff_max_seconds))
-        logger.warning(
-            "Gateway %s %s answered HTTP %d (attempt %d/%d); retrying in %.2fs",
-            response.request.method,
-            response.request.url,
-            response.status_code,
-            attempt,
-            self.max_attempts,
-            delay,
-        )
-        return delay
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        for attempt in range(1, self.max_attempts + 1):
-            self.authenticate(request)  # again on each attempt: a fresh SigV4 date and credentials
-            response = yield request
-            delay = self.retry_delay(attempt, response)
-            if delay is None:
-                return
-            self._sleep(delay)
-
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        for attempt in range(1, self.max_attempts + 1):
-            self.authenticate(request)
-            response = yield request
-            delay = self.retry_delay(attempt, response)
-            if delay is None:
-                return
-            if self._async_sleep is not None:
-                await self._async_sleep(delay)
-            else:
-                import anyio
-
-                await anyio.sleep(delay)
 
 
 def gateway_auth(settings: Settings, bearer_token: str | None, **kwargs: Any) -> GatewayAuth:

@@ -23,8 +23,8 @@ from botocore.credentials import ReadOnlyCredentials
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
+from agentcore_constructs.kit.gateway_auth import GatewayAuth, SigV4Signer
 from local_dev.server import start_local_agent
-from support_agent.tools import GatewayAuth, SigV4Signer
 from tests.loopback import serve_asgi_on_loopback
 
 TOOL = "OrderService___lookup_order"
@@ -172,7 +172,7 @@ def ask(url: str, prompt: str) -> str:
 
 def test_a_503_on_the_tool_call_is_retried_and_answered(agent_url, faulty, caplog):
     faulty.fail("tools/call", 1)
-    with caplog.at_level("WARNING", logger="support_agent.tools"):
+    with caplog.at_level("WARNING", logger="agentcore_constructs.kit.gateway_auth"):
         answer = ask(agent_url, "What is order ORD-12345?")
     assert "Order ORD-12345 status: shipped" in answer
     assert [c.status for c in faulty.calls("tools/call")] == [503, None]

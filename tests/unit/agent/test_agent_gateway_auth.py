@@ -1,4 +1,5 @@
-"""Gateway authentication and retries (support_agent.tools), against real loopback HTTP servers.
+"""Gateway authentication and retries (agentcore_constructs.kit.gateway_auth, wired by support_agent.tools),
+against real loopback HTTP servers.
 
 SigV4 is checked the way the Gateway checks it: the server recomputes the signature with botocore from the
 request it received (method, URL, the signed headers, the body) and the same (obviously fake) credentials.
@@ -23,17 +24,16 @@ import httpx
 import pytest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-from support_agent import tools
-from support_agent.settings import load_settings
-from support_agent.tools import (
+from agentcore_constructs.kit import gateway_auth as tools
+from agentcore_constructs.kit.gateway_auth import (
     GatewayAuth,
     GatewayAuthError,
     SigV4Signer,
-    gateway_auth,
     gateway_auth_mode,
-    gateway_tools,
     region_from_url,
 )
+from support_agent.settings import load_settings
+from support_agent.tools import gateway_auth, gateway_tools
 
 # Obviously fake credentials (the AWS documentation's example key pair).
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -336,7 +336,10 @@ def test_transient_answers_are_retried_with_bounded_exponential_backoff(server, 
         sleep=sleeps,
         random_fn=lambda: 1.0,  # the upper bound of full jitter
     )
-    with caplog.at_level(logging.WARNING, logger="support_agent.tools"), httpx.Client(auth=auth) as client:
+    with (
+        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway_auth"),
+        httpx.Client(auth=auth) as client,
+    ):
         response = client.post(f"{server.url}/mcp", content=b'{"jsonrpc":"2.0","id":1}')
     assert response.status_code == 200
     assert sleeps == [0.1, 0.2, 0.25]  # doubles, capped
@@ -351,7 +354,10 @@ def test_retries_are_bounded_by_max_attempts(server, caplog):
     server.statuses = [(503, {})] * 5
     sleeps = Sleeps()
     auth = GatewayAuth(max_attempts=3, sleep=sleeps)
-    with caplog.at_level(logging.WARNING, logger="support_agent.tools"), httpx.Client(auth=auth) as client:
+    with (
+        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway_auth"),
+        httpx.Client(auth=auth) as client,
+    ):
         response = client.post(f"{server.url}/mcp", content=b"{}")
     assert response.status_code == 503
     assert len(server.received) == 3 and len(sleeps) == 2

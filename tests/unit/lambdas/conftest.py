@@ -15,7 +15,7 @@ from moto import mock_aws
 from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from local_dev.gateway import make_lambda_context
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
-from order_service import handler, tools
+from order_service import handler, tools, upstream
 
 REGION = "us-east-1"
 
@@ -44,7 +44,7 @@ class SleepRecorder:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     """Backoff sleeps are recorded, not slept (tests stay fast; delays are asserted)."""
     recorder = SleepRecorder()
-    monkeypatch.setattr(handler, "_sleep", recorder)
+    monkeypatch.setattr(upstream, "_sleep", recorder)
     return recorder
 
 

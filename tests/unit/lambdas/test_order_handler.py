@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from agentcore_constructs.contract.tools import CALLER_REQUIRED_ENV
 from local_dev.gateway import make_lambda_context
 from local_dev.upstream import DEV_API_KEY
-from order_service import handler, tools
+from order_service import handler, tools, upstream
 from order_service.tools import ToolDeclaration
 
 
@@ -110,7 +110,7 @@ def test_backoff_grows_exponentially_up_to_the_cap(configured, invoke, sleeps, m
     monkeypatch.setenv(tools.ENV_MAX_ATTEMPTS, "6")
     monkeypatch.setenv(tools.ENV_BACKOFF_BASE_SECONDS, "0.1")
     monkeypatch.setenv(tools.ENV_BACKOFF_MAX_SECONDS, "1.0")
-    monkeypatch.setattr(handler, "_random", lambda: 1.0)  # the top of the jitter range
+    monkeypatch.setattr(upstream, "_random", lambda: 1.0)  # the top of the jitter range
     configured.fail_next(6, status=503)
     invoke({"order_id": "ORD-12345"})
     assert sleeps.delays == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0])
@@ -123,7 +123,7 @@ def test_backoff_uses_full_jitter_within_bounds(configured, invoke, sleeps, monk
     monkeypatch.setenv(tools.ENV_MAX_ATTEMPTS, "6")
     monkeypatch.setenv(tools.ENV_BACKOFF_BASE_SECONDS, "0.1")
     monkeypatch.setenv(tools.ENV_BACKOFF_MAX_SECONDS, "10")
-    monkeypatch.setattr(handler, "_random", rng.random)
+    monkeypatch.setattr(upstream, "_random", rng.random)
     for _ in range(20):
         configured.fail_next(6, status=503)
         invoke({"order_id": "ORD-12345"})
@@ -242,7 +242,7 @@ def test_unexpected_exceptions_become_internal_errors(configured, invoke, error_
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(handler, "call_upstream", boom)
+    monkeypatch.setattr(upstream, "call_upstream", boom)
     result = invoke({"order_id": "ORD-12345"})
     assert error_code(result) == "INTERNAL"
     assert "bug" not in result["error"]["message"]

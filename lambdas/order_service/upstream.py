@@ -1,0 +1,78 @@
+"""The orders API over HTTP: one connection pool per container, bounded retries with full-jitter backoff."""
+
+from __future__ import annotations
+
+import contextvars
+import random
+import time
+from collections.abc import Callable, Mapping
+
+import urllib3
+from aws_lambda_powertools.metrics import MetricUnit
+
+from order_service.errors import UPSTREAM_UNAVAILABLE, ToolError
+from order_service.observability import logger, metrics, tracer
+from order_service.settings import Settings
+
+#: A retry is only started if one more attempt (timeout + backoff) fits in the invocation's remaining time minus this.
+DEADLINE_SAFETY_SECONDS = 0.25
+
+# Injectable for tests: the backoff sleep and the jitter source (``_random()`` in [0, 1)).
+_sleep: Callable[[float], None] = time.sleep
+_random: Callable[[], float] = random.random
+
+# Monotonic deadline of the current invocation (from context.get_remaining_time_in_millis), None if unknown.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("order_service_deadline", default=None)
+
+# One pool per container: connections are reused across invocations. Retries are ours, not urllib3's.
+_http = urllib3.PoolManager(retries=False, maxsize=4)
+
+
+def backoff_delay(retry_number: int, base: float, cap: float) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2 ** (retry_number - 1))]; ``retry_number`` starts at 1."""
+    return _random() * min(cap, base * (2 ** (retry_number - 1)))
+
+
+@tracer.capture_method(capture_response=False)
+def call_upstream(settings: Settings, path: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
+    """GET ``base_url + path`` with bounded retries. Returns (status, body) of the first non-retryable answer."""
+    url = settings.base_url + path
+    last_failure = ""
+    attempts = 0
+    for attempt in range(1, settings.max_attempts + 1):
+        if attempt > 1:
+            delay = backoff_delay(attempt - 1, settings.backoff_base_seconds, settings.backoff_max_seconds)
+            deadline = _DEADLINE.get()
+            if deadline is not None and time.monotonic() + delay + settings.timeout_seconds > deadline:
+                last_failure += "; no time left for another attempt"
+                break
+            metrics.add_metric(name="UpstreamRetries", unit=MetricUnit.Count, value=1)
+            _sleep(delay)
+        attempts = attempt
+        try:
+            response = _http.request(
+                "GET",
+                url,
+                headers=dict(headers),
+                timeout=urllib3.Timeout(total=settings.timeout_seconds),
+                redirect=False,
+            )
+        except urllib3.exceptions.NewConnectionError as exc:  # before TimeoutError: urllib3 subclasses it
+            last_failure = f"connection error ({type(exc).__name__})"
+        except urllib3.exceptions.TimeoutError:
+            last_failure = f"timed out after {settings.timeout_seconds:g}s"
+        except urllib3.exceptions.HTTPError as exc:
+            last_failure = f"connection error ({type(exc).__name__})"
+        else:
+            if response.status != 429 and response.status < 500:  # 429 and every 5xx are retried
+                return response.status, response.data
+            last_failure = f"HTTP {response.status}"
+        logger.warning("orders API attempt failed", extra={"attempt": attempt, "failure": last_failure})
+    raise ToolError(
+        UPSTREAM_UNAVAILABLE,
+        f"orders API unavailable after {attempts} attempt(s) (last: {last_failure}); try again later",
+        retryable=True,
+    )
+
+
+# --------------------------------------------------------------------------- dispatch
