@@ -52,7 +52,7 @@ install: $(VENV)/.synced node_modules/.installed $(CHECKOV)
 synth: install
 	rm -rf cdk.out
 	cdk synth --quiet
-	$(PY) -m scripts.scorecard cdk.out
+	$(VENV)/bin/agentcore-scorecard cdk.out
 
 # Format, lint and types (CI runs it before the tests).
 lint: install
@@ -60,8 +60,10 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
+# The app's suite, then the construct library's own (offline, its own fixture agent and tool).
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup
+	cd constructs && ../$(PY) -m pytest -n 2 --dist loadgroup
 
 cost: install
 	@test -f cdk.out/manifest.json || $(MAKE) --no-print-directory synth

@@ -2,7 +2,7 @@
 
 * :class:`ProductionReadinessChecks` (``pack.py``): register once on the App with
   ``cdk.Validations.of(app).add_plugins(ProductionReadinessChecks(app, strict_stages={"prod"}))``.
-* :mod:`.scorecard`: the per-environment scorecard over a synthesized ``cdk.out`` (``python -m scripts.scorecard``).
+* :mod:`.scorecard`: the per-environment scorecard over a synthesized ``cdk.out`` (``agentcore-scorecard``).
 * :data:`RULES`, :data:`CHECKLIST`, :data:`GAPS`: the rule table and the seed's two lists; each rule names the
   checklist item it checks and the PoC gaps a finding keeps open.
 

@@ -8,7 +8,7 @@ Design: one ``IPolicyValidationPlugin`` that reads the synthesized templates (``
 stacks' metadata files once and evaluates every rule in Python, instead of a cdk-nag ``NagPack`` whose
 ``check_resource``/``apply_rule``/rule callbacks cross the jsii boundary per resource per rule (and whose per-resource
 model cannot express "the environment has a dashboard that references the runtime"). The same rule functions and the
-same loader power the offline scorecard (``python -m scripts.scorecard cdk.out``), so the two never disagree.
+same loader power the offline scorecard (``agentcore-scorecard cdk.out``), so the two never disagree.
 
 Acknowledging a finding (one finding id per call, exact match, as in cdk-nag 3)::
 

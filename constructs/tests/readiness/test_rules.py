@@ -10,7 +10,7 @@ import pytest
 from agentcore_constructs.readiness import RULES, evaluate
 from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
 from agentcore_constructs.readiness.rules import credential_kind
-from tests.unit.readiness.fixtures import good_template, mutated
+from tests.readiness.fixtures import good_template, mutated
 
 STACK = "prod/Agent"
 

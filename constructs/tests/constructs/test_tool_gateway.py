@@ -8,9 +8,8 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk.assertions import Template
 
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.conftest import REPO_ROOT
+from tests.conftest import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, NO_BUNDLING
 
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
 ECHO_TOOL = {
     "name": "echo",
     "description": "Echo text back",
@@ -30,8 +29,8 @@ def _tool(stack: cdk.Stack, name: str) -> LambdaTool:
         name,
         target_name=name,
         tools=[ECHO_TOOL],
-        code_root=REPO_ROOT / "lambdas",
-        handler="order_service.handler.lambda_handler",
+        code_root=FIXTURE_TOOLS,
+        handler=FIXTURE_TOOL_HANDLER,
     )
 
 
@@ -72,7 +71,7 @@ def test_debug_errors_are_refused_unless_allowed() -> None:
     ],
 )
 def test_lambda_tool_props_are_validated(props: dict, message: str) -> None:
-    base = dict(target_name="t1", tools=[ECHO_TOOL], code_root=REPO_ROOT / "lambdas", handler="h.handler")
+    base = dict(target_name="t1", tools=[ECHO_TOOL], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER)
     with pytest.raises(ValueError, match=message):
         LambdaTool(_stack(), "Tool", **{**base, **props})
 
@@ -84,8 +83,8 @@ def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -
         "Tool",
         target_name="t1",
         tools=[ECHO_TOOL],
-        code_root=REPO_ROOT / "lambdas",
-        handler="h.handler",
+        code_root=FIXTURE_TOOLS,
+        handler=FIXTURE_TOOL_HANDLER,
         api_key_secret_env="API_KEY_SECRET_ARN",
     )
     template = Template.from_stack(stack).to_json()
@@ -106,14 +105,14 @@ def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_intercep
             PythonArm64Function(
                 stack,
                 "Interceptor",
-                code_root=REPO_ROOT / "lambdas",
+                code_root=FIXTURE_TOOLS,
                 handler="gateway_interceptor.handler.lambda_handler",
                 service_name="gateway-interceptor",
                 description="caller",
             )
         )
     functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
-    (tool,) = [f for f in functions.values() if f["Properties"]["Handler"].startswith("order_service")]
+    (tool,) = [f for f in functions.values() if f["Properties"]["Handler"] == FIXTURE_TOOL_HANDLER]
     assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == (
         "true" if interceptor else "false"
     )

@@ -1,6 +1,7 @@
 """Print the production-readiness scorecard of a synthesized cloud assembly; write its JSON and Markdown copies.
 
-    python -m scripts.scorecard [cdk.out] [--strict ENV ...] [--quiet]
+    agentcore-scorecard [cdk.out] [--strict ENV ...] [--quiet]
+    python -m agentcore_constructs.readiness.cli [cdk.out] ...
 
 Reads only the assembly (no AWS calls, no CDK app run). Writes ``<cdk.out>/readiness-scorecard.json`` and
 ``<cdk.out>/readiness-scorecard.md``. Exit status 0, or 1 when an environment named with ``--strict`` has three or
@@ -17,7 +18,7 @@ from agentcore_constructs.readiness.scorecard import JSON_NAME, MARKDOWN_NAME, r
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.scorecard", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="agentcore-scorecard", description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", default="cdk.out", help="cloud assembly directory (default: cdk.out)")
     parser.add_argument(
         "--strict", action="append", default=[], metavar="ENV", help="exit 1 if ENV is not production-ready"

@@ -9,7 +9,7 @@ import pytest
 
 from agentcore_constructs.readiness import RULES, ProductionReadinessChecks, evaluate, load_cloud_assembly
 from agentcore_constructs.readiness.model import Level
-from tests.unit.readiness.cdk_app import (
+from tests.readiness.cdk_app import (
     RETRY_ACK,
     Synthesized,
     add_poc_stage,

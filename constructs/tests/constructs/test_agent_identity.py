@@ -9,9 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentIdentity, AgentRuntime, OutboundOAuth2
-from tests.conftest import REPO_ROOT
-
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+from tests.conftest import FIXTURE_AGENT, NO_BUNDLING
 
 
 def _stack() -> cdk.Stack:
@@ -41,7 +39,7 @@ def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> No
         stack,
         "Agent",
         runtime_name="a1",
-        source_dir=REPO_ROOT / "agent_src",
+        source_dir=FIXTURE_AGENT,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
     )
     identity.protect_runtime(runtime)
@@ -59,7 +57,7 @@ def test_outbound_provider_references_the_secret_and_grants_only_what_token_retr
         stack,
         "Agent",
         runtime_name="a1",
-        source_dir=REPO_ROOT / "agent_src",
+        source_dir=FIXTURE_AGENT,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
     )
     outbound = OutboundOAuth2(
@@ -106,7 +104,7 @@ def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_r
         stack,
         "Agent",
         runtime_name="a1",
-        source_dir=REPO_ROOT / "agent_src",
+        source_dir=FIXTURE_AGENT,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
     )
     outbound = OutboundOAuth2(

@@ -9,9 +9,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentMemory, AgentRuntime
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
-from tests.conftest import REPO_ROOT
-
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+from tests.conftest import FIXTURE_AGENT, NO_BUNDLING
 
 
 def _stack() -> cdk.Stack:
@@ -58,7 +56,7 @@ def test_grant_to_adds_exact_actions_and_memory_id_in_the_same_stack() -> None:
         stack,
         "Agent",
         runtime_name="a1",
-        source_dir=REPO_ROOT / "agent_src",
+        source_dir=FIXTURE_AGENT,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
     )
     memory.grant_to(runtime)

@@ -10,9 +10,8 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.conftest import REPO_ROOT
+from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, NO_BUNDLING
 
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
 TOOL = {
     "name": "echo",
     "description": "Echo",
@@ -28,7 +27,7 @@ def _stack_with_runtime() -> tuple[cdk.Stack, AgentRuntime]:
         stack,
         "Agent",
         runtime_name="a1",
-        source_dir=REPO_ROOT / "agent_src",
+        source_dir=FIXTURE_AGENT,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
         endpoint_name="live",
     )
@@ -41,7 +40,7 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
     for name in ("alpha-service", "beta-service", "gamma-service"):
         gateway.add_lambda_tool(
             LambdaTool(
-                stack, name, target_name=name, tools=[TOOL], code_root=REPO_ROOT / "lambdas", handler="x.handler"
+                stack, name, target_name=name, tools=[TOOL], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER
             )
         )
     AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, gateway=gateway)

@@ -12,10 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.contract import env_vars as env_contract
-from tests.conftest import REPO_ROOT
-
-AGENT_SRC = REPO_ROOT / "agent_src"
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+from tests.conftest import FIXTURE_AGENT, LIBRARY_ROOT, NO_BUNDLING
 
 
 def _stack() -> cdk.Stack:
@@ -25,7 +22,7 @@ def _stack() -> cdk.Stack:
 
 def _runtime(stack: cdk.Stack, **overrides) -> AgentRuntime:
     props = dict(
-        runtime_name="agent_test", source_dir=AGENT_SRC, model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0"
+        runtime_name="agent_test", source_dir=FIXTURE_AGENT, model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0"
     )
     props.update(overrides)
     return AgentRuntime(stack, "Agent", **props)
@@ -141,23 +138,6 @@ def test_l2_account_wide_grants_never_reach_the_role() -> None:
     ]
 
 
-def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it() -> None:
-    names = [v.name for v in env_contract.ALL]
-    assert len(names) == len(set(names))
-    assert set(env_contract.RETRY_SIGNAL) <= set(env_contract.ALL)
-    kit_auth = REPO_ROOT / "constructs" / "agentcore_constructs" / "kit" / "auth.py"
-    settings_source = (AGENT_SRC / "support_agent" / "settings.py").read_text() + kit_auth.read_text()
-    constants = {value: key for key, value in vars(env_contract).items() if isinstance(value, env_contract.EnvVar)}
-    unread = [
-        constants[v]
-        for v in env_contract.ALL
-        if f"contract.{constants[v]}" not in settings_source and f"env_vars.{constants[v]}" not in settings_source
-    ]
-    assert unread == []
-    # ...and never by a retyped string literal.
-    assert not [n for n in names if f'"{n}"' in settings_source or f"'{n}'" in settings_source]
-
-
 @pytest.mark.parametrize(
     ("runtime", "expected"), [("PYTHON_3_12", "3.12"), ("PYTHON_3_13", "3.13"), ("PYTHON_3_14", "3.14")]
 )
@@ -206,7 +186,7 @@ def test_the_endpoint_serves_the_pinned_version_or_follows_the_newest(version: s
 def test_package_exports_are_visible_to_type_checkers_and_resolve_at_run_time() -> None:
     import agentcore_constructs
 
-    source = (REPO_ROOT / "constructs" / "agentcore_constructs" / "__init__.py").read_text()
+    source = (LIBRARY_ROOT / "agentcore_constructs" / "__init__.py").read_text()
     assert sorted(agentcore_constructs.__all__) == sorted(agentcore_constructs._EXPORTS)
     for name in agentcore_constructs.__all__:
         assert f" {name}" in source.split("if TYPE_CHECKING:")[1].split("__all__")[0], name

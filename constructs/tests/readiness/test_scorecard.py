@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from agentcore_constructs.readiness import CHECKLIST, GAPS, RULES
+from agentcore_constructs.readiness import CHECKLIST, GAPS, RULES, cli
 from agentcore_constructs.readiness.scorecard import GAP_RULES, JSON_NAME, MARKDOWN_NAME, verdict
-from scripts import scorecard as cli
 
 pytestmark = pytest.mark.xdist_group("synth")
 
@@ -45,7 +44,7 @@ def test_complete_stage_has_no_gaps(card: dict[str, Any]) -> None:
 
 
 def test_acknowledged_findings_pass_with_their_reason(card: dict[str, Any]) -> None:
-    from tests.unit.readiness.cdk_app import RETRY_ACK
+    from tests.readiness.cdk_app import RETRY_ACK
 
     retries = next(i for i in card["leaky"]["checklist"] if i["key"] == "6")
     assert [f["id"] for f in retries["acknowledged"]] == ["Readiness-Retries[Env::AGENT_RETRY_MODE]"]

@@ -1,0 +1,34 @@
+"""The construct library's own tests: offline, their own fixture agent and tool (never the app's).
+
+Run inside ``constructs/`` (``make test`` runs them after the app's suite): ``python -m pytest``. jsii needs Node on
+PATH (``make`` puts the project's pinned Node there).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+LIBRARY_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: A minimal agent source folder (main.py + an empty requirements.lock).
+FIXTURE_AGENT = FIXTURES / "agent"
+#: A code root holding one tool package (``echo_tool.handler.lambda_handler``).
+FIXTURE_TOOLS = FIXTURES / "tools"
+FIXTURE_TOOL_HANDLER = "echo_tool.handler.lambda_handler"
+#: Bundling skipped (no wheels vendored in unit tests), built-in template validation off except where asked for.
+NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
+os.environ.setdefault("CDK_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests that share the session synth of the readiness app run on one xdist worker, so it is synthesized once.
+    for item in items:
+        if "readiness" in item.nodeid and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group("synth"))
