@@ -7,7 +7,6 @@ alternate, every toolUse answered by a toolResult in the next message) and fails
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -42,12 +41,9 @@ def _stored_messages(memory: Path) -> list[Path]:
 
 
 def _kill_mid_turn(memory: Path, mode: str, stored: int) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "agent_src"), str(REPO_ROOT / "lambdas"), str(REPO_ROOT)]),
-    }
+    # `-m` from the repo root imports `tests` like pytest does; agent_src and lambdas are installed packages.
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.security.interrupted_turn", str(memory), mode], cwd=REPO_ROOT, env=env
+        [sys.executable, "-m", "tests.security.interrupted_turn", str(memory), mode], cwd=REPO_ROOT
     )
     try:
         deadline = time.monotonic() + 60
