@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 
 LIBRARY_ROOT = Path(__file__).resolve().parent.parent
@@ -32,3 +33,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "readiness" in item.nodeid and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group("synth"))
+
+
+def new_stack(region: str = "us-east-1", *, context: dict | None = None) -> cdk.Stack:
+    """A stack in a fresh app (fake account, no bundling, built-in validation off)."""
+    app = cdk.App(context={**NO_BUNDLING, **(context or {})})
+    return cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region=region))

@@ -9,13 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentIdentity, AgentRuntime, OutboundOAuth2
-from tests.conftest import FIXTURE_AGENT, NO_BUNDLING
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(
-        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
-    )
+from tests.conftest import FIXTURE_AGENT, NO_BUNDLING, new_stack
 
 
 @pytest.mark.parametrize(
@@ -29,11 +23,11 @@ def _stack() -> cdk.Stack:
 )
 def test_invalid_props(props: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        AgentIdentity(_stack(), "Identity", **{"name": "t", "domain_prefix": "t-111122223333", **props})
+        AgentIdentity(new_stack(), "Identity", **{"name": "t", "domain_prefix": "t-111122223333", **props})
 
 
 def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> None:
-    stack = _stack()
+    stack = new_stack()
     identity = AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333")
     runtime = AgentRuntime(
         stack,
@@ -52,7 +46,7 @@ def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> No
 
 
 def test_outbound_provider_references_the_secret_and_grants_only_what_token_retrieval_needs() -> None:
-    stack = _stack()
+    stack = new_stack()
     runtime = AgentRuntime(
         stack,
         "Agent",
@@ -92,7 +86,7 @@ def test_outbound_provider_references_the_secret_and_grants_only_what_token_retr
 
 def test_outbound_validation() -> None:
     with pytest.raises(ValueError, match="must be https"):
-        OutboundOAuth2(_stack(), "X", provider_name="crm", discovery_url="http://x", client_id="c")
+        OutboundOAuth2(new_stack(), "X", provider_name="crm", discovery_url="http://x", client_id="c")
 
 
 def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_reach_the_workload_identity() -> None:
@@ -148,7 +142,7 @@ def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_r
     assert "*" not in json.dumps(grants)
     with pytest.raises(ValueError, match="return_urls"):
         OutboundOAuth2(
-            _stack(),
+            new_stack(),
             "X",
             provider_name="crm",
             discovery_url="https://x",

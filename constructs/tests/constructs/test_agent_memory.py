@@ -9,13 +9,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentMemory, AgentRuntime
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
-from tests.conftest import FIXTURE_AGENT, NO_BUNDLING
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(
-        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-west-2")
-    )
+from tests.conftest import FIXTURE_AGENT, new_stack
 
 
 @pytest.mark.parametrize(
@@ -28,11 +22,11 @@ def _stack() -> cdk.Stack:
 )
 def test_invalid_props(props: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        AgentMemory(_stack(), "Memory", **props)
+        AgentMemory(new_stack("us-west-2"), "Memory", **props)
 
 
 def test_defaults_create_a_rotating_key_and_retain_everything() -> None:
-    stack = _stack()
+    stack = new_stack("us-west-2")
     AgentMemory(stack, "Memory", memory_name="m1")
     template = Template.from_stack(stack)
     template.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
@@ -42,7 +36,7 @@ def test_defaults_create_a_rotating_key_and_retain_everything() -> None:
 
 
 def test_bring_your_own_key() -> None:
-    stack = _stack()
+    stack = new_stack("us-west-2")
     key = kms.Key(stack, "Mine", enable_key_rotation=True)
     memory = AgentMemory(stack, "Memory", memory_name="m1", encryption_key=key)
     assert memory.key is key
@@ -50,7 +44,7 @@ def test_bring_your_own_key() -> None:
 
 
 def test_grant_to_adds_exact_actions_and_memory_id_in_the_same_stack() -> None:
-    stack = _stack()
+    stack = new_stack("us-west-2")
     memory = AgentMemory(stack, "Memory", memory_name="m1")
     runtime = AgentRuntime(
         stack,

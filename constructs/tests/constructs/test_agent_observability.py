@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, NO_BUNDLING
+from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
 
 TOOL = {
     "name": "echo",
@@ -20,9 +20,7 @@ TOOL = {
 
 
 def _stack_with_runtime() -> tuple[cdk.Stack, AgentRuntime]:
-    stack = cdk.Stack(
-        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
-    )
+    stack = new_stack()
     runtime = AgentRuntime(
         stack,
         "Agent",

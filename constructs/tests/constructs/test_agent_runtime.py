@@ -12,12 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.contract import env_vars as env_contract
-from tests.conftest import FIXTURE_AGENT, LIBRARY_ROOT, NO_BUNDLING
-
-
-def _stack() -> cdk.Stack:
-    app = cdk.App(context=NO_BUNDLING)
-    return cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region="eu-west-1"))
+from tests.conftest import FIXTURE_AGENT, LIBRARY_ROOT, new_stack
 
 
 def _runtime(stack: cdk.Stack, **overrides) -> AgentRuntime:
@@ -53,16 +48,16 @@ def _statements(template: Template) -> list[dict]:
 )
 def test_invalid_props_fail_early_with_the_prop_name(overrides: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        _runtime(_stack(), **overrides)
+        _runtime(new_stack("eu-west-1"), **overrides)
 
 
 def test_keyword_only_props() -> None:
     with pytest.raises(TypeError):
-        AgentRuntime(_stack(), "Agent", "agent_test")  # type: ignore[misc]
+        AgentRuntime(new_stack("eu-west-1"), "Agent", "agent_test")  # type: ignore[misc]
 
 
 def test_eu_profile_routes_to_eu_regions_and_overrides_apply() -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     _runtime(stack, model_routed_regions=["eu-west-1", "eu-central-1"])
     resolved = json.dumps(stack.resolve(Template.from_stack(stack).to_json()))
     assert "inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0" in resolved
@@ -71,7 +66,7 @@ def test_eu_profile_routes_to_eu_regions_and_overrides_apply() -> None:
 
 
 def test_plain_foundation_model_gets_one_statement_without_profile() -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     _runtime(stack, model_id="amazon.nova-lite-v1:0")
     invoke = [s for s in _statements(Template.from_stack(stack)) if "bedrock:InvokeModel" in s["Action"]]
     assert len(invoke) == 1
@@ -81,7 +76,7 @@ def test_plain_foundation_model_gets_one_statement_without_profile() -> None:
 
 def test_container_artifact_is_arm64_and_pull_is_scoped_to_its_repository(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.13-slim\n")
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     agent = _runtime(stack, source_dir=tmp_path, artifact=RuntimeArtifactKind.CONTAINER)
     template = Template.from_stack(stack)
     assert "ContainerConfiguration" in json.dumps(template.find_resources("AWS::BedrockAgentCore::Runtime"))
@@ -95,7 +90,7 @@ def test_container_artifact_is_arm64_and_pull_is_scoped_to_its_repository(tmp_pa
 
 
 def test_add_environment_accepts_only_contract_variables() -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     agent = _runtime(stack)
     agent.add_environment(env_contract.MEMORY_ID, "mem-123")
     Template.from_stack(stack).has_resource_properties(
@@ -107,7 +102,7 @@ def test_add_environment_accepts_only_contract_variables() -> None:
 
 
 def test_later_grants_land_in_the_policy_the_runtime_waits_for() -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     agent = _runtime(stack)
     agent.add_to_execution_policy(
         iam.PolicyStatement(
@@ -126,7 +121,7 @@ def test_later_grants_land_in_the_policy_the_runtime_waits_for() -> None:
 
 
 def test_l2_account_wide_grants_never_reach_the_role() -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     _runtime(stack)
     text = json.dumps(stack.resolve(Template.from_stack(stack).to_json()))
     assert "workload-identity-directory/default/workload-identity/*" not in text
@@ -154,7 +149,7 @@ def test_wheels_are_vendored_for_the_chosen_python(runtime: str, expected: str) 
 def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_group() -> None:
     from aws_cdk import aws_ec2 as ec2
 
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     vpc = ec2.Vpc.from_vpc_attributes(
         stack,
         "Vpc",
@@ -177,7 +172,7 @@ def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_gro
     ("version", "served"), [("latest", {"Fn::GetAtt": ["AgentRuntime23CE8C05", "AgentRuntimeVersion"]}), ("7", "7")]
 )
 def test_the_endpoint_serves_the_pinned_version_or_follows_the_newest(version: str, served: object) -> None:
-    stack = _stack()
+    stack = new_stack("eu-west-1")
     _runtime(stack, endpoint_version=version)
     (endpoint,) = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::RuntimeEndpoint").values()
     assert stack.resolve(endpoint["Properties"]["AgentRuntimeVersion"]) == served

@@ -8,19 +8,13 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk.assertions import Template
 
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.conftest import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, NO_BUNDLING
+from tests.conftest import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
 
 ECHO_TOOL = {
     "name": "echo",
     "description": "Echo text back",
     "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
 }
-
-
-def _stack() -> cdk.Stack:
-    return cdk.Stack(
-        cdk.App(context=NO_BUNDLING), "Test", env=cdk.Environment(account="111122223333", region="us-east-1")
-    )
 
 
 def _tool(stack: cdk.Stack, name: str) -> LambdaTool:
@@ -35,7 +29,7 @@ def _tool(stack: cdk.Stack, name: str) -> LambdaTool:
 
 
 def test_a_second_tool_is_one_more_add_call() -> None:
-    stack = _stack()
+    stack = new_stack()
     gateway = ToolGateway(stack, "Gateway", gateway_name="tools-test")
     gateway.add_lambda_tool(_tool(stack, "order-service"))
     gateway.add_lambda_tool(_tool(stack, "echo-service"))
@@ -49,10 +43,10 @@ def test_a_second_tool_is_one_more_add_call() -> None:
 def test_debug_errors_are_refused_unless_allowed() -> None:
     with pytest.raises(ValueError, match="DEBUG leaks internals"):
         ToolGateway(
-            _stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG
+            new_stack(), "Gateway", gateway_name="tools-test", exception_level=agentcore.GatewayExceptionLevel.DEBUG
         )
     ToolGateway(
-        _stack(),
+        new_stack(),
         "Gateway",
         gateway_name="tools-test",
         exception_level=agentcore.GatewayExceptionLevel.DEBUG,
@@ -73,11 +67,11 @@ def test_debug_errors_are_refused_unless_allowed() -> None:
 def test_lambda_tool_props_are_validated(props: dict, message: str) -> None:
     base = dict(target_name="t1", tools=[ECHO_TOOL], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER)
     with pytest.raises(ValueError, match=message):
-        LambdaTool(_stack(), "Tool", **{**base, **props})
+        LambdaTool(new_stack(), "Tool", **{**base, **props})
 
 
 def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -> None:
-    stack = _stack()
+    stack = new_stack()
     tool = LambdaTool(
         stack,
         "Tool",
@@ -97,7 +91,7 @@ def test_secret_is_created_without_a_value_and_readable_only_by_its_function() -
 def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_interceptor(interceptor: bool) -> None:
     from agentcore_constructs.python_function import PythonArm64Function
 
-    stack = _stack()
+    stack = new_stack()
     gateway = ToolGateway(stack, "Gateway", gateway_name="tools-test")
     gateway.add_lambda_tool(_tool(stack, "order-service"))  # before the interceptor: decided at synth anyway
     if interceptor:
