@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from agentcore_constructs.testing import use_offline_environment
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _node_bin = REPO_ROOT / "node_modules" / ".bin"
 if _node_bin.is_dir() and str(_node_bin) not in os.environ.get("PATH", ""):
     os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-# Offline: a fake account and no credentials lookups reach AWS.
-os.environ.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
-os.environ.setdefault("CDK_DEFAULT_REGION", "us-east-1")
-os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+# Offline: a placeholder account and no credentials lookups reach AWS.
+use_offline_environment()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

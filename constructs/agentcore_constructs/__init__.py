@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+#: The library version (semantic versioning: CHANGELOG.md, "Versioning").
+__version__ = "0.2.0"
+
 if TYPE_CHECKING:
     from agentcore_constructs.gateway import LambdaTool, ToolGateway
     from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2

@@ -6,11 +6,12 @@ PATH (``make`` puts the project's pinned Node there).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+
+from agentcore_constructs.testing import OFFLINE_CONTEXT, use_offline_environment
 
 LIBRARY_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -20,12 +21,9 @@ FIXTURE_AGENT = FIXTURES / "agent"
 FIXTURE_TOOLS = FIXTURES / "tools"
 FIXTURE_TOOL_HANDLER = "echo_tool.handler.lambda_handler"
 #: Bundling skipped (no wheels vendored in unit tests), built-in template validation off except where asked for.
-NO_BUNDLING = {"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}
+NO_BUNDLING = OFFLINE_CONTEXT
 
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("CDK_DEFAULT_ACCOUNT", "123456789012")
-os.environ.setdefault("CDK_DEFAULT_REGION", "us-east-1")
-os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+use_offline_environment()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,41 @@
+"""Helpers for testing a CDK app built on this library offline (unit and snapshot tests in CI).
+
+* :data:`OFFLINE_CONTEXT`: app context that skips asset bundling (no wheels are vendored, no Docker, no index) and
+  turns CDK's built-in CloudFormation validation off (turn it on in one gate test: it is the slow part);
+* :func:`use_offline_environment`: a placeholder account and Region and no instance-metadata lookups, so nothing
+  reaches AWS;
+* :func:`snapshot_template`: a template with asset hashes replaced, so a snapshot changes only when the
+  infrastructure does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any
+
+#: ``cdk.App(context=OFFLINE_CONTEXT)``: bundling skipped for every stack, built-in template validation off.
+OFFLINE_CONTEXT: dict[str, Any] = {
+    "aws:cdk:bundling-stacks": [],
+    "@aws-cdk/core:validateAgainstDefaultRules": False,
+}
+#: The account id AWS documentation uses as a placeholder.
+PLACEHOLDER_ACCOUNT = "123456789012"
+_ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def use_offline_environment(region: str = "us-east-1") -> None:
+    """Default ``CDK_DEFAULT_ACCOUNT``/``CDK_DEFAULT_REGION`` to placeholders and keep SDKs off instance metadata.
+
+    Values already set win (a deploy pipeline's real account stays)."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    os.environ.setdefault("CDK_DEFAULT_ACCOUNT", PLACEHOLDER_ACCOUNT)
+    os.environ.setdefault("CDK_DEFAULT_REGION", region)
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def snapshot_template(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` with every 64-hex-digit asset hash replaced by ``<asset-hash>`` (keys sorted)."""
+    normalized: dict[str, Any] = json.loads(_ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True)))
+    return normalized
