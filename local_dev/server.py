@@ -11,8 +11,8 @@ order-service Lambda handler in-process, and the agent with ``GATEWAY_URL`` poin
 
 Identity (stage 4, on by default in :func:`start_dev_stack` and ``make dev``): a local OIDC token issuer
 (local_dev/token_issuer.py) stands in for Cognito; the agent sits behind :class:`local_dev.auth.JWTAuthMiddleware`
-with exactly the Runtime JWT authorizer's checks (user client, scope ``support-agent/invoke``), the gateway behind
-the Gateway's (scope ``support-agent/tools``) with the interceptor Lambda applied in-process. The agent itself
+with exactly the Runtime JWT authorizer's checks (user client, scope ``support-agent-local/invoke``), the gateway behind
+the Gateway's (scope ``support-agent-local/tools``) with the interceptor Lambda applied in-process. The agent itself
 still only reads ``sub`` from the forwarded header, as deployed. ``auth=False`` (``--no-auth``) runs open as
 before stage 4. Get a token: ``stack.token_for("alice")`` or ``python -m scripts.dev_token alice``.
 

@@ -42,7 +42,8 @@ from agentcore_constructs.contract import identity as identity_contract
 from local_dev.background import StoppableServerMixin, run_until_interrupted, serve_in_background
 
 #: The resource server and scopes of ``agentcore_constructs.identity`` (a test keeps them equal).
-RESOURCE_SERVER_ID = identity_contract.DEFAULT_RESOURCE_SERVER_ID
+#: The local stack's resource server (deployed: AgentIdentity's, by default its name).
+RESOURCE_SERVER_ID = "support-agent-local"
 AGENT_SCOPE = identity_contract.full_scope(RESOURCE_SERVER_ID, identity_contract.AGENT_SCOPE_NAME)
 TOOLS_SCOPE = identity_contract.full_scope(RESOURCE_SERVER_ID, identity_contract.TOOLS_SCOPE_NAME)
 #: What the user-facing app client is granted (Cognito adds ``openid`` for the authorization-code flow).

@@ -1,7 +1,7 @@
 """Print an access token for a user from the running dev stack's local issuer (``make token``). DEV ONLY.
 
     python -m scripts.dev_token alice                   # -> eyJraWQi... (one line, nothing else on stdout)
-    python -m scripts.dev_token bob --scope "support-agent/invoke"     # a token lacking the tools scope
+    python -m scripts.dev_token bob --scope "support-agent-local/invoke"     # a token lacking the tools scope
     python -m scripts.dev_token alice --issuer http://127.0.0.1:8092
 
     curl -s localhost:8080/invocations -H "Authorization: Bearer $(python -m scripts.dev_token alice)" \\

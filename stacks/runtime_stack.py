@@ -93,7 +93,6 @@ class RuntimeStack(cdk.Stack):
         self.observability = AgentObservability(
             self,
             "Observability",
-            environment_name=config.name,
             runtime=self.agent,
             memory=memory,
             gateway=self.gateway,

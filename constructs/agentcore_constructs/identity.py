@@ -41,16 +41,21 @@ CLIENT_SECRET_JSON_KEY = "client_secret"
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Cognito refuses domain prefixes containing these words.
 _RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
-RESOURCE_SERVER_ID = identity_contract.DEFAULT_RESOURCE_SERVER_ID
-AGENT_SCOPE = identity_contract.AGENT_SCOPE_NAME
-TOOLS_SCOPE = identity_contract.TOOLS_SCOPE_NAME
+#: Cognito's patterns for a resource-server identifier and a scope name (Cognito API reference, CreateResourceServer
+#: "Identifier" and ResourceServerScopeType "ScopeName": printable ASCII without space and '"' ; no '/' in scopes).
+_RESOURCE_SERVER_ID = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
+_SCOPE_NAME = re.compile(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")
 
 
 class AgentIdentity(Construct):
     """A hardened Cognito user pool and app client that the Runtime and the Gateway trust.
 
     Args:
-        name: prefix for the pool and client names.
+        name: prefix for the pool and client names; the default resource-server id.
+        resource_server_id: the OAuth resource server, the prefix of every scope (``<id>/<scope>``).
+            Default: ``name``.
+        agent_scope_name / tools_scope_name: the scope a caller needs to invoke the agent, and the one the
+            gateway requires. Defaults: ``"invoke"`` / ``"tools"``.
         domain_prefix: hosted-UI domain prefix. Must be unique per Region across AWS: include the account id
             (the stack passes ``support-agent-<env>-<account>``).
         mfa_required: MFA REQUIRED (TOTP) when True (prod); OPTIONAL with TOTP when False (dev).
@@ -82,6 +87,9 @@ class AgentIdentity(Construct):
         *,
         name: str,
         domain_prefix: str,
+        resource_server_id: str | None = None,
+        agent_scope_name: str = identity_contract.AGENT_SCOPE_NAME,
+        tools_scope_name: str = identity_contract.TOOLS_SCOPE_NAME,
         mfa_required: bool = True,
         callback_urls: Sequence[str] = ("http://localhost:8765/callback",),
         logout_urls: Sequence[str] = ("http://localhost:8765/",),
@@ -102,6 +110,20 @@ class AgentIdentity(Construct):
                 )
         if not callback_urls:
             raise ValueError("AgentIdentity callback_urls must not be empty")
+        resource_server_id = name if resource_server_id is None else resource_server_id
+        if not _RESOURCE_SERVER_ID.match(resource_server_id):
+            raise ValueError(
+                f"AgentIdentity resource_server_id {resource_server_id!r} must be 1-256 printable ASCII characters "
+                "without spaces, '\\' or '\"'"
+            )
+        for key, scope_name in (("agent_scope_name", agent_scope_name), ("tools_scope_name", tools_scope_name)):
+            if not _SCOPE_NAME.match(scope_name):
+                raise ValueError(
+                    f"AgentIdentity {key} {scope_name!r} must be 1-256 printable ASCII characters without spaces, "
+                    "'/', '\\' or '\"'"
+                )
+        if agent_scope_name == tools_scope_name:
+            raise ValueError("AgentIdentity agent_scope_name and tools_scope_name must differ (one per surface)")
         minutes = access_token_validity.to_minutes()
         if not 5 <= minutes <= 1440:
             raise ValueError(f"AgentIdentity access_token_validity {minutes} min must be within 5..1440 minutes")
@@ -139,16 +161,17 @@ class AgentIdentity(Construct):
             )
         self.resource_server = self.user_pool.add_resource_server(
             "ResourceServer",
-            identifier=RESOURCE_SERVER_ID,
+            identifier=resource_server_id,
             scopes=[
-                cognito.ResourceServerScope(scope_name=AGENT_SCOPE, scope_description="Invoke the support agent"),
+                cognito.ResourceServerScope(scope_name=agent_scope_name, scope_description="Invoke the agent"),
                 cognito.ResourceServerScope(
-                    scope_name=TOOLS_SCOPE, scope_description="Call the agent's tools through the gateway"
+                    scope_name=tools_scope_name, scope_description="Call the agent's tools through the gateway"
                 ),
             ],
         )
-        self.agent_scope = f"{RESOURCE_SERVER_ID}/{AGENT_SCOPE}"
-        self.tools_scope = f"{RESOURCE_SERVER_ID}/{TOOLS_SCOPE}"
+        self.resource_server_id = resource_server_id
+        self.agent_scope = identity_contract.full_scope(resource_server_id, agent_scope_name)
+        self.tools_scope = identity_contract.full_scope(resource_server_id, tools_scope_name)
         self.user_client = self.user_pool.add_client(
             "UserClient",
             user_pool_client_name=f"{name}-web",

@@ -30,7 +30,7 @@ from agentcore_constructs.aws_facts import (
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.memory import AgentMemory
-from agentcore_constructs.naming import pascal_case
+from agentcore_constructs.naming import check_name_prefix, kebab_case, pascal_case
 from agentcore_constructs.runtime import AgentRuntime
 from agentcore_constructs.thresholds import AlarmThresholds
 from constructs import Construct
@@ -46,8 +46,11 @@ class AgentObservability(Construct):
     Transaction Search (account-wide) is :class:`TransactionSearch`, created once per account and Region.
 
     Args:
-        environment_name: used in dashboard and alarm names.
         runtime: the agent runtime (required).
+        name_prefix: starts the dashboard (``<prefix>-agent``), alarm (``<prefix>-<Alarm>``) and topic display names,
+            which are physical names: dashboards are unique per account (global, not per Region), alarms per account
+            and Region. Default: the runtime name in kebab case (``support_agent_dev`` -> ``support-agent-dev``), so
+            two agents never collide.
         memory: the memory, when stage 2 is on. Default: none.
         gateway: the tool gateway, when stage 3 is on (its ``tools`` get a row each). Default: none.
         thresholds: alarm thresholds. Default: :class:`AlarmThresholds` defaults.
@@ -61,8 +64,8 @@ class AgentObservability(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        environment_name: str,
         runtime: AgentRuntime,
+        name_prefix: str | None = None,
         memory: AgentMemory | None = None,
         gateway: ToolGateway | None = None,
         thresholds: AlarmThresholds = AlarmThresholds(),
@@ -81,7 +84,10 @@ class AgentObservability(Construct):
                 raise ValueError(f"AgentObservability alarm email {email!r} is not an email address")
         self._runtime = runtime
         self._thresholds = thresholds
-        self._prefix = f"support-agent-{environment_name}"
+        self.name_prefix = check_name_prefix(
+            "AgentObservability", name_prefix if name_prefix is not None else kebab_case(runtime.runtime_name)
+        )
+        self._prefix = self.name_prefix
 
         if topic_key is None:
             created = kms.Key(

@@ -66,7 +66,9 @@ def test_user_client_is_code_flow_pkce_without_secret_or_password_auth(templates
     assert props["GenerateSecret"] is False
     assert props["AllowedOAuthFlows"] == ["code"]
     assert "ALLOW_USER_PASSWORD_AUTH" not in props["ExplicitAuthFlows"]
-    assert {"support-agent/invoke", "support-agent/tools", "openid"} <= set(props["AllowedOAuthScopes"])
+    assert {f"support-agent-{env_name}/invoke", f"support-agent-{env_name}/tools", "openid"} <= set(
+        props["AllowedOAuthScopes"]
+    )
     _, domain = one(stateful, "AWS::Cognito::UserPoolDomain")
     assert domain["Properties"]["Domain"] == f"support-agent-{env_name}-{ENVIRONMENTS[env_name].account}"
     _, server = one(stateful, "AWS::Cognito::UserPoolResourceServer")
@@ -82,7 +84,7 @@ def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_nam
     _, runtime = one(runtime_template, "AWS::BedrockAgentCore::Runtime")
     jwt = runtime["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
     assert runtime["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
-    assert jwt["AllowedScopes"] == ["support-agent/invoke"]
+    assert jwt["AllowedScopes"] == [f"support-agent-{env_name}/invoke"]
     assert pool_id in _output_ref(jwt["DiscoveryUrl"]) and "openid-configuration" in json.dumps(jwt["DiscoveryUrl"])
     allowed = [_output_ref(c) for c in jwt["AllowedClients"]]
     assert client_id in allowed[0]
@@ -95,7 +97,7 @@ def test_runtime_and_gateway_trust_this_pool_and_client(templates: dict, env_nam
     _, gateway = one(runtime_template, "AWS::BedrockAgentCore::Gateway")
     assert gateway["Properties"]["AuthorizerType"] == "CUSTOM_JWT"
     gateway_jwt = gateway["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
-    assert gateway_jwt["AllowedScopes"] == ["support-agent/tools"]
+    assert gateway_jwt["AllowedScopes"] == [f"support-agent-{env_name}/tools"]
     assert gateway_jwt["DiscoveryUrl"] == jwt["DiscoveryUrl"] and gateway_jwt["AllowedClients"] == jwt["AllowedClients"]
 
 

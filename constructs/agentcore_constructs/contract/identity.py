@@ -1,9 +1,7 @@
-"""OAuth names the identity construct creates and the local token issuer and verifiers use."""
+"""OAuth scope names: the identity construct's defaults, and how a scope string is formed."""
 
 from __future__ import annotations
 
-#: Default resource-server identifier (the scope prefix): ``<resource server>/<scope>``.
-DEFAULT_RESOURCE_SERVER_ID = "support-agent"
 #: Scope a caller needs to invoke the agent (Runtime JWT authorizer).
 AGENT_SCOPE_NAME = "invoke"
 #: Scope the caller's token needs at the gateway (the agent forwards it).

@@ -41,15 +41,15 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
                 stack, name, target_name=name, tools=[TOOL], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER
             )
         )
-    AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, gateway=gateway)
+    AgentObservability(stack, "Obs", runtime=runtime, gateway=gateway)
     template = Template.from_stack(stack).to_json()
     alarms = {
         a["Properties"]["AlarmName"] for a in template["Resources"].values() if a["Type"] == "AWS::CloudWatch::Alarm"
     }
     assert {
-        "support-agent-t-AlphaServiceErrors",
-        "support-agent-t-BetaServiceErrors",
-        "support-agent-t-GammaServiceErrors",
+        "a1-AlphaServiceErrors",
+        "a1-BetaServiceErrors",
+        "a1-GammaServiceErrors",
     } <= alarms
     body = json.dumps(next(r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"))
     for name in ("alpha-service", "beta-service", "gamma-service"):
@@ -58,15 +58,11 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
 
 def test_runtime_only_has_runtime_alarms_and_no_transaction_search_by_default() -> None:
     stack, runtime = _stack_with_runtime()
-    AgentObservability(
-        stack, "Obs", environment_name="t", runtime=runtime, thresholds=AlarmThresholds(error_rate_percent=7)
-    )
+    AgentObservability(stack, "Obs", runtime=runtime, thresholds=AlarmThresholds(error_rate_percent=7))
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::CloudWatch::Alarm", 3)
     template.resource_count_is("AWS::XRay::TransactionSearchConfig", 0)
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm", {"AlarmName": "support-agent-t-RuntimeErrorRate", "Threshold": 7}
-    )
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"AlarmName": "a1-RuntimeErrorRate", "Threshold": 7})
 
 
 @pytest.mark.parametrize(
@@ -75,12 +71,14 @@ def test_runtime_only_has_runtime_alarms_and_no_transaction_search_by_default() 
         ({"thresholds": AlarmThresholds(error_rate_percent=0)}, "error_rate_percent 0"),
         ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods"),
         ({"alarm_emails": ["not-an-email"]}, "not an email"),
+        ({"name_prefix": "team/agent"}, "name_prefix 'team/agent'"),
+        ({"name_prefix": ""}, "name_prefix ''"),
     ],
 )
 def test_invalid_props(kwargs: dict, message: str) -> None:
     stack, runtime = _stack_with_runtime()
     with pytest.raises(ValueError, match=message):
-        AgentObservability(stack, "Obs", environment_name="t", runtime=runtime, **kwargs)
+        AgentObservability(stack, "Obs", runtime=runtime, **kwargs)
 
 
 def test_transaction_search_is_retained_and_waits_for_its_logs_policy() -> None:

@@ -53,7 +53,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 21
+    assert len(RULES) == 22
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -430,6 +430,38 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         set(),
     ),
     (
+        "Readiness-PhysicalNameCollision",
+        lambda t: (
+            add("Board1", "AWS::CloudWatch::Dashboard", {"DashboardName": "agent-a", "DashboardBody": "{}"})(t),
+            add(
+                "Board2",
+                "AWS::CloudWatch::Dashboard",
+                {"DashboardName": {"Fn::Join": ["-", ["agent", "a"]]}, "DashboardBody": "{}"},
+            )(t),
+            add("Alarm1", "AWS::CloudWatch::Alarm", {"AlarmName": "agent-a-Errors"})(t),
+            add("Alarm2", "AWS::CloudWatch::CompositeAlarm", {"AlarmName": "agent-a-Errors", "AlarmRule": "x"})(t),
+        ),
+        {
+            ("Readiness-PhysicalNameCollision[Name::agent-a]", "Board1"),
+            ("Readiness-PhysicalNameCollision[Name::agent-a]", "Board2"),
+            ("Readiness-PhysicalNameCollision[Name::agent-a-Errors]", "Alarm1"),
+            ("Readiness-PhysicalNameCollision[Name::agent-a-Errors]", "Alarm2"),
+        },
+    ),
+    (
+        "Readiness-PhysicalNameCollision",
+        lambda t: (
+            add("Board1", "AWS::CloudWatch::Dashboard", {"DashboardName": "agent-a", "DashboardBody": "{}"})(t),
+            add("Board2", "AWS::CloudWatch::Dashboard", {"DashboardName": "agent-b", "DashboardBody": "{}"})(t),
+            add(
+                "Board3",
+                "AWS::CloudWatch::Dashboard",
+                {"DashboardName": {"Fn::Join": ["-", ["agent", {"Ref": "SomeParameter"}]]}, "DashboardBody": "{}"},
+            )(t),
+        ),
+        set(),
+    ),
+    (
         "Readiness-UnobtainableScope",
         lambda t: (
             _cognito_jwt(t),
@@ -672,3 +704,31 @@ def test_transaction_search_is_one_per_account_and_region_across_environments() 
         "staging": [],
         "prod": [],
     }
+
+
+def test_dashboard_names_are_global_per_account_alarm_names_per_region() -> None:
+    from agentcore_constructs.readiness import evaluate_app
+
+    def board_and_alarm(name: str) -> dict:
+        return {
+            "Resources": {
+                "Board": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {"DashboardName": name}},
+                "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmName": name}},
+            }
+        }
+
+    rule = ["Readiness-PhysicalNameCollision"]
+    us = environment_from_templates("staging", {"staging/Ops": board_and_alarm("agent")})
+    eu = environment_from_templates(
+        "prod", {"prod/Ops": board_and_alarm("agent")}, aws_environment="aws://123456789012/eu-west-1"
+    )
+    found = evaluate_app([us, eu], rule)
+    assert [f.construct_path for f in found["staging"]] == ["staging/Ops/Board"]
+    assert [f.construct_path for f in found["prod"]] == ["prod/Ops/Board"]
+    other_account = environment_from_templates(
+        "prod", {"prod/Ops": board_and_alarm("agent")}, aws_environment="aws://210987654321/us-east-1"
+    )
+    assert evaluate_app([us, other_account], rule) == {"staging": [], "prod": []}
+    same_region = environment_from_templates("prod", {"prod/Ops": board_and_alarm("agent")})
+    found = evaluate_app([us, same_region], rule)
+    assert sorted(f.construct_path for f in found["prod"]) == ["prod/Ops/Alarm", "prod/Ops/Board"]

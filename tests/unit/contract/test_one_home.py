@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from agentcore_constructs.contract import env_vars, identity, memory, tools
+from agentcore_constructs.contract import env_vars, memory, tools
 from tests.conftest import REPO_ROOT
 
 CONTRACT_DIR = REPO_ROOT / "constructs" / "agentcore_constructs" / "contract"
@@ -34,7 +34,6 @@ def contract_literals() -> set[str]:
         tools.INTERCEPTED_TARGETS_ENV,
         tools.TOOL_METRICS_NAMESPACE,
         tools.TOOL_ERRORS_METRIC,
-        identity.DEFAULT_RESOURCE_SERVER_ID,
         *memory.LONG_TERM_NAMESPACES,
     }
     return values

@@ -123,6 +123,82 @@ def transaction_search_singleton(envs: Sequence[Environment]) -> Iterator[RawFin
                 yield config, None, f"{len(configs)} Transaction Search configs target {target}: {others}"
 
 
+#: Explicit physical names that must be unique, by resource type: (property, scope). "account": one per account in
+#: every Region (CloudWatch dashboards are global: AWS::CloudWatch::Dashboard reference; IAM names); "region": one per
+#: account and Region; "partition-region": one per Region across all accounts (Cognito hosted-UI domain prefixes).
+PHYSICAL_NAMES: dict[str, tuple[str, str]] = {
+    "AWS::CloudWatch::Dashboard": ("DashboardName", "account"),
+    "AWS::IAM::Role": ("RoleName", "account"),
+    "AWS::CloudWatch::Alarm": ("AlarmName", "region"),
+    "AWS::CloudWatch::CompositeAlarm": ("AlarmName", "region"),
+    "AWS::BedrockAgentCore::Runtime": ("AgentRuntimeName", "region"),
+    "AWS::BedrockAgentCore::Memory": ("Name", "region"),
+    "AWS::BedrockAgentCore::Gateway": ("Name", "region"),
+    "AWS::BedrockAgentCore::OAuth2CredentialProvider": ("Name", "region"),
+    "AWS::Logs::LogGroup": ("LogGroupName", "region"),
+    "AWS::Lambda::Function": ("FunctionName", "region"),
+    "AWS::SNS::Topic": ("TopicName", "region"),
+    "AWS::Cognito::UserPoolDomain": ("Domain", "partition-region"),
+}
+#: CloudWatch metric alarms and composite alarms share one name space per account and Region.
+_SAME_NAME_SPACE = {"AWS::CloudWatch::CompositeAlarm": "AWS::CloudWatch::Alarm"}
+
+
+def _pseudo_resolved(value: Any, stack_env: str) -> str | None:
+    """A physical name with ``AWS::AccountId``/``AWS::Region`` filled in from the stack's environment; None when
+    any other token is part of it (then it is not comparable at synth time)."""
+    account, _, region = stack_env.removeprefix("aws://").partition("/")
+    known = {"AWS::AccountId": account, "AWS::Region": region}
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in known:
+        resolved = known[value["Ref"]]
+        return None if resolved.startswith("unknown-") else resolved
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        texts = [_pseudo_resolved(part, stack_env) for part in parts]
+        return None if any(t is None for t in texts) else str(separator).join(t for t in texts if t is not None)
+    return None
+
+
+@rule(
+    "Readiness-PhysicalNameCollision",
+    info="Two resources of the app get the same explicit physical name where AWS allows only one: a deploy fails or "
+    "one overwrites the other.",
+    explanation="Dashboard names are unique per account across Regions (AWS::CloudWatch::Dashboard: 'All dashboards "
+    "in your account are global'), and PutDashboard replaces an existing one; alarm, AgentCore runtime, memory, "
+    "gateway, credential provider, log group, function and topic names are unique per account and Region; Cognito "
+    "domain prefixes per Region across AWS. Give each agent its own names: name_prefix on AgentObservability, a "
+    "distinct runtime/memory/gateway name, or leave physical names unset.",
+    checklist=None,
+    gaps=("hosting",),
+    app_wide=True,
+)
+def physical_name_collisions(envs: Sequence[Environment]) -> Iterator[RawFinding]:
+    holders: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+    for env in envs:
+        for resource_type, (prop, scope) in PHYSICAL_NAMES.items():
+            for resource in env.resources(resource_type):
+                name = _pseudo_resolved(resource.prop(prop), resource.stack.aws_environment)
+                if not name:
+                    continue
+                account, _, region = resource.stack.aws_environment.removeprefix("aws://").partition("/")
+                where = {"account": account, "region": f"{account}/{region}", "partition-region": region}[scope]
+                if "unknown-" in where:
+                    continue
+                holders[(_SAME_NAME_SPACE.get(resource_type, resource_type), where, name)].append(resource)
+    for (resource_type, where, name), resources in holders.items():
+        unique = sorted(set(resources), key=lambda r: r.path)
+        if len(unique) > 1:
+            others = ", ".join(r.path for r in unique)
+            for resource in unique:
+                yield (
+                    resource,
+                    f"Name::{name}",
+                    f"{resource_type} name {name!r} is used {len(unique)} times in {where}: {others}",
+                )
+
+
 # =========================================================================================================
 # Identity: scopes an authorizer requires must be obtainable
 # =========================================================================================================
@@ -290,6 +366,7 @@ PACK: tuple[Rule, ...] = (
     reserved_log_group_names,
     service_log_groups,
     transaction_search_singleton,
+    physical_name_collisions,
     unobtainable_scopes,
     unemitted_metrics,
 )
