@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import jsii
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 #: Never used: local bundling either succeeds or raises. CDK requires an image on BundlingOptions.
 _UNUSED_IMAGE = "public.ecr.aws/sam/build-python3.13"
@@ -33,7 +38,9 @@ class _VendoredPythonBundler:
         requirements_file: Path | None,
         python_version: str,
         extra_files: Mapping[str, Path],
+        owner: str = "",
     ) -> None:
+        self._owner = f"{owner}: " if owner else ""
         self._source_dir = source_dir
         self._requirements_file = requirements_file
         self._python_version = python_version
@@ -43,11 +50,165 @@ class _VendoredPythonBundler:
         out = Path(output_dir)
         if self._requirements_file is not None:
             _run(_install_command(self._requirements_file, out, self._python_version))
+            unmet = unmet_requirements(out, self._python_version)
+            if unmet:
+                raise ValueError(
+                    f"{self._owner}{self._requirements_file} is not a complete lock: it is installed without "
+                    "dependency resolution (--no-deps, so the reviewed resolution is the deployed one), and these "
+                    f"dependencies of its packages are missing, so the bundle would fail at import time: "
+                    f"{'; '.join(unmet)}. Generate the lock with its dependencies for the target platform, e.g. "
+                    "uv pip compile requirements.in --python-platform aarch64-manylinux2014 "
+                    f"--python-version {self._python_version} --only-binary :all: --generate-hashes -o <lock>"
+                )
         shutil.copytree(self._source_dir, out, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_ALWAYS_EXCLUDED))
         for relative_path, source in self._extra_files.items():
             (out / relative_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / relative_path)
+        _remove_bytecode(out)
         return True
+
+
+def _remove_bytecode(out: Path) -> None:
+    # Bytecode compiled by the build machine's interpreter is for another Python and platform: never ship it.
+    for cache in sorted(out.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache, ignore_errors=True)
+    for stray in out.rglob("*.pyc"):
+        stray.unlink(missing_ok=True)
+
+
+def target_environment(python_version: str) -> dict[str, str]:
+    """PEP 508 marker values of the deployment target: CPython ``python_version`` on linux/aarch64."""
+    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
+    environment.update(
+        {
+            "implementation_name": "cpython",
+            "platform_python_implementation": "CPython",
+            "python_version": python_version,
+            "python_full_version": f"{python_version}.0",
+            "implementation_version": f"{python_version}.0",
+            "sys_platform": "linux",
+            "platform_system": "Linux",
+            "os_name": "posix",
+            "platform_machine": "aarch64",
+            "platform_release": "",
+            "platform_version": "",
+        }
+    )
+    return environment
+
+
+def unmet_requirements(site_dir: Path, python_version: str) -> list[str]:
+    """``"<missing> (required by <dist>)"`` for every dependency of an installed distribution in ``site_dir`` that is
+    not installed there (base requirements only, markers evaluated for the target)."""
+    environment = {**target_environment(python_version), "extra": ""}
+    installed: dict[str, Path] = {}
+    for dist_info in site_dir.glob("*.dist-info"):
+        names = _metadata_field(dist_info / "METADATA", "Name")
+        if names:
+            installed[canonicalize_name(names[0])] = dist_info
+    unmet: list[str] = []
+    for name, dist_info in sorted(installed.items()):
+        for line in _metadata_field(dist_info / "METADATA", "Requires-Dist"):
+            try:
+                requirement = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if requirement.marker is not None and not requirement.marker.evaluate(environment):
+                continue
+            if canonicalize_name(requirement.name) not in installed:
+                unmet.append(f"{requirement.name}{requirement.specifier} (required by {name})")
+    return sorted(set(unmet))
+
+
+def _metadata_field(path: Path, field: str) -> list[str]:
+    if not path.is_file():
+        return []
+    values = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line:
+            break  # headers end at the first blank line; the description follows
+        key, _, value = line.partition(":")
+        if key == field:
+            values.append(value.strip())
+    return values
+
+
+class LockFileError(ValueError):
+    """A requirements file that is not a lock (an unpinned or unsupported line)."""
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    name: str  #: canonical (PEP 503) name
+    version: str | None  #: None for a direct reference (``name @ url``)
+    line: int
+
+
+_OPTION_LINES = ("--hash", "--index-url", "--extra-index-url", "--find-links", "--no-index", "--trusted-host")
+
+
+def read_lock(path: Path) -> dict[str, LockEntry]:
+    """The pinned distributions of a requirements lock, by canonical name.
+
+    Every requirement must be pinned with ``==``/``===`` (or be a direct ``name @ url`` reference); ``-r``/``-c``/``-e``
+    includes and unpinned lines raise :class:`LockFileError` naming the line."""
+    entries: dict[str, LockEntry] = {}
+    logical: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not pending:
+            start = number
+        if text.endswith("\\"):
+            pending += text[:-1] + " "
+            continue
+        logical.append((start, (pending + text).strip()))
+        pending = ""
+    for number, text in logical:
+        if not text or text.startswith(_OPTION_LINES):
+            continue
+        if text.startswith("-"):
+            raise LockFileError(f"{path.name} line {number}: {text.split()[0]} is not supported in a lock")
+        requirement_text = text.split(" --")[0].strip()
+        try:
+            requirement = Requirement(requirement_text)
+        except InvalidRequirement as error:
+            raise LockFileError(
+                f"{path.name} line {number}: {requirement_text!r} is not a requirement ({error})"
+            ) from error
+        pins = [spec for spec in requirement.specifier if spec.operator in ("==", "===") and "*" not in spec.version]
+        if requirement.url is None and (len(pins) != 1 or len(requirement.specifier) != 1):
+            raise LockFileError(
+                f"{path.name} line {number}: {requirement_text!r} is not pinned to one version (name==version): "
+                "a lock pins every distribution, dependencies included"
+            )
+        name = canonicalize_name(requirement.name)
+        entries[name] = LockEntry(name, pins[0].version if pins else None, number)
+    return entries
+
+
+#: The distribution name the library is published under (a lock may pin it instead of having it copied in).
+LIBRARY_DISTRIBUTION = "agentcore-constructs"
+_IMPORTS_LIBRARY = re.compile(r"^\s*(?:from|import)\s+agentcore_constructs\b", re.MULTILINE)
+
+
+def imports_library(source_dir: Path) -> bool:
+    """Whether any module under ``source_dir`` (tests and caches aside) imports ``agentcore_constructs``."""
+    for module in source_dir.rglob("*.py"):
+        parts = set(module.relative_to(source_dir).parts)
+        if parts & {"tests", "__pycache__", ".venv", "node_modules", ".local"}:
+            continue
+        if _IMPORTS_LIBRARY.search(module.read_text(encoding="utf-8", errors="replace")):
+            return True
+    return False
+
+
+def runtime_package_files(source_dir: Path, lock: dict[str, LockEntry] | None) -> dict[str, Path]:
+    """The files of the library to copy into a bundle: its contract and kit, only when the code imports the library
+    and its lock does not pin the library itself (then the pinned version is the one installed, untouched)."""
+    if lock is not None and LIBRARY_DISTRIBUTION in lock:
+        return {}
+    return contract_package_files() if imports_library(source_dir) else {}
 
 
 def _install_command(requirements: Path, out: Path, python_version: str) -> list[str]:
@@ -113,11 +274,13 @@ def vendored_python_bundling(
     requirements_file: str | Path | None,
     python_version: str = "3.13",
     extra_files: Mapping[str, str | Path] | None = None,
+    owner: str = "",
 ) -> cdk.BundlingOptions:
     """BundlingOptions that copy ``source_dir`` and install the fully pinned ``requirements_file`` for arm64.
 
     ``requirements_file`` must be a complete lock (every transitive dependency pinned): it is installed with
-    ``--no-deps`` so the resolution is the reviewed one. ``extra_files`` maps a path inside the bundle to a
+    ``--no-deps`` so the resolution is the reviewed one, then checked: a dependency of an installed package that the
+    lock lacks fails bundling (naming ``owner``, the construct). ``extra_files`` maps a path inside the bundle to a
     file to copy there (e.g. the pure-Python env-var contract of this library).
     """
     bundler = _VendoredPythonBundler(
@@ -125,6 +288,7 @@ def vendored_python_bundling(
         requirements_file=Path(requirements_file) if requirements_file else None,
         python_version=python_version,
         extra_files={k: Path(v) for k, v in (extra_files or {}).items()},
+        owner=owner,
     )
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 

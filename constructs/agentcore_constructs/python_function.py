@@ -18,13 +18,21 @@ from agentcore_constructs.acknowledgements import (
     acknowledge_checkov,
     acknowledge_wildcard_resource,
 )
-from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
+from agentcore_constructs.bundling import (
+    LockFileError,
+    read_lock,
+    runtime_package_files,
+    source_fingerprint,
+    vendored_python_bundling,
+)
 from constructs import Construct
 
 
 class PythonArm64Function(Construct):
     """Args:
-        code_root: folder with the handler's package (and ``requirements.lock``, installed for arm64 if present).
+        code_root: folder with the handler's package (and ``requirements.lock``, a complete lock installed for
+            arm64 if present; the library's contract and kit are copied in when the code imports
+            ``agentcore_constructs`` and the lock does not pin ``agentcore-constructs``).
         handler: e.g. ``"order_service.handler.lambda_handler"``.
         service_name: Powertools service name (``POWERTOOLS_SERVICE_NAME``).
         description: function description.
@@ -75,7 +83,11 @@ class PythonArm64Function(Construct):
 
         requirements = code_path / "requirements.lock"
         python_version = runtime.name.removeprefix("python")
-        contract_files = contract_package_files()
+        try:
+            lock = read_lock(requirements) if requirements.is_file() else None
+        except LockFileError as error:
+            raise ValueError(f"{self.node.path}: {error}") from None
+        contract_files = runtime_package_files(code_path, lock)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -93,6 +105,7 @@ class PythonArm64Function(Construct):
                     requirements_file=requirements if requirements.is_file() else None,
                     python_version=python_version,
                     extra_files=contract_files,
+                    owner=self.node.path,
                 ),
             ),
             role=self.role,

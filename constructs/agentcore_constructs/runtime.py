@@ -39,7 +39,14 @@ from agentcore_constructs.aws_facts import (
     RUNTIME_LOG_GROUP_PREFIX,
     XRAY_TRACE_ACTIONS,
 )
-from agentcore_constructs.bundling import contract_package_files, source_fingerprint, vendored_python_bundling
+from agentcore_constructs.bundling import (
+    LockEntry,
+    LockFileError,
+    read_lock,
+    runtime_package_files,
+    source_fingerprint,
+    vendored_python_bundling,
+)
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.model_access import ModelAccess
 from constructs import Construct
@@ -53,6 +60,10 @@ _PYTHON_RUNTIME_VALUE = re.compile(r"^PYTHON_(\d+)_(\d+)$")
 _RUNTIME_VERSION = re.compile(r"^[1-9][0-9]{0,4}$")
 #: ``endpoint_version`` value that makes the endpoint follow the newest runtime version on every deploy.
 LATEST_VERSION = "latest"
+#: The ADOT launcher the default entrypoint runs and the distribution that provides it (AgentCore observability
+#: guide: "opentelemetry-instrument" from aws-opentelemetry-distro).
+ADOT_LAUNCHER = "opentelemetry-instrument"
+ADOT_DISTRIBUTION = "aws-opentelemetry-distro"
 
 
 def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.IPrincipal:
@@ -98,11 +109,15 @@ class AgentRuntime(Construct):
             Default: ``"latest"``.
         environment_name: deployment environment name, passed to the agent. Default: ``endpoint_name``.
         artifact: CODE (default) or CONTAINER.
-        entrypoint: CODE only: the command in the zip. Default: ADOT auto-instrumentation of ``main.py``
-            (``["opentelemetry-instrument", "main.py"]``) when ``adot_instrumentation`` is on, else ``["main.py"]``.
+        entrypoint: CODE only: the command in the zip; every ``.py`` file it names must exist in ``source_dir``.
+            Default: ADOT auto-instrumentation of ``main.py`` (``["opentelemetry-instrument", "main.py"]``, which
+            needs aws-opentelemetry-distro in the lock) when ``adot_instrumentation`` is on, else ``["main.py"]``.
         python_runtime: CODE only. Default: ``AgentCoreRuntime.PYTHON_3_13``.
-        requirements_file: CODE only: a fully pinned lock installed for arm64 into the zip, relative to
-            ``source_dir``. Default: ``"requirements.lock"``. ``None`` vendors nothing.
+        requirements_file: CODE only: a complete lock (every distribution, dependencies included, pinned with
+            ``==``) installed for arm64 into the zip, relative to ``source_dir``. Checked at synth: unpinned lines fail,
+            and bundling fails naming any dependency the lock lacks. Default: ``"requirements.lock"``. ``None``
+            vendors nothing. The library's contract and kit are copied in when the code imports
+            ``agentcore_constructs`` and the lock does not pin ``agentcore-constructs`` itself.
         model_routed_regions: override the destination Regions of a cross-Region inference profile.
             Default: the geo's documented Regions.
         log_retention: retention of every log group the construct creates. Default: one month.
@@ -465,13 +480,16 @@ class AgentRuntime(Construct):
             )
 
         entry = (
-            list(entrypoint)
-            if entrypoint
-            else (["opentelemetry-instrument", "main.py"] if adot_instrumentation else ["main.py"])
+            list(entrypoint) if entrypoint else ([ADOT_LAUNCHER, "main.py"] if adot_instrumentation else ["main.py"])
         )
         python_version = _python_version(python_runtime)
         requirements = source_path / requirements_file if requirements_file else None
-        contract_files = contract_package_files()
+        lock = self._read_lock(requirements)
+        self._check_entrypoint(source_path, entry, lock, requirements_file)
+        contract_files = runtime_package_files(source_path, lock)
+        #: Whether the library's contract and kit are copied into the bundle (the code imports them and the lock
+        #: does not pin agentcore-constructs itself).
+        self.ships_runtime_package = bool(contract_files)
         self.code_asset = s3_assets.Asset(
             self,
             "Code",
@@ -483,6 +501,7 @@ class AgentRuntime(Construct):
                 requirements_file=requirements,
                 python_version=python_version,
                 extra_files=contract_files,
+                owner=f"AgentRuntime {self.node.path}",
             ),
         )
         self.policy.add_statements(
@@ -497,6 +516,32 @@ class AgentRuntime(Construct):
             python_runtime,
             entry,
         )
+
+    def _read_lock(self, requirements: Path | None) -> dict[str, LockEntry] | None:
+        if requirements is None:
+            return None
+        try:
+            return read_lock(requirements)
+        except LockFileError as error:
+            raise ValueError(f"AgentRuntime {self.node.path}: requirements_file {error}") from None
+
+    def _check_entrypoint(
+        self, source_path: Path, entry: Sequence[str], lock: dict[str, LockEntry] | None, requirements_file: str | None
+    ) -> None:
+        scripts = [part for part in entry if part.endswith(".py")]
+        missing = [part for part in scripts if not (source_path / part).is_file()]
+        if missing:
+            raise ValueError(
+                f"AgentRuntime {self.node.path}: entrypoint {list(entry)} runs {missing[0]!r}, which is not in "
+                f"source_dir {str(source_path)!r}: the runtime would fail to start. Add the file or pass entrypoint="
+            )
+        if entry and entry[0] == ADOT_LAUNCHER and (lock is None or ADOT_DISTRIBUTION not in lock):
+            where = f"requirements_file {requirements_file!r}" if requirements_file else "no requirements_file"
+            raise ValueError(
+                f"AgentRuntime {self.node.path}: the entrypoint runs under {ADOT_LAUNCHER} (ADOT auto-instrumentation)"
+                f" but {where} installs {ADOT_DISTRIBUTION}: the runtime would fail to start. Pin it in the lock, or "
+                "pass adot_instrumentation=False"
+            )
 
     def _acknowledge_upstream_redundant_depends_on(self) -> None:
         # The L2 adds node dependencies on resources it already references (role, delivery source/destination);

@@ -1,0 +1,203 @@
+"""What a bundle gets is checked at synth: locks are locks, the entrypoint exists, ADOT is there when it runs, the
+bundle carries every dependency of what it installs, no foreign bytecode, and the library's own files only when the
+code imports the library (never over a version the lock pins)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from agentcore_constructs import AgentRuntime
+from agentcore_constructs.bundling import (
+    LockFileError,
+    _VendoredPythonBundler,
+    contract_package_files,
+    read_lock,
+    runtime_package_files,
+    unmet_requirements,
+)
+from tests.conftest import FIXTURE_AGENT, new_stack
+
+MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def _agent(tmp_path: Path, lock: str | None = "aws-opentelemetry-distro==0.21.0\n", main: str = "print(1)\n") -> Path:
+    source = tmp_path / "agent"
+    source.mkdir()
+    (source / "main.py").write_text(main)
+    if lock is not None:
+        (source / "requirements.lock").write_text(lock)
+    return source
+
+
+def test_a_lock_with_hashes_and_comments_reads_as_pinned_names(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "# generated\n"
+        "Foo_Bar==1.2.3 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def\n    # via x\n"
+        "baz===2.0 ; python_version >= '3.11'\n"
+        "qux @ https://example.com/qux-1.0-py3-none-any.whl\n"
+        "--index-url https://pypi.org/simple\n"
+    )
+    entries = read_lock(lock)
+    assert {n: e.version for n, e in entries.items()} == {"foo-bar": "1.2.3", "baz": "2.0", "qux": None}
+    assert entries["foo-bar"].line == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("boto3>=1.34", "line 2: 'boto3>=1.34' is not pinned to one version"),
+        ("boto3", "line 2: 'boto3' is not pinned"),
+        ("boto3==1.*", "line 2: 'boto3==1.\\*' is not pinned"),
+        ("-r requirements.in", "line 2: -r is not supported in a lock"),
+        ("-e ./local", "line 2: -e is not supported"),
+    ],
+)
+def test_what_is_not_a_lock_is_refused_naming_the_line(tmp_path: Path, line: str, message: str) -> None:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(f"requests==2.32.3\n{line}\n")
+    with pytest.raises(LockFileError, match=message):
+        read_lock(lock)
+
+
+def test_an_unpinned_agent_lock_fails_synth_naming_the_construct(tmp_path: Path) -> None:
+    source = _agent(tmp_path, lock="aws-opentelemetry-distro==0.21.0\nstrands-agents\n")
+    with pytest.raises(ValueError, match=r"AgentRuntime Test/Agent: requirements_file .*line 2: 'strands-agents'"):
+        AgentRuntime(new_stack(), "Agent", runtime_name="a", source_dir=source, model_id=MODEL)
+
+
+def test_a_missing_entrypoint_file_fails_synth(tmp_path: Path) -> None:
+    source = _agent(tmp_path)
+    with pytest.raises(
+        ValueError, match=r"Test/Agent: entrypoint \['opentelemetry-instrument', 'app.py'\] runs 'app.py'"
+    ):
+        AgentRuntime(
+            new_stack(),
+            "Agent",
+            runtime_name="a",
+            source_dir=source,
+            model_id=MODEL,
+            entrypoint=["opentelemetry-instrument", "app.py"],
+        )
+
+
+@pytest.mark.parametrize("lock", ["requests==2.32.3\n", None])
+def test_the_adot_entrypoint_without_adot_in_the_lock_fails_synth(tmp_path: Path, lock: str | None) -> None:
+    source = _agent(tmp_path, lock=lock)
+    with pytest.raises(ValueError, match="runs under opentelemetry-instrument .* installs aws-opentelemetry-distro"):
+        AgentRuntime(
+            new_stack(),
+            "Agent",
+            runtime_name="a",
+            source_dir=source,
+            model_id=MODEL,
+            requirements_file="requirements.lock" if lock else None,
+        )
+    # Without ADOT the same agent is fine.
+    AgentRuntime(
+        new_stack(),
+        "Agent",
+        runtime_name="a",
+        source_dir=source,
+        model_id=MODEL,
+        adot_instrumentation=False,
+        requirements_file="requirements.lock" if lock else None,
+    )
+
+
+def _dist_info(site: Path, name: str, *requires: str) -> None:
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    headers = ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0", *(f"Requires-Dist: {r}" for r in requires)]
+    (info / "METADATA").write_text("\n".join(headers) + "\n\nRequires-Dist: not-a-header\n")
+
+
+def test_unmet_requirements_evaluate_markers_for_linux_arm64_and_the_target_python(tmp_path: Path) -> None:
+    _dist_info(
+        tmp_path,
+        "Agent-Lib",
+        "helper>=1",
+        "windows-only; sys_platform == 'win32'",
+        "old-python-backport; python_version < '3.12'",
+        "extra-only; extra == 'speed'",
+        "arm-only; platform_machine == 'aarch64'",
+        "present_dist",
+    )
+    _dist_info(tmp_path, "present-dist")
+    assert unmet_requirements(tmp_path, "3.13") == [
+        "arm-only (required by agent-lib)",
+        "helper>=1 (required by agent-lib)",
+    ]
+    assert "old-python-backport (required by agent-lib)" in unmet_requirements(tmp_path, "3.11")
+
+
+def _wheel(directory: Path, name: str, *requires: str) -> None:
+    module = name.replace("-", "_")
+    info = f"{module}-1.0.dist-info"
+    metadata = "\n".join(
+        ["Metadata-Version: 2.1", f"Name: {name}", "Version: 1.0", *(f"Requires-Dist: {r}" for r in requires)]
+    )
+    files = {
+        f"{module}/__init__.py": "VALUE = 1\n",
+        f"{info}/METADATA": metadata + "\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    files[f"{info}/RECORD"] = "".join(f"{path},,\n" for path in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(directory / f"{module}-1.0-py3-none-any.whl", "w") as wheel:
+        for path, text in files.items():
+            wheel.writestr(path, text)
+
+
+@pytest.fixture
+def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of wheels as the only package source (uv and pip read these variables): no network."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "fixture-app", "fixture-dep>=1")
+    _wheel(wheels, "fixture-dep")
+    for name, value in {
+        "UV_NO_INDEX": "1",
+        "UV_FIND_LINKS": str(wheels),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheels),
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    return wheels
+
+
+def _bundle(source: Path, lock: Path, out: Path) -> None:
+    bundler = _VendoredPythonBundler(source_dir=source, requirements_file=lock, python_version="3.13", extra_files={})
+    bundler.try_bundle(str(out))
+
+
+def test_bundling_fails_naming_what_an_incomplete_lock_lacks(tmp_path: Path, local_index: Path) -> None:
+    source = _agent(tmp_path, lock="fixture-app==1.0\n")
+    with pytest.raises(ValueError, match=r"not a complete lock.*fixture-dep>=1 \(required by fixture-app\)"):
+        _bundle(source, source / "requirements.lock", tmp_path / "out")
+
+
+def test_a_complete_lock_bundles_without_foreign_bytecode(tmp_path: Path, local_index: Path) -> None:
+    source = _agent(tmp_path, lock="fixture-app==1.0\nfixture-dep==1.0\n")
+    (source / "__pycache__").mkdir()
+    (source / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\0")
+    out = tmp_path / "out"
+    out.mkdir()
+    _bundle(source, source / "requirements.lock", out)
+    assert (out / "main.py").is_file() and (out / "fixture_app" / "__init__.py").is_file()
+    assert (out / "fixture_dep" / "__init__.py").is_file()
+    assert not list(out.rglob("__pycache__")) and not list(out.rglob("*.pyc"))
+
+
+def test_the_library_is_copied_in_only_when_imported_and_not_pinned(tmp_path: Path) -> None:
+    plain = _agent(tmp_path)
+    assert runtime_package_files(plain, None) == {}
+    (plain / "uses_kit.py").write_text("from agentcore_constructs.kit import auth\n")
+    assert runtime_package_files(plain, None) == contract_package_files()
+    (plain / "requirements.lock").write_text("agentcore-constructs==0.2.0\n")
+    assert runtime_package_files(plain, read_lock(plain / "requirements.lock")) == {}
+    agent = AgentRuntime(new_stack(), "Agent", runtime_name="a", source_dir=FIXTURE_AGENT, model_id=MODEL)
+    assert agent.ships_runtime_package is False
