@@ -42,6 +42,68 @@ _SCHEMA_TYPES = {
     name.lower(): getattr(agentcore.SchemaDefinitionType, name)
     for name in ("ARRAY", "BOOLEAN", "INTEGER", "NUMBER", "OBJECT", "STRING")
 }
+#: What an inline tool schema node may hold: AgentCore Control API reference, SchemaDefinition (type: string | number
+#: | object | array | boolean | integer; description; items; properties; required), the same as the CloudFormation
+#: AWS::BedrockAgentCore::GatewayTarget SchemaDefinition. Other JSON Schema keywords have no place to go.
+SCHEMA_KEYWORDS = frozenset({"type", "description", "properties", "required", "items"})
+#: A tool declaration's keys (ToolDefinition: name, description, inputSchema, outputSchema).
+TOOL_KEYS = frozenset({"name", "description", "inputSchema", "outputSchema"})
+_KEYWORD_ADVICE = {
+    "enum": "list the allowed values in the description and check them in the handler",
+    "const": "state the value in the description and check it in the handler",
+    "default": "apply the default in the handler and say so in the description",
+    "minimum": "state the bound in the description and check it in the handler",
+    "maximum": "state the bound in the description and check it in the handler",
+    "pattern": "state the format in the description and check it in the handler",
+    "format": "state the format in the description and check it in the handler",
+    "anyOf": "use one type and check the alternatives in the handler",
+    "oneOf": "use one type and check the alternatives in the handler",
+    "allOf": "merge the schemas into one object",
+    "$ref": "inline the referenced schema",
+    "additionalProperties": "declare the properties; the handler must ignore or refuse unknown ones",
+}
+
+
+def schema_problems(schema: Any, where: str) -> list[str]:
+    """Why ``schema`` (one node of a tool's inputSchema/outputSchema, at JSON path ``where``) is not an AgentCore
+    inline SchemaDefinition; [] when it is."""
+    if not isinstance(schema, Mapping):
+        return [f"{where} must be an object, got {type(schema).__name__}"]
+    problems = []
+    for keyword in sorted(set(schema) - SCHEMA_KEYWORDS):
+        advice = _KEYWORD_ADVICE.get(keyword, "remove it")
+        problems.append(f"{where}: keyword {keyword!r} is not accepted by AgentCore's inline tool schema ({advice})")
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        problems.append(
+            f"{where}: type {kind} is a list; AgentCore takes exactly one type"
+            + (" (leave the property out of 'required' instead of allowing null)" if "null" in kind else "")
+        )
+    elif kind not in _SCHEMA_TYPES:
+        problems.append(f"{where}: type {kind!r} must be one of {', '.join(sorted(_SCHEMA_TYPES))}")
+    properties = schema.get("properties")
+    if properties is not None:
+        if kind != "object" or not isinstance(properties, Mapping):
+            problems.append(f"{where}: 'properties' needs type 'object' and a map of schemas")
+        else:
+            for name, child in properties.items():
+                problems += schema_problems(child, f"{where}.properties.{name}")
+    required = schema.get("required")
+    if required is not None:
+        declared = set(properties) if isinstance(properties, Mapping) else set()
+        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+            problems.append(f"{where}: 'required' must be a list of property names")
+        elif set(required) - declared:
+            problems.append(f"{where}: 'required' names undeclared properties {sorted(set(required) - declared)}")
+    items = schema.get("items")
+    if items is not None:
+        if kind != "array":
+            problems.append(f"{where}: 'items' needs type 'array'")
+        else:
+            problems += schema_problems(items, f"{where}.items")
+    elif kind == "array":
+        problems.append(f"{where}: an array needs 'items'")
+    return problems
 
 
 def _schema_definition(schema: Mapping[str, Any]) -> agentcore.SchemaDefinition:
@@ -62,7 +124,9 @@ class LambdaTool(Construct):
     Args:
         target_name: Gateway target name; tools are exposed to the agent as ``<target_name>___<tool>``.
         tools: the service's tool declarations in Gateway inline-schema form (``name``, ``description``,
-            ``inputSchema``) — read from the service's own ``tools.py``, the single source.
+            ``inputSchema``, optional ``outputSchema``) — read from the service's own ``tools.py``, the single
+            source. Checked at synth against what AgentCore's SchemaDefinition accepts (``type``, ``description``,
+            ``properties``, ``required``, ``items``; one type each): anything else fails naming the tool and path.
         code_root: folder holding the service package (and ``requirements.lock`` for its dependencies).
         handler: Lambda handler path, e.g. ``"order_service.handler.lambda_handler"``.
         environment: extra environment variables (no credentials: the rule pack checks).
@@ -102,10 +166,19 @@ class LambdaTool(Construct):
             raise ValueError(f"LambdaTool target_name {target_name!r} must match {_TARGET_NAME.pattern}")
         if not tools:
             raise ValueError(f"LambdaTool {target_name}: tools must declare at least one tool")
+        problems = []
         for tool in tools:
+            label = f"tool {tool.get('name')!r}"
             missing = {"name", "description", "inputSchema"} - set(tool)
             if missing:
-                raise ValueError(f"LambdaTool {target_name}: tool {tool.get('name')!r} lacks {sorted(missing)}")
+                problems.append(f"{label} lacks {sorted(missing)}")
+            if set(tool) - TOOL_KEYS:
+                problems.append(f"{label} has keys AgentCore does not take: {sorted(set(tool) - TOOL_KEYS)}")
+            for key in ("inputSchema", "outputSchema"):
+                if key in tool:
+                    problems += [f"{label} {p}" for p in schema_problems(tool[key], key)]
+        if problems:
+            raise ValueError(f"LambdaTool {self.node.path} (target {target_name}): " + "; ".join(problems))
         self.target_name = target_name
         self.tools = [dict(t) for t in tools]
         # What the Lambda emits, visible in the template: the dashboard's tool row and the readiness pack read it.
@@ -181,7 +254,10 @@ class LambdaTool(Construct):
         return agentcore.ToolSchema.from_inline(
             [
                 agentcore.ToolDefinition(
-                    name=t["name"], description=t["description"], input_schema=_schema_definition(t["inputSchema"])
+                    name=t["name"],
+                    description=t["description"],
+                    input_schema=_schema_definition(t["inputSchema"]),
+                    output_schema=_schema_definition(t["outputSchema"]) if "outputSchema" in t else None,
                 )
                 for t in self.tools
             ]

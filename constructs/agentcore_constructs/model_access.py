@@ -40,6 +40,13 @@ GEO_DESTINATION_REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 _PROFILE_ID = re.compile(r"^(?P<geo>us-gov|us|eu|apac|jp|au|ca|global)\.(?P<model>.+)$")
+#: ``arn:<partition>:bedrock:<region>:<account>:<resource type>/<id>`` (Service Authorization Reference, Amazon
+#: Bedrock resource types).
+_BEDROCK_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d{12})?:(?P<kind>[a-z-]+)/(?P<id>.+)$"
+)
+#: Kinds a model id can name that this helper cannot resolve to the models they run (grant those yourself).
+_UNSUPPORTED_KINDS = ("provisioned-model", "custom-model", "imported-model", "prompt-router", "default-prompt-router")
 
 
 @dataclass(frozen=True)
@@ -58,9 +65,71 @@ class ModelAccess:
 
     @classmethod
     def for_model(
-        cls, scope_stack: cdk.Stack, model_id: str, *, routed_regions: Sequence[str] | None = None
+        cls,
+        scope_stack: cdk.Stack,
+        model_id: str,
+        *,
+        routed_regions: Sequence[str] | None = None,
+        source_model_id: str | None = None,
     ) -> ModelAccess:
-        partition, region, account = scope_stack.partition, scope_stack.region, scope_stack.account
+        """Resolve ``model_id``: a foundation-model id, a system-defined inference profile id (``us.``, ``eu.``,
+        ``global.``...), or the ARN of either, or of an application inference profile. An application profile runs
+        the model or system profile it was created from: name it in ``source_model_id`` (its id or ARN), because the
+        profile's ARN says nothing about it and IAM needs both (Bedrock user guide, "Prerequisites for inference
+        profiles"). Provisioned, custom and imported models and prompt routers are refused: grant those yourself."""
+        if cdk.Token.is_unresolved(model_id):
+            raise ValueError(
+                "model_id is a deploy-time value: the model's ARNs must be known at synth to grant InvokeModel on "
+                "them (pass the id, not a parameter or reference)"
+            )
+        arn = _BEDROCK_ARN.match(model_id)
+        if arn is not None:
+            return cls._for_arn(scope_stack, model_id, arn, routed_regions, source_model_id)
+        if source_model_id is not None:
+            raise ValueError(f"source_model_id applies to application inference profiles only; {model_id!r} is not one")
+        return cls._for_id(scope_stack, model_id, routed_regions, region=scope_stack.region)
+
+    @classmethod
+    def _for_arn(
+        cls,
+        scope_stack: cdk.Stack,
+        model_id: str,
+        arn: re.Match[str],
+        routed_regions: Sequence[str] | None,
+        source_model_id: str | None,
+    ) -> ModelAccess:
+        kind, resource_id, region = arn.group("kind"), arn.group("id"), arn.group("region") or scope_stack.region
+        if kind == "foundation-model":
+            return cls(model_id=model_id, inference_profile_arn=None, foundation_model_arns=(model_id,))
+        if kind == "inference-profile":
+            resolved = cls._for_id(scope_stack, resource_id, routed_regions, region=region)
+            if resolved.inference_profile_arn is None:
+                raise ValueError(f"model_id {model_id!r}: {resource_id!r} is not an inference-profile id")
+            return cls(
+                model_id=model_id, inference_profile_arn=model_id, foundation_model_arns=resolved.foundation_model_arns
+            )
+        if kind == "application-inference-profile":
+            if not source_model_id:
+                raise ValueError(
+                    f"model_id {model_id!r} is an application inference profile: pass source_model_id, the "
+                    "foundation model or system-defined inference profile it was created from (aws bedrock "
+                    "get-inference-profile shows it), so the models it runs can be granted"
+                )
+            source = cls.for_model(scope_stack, source_model_id, routed_regions=routed_regions)
+            models = source.foundation_model_arns
+            return cls(model_id=model_id, inference_profile_arn=model_id, foundation_model_arns=models)
+        if kind in _UNSUPPORTED_KINDS:
+            raise ValueError(
+                f"model_id {model_id!r} is a {kind}: this helper grants foundation models and inference profiles "
+                "only; grant InvokeModel on it yourself (AgentRuntime.add_to_execution_policy)"
+            )
+        raise ValueError(f"model_id {model_id!r} is not a Bedrock model or inference-profile ARN")
+
+    @classmethod
+    def _for_id(
+        cls, scope_stack: cdk.Stack, model_id: str, routed_regions: Sequence[str] | None, *, region: str
+    ) -> ModelAccess:
+        partition, account = scope_stack.partition, scope_stack.account
         match = _PROFILE_ID.match(model_id)
         if match is None:
             arn = f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"
@@ -71,6 +140,8 @@ class ModelAccess:
             # Global profiles route to any commercial Region; AWS documents the Region-less ARN for this case.
             model_arns: tuple[str, ...] = (f"arn:{partition}:bedrock:::foundation-model/{base_model}",)
         else:
+            if not routed_regions and geo not in GEO_DESTINATION_REGIONS:
+                raise ValueError(f"model_id {model_id!r}: unknown inference-profile geo {geo!r}; pass routed_regions")
             regions = tuple(routed_regions) if routed_regions else GEO_DESTINATION_REGIONS[geo]
             model_arns = tuple(f"arn:{partition}:bedrock:{r}::foundation-model/{base_model}" for r in regions)
         return cls(model_id=model_id, inference_profile_arn=profile_arn, foundation_model_arns=model_arns)

@@ -100,7 +100,10 @@ class AgentRuntime(Construct):
         runtime_name: AgentCore runtime name (``[a-zA-Z][a-zA-Z0-9_]{0,47}``). Also scopes the role's trust and log
             permissions, so it must be unique per account and Region.
         source_dir: folder of the agent (the zip root for CODE, the Docker context for CONTAINER).
-        model_id: Bedrock model or cross-Region inference-profile id the agent invokes.
+        model_id: what the agent invokes: a Bedrock foundation-model id, a system-defined inference-profile id
+            (``us.``/``eu.``/``global.``...), or the ARN of either or of an application inference profile.
+        model_source_id: for an application inference profile only: the model or system profile it was created
+            from, whose models are granted too. Default: none (required for application profiles).
         endpoint_name: name of the endpoint clients call. Default: ``"live"``.
         endpoint_version: the runtime version the endpoint serves: a version number (``"3"``) pins it, so a new
             deploy creates a version without serving it and promotion/rollback is a one-line change; ``"latest"``
@@ -151,6 +154,7 @@ class AgentRuntime(Construct):
         runtime_name: str,
         source_dir: str | Path,
         model_id: str,
+        model_source_id: str | None = None,
         endpoint_name: str = "live",
         endpoint_version: str = LATEST_VERSION,
         environment_name: str | None = None,
@@ -195,7 +199,12 @@ class AgentRuntime(Construct):
         stack = cdk.Stack.of(self)
         self.runtime_name = runtime_name
         self.endpoint_name = endpoint_name
-        self.model_access = ModelAccess.for_model(stack, model_id, routed_regions=model_routed_regions)
+        try:
+            self.model_access = ModelAccess.for_model(
+                stack, model_id, routed_regions=model_routed_regions, source_model_id=model_source_id
+            )
+        except ValueError as error:
+            raise ValueError(f"AgentRuntime {self.node.path}: {error}") from None
 
         self.role = iam.Role(
             self,

@@ -110,3 +110,65 @@ def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_intercep
     assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == (
         "true" if interceptor else "false"
     )
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {"type": "object", "properties": {"status": {"type": "string", "enum": ["open", "shipped"]}}},
+            "tool 'echo' inputSchema.properties.status: keyword 'enum' is not accepted by AgentCore's inline tool "
+            r"schema \(list the allowed values in the description",
+        ),
+        (
+            {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1, "default": 3}}},
+            "inputSchema.properties.n: keyword 'default' .*; tool 'echo' inputSchema.properties.n: keyword 'minimum'",
+        ),
+        (
+            {"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}},
+            "inputSchema.properties.v: keyword 'anyOf'",
+        ),
+        (
+            {"type": "object", "properties": {"v": {"type": ["string", "null"]}}},
+            r"type \['string', 'null'\] is a list; AgentCore takes exactly one type \(leave the property out of",
+        ),
+        ({"type": "object", "properties": {"v": {"type": "null"}}}, "type 'null' must be one of array, boolean"),
+        (
+            {"type": "object", "properties": {"v": {"type": "array"}}},
+            "inputSchema.properties.v: an array needs 'items'",
+        ),
+        ({"type": "object", "required": ["text"]}, r"'required' names undeclared properties \['text'\]"),
+    ],
+)
+def test_schema_keywords_agentcore_does_not_take_fail_synth_naming_tool_and_path(schema: dict, message: str) -> None:
+    tool = {"name": "echo", "description": "Echo", "inputSchema": schema}
+    with pytest.raises(ValueError, match=r"LambdaTool Test/Echo \(target echo\): .*" + message):
+        LambdaTool(
+            new_stack(), "Echo", target_name="echo", tools=[tool], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER
+        )
+
+
+def test_an_output_schema_is_checked_and_rendered() -> None:
+    stack = new_stack()
+    tool = {
+        **ECHO_TOOL,
+        "outputSchema": {"type": "object", "properties": {"text": {"type": "string"}}},
+    }
+    gateway = ToolGateway(stack, "Gateway", gateway_name="tools-test")
+    gateway.add_lambda_tool(
+        LambdaTool(
+            stack, "Echo", target_name="echo", tools=[tool], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER
+        )
+    )
+    (target,) = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::GatewayTarget").values()
+    (definition,) = target["Properties"]["TargetConfiguration"]["Mcp"]["Lambda"]["ToolSchema"]["InlinePayload"]
+    assert definition["OutputSchema"] == {"Type": "object", "Properties": {"text": {"Type": "string"}}}
+    with pytest.raises(ValueError, match="keys AgentCore does not take: \\['examples'\\]"):
+        LambdaTool(
+            stack,
+            "Bad",
+            target_name="bad",
+            tools=[{**ECHO_TOOL, "examples": []}],
+            code_root=FIXTURE_TOOLS,
+            handler=FIXTURE_TOOL_HANDLER,
+        )
