@@ -10,7 +10,8 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 
 from agentcore_constructs import AgentIdentity, AgentMemory
-from agentcore_constructs.observability import allow_cloudwatch_alarms, allow_cloudwatch_logs, retention_days
+from agentcore_constructs.keys import allow_cloudwatch_alarms, allow_cloudwatch_logs
+from agentcore_constructs.observability import retention_days
 from constructs import Construct
 from stacks.config import EnvironmentConfig
 

@@ -31,6 +31,7 @@ from agentcore_constructs.aws_facts import TOOL_COMPONENT
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import tools as tool_contract
+from agentcore_constructs.keys import refuse_alias
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
@@ -180,6 +181,7 @@ class LambdaTool(Construct):
         if problems:
             raise ValueError(f"LambdaTool {self.node.path} (target {target_name}): " + "; ".join(problems))
         self.target_name = target_name
+        refuse_alias(f"LambdaTool {self.node.path}", "secret_encryption_key", secret_encryption_key)
         self.tools = [dict(t) for t in tools]
         # What the Lambda emits, visible in the template: the dashboard's tool row and the readiness pack read it.
         env = {
@@ -299,6 +301,7 @@ class ToolGateway(Construct):
             )
         stack = cdk.Stack.of(self)
         self.gateway_name = gateway_name
+        refuse_alias(f"ToolGateway {self.node.path}", "encryption_key", encryption_key)
         self.key = encryption_key or kms.Key(
             self,
             "Key",

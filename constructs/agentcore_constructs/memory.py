@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract.memory import FACTS_NAMESPACE, PREFERENCES_NAMESPACE, SUMMARIES_NAMESPACE
+from agentcore_constructs.keys import refuse_alias
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
 
@@ -69,6 +70,7 @@ class AgentMemory(Construct):
         if not 7 <= expiry_days <= 365:
             raise ValueError(f"AgentMemory event_expiry {expiry_days} days must be within 7..365 days")
 
+        refuse_alias(f"AgentMemory {self.node.path}", "encryption_key", encryption_key)
         if encryption_key is None:
             created_key = kms.Key(
                 self,

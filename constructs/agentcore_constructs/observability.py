@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -29,11 +28,20 @@ from agentcore_constructs.aws_facts import (
 )
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from agentcore_constructs.keys import allow_cloudwatch_alarms, allow_cloudwatch_logs, key_for_alarm_topic
 from agentcore_constructs.memory import AgentMemory
 from agentcore_constructs.naming import check_name_prefix, kebab_case, pascal_case
 from agentcore_constructs.runtime import AgentRuntime
 from agentcore_constructs.thresholds import AlarmThresholds
 from constructs import Construct
+
+__all__ = [
+    "AgentObservability",
+    "TransactionSearch",
+    "allow_cloudwatch_alarms",
+    "allow_cloudwatch_logs",
+    "retention_days",
+]
 
 PERIOD = cdk.Duration.minutes(5)
 #: Where the tool Lambdas publish Powertools metrics (the contract; LambdaTool sets POWERTOOLS_METRICS_NAMESPACE).
@@ -55,8 +63,9 @@ class AgentObservability(Construct):
         gateway: the tool gateway, when stage 3 is on (its ``tools`` get a row each). Default: none.
         thresholds: alarm thresholds. Default: :class:`AlarmThresholds` defaults.
         alarm_emails: email subscriptions of the alarm topic. Default: none.
-        topic_key: KMS key of the alarm topic; its key policy must let CloudWatch use it
-            (:func:`allow_cloudwatch_alarms`). Default: a new rotating key.
+        topic_key: KMS key of the alarm topic (not an alias). A ``kms.Key`` of this app gets the key-policy
+            statement CloudWatch needs to publish to it (:func:`agentcore_constructs.keys.allow_cloudwatch_alarms`);
+            an imported key gets a synth warning naming it. Default: a new rotating key.
     """
 
     def __init__(
@@ -89,6 +98,7 @@ class AgentObservability(Construct):
         )
         self._prefix = self.name_prefix
 
+        topic_key = key_for_alarm_topic(self, f"AgentObservability {self.node.path}", "topic_key", topic_key)
         if topic_key is None:
             created = kms.Key(
                 self,
@@ -388,44 +398,3 @@ def retention_days(days: int) -> logs.RetentionDays:
     # RetentionDays lists the finite values in ascending order, like LOG_RETENTION_DAYS.
     finite = [member for member in logs.RetentionDays if member is not logs.RetentionDays.INFINITE]
     return dict(zip(LOG_RETENTION_DAYS, finite, strict=True))[days]
-
-
-def allow_cloudwatch_alarms(key: kms.Key) -> None:
-    """Let CloudWatch alarms publish to SNS topics encrypted with ``key`` (key policy statement, this account only)."""
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowCloudWatchAlarmsToEncryptedTopics",
-            actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-            resources=["*"],  # In a key policy "*" means this key.
-            conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(key).account}},
-        )
-    )
-
-
-def allow_cloudwatch_logs(key: kms.Key) -> None:
-    """Let CloudWatch Logs encrypt this account's log groups with ``key`` (key policy statement)."""
-    stack = cdk.Stack.of(key)
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowCloudWatchLogsEncryption",
-            actions=[
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncryptFrom",
-                "kms:ReEncryptTo",
-                "kms:GenerateDataKey",
-                "kms:GenerateDataKeyWithoutPlaintext",
-                "kms:DescribeKey",
-            ],
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
-            resources=["*"],  # In a key policy "*" means this key.
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": (
-                        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                    )
-                }
-            },
-        )
-    )

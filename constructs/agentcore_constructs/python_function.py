@@ -25,6 +25,7 @@ from agentcore_constructs.bundling import (
     source_fingerprint,
     vendored_python_bundling,
 )
+from agentcore_constructs.keys import key_for_log_groups
 from constructs import Construct
 
 
@@ -42,7 +43,8 @@ class PythonArm64Function(Construct):
         timeout: Default: 15 s.
         memory_size: MB. Default: 256.
         runtime: Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
-        log_encryption_key: KMS key of the log group (key policy must allow CloudWatch Logs). Default: none.
+        log_encryption_key: KMS key of the log group (not an alias; a ``kms.Key`` of this app gets the CloudWatch
+            Logs key-policy statement, an imported key a synth warning). Default: none.
 
     Attributes: ``function``, ``role``, ``log_group``.
     """
@@ -71,6 +73,7 @@ class PythonArm64Function(Construct):
         if reserved_concurrency is not None and reserved_concurrency < 1:
             raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
 
+        log_encryption_key = key_for_log_groups(self, self.node.path, "log_encryption_key", log_encryption_key)
         self.log_group = logs.LogGroup(
             self,
             "Logs",

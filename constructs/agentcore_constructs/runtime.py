@@ -48,6 +48,7 @@ from agentcore_constructs.bundling import (
     vendored_python_bundling,
 )
 from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.keys import key_for_log_groups
 from agentcore_constructs.model_access import ModelAccess
 from constructs import Construct
 
@@ -137,11 +138,22 @@ class AgentRuntime(Construct):
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
         description: runtime description. Default: none.
-        log_encryption_key: KMS key for the log groups the construct creates; its key policy must let CloudWatch
-            Logs use it (:func:`agentcore_constructs.observability.allow_cloudwatch_logs`). Default: none (SSE by
+        log_encryption_key: KMS key (not an alias) for the log groups the construct creates. A ``kms.Key`` of this
+            app gets the key-policy statement CloudWatch Logs needs (:func:`agentcore_constructs.keys.
+            allow_cloudwatch_logs`); an imported key gets a synth warning naming it. Default: none (SSE by
             CloudWatch Logs).
-        vpc / vpc_subnets: run the runtime in these (private) subnets with an egress-only security group, instead
-            of the PUBLIC network mode. Default: PUBLIC.
+        vpc / vpc_subnets: run the runtime in these subnets with an egress-only security group, instead of the
+            PUBLIC network mode. The subnets must be private (with a NAT gateway or VPC endpoints for Bedrock,
+            AgentCore and CloudWatch): AgentCore's network interfaces get private addresses only, so a public
+            subnet gives no internet access (AgentCore guide, "Configure AgentCore Runtime and tools for VPC",
+            internet access considerations). Public subnets, or ``vpc_subnets`` without ``vpc``, fail synth.
+            Default: PUBLIC. ``vpc_subnets`` default: the VPC's private subnets (else its isolated ones).
+        existing_security_groups: security groups for the VPC mode instead of the one created. Default: one
+            egress-only group (``security_group``).
+        existing_role: an execution role to use instead of creating one. The construct attaches its scoped
+            policies to it; its trust policy is yours: it must let ``bedrock-agentcore.amazonaws.com`` assume it,
+            conditioned on ``aws:SourceAccount`` and ``aws:SourceArn`` (``runtime/<runtime_name>-*``), and the
+            construct warns at synth to say so. Default: a new role with that trust.
 
     Inbound auth is IAM (SigV4) until :meth:`use_jwt_authorizer` sets a custom JWT authorizer (stage 4).
     """
@@ -179,6 +191,8 @@ class AgentRuntime(Construct):
         log_encryption_key: kms.IKey | None = None,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
+        existing_security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        existing_role: iam.IRole | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         source_path = Path(source_dir)
@@ -206,17 +220,30 @@ class AgentRuntime(Construct):
         except ValueError as error:
             raise ValueError(f"AgentRuntime {self.node.path}: {error}") from None
 
-        self.role = iam.Role(
-            self,
-            "ExecutionRole",
-            description=f"Execution role of AgentCore runtime {runtime_name}",
-            assumed_by=agentcore_service_principal(stack, f"runtime/{runtime_name}-*"),
-        )
+        self.role: iam.IRole
+        if existing_role is not None:
+            self.role = existing_role
+            cdk.Annotations.of(self).add_warning_v2(
+                "agentcore-constructs:existing-runtime-role",
+                f"existing_role: its trust policy must allow {AGENTCORE_SERVICE_PRINCIPAL} to assume it, conditioned "
+                f"on aws:SourceAccount and aws:SourceArn runtime/{runtime_name}-* (confused deputy); the construct "
+                "attaches its own policies only",
+            )
+        else:
+            self.role = iam.Role(
+                self,
+                "ExecutionRole",
+                description=f"Execution role of AgentCore runtime {runtime_name}",
+                assumed_by=agentcore_service_principal(stack, f"runtime/{runtime_name}-*"),
+            )
         # Everything the agent is granted lands in this one policy; the runtime waits for it.
         self.policy = iam.Policy(self, "ExecutionPolicy", roles=[self.role])
         for statement in self.model_access.policy_statements():
             self.policy.add_statements(statement)
 
+        log_encryption_key = key_for_log_groups(
+            self, f"AgentRuntime {self.node.path}", "log_encryption_key", log_encryption_key
+        )
         self._log_encryption_key = log_encryption_key
         self.log_group = logs.LogGroup(
             self,
@@ -262,13 +289,13 @@ class AgentRuntime(Construct):
             runtime_name=runtime_name,
             agent_runtime_artifact=runtime_artifact,
             # The L2 may only *read* this role: its own grants are account-wide, ours are above.
-            execution_role=self.role.without_policy_updates(),
+            execution_role=self._read_only_role(),
             description=description,
             environment_variables=environment,
             lifecycle_configuration=agentcore.LifecycleConfiguration(
                 idle_runtime_session_timeout=idle_timeout, max_lifetime=max_lifetime
             ),
-            network_configuration=self._network(vpc, vpc_subnets),
+            network_configuration=self._network(vpc, vpc_subnets, existing_security_groups),
             tracing_enabled=True,
             logging_configs=[
                 agentcore.LoggingConfig(
@@ -337,20 +364,56 @@ class AgentRuntime(Construct):
     # ---- internals -----------------------------------------------------------------------------------------------
 
     def _network(
-        self, vpc: ec2.IVpc | None, subnets: ec2.SubnetSelection | None
+        self,
+        vpc: ec2.IVpc | None,
+        subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
     ) -> agentcore.RuntimeNetworkConfiguration:
+        owner = f"AgentRuntime {self.node.path}"
+        self.security_group: ec2.ISecurityGroup | None = None
         if vpc is None:
+            if subnets is not None or security_groups:
+                raise ValueError(
+                    f"{owner}: vpc_subnets/existing_security_groups need vpc; without it the runtime would run in "
+                    "the PUBLIC network mode and ignore them"
+                )
             return agentcore.RuntimeNetworkConfiguration.using_public_network()
-        self.security_group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            allow_all_outbound=True,
-            description=f"AgentCore runtime {self.runtime_name}: egress only (Bedrock, AgentCore, tools)",
+        selection = subnets or ec2.SubnetSelection()  # CDK default: private, else isolated, else public
+        selected = vpc.select_subnets(
+            availability_zones=selection.availability_zones,
+            one_per_az=selection.one_per_az,
+            subnet_filters=selection.subnet_filters,
+            subnet_group_name=selection.subnet_group_name,
+            subnets=selection.subnets,
+            subnet_type=selection.subnet_type,
         )
+        if selected.has_public:
+            raise ValueError(
+                f"{owner}: vpc_subnets selects public subnets; AgentCore gives the runtime's interfaces private "
+                "addresses only, so it would have no internet access there. Select private subnets (NAT gateway or "
+                "VPC endpoints)"
+            )
+        if not selected.subnet_ids:
+            raise ValueError(f"{owner}: vpc_subnets selects no subnet of the VPC")
+        if security_groups:
+            groups = list(security_groups)
+        else:
+            self.security_group = ec2.SecurityGroup(
+                self,
+                "SecurityGroup",
+                vpc=vpc,
+                allow_all_outbound=True,
+                description=f"AgentCore runtime {self.runtime_name}: egress only (Bedrock, AgentCore, tools)",
+            )
+            groups = [self.security_group]
         return agentcore.RuntimeNetworkConfiguration.using_vpc(
-            self, vpc=vpc, vpc_subnets=subnets, security_groups=[self.security_group]
+            self, vpc=vpc, vpc_subnets=selection, security_groups=groups
         )
+
+    def _read_only_role(self) -> iam.IRole:
+        if isinstance(self.role, iam.Role):
+            return self.role.without_policy_updates()
+        return iam.Role.from_role_arn(self, "ExistingRoleReadOnly", self.role.role_arn, mutable=False)
 
     def _runtime_log_group_prefix(self, stack: cdk.Stack) -> str:
         return (
