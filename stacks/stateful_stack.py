@@ -60,7 +60,8 @@ class StatefulStack(cdk.Stack):
             )
             cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
             cdk.CfnOutput(self, "UserPoolClientId", value=self.identity.user_client.user_pool_client_id)
-            cdk.CfnOutput(self, "HostedUiDomain", value=self.identity.domain.base_url())
+            if self.identity.domain is not None:
+                cdk.CfnOutput(self, "HostedUiDomain", value=self.identity.domain.base_url())
             cdk.CfnOutput(self, "DiscoveryUrl", value=self.identity.discovery_url)
             if self.identity.e2e_client is not None:
                 cdk.CfnOutput(self, "E2eClientId", value=self.identity.e2e_client.user_pool_client_id)

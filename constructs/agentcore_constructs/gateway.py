@@ -33,6 +33,7 @@ from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.keys import refuse_alias
 from agentcore_constructs.naming import pascal_case
+from agentcore_constructs.props import exactly_one_source
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
 from constructs import Construct
@@ -120,7 +121,8 @@ def _schema_definition(schema: Mapping[str, Any]) -> agentcore.SchemaDefinition:
 
 
 class LambdaTool(Construct):
-    """One tool service: an arm64 Python Lambda (Powertools vendored), its log group, role and API-key secret.
+    """One tool service behind the gateway: by default an arm64 Python Lambda (Powertools vendored) with its own log
+    group and role, or a function you bring (any runtime); optionally its upstream API-key secret.
 
     Args:
         target_name: Gateway target name; tools are exposed to the agent as ``<target_name>___<tool>``.
@@ -128,8 +130,16 @@ class LambdaTool(Construct):
             ``inputSchema``, optional ``outputSchema``) — read from the service's own ``tools.py``, the single
             source. Checked at synth against what AgentCore's SchemaDefinition accepts (``type``, ``description``,
             ``properties``, ``required``, ``items``; one type each): anything else fails naming the tool and path.
-        code_root: folder holding the service package (and ``requirements.lock`` for its dependencies).
-        handler: Lambda handler path, e.g. ``"order_service.handler.lambda_handler"``.
+        code_root / handler: the Python function to build: the folder holding the service package (and its
+            ``requirements.lock``) and the handler path, e.g. ``"order_service.handler.lambda_handler"``. Required
+            unless ``existing_function`` is given.
+        existing_function: a function you built (any runtime, any ``IFunction``), instead of ``code_root`` /
+            ``handler``. The gateway gets invoke permission on it; a ``lambda_.Function`` of this app also gets the
+            caller and metrics environment, an imported one a synth warning. Default: none.
+        function_props: overrides merged over the created function's defaults (any ``lambda_.Function`` keyword but
+            ``code``, ``handler``, ``runtime``, ``architecture``, ``role``, ``log_group``, ``environment``, which the
+            construct owns; use ``runtime``/``environment`` above).
+            Not with ``existing_function``. Default: none.
         environment: extra environment variables (no credentials: the rule pack checks).
         api_key_secret_env: if set, a Secrets Manager secret is created (random value — set the real key out of
             band) and its ARN passed in this variable; the function may read only that secret. Default: no secret.
@@ -141,6 +151,10 @@ class LambdaTool(Construct):
         log_encryption_key: KMS key of the function's log group. Default: none.
         secret_encryption_key: customer-managed KMS key of the API-key secret; the function gets decrypt through
             Secrets Manager only. Default: none (the account's ``aws/secretsmanager`` key).
+
+    Attributes: ``function`` (the tool's ``IFunction``), ``role`` and ``log_group`` (None for an imported function),
+    ``secret``; ``emits_tool_metrics``: whether the function publishes the Powertools tool metrics the dashboard
+    reads (True for the functions this construct builds).
     """
 
     def __init__(
@@ -150,8 +164,10 @@ class LambdaTool(Construct):
         *,
         target_name: str,
         tools: Sequence[Mapping[str, Any]],
-        code_root: str | Path,
-        handler: str,
+        code_root: str | Path | None = None,
+        handler: str | None = None,
+        existing_function: lambda_.IFunction | None = None,
+        function_props: Mapping[str, Any] | None = None,
         environment: Mapping[str, str] | None = None,
         api_key_secret_env: str | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
@@ -163,10 +179,16 @@ class LambdaTool(Construct):
         secret_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        owner = f"LambdaTool {self.node.path}"
         if not _TARGET_NAME.match(target_name):
             raise ValueError(f"LambdaTool target_name {target_name!r} must match {_TARGET_NAME.pattern}")
         if not tools:
             raise ValueError(f"LambdaTool {target_name}: tools must declare at least one tool")
+        exactly_one_source(owner, "existing_function", existing_function, "function_props", function_props)
+        if existing_function is not None and (code_root is not None or handler is not None):
+            raise ValueError(f"{owner}: pass existing_function or code_root/handler, not both")
+        if existing_function is None and (code_root is None or handler is None):
+            raise ValueError(f"{owner}: code_root and handler are required unless existing_function is given")
         problems = []
         for tool in tools:
             label = f"tool {tool.get('name')!r}"
@@ -179,9 +201,9 @@ class LambdaTool(Construct):
                 if key in tool:
                     problems += [f"{label} {p}" for p in schema_problems(tool[key], key)]
         if problems:
-            raise ValueError(f"LambdaTool {self.node.path} (target {target_name}): " + "; ".join(problems))
+            raise ValueError(f"{owner} (target {target_name}): " + "; ".join(problems))
         self.target_name = target_name
-        refuse_alias(f"LambdaTool {self.node.path}", "secret_encryption_key", secret_encryption_key)
+        refuse_alias(owner, "secret_encryption_key", secret_encryption_key)
         self.tools = [dict(t) for t in tools]
         # What the Lambda emits, visible in the template: the dashboard's tool row and the readiness pack read it.
         env = {
@@ -205,25 +227,47 @@ class LambdaTool(Construct):
                 "A third-party API key: rotation is done by the upstream provider, then the new value is put here "
                 "(aws secretsmanager put-secret-value); the function picks it up within its cache time.",
             )
-        self.lambda_ = PythonArm64Function(
-            self,
-            "Lambda",
-            code_root=code_root,
-            handler=handler,
-            service_name=target_name,
-            description=f"AgentCore Gateway tool target {target_name}",
-            environment=env,
-            log_retention=log_retention,
-            reserved_concurrency=reserved_concurrency,
-            timeout=timeout,
-            memory_size=memory_size,
-            runtime=runtime,
-            log_encryption_key=log_encryption_key,
-        )
-        self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
-        mark_component(self.function, TOOL_COMPONENT)
         #: The Powertools service name the function emits its metrics under (the dashboard searches for it).
         self.service_name = target_name
+        self.lambda_: PythonArm64Function | None = None
+        self.function: lambda_.IFunction
+        self.role: iam.IRole | None
+        self.log_group: logs.ILogGroup | None
+        if existing_function is not None:
+            self.function, self.role, self.log_group = existing_function, existing_function.role, None
+            self.emits_tool_metrics = False
+            if isinstance(existing_function, lambda_.Function):
+                for name, value in env.items():
+                    existing_function.add_environment(name, value)
+                mark_component(existing_function, TOOL_COMPONENT)
+            else:
+                cdk.Annotations.of(self).add_warning_v2(
+                    "agentcore-constructs:imported-tool-function",
+                    "existing_function is imported: its environment cannot be set here, so it is not told whether "
+                    f"the gateway verifies the caller ({tool_contract.CALLER_REQUIRED_ENV}) nor given its secret "
+                    "ARN; set them where the function is defined",
+                )
+        else:
+            assert code_root is not None and handler is not None
+            self.lambda_ = PythonArm64Function(
+                self,
+                "Lambda",
+                code_root=code_root,
+                handler=handler,
+                service_name=target_name,
+                description=f"AgentCore Gateway tool target {target_name}",
+                environment=env,
+                log_retention=log_retention,
+                reserved_concurrency=reserved_concurrency,
+                timeout=timeout,
+                memory_size=memory_size,
+                runtime=runtime,
+                log_encryption_key=log_encryption_key,
+                function_props=function_props,
+            )
+            self.function, self.role, self.log_group = self.lambda_.function, self.lambda_.role, self.lambda_.log_group
+            self.emits_tool_metrics = True
+            mark_component(self.function, TOOL_COMPONENT)
         if self.secret is not None:
             self._grant_secret_read(self.secret, secret_encryption_key)
 
@@ -250,7 +294,7 @@ class LambdaTool(Construct):
                 )
             )
         for statement in statements:
-            self.role.add_to_principal_policy(statement)
+            self.function.add_to_role_policy(statement)
 
     def tool_schema(self) -> agentcore.ToolSchema:
         return agentcore.ToolSchema.from_inline(
@@ -375,7 +419,8 @@ class ToolGateway(Construct):
         target.node.add_dependency(self.policy, permission)
         # Fail closed unless this gateway has no caller interceptor (stage 3 without identity); decided at synth,
         # whatever the order in which tools and the interceptor are added.
-        tool.function.add_environment(tool_contract.CALLER_REQUIRED_ENV, cdk.Lazy.string(_CallerRequired(self)))
+        if isinstance(tool.function, lambda_.Function):
+            tool.function.add_environment(tool_contract.CALLER_REQUIRED_ENV, cdk.Lazy.string(_CallerRequired(self)))
         self.targets[tool.target_name] = target
         self.tools.append(tool)
         return target

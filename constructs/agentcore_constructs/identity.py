@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -30,6 +31,7 @@ from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildc
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import identity as identity_contract
+from agentcore_constructs.props import exactly_one_source, merged_props
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
@@ -38,6 +40,8 @@ _FUNCTIONS_DIR = Path(__file__).parent / "functions"
 
 #: The key of the client secret inside the Secrets Manager secret (the provider's ClientSecretConfig.JsonKey).
 CLIENT_SECRET_JSON_KEY = "client_secret"
+#: AgentCore's discovery URL pattern (CustomJWTAuthorizerConfiguration.discoveryUrl).
+_DISCOVERY_URL = re.compile(r"^https://.+/\.well-known/openid-configuration$")
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 #: Cognito refuses domain prefixes containing these words.
 _RESERVED_DOMAIN_WORDS = ("aws", "amazon", "cognito")
@@ -47,17 +51,148 @@ _RESOURCE_SERVER_ID = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
 _SCOPE_NAME = re.compile(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")
 
 
-class AgentIdentity(Construct):
+@runtime_checkable
+class InboundIdentity(Protocol):
+    """Who may call the agent and its tools: what :class:`AgentIdentity` (Cognito) and :class:`ExternalOidcIdentity`
+    (any OIDC issuer) both provide, and what the runtime, the gateway and its interceptor are wired with."""
+
+    discovery_url: str
+    agent_scope: str
+    tools_scope: str
+
+    @property
+    def allowed_clients(self) -> list[str]: ...
+
+    @property
+    def allowed_audiences(self) -> list[str]: ...
+
+    def protect_runtime(self, runtime: AgentRuntime) -> None: ...
+
+    def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig: ...
+
+    def gateway_verifier_environment(self) -> dict[str, str]: ...
+
+
+class _InboundWiring:
+    """The wiring both identities share: the runtime's and the gateway's JWT authorizers and the interceptor env."""
+
+    discovery_url: str
+    agent_scope: str
+    tools_scope: str
+
+    @property
+    def allowed_clients(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def allowed_audiences(self) -> list[str]:
+        return []
+
+    def protect_runtime(self, runtime: AgentRuntime) -> None:
+        """Require this issuer's access tokens (its clients/audiences, the agent scope) on ``runtime``; forward
+        ``Authorization`` so the agent verifies the token itself."""
+        runtime.use_jwt_authorizer(
+            discovery_url=self.discovery_url,
+            allowed_clients=self.allowed_clients,
+            allowed_audiences=self.allowed_audiences,
+            allowed_scopes=[self.agent_scope],
+        )
+
+    def gateway_verifier_environment(self) -> dict[str, str]:
+        """The env vars a component behind the gateway (its request interceptor) verifies the caller's token with:
+        the discovery URL, the clients/audiences and the tools scope (``agentcore_constructs.kit.auth``)."""
+        environment = {
+            env_contract.AUTH_DISCOVERY_URL.name: self.discovery_url,
+            env_contract.AUTH_REQUIRED_SCOPE.name: self.tools_scope,
+        }
+        if self.allowed_clients:
+            environment[env_contract.AUTH_ALLOWED_CLIENTS.name] = cdk.Fn.join(" ", self.allowed_clients)
+        if self.allowed_audiences:
+            environment[env_contract.AUTH_ALLOWED_AUDIENCES.name] = " ".join(self.allowed_audiences)
+        return environment
+
+    def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig:
+        """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, has the tools scope."""
+        return agentcore.GatewayAuthorizer.using_custom_jwt(
+            discovery_url=self.discovery_url,
+            allowed_clients=self.allowed_clients or None,
+            allowed_audience=self.allowed_audiences or None,
+            allowed_scopes=[self.tools_scope],
+        )
+
+
+class ExternalOidcIdentity(_InboundWiring):
+    """Trust an OIDC issuer you already run (Entra ID, Okta, Auth0, another Cognito pool) instead of creating one.
+
+    AgentCore's inbound JWT authorizer is IdP-agnostic: it fetches keys through the discovery URL and matches
+    ``allowed_clients`` against the token's ``client_id`` claim and ``allowed_audiences`` against ``aud``, and requires
+    one of the allowed scopes (AgentCore guide, "Configure inbound JWT authorizer"). Issuers that put no
+    ``client_id`` in access tokens (Entra ID, Okta, Auth0 use ``azp``/``cid``/``appid``) are matched by audience.
+    The agent and the interceptor verify the same claims (``agentcore_constructs.kit.auth``).
+
+    Args:
+        discovery_url: the issuer's OIDC discovery URL (``https://.../.well-known/openid-configuration``).
+        agent_scope / tools_scope: the scope a caller's access token needs to invoke the agent, and to reach its
+            tools through the gateway (as the token's ``scope`` claim carries them).
+        allowed_clients: client ids (``client_id`` claim). Default: none.
+        allowed_audiences: audiences (``aud`` claim), e.g. the API's application id URI. Default: none.
+            At least one client or audience is required.
+    """
+
+    def __init__(
+        self,
+        *,
+        discovery_url: str,
+        agent_scope: str,
+        tools_scope: str,
+        allowed_clients: Sequence[str] = (),
+        allowed_audiences: Sequence[str] = (),
+    ) -> None:
+        if not cdk.Token.is_unresolved(discovery_url) and not _DISCOVERY_URL.match(discovery_url):
+            raise ValueError(
+                f"ExternalOidcIdentity discovery_url {discovery_url!r} must be https://.../.well-known/"
+                "openid-configuration (AgentCore's authorizer pattern)"
+            )
+        if not allowed_clients and not allowed_audiences:
+            raise ValueError("ExternalOidcIdentity needs allowed_clients or allowed_audiences (or both)")
+        if not agent_scope or not tools_scope or agent_scope == tools_scope:
+            raise ValueError("ExternalOidcIdentity needs an agent_scope and a different tools_scope")
+        self.discovery_url = discovery_url
+        self.agent_scope = agent_scope
+        self.tools_scope = tools_scope
+        self._clients = list(allowed_clients)
+        self._audiences = list(allowed_audiences)
+
+    @property
+    def allowed_clients(self) -> list[str]:
+        return list(self._clients)
+
+    @property
+    def allowed_audiences(self) -> list[str]:
+        return list(self._audiences)
+
+
+class AgentIdentity(_InboundWiring, Construct):
     """A hardened Cognito user pool and app client that the Runtime and the Gateway trust.
 
     Args:
         name: prefix for the pool and client names; the default resource-server id.
+        domain_prefix: hosted-UI domain prefix. Must be unique per Region across AWS: include the account id
+            (the stack passes ``support-agent-<env>-<account>``). Required unless ``existing_user_pool`` is given
+            (then default: no domain is added; the pool's own serves the OAuth flows).
         resource_server_id: the OAuth resource server, the prefix of every scope (``<id>/<scope>``).
             Default: ``name``.
         agent_scope_name / tools_scope_name: the scope a caller needs to invoke the agent, and the one the
             gateway requires. Defaults: ``"invoke"`` / ``"tools"``.
-        domain_prefix: hosted-UI domain prefix. Must be unique per Region across AWS: include the account id
-            (the stack passes ``support-agent-<env>-<account>``).
+        existing_user_pool: a pool to add the resource server and client to, instead of creating one. A
+            ``cognito.UserPool`` of this app also gets the scope trigger; an imported pool cannot (synth warning:
+            API sign-ins then carry no custom scopes). Default: a new hardened pool.
+        user_pool_props: overrides merged over the hardened pool's defaults (any ``cognito.UserPool`` keyword but
+            ``lambda_triggers``, which the construct sets). Not with ``existing_user_pool``. Default: none.
+        existing_user_pool_client: the client callers use, instead of creating one; its allowed OAuth scopes must
+            include the agent and tools scopes (synth warning says so). Default: a new code+PKCE client.
+        user_client_props: overrides merged over the created client's defaults (any ``UserPool.add_client``
+            keyword). Not with ``existing_user_pool_client``. Default: none.
         mfa_required: MFA REQUIRED (TOTP) when True (prod); OPTIONAL with TOTP when False (dev).
             Default: True.
         callback_urls / logout_urls: OAuth redirect URLs of the user-facing client.
@@ -76,8 +211,9 @@ class AgentIdentity(Construct):
     in those tokens by itself, and the JWT authorizers require them. See ``functions/api_auth_scopes``.
 
     Attributes:
-        user_pool, user_client, resource_server, domain; ``discovery_url`` (OIDC discovery document);
-        ``agent_scope`` / ``tools_scope`` (full scope strings).
+        user_pool, user_client, resource_server, domain (None when not created); ``discovery_url`` (OIDC discovery
+        document); ``agent_scope`` / ``tools_scope`` (full scope strings); ``scope_trigger`` (None when the pool is
+        imported).
     """
 
     def __init__(
@@ -86,10 +222,14 @@ class AgentIdentity(Construct):
         construct_id: str,
         *,
         name: str,
-        domain_prefix: str,
+        domain_prefix: str | None = None,
         resource_server_id: str | None = None,
         agent_scope_name: str = identity_contract.AGENT_SCOPE_NAME,
         tools_scope_name: str = identity_contract.TOOLS_SCOPE_NAME,
+        existing_user_pool: cognito.IUserPool | None = None,
+        user_pool_props: Mapping[str, Any] | None = None,
+        existing_user_pool_client: cognito.IUserPoolClient | None = None,
+        user_client_props: Mapping[str, Any] | None = None,
         mfa_required: bool = True,
         callback_urls: Sequence[str] = ("http://localhost:8765/callback",),
         logout_urls: Sequence[str] = ("http://localhost:8765/",),
@@ -102,7 +242,14 @@ class AgentIdentity(Construct):
         log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not cdk.Token.is_unresolved(domain_prefix):
+        owner = f"AgentIdentity {self.node.path}"
+        exactly_one_source(owner, "existing_user_pool", existing_user_pool, "user_pool_props", user_pool_props)
+        exactly_one_source(
+            owner, "existing_user_pool_client", existing_user_pool_client, "user_client_props", user_client_props
+        )
+        if domain_prefix is None and existing_user_pool is None:
+            raise ValueError(f"{owner}: domain_prefix is required for the pool it creates (hosted UI, OAuth flows)")
+        if domain_prefix is not None and not cdk.Token.is_unresolved(domain_prefix):
             if not _DOMAIN_PREFIX.match(domain_prefix) or any(w in domain_prefix for w in _RESERVED_DOMAIN_WORDS):
                 raise ValueError(
                     f"AgentIdentity domain_prefix {domain_prefix!r} must be lowercase letters, digits and hyphens "
@@ -128,36 +275,52 @@ class AgentIdentity(Construct):
         if not 5 <= minutes <= 1440:
             raise ValueError(f"AgentIdentity access_token_validity {minutes} min must be within 5..1440 minutes")
 
-        self.user_pool = cognito.UserPool(
-            self,
-            "UserPool",
-            user_pool_name=f"{name}-users",
-            self_sign_up_enabled=False,
-            sign_in_aliases=cognito.SignInAliases(email=True, username=False),
-            auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            password_policy=cognito.PasswordPolicy(
-                min_length=12,
-                require_lowercase=True,
-                require_uppercase=True,
-                require_digits=True,
-                require_symbols=True,
-                temp_password_validity=cdk.Duration.days(3),
-            ),
-            mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
-            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            feature_plan=cognito.FeaturePlan.PLUS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-            deletion_protection=deletion_protection,
-            removal_policy=removal_policy,
-        )
-        self._add_scope_trigger(log_retention, log_encryption_key)
-        if not mfa_required:
-            acknowledge(
-                self.user_pool,
-                "AwsSolutions-COG2",
-                "MFA is OPTIONAL (TOTP offered) by this environment's explicit config for non-production use; "
-                "production pools are created with MFA REQUIRED.",
+        self.user_pool: cognito.IUserPool
+        self.scope_trigger: PythonArm64Function | None = None
+        if existing_user_pool is not None:
+            self.user_pool = existing_user_pool
+        else:
+            pool_defaults: dict[str, Any] = dict(
+                user_pool_name=f"{name}-users",
+                self_sign_up_enabled=False,
+                sign_in_aliases=cognito.SignInAliases(email=True, username=False),
+                auto_verify=cognito.AutoVerifiedAttrs(email=True),
+                account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+                password_policy=cognito.PasswordPolicy(
+                    min_length=12,
+                    require_lowercase=True,
+                    require_uppercase=True,
+                    require_digits=True,
+                    require_symbols=True,
+                    temp_password_validity=cdk.Duration.days(3),
+                ),
+                mfa=cognito.Mfa.REQUIRED if mfa_required else cognito.Mfa.OPTIONAL,
+                mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+                feature_plan=cognito.FeaturePlan.PLUS,
+                standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+                deletion_protection=deletion_protection,
+                removal_policy=removal_policy,
+            )
+            props = merged_props(
+                owner, "user_pool_props", pool_defaults, user_pool_props, cognito.UserPool, fixed=("lambda_triggers",)
+            )
+            self.user_pool = cognito.UserPool(self, "UserPool", **props)
+            if not mfa_required and props.get("mfa") is not cognito.Mfa.REQUIRED:
+                acknowledge(
+                    self.user_pool,
+                    "AwsSolutions-COG2",
+                    "MFA is OPTIONAL (TOTP offered) by this environment's explicit config for non-production use; "
+                    "production pools are created with MFA REQUIRED.",
+                )
+        if isinstance(self.user_pool, cognito.UserPool):
+            self._add_scope_trigger(self.user_pool, log_retention, log_encryption_key)
+        else:
+            cdk.Annotations.of(self).add_warning_v2(
+                "agentcore-constructs:imported-user-pool",
+                "existing_user_pool is imported: the scope trigger cannot be attached, so tokens from API sign-ins "
+                "(InitiateAuth: SRP, password) carry no custom scopes and every call with them gets 403; use the "
+                "OAuth flows (hosted UI) or attach agentcore_constructs/functions/api_auth_scopes as its V2 pre "
+                "token generation trigger",
             )
         self.resource_server = self.user_pool.add_resource_server(
             "ResourceServer",
@@ -172,34 +335,49 @@ class AgentIdentity(Construct):
         self.resource_server_id = resource_server_id
         self.agent_scope = identity_contract.full_scope(resource_server_id, agent_scope_name)
         self.tools_scope = identity_contract.full_scope(resource_server_id, tools_scope_name)
-        self.user_client = self.user_pool.add_client(
-            "UserClient",
-            user_pool_client_name=f"{name}-web",
-            generate_secret=False,
-            # No USER_PASSWORD_AUTH: passwords only reach Cognito's hosted UI (SRP there), never this app.
-            auth_flows=cognito.AuthFlow(user_srp=True),
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(authorization_code_grant=True),
-                scopes=[
-                    cognito.OAuthScope.OPENID,
-                    cognito.OAuthScope.EMAIL,
-                    cognito.OAuthScope.custom(self.agent_scope),
-                    cognito.OAuthScope.custom(self.tools_scope),
-                ],
-                callback_urls=list(callback_urls),
-                logout_urls=list(logout_urls),
-            ),
-            prevent_user_existence_errors=True,
-            enable_token_revocation=True,
-            access_token_validity=access_token_validity,
-            id_token_validity=access_token_validity,
-            refresh_token_validity=refresh_token_validity,
-            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
-        )
-        self.user_client.node.add_dependency(self.resource_server)
-        self.domain = self.user_pool.add_domain(
-            "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
-        )
+        self.user_client: cognito.IUserPoolClient
+        if existing_user_pool_client is not None:
+            self.user_client = existing_user_pool_client
+            cdk.Annotations.of(self).add_warning_v2(
+                "agentcore-constructs:existing-user-pool-client",
+                f"existing_user_pool_client: its allowed OAuth scopes must include {self.agent_scope} and "
+                f"{self.tools_scope}, or its tokens are refused by the runtime and the gateway",
+            )
+        else:
+            client_defaults: dict[str, Any] = dict(
+                user_pool_client_name=f"{name}-web",
+                generate_secret=False,
+                # No USER_PASSWORD_AUTH: passwords only reach Cognito's hosted UI (SRP there), never this app.
+                auth_flows=cognito.AuthFlow(user_srp=True),
+                o_auth=cognito.OAuthSettings(
+                    flows=cognito.OAuthFlows(authorization_code_grant=True),
+                    scopes=[
+                        cognito.OAuthScope.OPENID,
+                        cognito.OAuthScope.EMAIL,
+                        cognito.OAuthScope.custom(self.agent_scope),
+                        cognito.OAuthScope.custom(self.tools_scope),
+                    ],
+                    callback_urls=list(callback_urls),
+                    logout_urls=list(logout_urls),
+                ),
+                prevent_user_existence_errors=True,
+                enable_token_revocation=True,
+                access_token_validity=access_token_validity,
+                id_token_validity=access_token_validity,
+                refresh_token_validity=refresh_token_validity,
+                supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            )
+            client_props = merged_props(
+                owner, "user_client_props", client_defaults, user_client_props, cognito.UserPool.add_client
+            )
+            created_client = self.user_pool.add_client("UserClient", **client_props)
+            created_client.node.add_dependency(self.resource_server)
+            self.user_client = created_client
+        self.domain: cognito.UserPoolDomain | None = None
+        if domain_prefix is not None:
+            self.domain = self.user_pool.add_domain(
+                "Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix)
+            )
         self.e2e_client: cognito.UserPoolClient | None = None
         if e2e_test_client:
             self.e2e_client = self.user_pool.add_client(
@@ -225,7 +403,9 @@ class AgentIdentity(Construct):
         stack = cdk.Stack.of(self)
         self.discovery_url = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
 
-    def _add_scope_trigger(self, log_retention: logs.RetentionDays, log_encryption_key: kms.IKey | None) -> None:
+    def _add_scope_trigger(
+        self, pool: cognito.UserPool, log_retention: logs.RetentionDays, log_encryption_key: kms.IKey | None
+    ) -> None:
         self.scope_trigger = PythonArm64Function(
             self,
             "ApiAuthScopes",
@@ -238,7 +418,7 @@ class AgentIdentity(Construct):
             timeout=cdk.Duration.seconds(5),
         )
         mark_component(self.scope_trigger.function, "identity-scope-trigger")
-        self.user_pool.add_trigger(
+        pool.add_trigger(
             cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
             self.scope_trigger.function,
             cognito.LambdaVersion.V2_0,
@@ -252,7 +432,7 @@ class AgentIdentity(Construct):
                 iam.PolicyStatement(
                     sid="ReadClientScopes",
                     actions=["cognito-idp:DescribeUserPoolClient"],
-                    resources=[self.user_pool.user_pool_arn],
+                    resources=[pool.user_pool_arn],
                 )
             ],
         )
@@ -263,31 +443,6 @@ class AgentIdentity(Construct):
         if self.e2e_client is not None:
             clients.append(self.e2e_client.user_pool_client_id)
         return clients
-
-    def protect_runtime(self, runtime: AgentRuntime) -> None:
-        """Require this pool's access tokens (its clients, agent scope) on ``runtime``; forward ``Authorization``."""
-        runtime.use_jwt_authorizer(
-            discovery_url=self.discovery_url,
-            allowed_clients=self.allowed_clients,
-            allowed_scopes=[self.agent_scope],
-        )
-
-    def gateway_verifier_environment(self) -> dict[str, str]:
-        """The env vars a component behind the gateway (its request interceptor) verifies the caller's token with:
-        this pool's discovery URL, its clients and the tools scope (``agentcore_constructs.kit.auth``)."""
-        return {
-            env_contract.AUTH_DISCOVERY_URL.name: self.discovery_url,
-            env_contract.AUTH_ALLOWED_CLIENTS.name: cdk.Fn.join(" ", self.allowed_clients),
-            env_contract.AUTH_REQUIRED_SCOPE.name: self.tools_scope,
-        }
-
-    def gateway_authorizer(self) -> agentcore.IGatewayAuthorizerConfig:
-        """CUSTOM_JWT for a :class:`ToolGateway`: the caller's token, forwarded by the agent, has the tools scope."""
-        return agentcore.GatewayAuthorizer.using_custom_jwt(
-            discovery_url=self.discovery_url,
-            allowed_clients=self.allowed_clients,
-            allowed_scopes=[self.tools_scope],
-        )
 
 
 class OutboundOAuth2(Construct):

@@ -8,6 +8,7 @@ memory's ARN and sets ``MEMORY_ID`` through the env-var contract.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
@@ -36,6 +37,14 @@ AGENT_DATA_PLANE_ACTIONS = (
 )
 
 
+def _default_strategies() -> list[agentcore.IMemoryStrategy]:
+    return [
+        agentcore.MemoryStrategy.using_semantic(strategy_name="facts", namespaces=[FACTS_NAMESPACE]),
+        agentcore.MemoryStrategy.using_user_preference(strategy_name="preferences", namespaces=[PREFERENCES_NAMESPACE]),
+        agentcore.MemoryStrategy.using_summarization(strategy_name="summaries", namespaces=[SUMMARIES_NAMESPACE]),
+    ]
+
+
 class AgentMemory(Construct):
     """AgentCore Memory: short-term events plus semantic-facts, summary and user-preference strategies.
 
@@ -46,6 +55,9 @@ class AgentMemory(Construct):
         removal_policy: for the memory and the key it creates. Default: RETAIN (conversation data is not
             disposable; destroy it deliberately).
         description: memory description. Default: none.
+        memory_strategies: the long-term strategies, replacing the default three. The agent kit reads the default
+            namespaces (``agentcore_constructs.contract.memory``): strategies with other namespaces need the agent
+            configured to match. Default: semantic facts, user preferences and session summaries, per actor.
 
     Attributes:
         memory: the L2 ``Memory``; ``memory_id``/``memory_arn`` for wiring.
@@ -62,6 +74,7 @@ class AgentMemory(Construct):
         encryption_key: kms.IKey | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         description: str | None = None,
+        memory_strategies: Sequence[agentcore.IMemoryStrategy] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if not _NAME.match(memory_name):
@@ -89,15 +102,7 @@ class AgentMemory(Construct):
             description=description,
             expiration_duration=event_expiry,
             kms_key=encryption_key,
-            memory_strategies=[
-                agentcore.MemoryStrategy.using_semantic(strategy_name="facts", namespaces=[FACTS_NAMESPACE]),
-                agentcore.MemoryStrategy.using_user_preference(
-                    strategy_name="preferences", namespaces=[PREFERENCES_NAMESPACE]
-                ),
-                agentcore.MemoryStrategy.using_summarization(
-                    strategy_name="summaries", namespaces=[SUMMARIES_NAMESPACE]
-                ),
-            ],
+            memory_strategies=list(memory_strategies) if memory_strategies is not None else _default_strategies(),
         )
         self.cfn_memory = next(
             c

@@ -271,19 +271,23 @@ class AgentObservability(Construct):
     def _add_tool_row(self, tool: LambdaTool) -> None:
         fn = tool.function
         errors = fn.metric_errors(statistic="Sum", period=PERIOD)
-        schema = ",".join((TOOLS_METRICS_NAMESPACE, *tool_contract.TOOL_ERROR_DIMENSIONS))
-        tool_errors = cw.MathExpression(
-            expression=(
-                f'SUM(SEARCH(\'{{{schema}}} MetricName="{tool_contract.TOOL_ERRORS_METRIC}" '
-                f"{tool_contract.SERVICE_DIMENSION}=\"{tool.service_name}\"', 'Sum', 300))"
-            ),
-            label="tool errors by code (Powertools)",
-            period=PERIOD,
-        )
+        error_lines: list[cw.IMetric] = [errors]
+        if tool.emits_tool_metrics:
+            schema = ",".join((TOOLS_METRICS_NAMESPACE, *tool_contract.TOOL_ERROR_DIMENSIONS))
+            error_lines.append(
+                cw.MathExpression(
+                    expression=(
+                        f'SUM(SEARCH(\'{{{schema}}} MetricName="{tool_contract.TOOL_ERRORS_METRIC}" '
+                        f"{tool_contract.SERVICE_DIMENSION}=\"{tool.service_name}\"', 'Sum', 300))"
+                    ),
+                    label="tool errors by code (Powertools)",
+                    period=PERIOD,
+                )
+            )
         self.dashboard.add_widgets(
             cw.TextWidget(markdown=f"## Tool `{tool.target_name}` (Lambda)", width=24, height=1),
             cw.GraphWidget(title="Invocations", left=[fn.metric_invocations(statistic="Sum", period=PERIOD)], width=5),
-            cw.GraphWidget(title="Errors", left=[errors, tool_errors], width=5),
+            cw.GraphWidget(title="Errors", left=error_lines, width=5),
             cw.GraphWidget(
                 title="Duration p50 / p90 (ms)",
                 left=[fn.metric_duration(statistic=s, period=PERIOD) for s in ("p50", "p90")],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -26,7 +27,11 @@ from agentcore_constructs.bundling import (
     vendored_python_bundling,
 )
 from agentcore_constructs.keys import key_for_log_groups
+from agentcore_constructs.props import merged_props
 from constructs import Construct
+
+#: What the construct's guarantees rest on: the arm64 bundle for this runtime, the scoped role, the own log group.
+_OWNED_FUNCTION_PROPS = ("code", "handler", "runtime", "architecture", "role", "log_group", "environment")
 
 
 class PythonArm64Function(Construct):
@@ -45,6 +50,10 @@ class PythonArm64Function(Construct):
         runtime: Default: Python 3.14 (cdk-nag's L1 rule requires the newest).
         log_encryption_key: KMS key of the log group (not an alias; a ``kms.Key`` of this app gets the CloudWatch
             Logs key-policy statement, an imported key a synth warning). Default: none.
+        function_props: overrides merged over the defaults above (any ``lambda_.Function`` keyword but ``code``,
+            ``handler``, ``runtime``, ``architecture``, ``role``, ``log_group``, ``environment``: the arm64 bundle,
+            the scoped role, the log group and the metrics contract rest on them; use ``environment`` above).
+            Default: none.
 
     Attributes: ``function``, ``role``, ``log_group``.
     """
@@ -65,6 +74,7 @@ class PythonArm64Function(Construct):
         memory_size: int = 256,
         runtime: lambda_.Runtime = lambda_.Runtime.PYTHON_3_14,
         log_encryption_key: kms.IKey | None = None,
+        function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         code_path = Path(code_root)
@@ -91,9 +101,7 @@ class PythonArm64Function(Construct):
         except LockFileError as error:
             raise ValueError(f"{self.node.path}: {error}") from None
         contract_files = runtime_package_files(code_path, lock)
-        self.function = lambda_.Function(
-            self,
-            "Function",
+        defaults: dict[str, Any] = dict(
             runtime=runtime,
             architecture=lambda_.Architecture.ARM_64,
             handler=handler,
@@ -120,13 +128,17 @@ class PythonArm64Function(Construct):
             environment={"POWERTOOLS_SERVICE_NAME": service_name, **dict(environment or {})},
             description=description,
         )
+        props = merged_props(
+            self.node.path, "function_props", defaults, function_props, lambda_.Function, fixed=_OWNED_FUNCTION_PROPS
+        )
+        self.function = lambda_.Function(self, "Function", **props)
         acknowledge_cfn_lint(
             self.function.node.default_child,  # type: ignore[arg-type]
             "W3005",
             "aws-cdk-lib's Function adds DependsOn on its role next to the GetAtt; the role's policy dependency is "
             "needed.",
         )
-        self._acknowledge_checkov(reserved_concurrency)
+        self._acknowledge_checkov(props.get("reserved_concurrent_executions"))
         # Active tracing adds X-Ray upload to the role's default policy; X-Ray has no resource-level permissions.
         acknowledge_wildcard_resource(
             self.role, "*", "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."

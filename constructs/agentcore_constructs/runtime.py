@@ -331,17 +331,27 @@ class AgentRuntime(Construct):
         self.cfn_runtime.add_property_override(f"EnvironmentVariables.{variable.name}", value)
 
     def use_jwt_authorizer(
-        self, *, discovery_url: str, allowed_clients: Sequence[str], allowed_scopes: Sequence[str] = ()
+        self,
+        *,
+        discovery_url: str,
+        allowed_clients: Sequence[str] = (),
+        allowed_scopes: Sequence[str] = (),
+        allowed_audiences: Sequence[str] = (),
     ) -> None:
         """Replace IAM (SigV4) inbound auth with a custom JWT authorizer, forward the ``Authorization`` header to
-        the agent, and give the agent the same settings (``AUTH_*``) so it verifies the token itself."""
-        if not allowed_clients:
-            raise ValueError("use_jwt_authorizer needs at least one allowed client")
+        the agent, and give the agent the same settings (``AUTH_*``) so it verifies the token itself.
+
+        ``allowed_clients`` are matched against the token's ``client_id`` claim, ``allowed_audiences`` against
+        ``aud`` (at least one of the two), ``allowed_scopes`` against ``scope`` (required: one surface, one scope)."""
+        if not allowed_clients and not allowed_audiences:
+            raise ValueError("use_jwt_authorizer needs at least one allowed client or allowed audience")
         if not allowed_scopes:
             raise ValueError("use_jwt_authorizer needs the scope a caller's token must carry (allowed_scopes)")
-        authorizer: dict = {"DiscoveryUrl": discovery_url, "AllowedClients": list(allowed_clients)}
-        if allowed_scopes:
-            authorizer["AllowedScopes"] = list(allowed_scopes)
+        authorizer: dict = {"DiscoveryUrl": discovery_url, "AllowedScopes": list(allowed_scopes)}
+        if allowed_clients:
+            authorizer["AllowedClients"] = list(allowed_clients)
+        if allowed_audiences:
+            authorizer["AllowedAudience"] = list(allowed_audiences)
         self.cfn_runtime.add_property_override("AuthorizerConfiguration", {"CustomJWTAuthorizer": authorizer})
         self.cfn_runtime.add_property_override(
             "RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]}
@@ -349,9 +359,11 @@ class AgentRuntime(Construct):
         self.jwt_authorizer = authorizer
         # The agent verifies the forwarded token itself with the same settings (verify, never decode).
         self.add_environment(env_contract.AUTH_DISCOVERY_URL, discovery_url)
-        self.add_environment(env_contract.AUTH_ALLOWED_CLIENTS, cdk.Fn.join(" ", list(allowed_clients)))
-        if allowed_scopes:
-            self.add_environment(env_contract.AUTH_REQUIRED_SCOPE, " ".join(allowed_scopes))
+        if allowed_clients:
+            self.add_environment(env_contract.AUTH_ALLOWED_CLIENTS, cdk.Fn.join(" ", list(allowed_clients)))
+        if allowed_audiences:
+            self.add_environment(env_contract.AUTH_ALLOWED_AUDIENCES, " ".join(allowed_audiences))
+        self.add_environment(env_contract.AUTH_REQUIRED_SCOPE, " ".join(allowed_scopes))
 
     def add_to_execution_policy(self, *statements: iam.PolicyStatement) -> None:
         """Grant the agent more permissions; the runtime is created only after they exist."""

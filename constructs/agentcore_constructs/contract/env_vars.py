@@ -59,6 +59,11 @@ AUTH_ALLOWED_CLIENTS = EnvVar(
     "AgentRuntime.use_jwt_authorizer",
     "Space-separated client ids a token's client_id must be one of",
 )
+AUTH_ALLOWED_AUDIENCES = EnvVar(
+    "AUTH_ALLOWED_AUDIENCES",
+    "AgentRuntime.use_jwt_authorizer",
+    "Space-separated audiences a token's aud must include one of (IdPs without a client_id claim)",
+)
 AUTH_REQUIRED_SCOPE = EnvVar(
     "AUTH_REQUIRED_SCOPE", "AgentRuntime.use_jwt_authorizer", "Space-separated scopes; a token must carry one of them"
 )
@@ -83,6 +88,7 @@ ALL: tuple[EnvVar, ...] = (
     GATEWAY_URL,
     AUTH_DISCOVERY_URL,
     AUTH_ALLOWED_CLIENTS,
+    AUTH_ALLOWED_AUDIENCES,
     AUTH_REQUIRED_SCOPE,
     OUTBOUND_OAUTH_PROVIDER,
     OUTBOUND_OAUTH_SCOPES,

@@ -10,8 +10,10 @@ CUSTOM_JWT authorizer on a Cognito access token):
   both cached for :data:`DEFAULT_CACHE_SECONDS`; an unknown ``kid`` refetches the JWKS at most once per
   :data:`MIN_REFETCH_INTERVAL_SECONDS` (no fetch storm from forged tokens);
 * ``iss`` equal to the discovery document's ``issuer``; ``exp`` and ``nbf``/``iat`` with :data:`DEFAULT_LEEWAY_SECONDS`
-  of clock skew; ``token_use == "access"``; ``client_id`` one of the allowed clients; the required scope in
-  ``scope``; a ``sub`` of the actor-id charset.
+  of clock skew; ``token_use``, when present (Cognito), ``"access"``; ``client_id`` one of the allowed clients and
+  ``aud`` one of the allowed audiences, each when configured (AgentCore's authorizer: "allowed clients" match the
+  ``client_id`` claim, "allowed audience" the ``aud`` claim; AgentCore guide, "Configure inbound JWT authorizer");
+  the required scope in ``scope``; a ``sub`` of the actor-id charset.
 
 Anything else raises :class:`TokenRejected` (a reason safe to return; status 401, or 503 when the issuer cannot be
 reached). Pure Python plus ``joserfc``; fetches use the standard library, so Lambda needs nothing else.
@@ -90,11 +92,12 @@ def fetch_json(url: str, timeout: float = 5.0) -> Any:
 
 @dataclass(frozen=True)
 class VerifierConfig:
-    """What a verifier checks: the issuer's discovery URL, the allowed client ids and the required scope(s)."""
+    """What a verifier checks: the issuer's discovery URL, the allowed client ids and/or audiences, the scope(s)."""
 
     discovery_url: str
     allowed_clients: tuple[str, ...]
     required_scopes: tuple[str, ...]
+    allowed_audiences: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> VerifierConfig | None:
@@ -102,18 +105,19 @@ class VerifierConfig:
         env = os.environ if environ is None else environ
         url = (env.get(env_vars.AUTH_DISCOVERY_URL.name) or "").strip()
         clients = tuple((env.get(env_vars.AUTH_ALLOWED_CLIENTS.name) or "").split())
+        audiences = tuple((env.get(env_vars.AUTH_ALLOWED_AUDIENCES.name) or "").split())
         scopes = tuple((env.get(env_vars.AUTH_REQUIRED_SCOPE.name) or "").split())
-        if not url and not clients and not scopes:
+        if not url and not clients and not audiences and not scopes:
             return None
-        if not url or not clients or not scopes:
-            names = ", ".join(
-                v.name
-                for v in (env_vars.AUTH_DISCOVERY_URL, env_vars.AUTH_ALLOWED_CLIENTS, env_vars.AUTH_REQUIRED_SCOPE)
+        if not url or not (clients or audiences) or not scopes:
+            names = (
+                f"{env_vars.AUTH_DISCOVERY_URL.name}, {env_vars.AUTH_ALLOWED_CLIENTS.name} and/or "
+                f"{env_vars.AUTH_ALLOWED_AUDIENCES.name}, {env_vars.AUTH_REQUIRED_SCOPE.name}"
             )
             raise ValueError(f"identity is half configured: set all of {names}, or none")
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError(f"{env_vars.AUTH_DISCOVERY_URL.name} must be an https:// URL")
-        return cls(url, clients, scopes)
+        return cls(url, clients, scopes, audiences)
 
 
 class JWTVerifier:
@@ -127,8 +131,9 @@ class JWTVerifier:
         self,
         discovery_url: str,
         *,
-        allowed_clients: Iterable[str],
+        allowed_clients: Iterable[str] = (),
         allowed_scopes: Iterable[str],
+        allowed_audiences: Iterable[str] = (),
         leeway: int = DEFAULT_LEEWAY_SECONDS,
         cache_seconds: float = DEFAULT_CACHE_SECONDS,
         timeout: float = 5.0,
@@ -138,8 +143,9 @@ class JWTVerifier:
         self.discovery_url = discovery_url
         self.allowed_clients = frozenset(allowed_clients)
         self.allowed_scopes = tuple(allowed_scopes)
-        if not self.allowed_clients or not self.allowed_scopes:
-            raise ValueError("JWTVerifier needs at least one allowed client and one allowed scope")
+        self.allowed_audiences = frozenset(allowed_audiences)
+        if not (self.allowed_clients or self.allowed_audiences) or not self.allowed_scopes:
+            raise ValueError("JWTVerifier needs an allowed client or audience, and an allowed scope")
         self.leeway = leeway
         self.cache_seconds = cache_seconds
         self._fetch_json = fetch or (lambda url: fetch_json(url, timeout))
@@ -156,6 +162,7 @@ class JWTVerifier:
             config.discovery_url,
             allowed_clients=config.allowed_clients,
             allowed_scopes=config.required_scopes,
+            allowed_audiences=config.allowed_audiences,
             **kwargs,
         )
 
@@ -254,10 +261,17 @@ class JWTVerifier:
             value = _number(claims.get(name))
             if value is None or now + self.leeway < value:
                 raise TokenRejected(f"Token is not valid yet ('{name}' is in the future)")
-        if claims.get("token_use") != "access":
+        if "token_use" in claims and claims.get("token_use") != "access":
             raise TokenRejected("Token is not an access token")
-        if claims.get("client_id") not in self.allowed_clients:
+        if self.allowed_clients and claims.get("client_id") not in self.allowed_clients:
             raise TokenRejected("Token client is not allowed")
+        if self.allowed_audiences:
+            audience = claims.get("aud")
+            # A hostile aud may hold any JSON: only strings count.
+            values = audience if isinstance(audience, list) else [audience]
+            audiences = {value for value in values if isinstance(value, str)}
+            if not audiences & self.allowed_audiences:
+                raise TokenRejected("Token audience is not allowed")
         scope = claims.get("scope")
         granted = set(scope.split()) if isinstance(scope, str) else set()
         if not granted.intersection(self.allowed_scopes):
