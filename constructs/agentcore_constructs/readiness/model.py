@@ -52,12 +52,28 @@ CHECKLIST: dict[int, str] = {
 }
 
 
+#: What a template can prove of each checklist item. "verified": the resources and settings that make the item true
+#: are in the template. "declared": the template holds a setting or an output that promises it (retry settings the
+#: agent is meant to honour, outputs an end-to-end suite is meant to use), not the behaviour itself.
+VERIFIED, DECLARED = "verified", "declared"
+CHECKLIST_EVIDENCE: dict[int, str] = {
+    1: VERIFIED,
+    2: VERIFIED,
+    3: VERIFIED,
+    4: VERIFIED,
+    5: VERIFIED,
+    6: DECLARED,
+    7: VERIFIED,
+    8: DECLARED,
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     info: str
     explanation: str
-    checklist: int | None  #: the checklist item this rule checks (None: beyond the seed)
+    checklist: int | None  #: the checklist item this rule checks (None: beyond the checklist)
     gaps: tuple[str, ...]  #: the PoC gaps a finding of this rule keeps open
     #: ``check(env)`` for an environment rule; ``check(envs)`` (every environment of the app) when ``app_wide``.
     check: Callable[..., Iterable[RawFinding]]

@@ -1,11 +1,12 @@
-"""The readiness scorecard: per environment, the seed's 8 checklist items and 6 PoC gaps, from a synthesized cdk.out.
+"""The readiness scorecard: per environment, the 8 checklist items and 6 PoC gaps, from a synthesized cdk.out.
 
 Reads the cloud assembly only (no AWS calls, no CDK app run, no aws-cdk-lib import) and evaluates the same rule
 functions as :class:`ProductionReadinessChecks` on the same files.
 
-* Checklist item N is ✓ when every rule with ``checklist == N`` has no unacknowledged finding.
+* Checklist item N is ✓ when every rule with ``checklist == N`` has no unacknowledged finding; a passing item whose
+  evidence is only a declaration in the template (retries, end-to-end tests) says so ("declared").
 * Gap G is open when any rule listing G in ``gaps`` has an unacknowledged finding (table: :data:`GAP_RULES`).
-* Verdict (the seed): three or more open gaps -> not production-ready.
+* Verdict: three or more open gaps -> not production-ready.
 * Acknowledged findings count as passing and are shown as "(acknowledged: reason)".
 """
 
@@ -17,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
-from agentcore_constructs.readiness.model import CHECKLIST, GAPS, Finding, evaluate_app
+from agentcore_constructs.readiness.model import (
+    CHECKLIST,
+    CHECKLIST_EVIDENCE,
+    DECLARED,
+    GAPS,
+    VERIFIED,
+    Finding,
+    evaluate_app,
+)
 from agentcore_constructs.readiness.rules import RULES
 
 JSON_NAME = "readiness-scorecard.json"
@@ -29,7 +38,7 @@ PASS, FAIL = "✓", "✗"
 GAP_RULES: dict[str, list[str]] = {gap: [r.id for r in RULES.values() if gap in r.gaps] for gap in GAPS}
 #: Checklist item -> its rules.
 CHECKLIST_RULES: dict[int, list[str]] = {n: [r.id for r in RULES.values() if r.checklist == n] for n in CHECKLIST}
-#: Rules beyond the seed's checklist.
+#: Rules beyond the checklist.
 EXTRA_RULES: list[str] = [r.id for r in RULES.values() if r.checklist is None]
 
 
@@ -40,12 +49,14 @@ class Item:
     ok: bool
     findings: list[Finding]  #: unacknowledged
     acknowledged: list[Finding]
+    evidence: str = VERIFIED  #: what the template proves of a passing item (``model.CHECKLIST_EVIDENCE``)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "title": self.title,
             "ok": self.ok,
+            "evidence": self.evidence,
             "findings": [_finding_dict(f) for f in self.findings],
             "acknowledged": [_finding_dict(f) for f in self.acknowledged],
         }
@@ -68,14 +79,14 @@ def verdict(open_gaps: int) -> str:
     return "Production-ready: no PoC gaps open."
 
 
-def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding]) -> Item:
+def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding], evidence: str = VERIFIED) -> Item:
     mine = [f for f in findings if f.rule.id in rule_ids]
     open_ = [f for f in mine if f.acknowledged is None]
-    return Item(key, title, not open_, open_, [f for f in mine if f.acknowledged is not None])
+    return Item(key, title, not open_, open_, [f for f in mine if f.acknowledged is not None], evidence)
 
 
 def score_environment(env: Environment, findings: list[Finding]) -> dict[str, Any]:
-    checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings) for n in CHECKLIST]
+    checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings, CHECKLIST_EVIDENCE[n]) for n in CHECKLIST]
     gaps = [_item(g, GAPS[g], GAP_RULES[g], findings) for g in GAPS]
     extra = [_item(r, RULES[r].info, [r], findings) for r in EXTRA_RULES]
     open_gaps = sum(not g.ok for g in gaps)
@@ -89,7 +100,8 @@ def score_environment(env: Environment, findings: list[Finding]) -> dict[str, An
         "production_ready": open_gaps < NOT_READY_THRESHOLD,
         "no_gaps": open_gaps == 0,
         "verdict": verdict(open_gaps),
-        "beyond_the_seed": [i.as_dict() for i in extra],
+        "checklist_declared": [i.key for i in checklist if i.ok and i.evidence == DECLARED],
+        "beyond_the_checklist": [i.as_dict() for i in extra],
     }
 
 
@@ -107,6 +119,8 @@ def build_scorecard(outdir: Path | str) -> dict[str, Any]:
 # ---- rendering ------------------------------------------------------------------------------------------
 def _item_lines(item: dict[str, Any], label: str, markdown: bool) -> list[str]:
     mark = PASS if item["ok"] else FAIL
+    if item["ok"] and item.get("evidence") == DECLARED:
+        label += " (declared: the template shows the setting, not the behaviour)"
     lines = [f"- {mark} {label}" if markdown else f"  {mark} {label}"]
     indent = "    - " if markdown else "      "
     for f in item["findings"]:
@@ -132,8 +146,8 @@ def render(scorecard: dict[str, Any], *, markdown: bool = False) -> str:
         out.append(("\n### " if markdown else "\n") + f"PoC gaps: {env['gap_count']} open")
         for item in env["gaps"]:
             out += _item_lines(item, f"{item['key']}: {item['title']}", markdown)
-        out.append(("\n### " if markdown else "\n") + "Beyond the seed")
-        for item in env["beyond_the_seed"]:
+        out.append(("\n### " if markdown else "\n") + "Beyond the checklist")
+        for item in env["beyond_the_checklist"]:
             out += _item_lines(item, item["key"], markdown)
         out.append(("\n**Verdict:** " if markdown else "\nVerdict: ") + env["verdict"] + "\n")
     return "\n".join(out) + "\n"

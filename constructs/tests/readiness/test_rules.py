@@ -68,6 +68,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     (
         "Readiness-Runtime",
         add(
+            "SummarizerFn",
+            "AWS::Lambda::Function",
+            {
+                "Environment": {"Variables": {"BEDROCK_MODEL_ID": "m"}},
+                "Tags": [{"Key": "agentcore:component", "Value": "summarizer"}],
+            },
+        ),
+        set(),
+    ),
+    (
+        "Readiness-Runtime",
+        add(
             "Task",
             "AWS::ECS::TaskDefinition",
             {"ContainerDefinitions": [{"Name": "agent", "Environment": [{"Name": "MODEL_ID", "Value": "m"}]}]},
@@ -638,6 +650,10 @@ def test_memory_in_another_stack_is_resolved_through_stack_outputs() -> None:
         ("CODE_SHA", "64ecf50d2230a23d84f4cda2d87f07d086f0dfeb940ef62f629507c1dfc5015d", False),
         ("POWERTOOLS_SERVICE_NAME", "order-service", False),
         ("AGENT_RETRY_MODE", "adaptive", False),
+        ("GRAFANA_DASHBOARD_UID", "Zx8Qw2Lp9Rt4Vb7Nm3Kd6Hs1Gf5Jc0Ya8Ue2Wi", False),  # random by design
+        ("TENANT_ID", "3f2504e04f8941d39a0c0305e82c3301Aa9Bb8Cc", False),
+        ("DASHBOARD_UID", "sk-looks-like-a-key-12345", True),  # a credential pattern still wins
+        ("SIGNING_TOKEN", "Zx8Qw2Lp9Rt4Vb7Nm3Kd6Hs1Gf5Jc0Ya8Ue2Wi", True),
     ],
 )
 def test_credential_detection(name: str, value: Any, flagged: bool) -> None:

@@ -39,8 +39,11 @@ def test_runtime_only_stage_is_not_production_ready(card: dict[str, Any]) -> Non
 def test_complete_stage_has_no_gaps(card: dict[str, Any]) -> None:
     full = card["full"]
     assert full["gap_count"] == 0 and full["no_gaps"]
-    assert all(i["ok"] for i in full["checklist"] + full["beyond_the_seed"])
+    assert all(i["ok"] for i in full["checklist"] + full["beyond_the_checklist"])
     assert full["checklist_passed"] == 8
+    # A template proves retries and end-to-end tests only as declarations: the scorecard says so.
+    assert full["checklist_declared"] == ["6", "8"]
+    assert {i["key"]: i["evidence"] for i in full["checklist"]}["7"] == "verified"
 
 
 def test_acknowledged_findings_pass_with_their_reason(card: dict[str, Any]) -> None:
@@ -60,6 +63,7 @@ def test_markdown_and_text_render_marks_paths_and_acknowledgements(
     markdown = (card["_outdir"] / MARKDOWN_NAME).read_text()
     assert "## poc" in markdown and "## full" in markdown
     assert "- ✗ 2. Memory configured" in markdown and "- ✓ 1. Agent deployed to Runtime" in markdown
+    assert "- ✓ 8. End-to-end tests against deployed agent, not just local dev server (declared:" in markdown
     assert "`poc/Agent/Runtime/Resource`" in markdown
     assert "(acknowledged: mode comes from the platform default)" in markdown
     assert "**Verdict:** Not production-ready." in markdown

@@ -341,8 +341,8 @@ def _read_services(holder: Resource, namespaces: set[str]) -> Iterator[tuple[str
     "Readiness-UnemittedMetric",
     info="A dashboard or alarm reads a metric of the app's own Lambdas that none of them emits: it stays empty.",
     explanation="A CloudWatch metric is identified by namespace, name and every dimension value (CloudWatch user "
-    "guide, 'Metrics concepts: dimensions'), so a dashboard searching service=\"order-service\" never sees metrics "
-    "emitted with service=order_service. Powertools takes namespace and service from POWERTOOLS_METRICS_NAMESPACE "
+    "guide, 'Metrics concepts: dimensions'), so a dashboard searching service=\"my-tool\" never sees metrics "
+    "emitted with service=my_tool. Powertools takes namespace and service from POWERTOOLS_METRICS_NAMESPACE "
     "and POWERTOOLS_SERVICE_NAME (Powertools for AWS Lambda, 'Metrics'): set both on the function (LambdaTool does) "
     "and build the dashboard from the same values (the contract package).",
     checklist=None,

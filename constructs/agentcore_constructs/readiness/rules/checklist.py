@@ -1,10 +1,11 @@
-"""The seed's Production Readiness Checklist, items 1-6 and 8 (item 7 is least_privilege.py)."""
+"""The Production Readiness Checklist, items 1-6 and 8 (item 7 is least_privilege.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from agentcore_constructs.aws_facts import COMPONENT_TAG
 from agentcore_constructs.contract.env_vars import (
     GATEWAY_URL,
     HTTP_TIMEOUT_SECONDS,
@@ -29,7 +30,8 @@ from agentcore_constructs.readiness.rules.credentials import credential_kind
     explanation="AgentCore Runtime gives serverless hosting, auto-scaling and a microVM per session. Deploy the agent "
     "with "
     "AgentRuntime (stage 1) and remove the Lambda/ECS/EC2 that runs it (a MODEL_ID variable or agent code in user data "
-    "marks such a stand-in).",
+    "marks such a stand-in). A function or task that calls a model for another purpose is marked with the "
+    "agentcore:component tag (agentcore_constructs.components.mark_component, any value) and is not judged.",
     checklist=1,
     gaps=("hosting", "isolation"),
 )
@@ -38,13 +40,15 @@ def runtime_hosts_the_agent(env: Environment) -> Iterator[RawFinding]:
         yield c.primary_stack(env), "Missing", "no AWS::BedrockAgentCore::Runtime in this environment"
     for fn in env.resources(c.LAMBDA):
         hits = sorted(c.AGENT_HOST_VARIABLES & set(c.lambda_env(fn)))
-        if hits:
+        if hits and c.tag_value(fn, COMPONENT_TAG) is None:
             yield (
                 fn,
                 "StandIn",
                 f"Lambda has agent variables {', '.join(hits)}: it hosts the agent outside AgentCore Runtime",
             )
     for task in env.resources(c.ECS_TASK):
+        if c.tag_value(task, COMPONENT_TAG) is not None:
+            continue
         for container, variables in c.container_envs(task):
             hits = sorted(c.AGENT_HOST_VARIABLES & set(variables))
             if hits:
@@ -207,10 +211,10 @@ def _jwt_findings(res: Resource, jwt: Any, what: str) -> Iterator[RawFinding]:
 @rule(
     "Readiness-Identity",
     info="The agent endpoint has no per-user identity: its authorizer is IAM, not a JWT from an identity provider.",
-    explanation="The seed's auth gap asks for per-user identity with IdP integration (stage 4): protect the runtime "
-    "with "
-    "AgentIdentity.protect_runtime (Cognito or your IdP, CustomJWTAuthorizer). A machine-to-machine agent that is "
-    "only called by AWS principals acknowledges this finding with that reason.",
+    explanation="Production agents act for a user: per-user identity from an identity provider lets the agent "
+    "verify who calls and keep each user's memory and tool calls apart. Protect the runtime with a JWT authorizer "
+    "(AgentIdentity.protect_runtime for Cognito, ExternalOidcIdentity for another OIDC issuer). A machine-to-machine "
+    "agent called only by AWS principals acknowledges this finding with that reason.",
     checklist=None,
     gaps=("auth",),
 )
@@ -278,8 +282,9 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
     "adaptive|standard, "
     "AGENT_HTTP_TIMEOUT_SECONDS > 0).",
     explanation="Transient throttles and timeouts of the model and tools must be retried with exponential backoff. "
-    "AgentRuntime sets the retry signal from retry_max_attempts / retry_mode / http_timeout; set them in cdk.json "
-    "'retry'.",
+    "AgentRuntime sets these from its retry_max_attempts, retry_mode and http_timeout props; an agent that retries "
+    "otherwise acknowledges this finding saying how. The template shows the setting, not the agent honouring it: "
+    "the scorecard marks this item 'declared'.",
     checklist=6,
     gaps=("hosting",),
 )
@@ -315,7 +320,8 @@ AUTO_OUTPUT_PREFIXES = ("ExportsOutput", "PublishOutput")
     "Readiness-E2E",
     info="The stack outputs the end-to-end suite needs are missing (runtime ARN, endpoint name, gateway URL, user "
     "pool and client id).",
-    explanation="tests/e2e discovers a deployed environment from stack outputs: add CfnOutputs for the runtime ARN and "
+    explanation="An end-to-end suite finds a deployed environment through its stack outputs: add CfnOutputs for the "
+    "runtime ARN and "
     "endpoint name, the gateway URL when the gateway is on, and the user pool id and client id when identity is on.",
     checklist=8,
     gaps=(),

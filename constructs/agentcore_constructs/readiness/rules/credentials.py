@@ -25,6 +25,11 @@ SECRET_NAME = re.compile(
 )
 #: Names that hold a *reference* to a secret (ARN, name, id, parameter) — fine when the value is one.
 REFERENCE_NAME = re.compile(r"(?i)_(?:ARN|SECRET_ARN|SECRET_NAME|SECRET_ID|PARAMETER|PARAMETER_NAME|SSM_NAME)$")
+#: Names of identifiers that look random by design (dashboard UIDs, UUIDs, hashes, ids): judged only by the
+#: credential patterns, never by randomness alone.
+IDENTIFIER_NAME = re.compile(
+    r"(?i)(?:^|_)(?:ID|UID|UUID|GUID|HASH|DIGEST|SHA|ETAG|VERSION|REVISION|COMMIT|NAME|URL|URI)$"
+)
 _TOKENISH = re.compile(r"^[A-Za-z0-9_\-+/=]{32,}$")
 
 
@@ -50,6 +55,8 @@ def credential_kind(name: str, value: Any) -> str | None:
         return None
     if SECRET_NAME.search(name):
         return f"literal value in secret-named variable {name}"
+    if IDENTIFIER_NAME.search(name):
+        return None
     if _TOKENISH.match(value) and re.search(r"[A-Za-z]", value) and re.search(r"\d", value) and _entropy(value) > 4.0:
         return "long random token"
     return None

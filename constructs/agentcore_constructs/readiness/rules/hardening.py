@@ -1,4 +1,4 @@
-"""Beyond the seed: hardening rules (error details, encryption, pinned artifacts, tool invoke permissions)."""
+"""Beyond the checklist: hardening rules (error details, encryption, pinned artifacts, tool invoke permissions)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from agentcore_constructs.readiness.rules import common as c
 
 
 # =========================================================================================================
-# Beyond the seed
+# Beyond the checklist
 # =========================================================================================================
 @rule(
     "Readiness-GatewayDebug",
@@ -147,7 +147,7 @@ def tool_permission(env: Environment) -> Iterator[RawFinding]:
     "(AgentCore "
     "guide, 'agent-runtime-versioning'). An endpoint whose AgentRuntimeVersion is the runtime's own GetAtt "
     "AgentRuntimeVersion moves to every new version on deploy. Pin the endpoint that clients call to a version "
-    "(AgentRuntime endpoint_version, cdk.json endpoint_version) so promotion and rollback are a one-line change.",
+    "(AgentRuntime endpoint_version) so promotion and rollback are a one-line change.",
     checklist=None,
     gaps=("hosting",),
 )
@@ -163,8 +163,8 @@ def endpoint_version_pinned(env: Environment) -> Iterator[RawFinding]:
     "Readiness-InvocationLimits",
     info="The runtime sets no per-invocation limits (AGENT_MAX_TURNS, AGENT_MAX_TOTAL_TOKENS, AGENT_MAX_SECONDS).",
     explanation="Without limits one request can loop through model and tool calls until the Runtime's 15-minute cap, "
-    "spending tokens all the way. AgentRuntime sets max_turns, max_total_tokens and max_invocation_time (cdk.json "
-    "'limits'); the agent kit stops the request at the first one reached with a clear error.",
+    "spending tokens all the way. AgentRuntime sets max_turns, max_total_tokens and max_invocation_time; "
+    "the agent kit stops the request at the first one reached with a clear error.",
     checklist=None,
     gaps=("hosting",),
 )
