@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock
+.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock reference
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint             ruff format check, ruff lint, mypy (CI runs it before the tests)"
 	@echo "make dev              run the agent locally on 127.0.0.1:8080 (AgentCore Runtime contract)"
 	@echo "make snapshot-update  re-record the template snapshots"
+	@echo "make reference        re-render constructs/REFERENCE.md from the library's code"
 	@echo "make bench            print synth / cold start / test-suite figures"
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
@@ -88,6 +89,10 @@ PROMPT ?= What is order ORD-10001?
 DEV_CALLER := $(if $(filter command line,$(origin USER)),$(USER),alice)
 invoke: install
 	@$(PY) -m scripts.invoke "$(PROMPT)" --user $(DEV_CALLER)
+
+# Re-render the construct library's reference from its code (a test fails when it is stale).
+reference: install
+	$(PY) -m agentcore_constructs.reference > constructs/REFERENCE.md
 
 snapshot-update: install
 	$(PY) -m pytest tests/infrastructure --snapshot-update

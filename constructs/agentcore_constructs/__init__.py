@@ -14,7 +14,7 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from agentcore_constructs.gateway import LambdaTool, ToolGateway
-    from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
+    from agentcore_constructs.identity import AgentIdentity, ExternalOidcIdentity, OutboundOAuth2
     from agentcore_constructs.memory import AgentMemory
     from agentcore_constructs.model_access import ModelAccess
     from agentcore_constructs.observability import AgentObservability, TransactionSearch
@@ -28,6 +28,7 @@ __all__ = [
     "AgentObservability",
     "AgentRuntime",
     "AlarmThresholds",
+    "ExternalOidcIdentity",
     "LambdaTool",
     "ModelAccess",
     "OutboundOAuth2",
@@ -43,6 +44,7 @@ _EXPORTS = {
     "AgentObservability": "agentcore_constructs.observability",
     "AgentRuntime": "agentcore_constructs.runtime",
     "AlarmThresholds": "agentcore_constructs.thresholds",
+    "ExternalOidcIdentity": "agentcore_constructs.identity",
     "LambdaTool": "agentcore_constructs.gateway",
     "ModelAccess": "agentcore_constructs.model_access",
     "OutboundOAuth2": "agentcore_constructs.identity",
