@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock reference
+.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -24,6 +24,7 @@ help:
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make reference        re-render constructs/REFERENCE.md from the library's code"
 	@echo "make bench            print synth / cold start / test-suite figures"
+	@echo "make example          synthesize examples/outside_team from the library's wheel in a clean venv"
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
 	@echo "make token USER=alice print a dev access token from the running make-dev stack"
@@ -96,6 +97,18 @@ reference: install
 
 snapshot-update: install
 	$(PY) -m pytest tests/infrastructure --snapshot-update
+
+# The outside-team example (examples/outside_team) synthesized from the library's wheel in a clean venv.
+example: install
+	$(PY) -m scripts.example_from_wheel
+
+# Re-resolve the example agent's arm64 lock after editing its requirements.in (versions aligned with agent_src's).
+example-lock: $(VENV)/.synced
+	grep -E '^[a-zA-Z0-9_.-]+==' agent_src/requirements.lock | sed 's/ \\$$//' > .local-example-constraints.txt
+	$(VENV)/bin/uv pip compile examples/outside_team/agent/requirements.in --python-platform aarch64-manylinux2014 \
+		--python-version 3.13 --only-binary :all: --generate-hashes -q -c .local-example-constraints.txt \
+		-o examples/outside_team/agent/requirements.lock --custom-compile-command "make example-lock"
+	rm -f .local-example-constraints.txt
 
 bench: install
 	$(PY) -m scripts.bench

@@ -8,6 +8,7 @@ bundling with the ``aws:cdk:bundling-stacks`` context (an empty list).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -49,7 +50,14 @@ class _VendoredPythonBundler:
     def try_bundle(self, output_dir: str, *_options: Any, **_kwargs: Any) -> bool:  # jsii passes the options struct
         out = Path(output_dir)
         if self._requirements_file is not None:
-            _run(_install_command(self._requirements_file, out, self._python_version))
+            command = _install_command(self._requirements_file, out, self._python_version)
+            if command is None:
+                raise ValueError(
+                    f"{self._owner}vendoring {self._requirements_file.name} needs uv (on PATH or next to the "
+                    f"interpreter) or pip in the Python that runs the CDK app ({sys.executable}); install one of them "
+                    "(pip install uv), or skip bundling for this synth (context aws:cdk:bundling-stacks=[])"
+                )
+            _run(command)
             unmet = unmet_requirements(out, self._python_version)
             if unmet:
                 raise ValueError(
@@ -211,7 +219,8 @@ def runtime_package_files(source_dir: Path, lock: dict[str, LockEntry] | None) -
     return contract_package_files() if imports_library(source_dir) else {}
 
 
-def _install_command(requirements: Path, out: Path, python_version: str) -> list[str]:
+def _install_command(requirements: Path, out: Path, python_version: str) -> list[str] | None:
+    """uv when there is one, else pip; None when the interpreter has neither (a bare uv-made venv)."""
     uv = shutil.which("uv") or _sibling_of_interpreter("uv")
     if uv:
         return [
@@ -231,6 +240,8 @@ def _install_command(requirements: Path, out: Path, python_version: str) -> list
             "-r",
             str(requirements),
         ]
+    if importlib.util.find_spec("pip") is None:
+        return None
     return [
         sys.executable,
         "-m",

@@ -201,3 +201,26 @@ def test_the_library_is_copied_in_only_when_imported_and_not_pinned(tmp_path: Pa
     assert runtime_package_files(plain, read_lock(plain / "requirements.lock")) == {}
     agent = AgentRuntime(new_stack(), "Agent", runtime_name="a", source_dir=FIXTURE_AGENT, model_id=MODEL)
     assert agent.ships_runtime_package is False
+
+
+def test_bundling_without_uv_or_pip_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from agentcore_constructs import bundling
+
+    source = _agent(tmp_path, lock="fixture-app==1.0\n")
+    monkeypatch.setattr(bundling.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(bundling, "_sibling_of_interpreter", lambda _name: None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        bundling.importlib.util, "find_spec", lambda name, *a: None if name == "pip" else real_find_spec(name, *a)
+    )
+    bundler = _VendoredPythonBundler(
+        source_dir=source,
+        requirements_file=source / "requirements.lock",
+        python_version="3.13",
+        extra_files={},
+        owner="AgentRuntime App/Agent",
+    )
+    with pytest.raises(ValueError, match=r"AgentRuntime App/Agent: vendoring requirements.lock needs uv .* or pip"):
+        bundler.try_bundle(str(tmp_path / "out"))
