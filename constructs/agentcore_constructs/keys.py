@@ -13,6 +13,8 @@ policy cannot be changed from here: the construct warns, naming the statement to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -84,33 +86,48 @@ def allow_cloudwatch_logs(key: kms.Key) -> None:
     )
 
 
-def key_for_log_groups(scope: IConstruct, owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
-    """A key CloudWatch Logs can use: alias refused; a ``kms.Key`` gets the Logs statement; an imported key warns."""
+def _usable_key(
+    scope: IConstruct,
+    owner: str,
+    prop: str,
+    key: kms.IKey | None,
+    allow: Callable[[kms.Key], None],
+    warning_id: str,
+    warning: str,
+) -> kms.IKey | None:
     if refuse_alias(owner, prop, key) is None:
         return None
     if isinstance(key, kms.Key):
-        allow_cloudwatch_logs(key)
+        allow(key)
     else:
-        cdk.Annotations.of(scope).add_warning_v2(
-            "agentcore-constructs:imported-log-key",
-            f"{prop} is an imported key: its key policy must let logs.<region>.amazonaws.com use it for this "
-            "account's log groups (the statement agentcore_constructs.keys.allow_cloudwatch_logs adds), or the log "
-            "group fails to create",
-        )
+        cdk.Annotations.of(scope).add_warning_v2(warning_id, f"{prop} is an imported key: {warning}")
     return key
+
+
+def key_for_log_groups(scope: IConstruct, owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
+    """A key CloudWatch Logs can use: alias refused; a ``kms.Key`` gets the Logs statement; an imported key warns."""
+    return _usable_key(
+        scope,
+        owner,
+        prop,
+        key,
+        allow_cloudwatch_logs,
+        "agentcore-constructs:imported-log-key",
+        "its key policy must let logs.<region>.amazonaws.com use it for this account's log groups (the statement "
+        "agentcore_constructs.keys.allow_cloudwatch_logs adds), or the log group fails to create",
+    )
 
 
 def key_for_alarm_topic(scope: IConstruct, owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
     """A key alarm notifications can use: alias refused; a ``kms.Key`` gets the CloudWatch statement; an imported
     key warns."""
-    if refuse_alias(owner, prop, key) is None:
-        return None
-    if isinstance(key, kms.Key):
-        allow_cloudwatch_alarms(key)
-    else:
-        cdk.Annotations.of(scope).add_warning_v2(
-            "agentcore-constructs:imported-topic-key",
-            f"{prop} is an imported key: its key policy must let cloudwatch.amazonaws.com use it "
-            "(kms:Decrypt, kms:GenerateDataKey*), or alarm notifications are dropped without an error",
-        )
-    return key
+    return _usable_key(
+        scope,
+        owner,
+        prop,
+        key,
+        allow_cloudwatch_alarms,
+        "agentcore-constructs:imported-topic-key",
+        "its key policy must let cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*), or alarm "
+        "notifications are dropped without an error",
+    )

@@ -7,6 +7,7 @@ PATH (``make`` puts the project's pinned Node there).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 import pytest
@@ -25,6 +26,9 @@ NO_BUNDLING = OFFLINE_CONTEXT
 
 use_offline_environment()
 
+if TYPE_CHECKING:
+    from agentcore_constructs import AgentRuntime
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests that share the session synth of the readiness app run on one xdist worker, so it is synthesized once.
@@ -37,3 +41,15 @@ def new_stack(region: str = "us-east-1", *, context: dict | None = None) -> cdk.
     """A stack in a fresh app (fake account, no bundling, built-in validation off)."""
     app = cdk.App(context={**NO_BUNDLING, **(context or {})})
     return cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region=region))
+
+
+#: A cross-Region inference profile the fixture agent invokes.
+FIXTURE_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def new_runtime(stack: cdk.Stack, construct_id: str = "Agent", **props: object) -> AgentRuntime:
+    """The fixture agent on an AgentRuntime named ``a1`` (props override)."""
+    from agentcore_constructs import AgentRuntime
+
+    settings: dict[str, object] = {"runtime_name": "a1", "source_dir": FIXTURE_AGENT, "model_id": FIXTURE_MODEL}
+    return AgentRuntime(stack, construct_id, **{**settings, **props})  # type: ignore[arg-type]

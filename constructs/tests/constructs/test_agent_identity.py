@@ -8,8 +8,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from agentcore_constructs import AgentIdentity, AgentRuntime, OutboundOAuth2
-from tests.conftest import FIXTURE_AGENT, NO_BUNDLING, new_stack
+from agentcore_constructs import AgentIdentity, OutboundOAuth2
+from tests.conftest import NO_BUNDLING, new_runtime, new_stack
 
 
 @pytest.mark.parametrize(
@@ -29,13 +29,7 @@ def test_invalid_props(props: dict, message: str) -> None:
 def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> None:
     stack = new_stack()
     identity = AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333")
-    runtime = AgentRuntime(
-        stack,
-        "Agent",
-        runtime_name="a1",
-        source_dir=FIXTURE_AGENT,
-        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    )
+    runtime = new_runtime(stack)
     identity.protect_runtime(runtime)
     template = Template.from_stack(stack).to_json()
     (cfn,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
@@ -47,13 +41,7 @@ def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> No
 
 def test_outbound_provider_references_the_secret_and_grants_only_what_token_retrieval_needs() -> None:
     stack = new_stack()
-    runtime = AgentRuntime(
-        stack,
-        "Agent",
-        runtime_name="a1",
-        source_dir=FIXTURE_AGENT,
-        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    )
+    runtime = new_runtime(stack)
     outbound = OutboundOAuth2(
         stack,
         "Crm",
@@ -94,13 +82,7 @@ def test_outbound_secret_has_the_json_shape_the_provider_reads_and_return_urls_r
 
     app = cdk.App(context=NO_BUNDLING)
     stack = cdk.Stack(app, "Test", env=cdk.Environment(account="111122223333", region="us-east-1"))
-    runtime = AgentRuntime(
-        stack,
-        "Agent",
-        runtime_name="a1",
-        source_dir=FIXTURE_AGENT,
-        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    )
+    runtime = new_runtime(stack)
     outbound = OutboundOAuth2(
         stack,
         "Crm",

@@ -7,9 +7,9 @@ import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
 
-from agentcore_constructs import AgentMemory, AgentRuntime
+from agentcore_constructs import AgentMemory
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
-from tests.conftest import FIXTURE_AGENT, new_stack
+from tests.conftest import new_runtime, new_stack
 
 
 @pytest.mark.parametrize(
@@ -46,13 +46,7 @@ def test_bring_your_own_key() -> None:
 def test_grant_to_adds_exact_actions_and_memory_id_in_the_same_stack() -> None:
     stack = new_stack("us-west-2")
     memory = AgentMemory(stack, "Memory", memory_name="m1")
-    runtime = AgentRuntime(
-        stack,
-        "Agent",
-        runtime_name="a1",
-        source_dir=FIXTURE_AGENT,
-        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    )
+    runtime = new_runtime(stack)
     memory.grant_to(runtime)
     template = Template.from_stack(stack).to_json()
     memory_logical_id = next(

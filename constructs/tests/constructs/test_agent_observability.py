@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
+from tests.conftest import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_runtime, new_stack
 
 TOOL = {
     "name": "echo",
@@ -21,14 +21,7 @@ TOOL = {
 
 def _stack_with_runtime() -> tuple[cdk.Stack, AgentRuntime]:
     stack = new_stack()
-    runtime = AgentRuntime(
-        stack,
-        "Agent",
-        runtime_name="a1",
-        source_dir=FIXTURE_AGENT,
-        model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
-        endpoint_name="live",
-    )
+    runtime = new_runtime(stack, endpoint_name="live")
     return stack, runtime
 
 
