@@ -7,6 +7,7 @@ bundling with the ``aws:cdk:bundling-stacks`` context (an empty list).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -156,6 +157,17 @@ _OPTION_LINES = ("--hash", "--index-url", "--extra-index-url", "--find-links", "
 
 
 def read_lock(path: Path) -> dict[str, LockEntry]:
+    """The pinned distributions of a requirements lock (cached per file content; see :func:`parse_lock`)."""
+    text = path.read_text(encoding="utf-8")
+    return dict(_parse_cached(path.name, text))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(file_name: str, text: str) -> tuple[tuple[str, LockEntry], ...]:
+    return tuple(parse_lock(file_name, text).items())
+
+
+def parse_lock(file_name: str, text: str) -> dict[str, LockEntry]:
     """The pinned distributions of a requirements lock, by canonical name.
 
     Every requirement must be pinned with ``==``/``===`` (or be a direct ``name @ url`` reference); ``-r``/``-c``/``-e``
@@ -163,7 +175,7 @@ def read_lock(path: Path) -> dict[str, LockEntry]:
     entries: dict[str, LockEntry] = {}
     logical: list[tuple[int, str]] = []
     pending, start = "", 0
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
         text = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
         if not pending:
             start = number
@@ -176,18 +188,18 @@ def read_lock(path: Path) -> dict[str, LockEntry]:
         if not text or text.startswith(_OPTION_LINES):
             continue
         if text.startswith("-"):
-            raise LockFileError(f"{path.name} line {number}: {text.split()[0]} is not supported in a lock")
+            raise LockFileError(f"{file_name} line {number}: {text.split()[0]} is not supported in a lock")
         requirement_text = text.split(" --")[0].strip()
         try:
             requirement = Requirement(requirement_text)
         except InvalidRequirement as error:
             raise LockFileError(
-                f"{path.name} line {number}: {requirement_text!r} is not a requirement ({error})"
+                f"{file_name} line {number}: {requirement_text!r} is not a requirement ({error})"
             ) from error
         pins = [spec for spec in requirement.specifier if spec.operator in ("==", "===") and "*" not in spec.version]
         if requirement.url is None and (len(pins) != 1 or len(requirement.specifier) != 1):
             raise LockFileError(
-                f"{path.name} line {number}: {requirement_text!r} is not pinned to one version (name==version): "
+                f"{file_name} line {number}: {requirement_text!r} is not pinned to one version (name==version): "
                 "a lock pins every distribution, dependencies included"
             )
         name = canonicalize_name(requirement.name)

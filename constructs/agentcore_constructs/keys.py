@@ -13,16 +13,18 @@ policy cannot be changed from here: the construct warns, naming the statement to
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
-from constructs import Construct, IConstruct
+from constructs import IConstruct
 
-_LOGS_MARKER = "AllowsCloudWatchLogs"
-_ALARMS_MARKER = "AllowsCloudWatchAlarms"
+#: Keys that already carry each statement (a Python-side record: no jsii round trip per check).
+_HAS_LOGS_STATEMENT: weakref.WeakSet[kms.Key] = weakref.WeakSet()
+_HAS_ALARMS_STATEMENT: weakref.WeakSet[kms.Key] = weakref.WeakSet()
 
 
 def refuse_alias(owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
@@ -41,9 +43,9 @@ def refuse_alias(owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None
 
 def allow_cloudwatch_alarms(key: kms.Key) -> None:
     """Let CloudWatch alarms publish to SNS topics encrypted with ``key`` (key policy, this account). Idempotent."""
-    if key.node.try_find_child(_ALARMS_MARKER) is not None:
+    if key in _HAS_ALARMS_STATEMENT:
         return
-    Construct(key, _ALARMS_MARKER)
+    _HAS_ALARMS_STATEMENT.add(key)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="AllowCloudWatchAlarmsToEncryptedTopics",
@@ -57,9 +59,9 @@ def allow_cloudwatch_alarms(key: kms.Key) -> None:
 
 def allow_cloudwatch_logs(key: kms.Key) -> None:
     """Let CloudWatch Logs encrypt this account's log groups with ``key`` (key policy statement). Idempotent."""
-    if key.node.try_find_child(_LOGS_MARKER) is not None:
+    if key in _HAS_LOGS_STATEMENT:
         return
-    Construct(key, _LOGS_MARKER)
+    _HAS_LOGS_STATEMENT.add(key)
     stack = cdk.Stack.of(key)
     key.add_to_resource_policy(
         iam.PolicyStatement(
