@@ -33,6 +33,7 @@ Run standalone: ``python -m local_dev.gateway [--port 8090]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import socket
@@ -45,10 +46,13 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import anyio.to_thread
-import mcp_types as types
 import uvicorn
+from mcp import types
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPError
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.shared.exceptions import McpError
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, CALLER_REQUIRED_ENV, TOOL_NAME_DELIMITER
 from local_dev.background import run_until_interrupted
@@ -243,7 +247,7 @@ def local_order_service(
 
 def build_mcp_server(
     services: list[LocalToolService], interceptor: RequestInterceptor = strip_caller_id
-) -> Server[Any]:
+) -> Server[Any, Any]:
     """The MCP server (low-level SDK server: schemas are served verbatim from the declarations)."""
     routes: dict[str, tuple[LocalToolService, dict[str, Any]]] = {}
     for service in services:
@@ -254,34 +258,43 @@ def build_mcp_server(
                 raise ValueError(f"duplicate gateway tool name {name!r}")
             routes[name] = (service, spec)
 
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(
-            tools=[
-                types.Tool(name=name, description=spec["description"], input_schema=spec["inputSchema"])
-                for name, (_, spec) in routes.items()
-            ]
-        )
+    server: Server[Any, Any] = Server("local-agentcore-gateway")
 
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        route = routes.get(params.name)
+    @server.list_tools()
+    async def list_tools() -> list[types.Tool]:
+        return [
+            types.Tool(name=name, description=spec["description"], inputSchema=spec["inputSchema"])
+            for name, (_, spec) in routes.items()
+        ]
+
+    # Registered as the raw request handler, not through @server.call_tool(): that decorator turns every exception into
+    # an error *result*, and the Gateway answers an interceptor's refusal with a JSON-RPC *error*. Arguments reach
+    # the interceptor as sent (the Gateway validates against the schema after it).
+    async def call_tool(request: types.CallToolRequest) -> types.ServerResult:
+        name, arguments = request.params.name, request.params.arguments
+        route = routes.get(name)
         if route is None:
-            return _error_result(f"unknown tool {params.name!r}")
+            return types.ServerResult(_error_result(f"unknown tool {name!r}"))
         service, _ = route
-        request = getattr(ctx, "request", None)
-        headers = {k.lower(): v for k, v in request.headers.items()} if request is not None else {}
+        context = server.request_context
+        http_request = getattr(context, "request", None)
+        headers = {k.lower(): v for k, v in http_request.headers.items()} if http_request is not None else {}
         try:
-            arguments = interceptor(headers, params.name, dict(params.arguments or {}))
+            intercepted = interceptor(headers, name, dict(arguments or {}))
         except InterceptorRejected as rejected:
-            raise MCPError(code=rejected.code, message=rejected.message, data=rejected.data) from None
-        message_id = str(ctx.request_id) if getattr(ctx, "request_id", None) is not None else "0"
-        result = await anyio.to_thread.run_sync(functools.partial(service.invoke, params.name, arguments, message_id))
-        return to_call_tool_result(result)
+            raise McpError(
+                types.ErrorData(code=rejected.code, message=rejected.message, data=rejected.data)
+            ) from None
+        message_id = str(context.request_id) if getattr(context, "request_id", None) is not None else "0"
+        result = await anyio.to_thread.run_sync(functools.partial(service.invoke, name, intercepted, message_id))
+        return types.ServerResult(to_call_tool_result(result))
 
-    return Server("local-agentcore-gateway", on_list_tools=list_tools, on_call_tool=call_tool)
+    server.request_handlers[types.CallToolRequest] = call_tool
+    return server
 
 
 def _error_result(message: str) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+    return types.CallToolResult(content=[types.TextContent(type="text", text=message)], isError=True)
 
 
 def to_call_tool_result(result: Any) -> types.CallToolResult:
@@ -290,6 +303,22 @@ def to_call_tool_result(result: Any) -> types.CallToolResult:
         return _error_result(str(result["error"].get("message", "tool error")))
     text = result if isinstance(result, str) else json.dumps(result)
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
+
+
+def streamable_http_app(server: Server[Any, Any]) -> Starlette:
+    """The server on ``/mcp``, streamable HTTP, stateless with JSON responses (as the AgentCore Gateway answers)."""
+    manager = StreamableHTTPSessionManager(app=server, json_response=True, stateless=True)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        async with manager.run():
+            yield
+
+    class Endpoint:  # an ASGI app as the route's endpoint: exactly /mcp, no redirect to /mcp/ (clients POST there)
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await manager.handle_request(scope, receive, send)
+
+    return Starlette(routes=[Route("/mcp", endpoint=Endpoint(), methods=["GET", "POST", "DELETE"])], lifespan=lifespan)
 
 
 class LocalGateway:
@@ -336,9 +365,7 @@ def start_local_gateway(
             upstream = start_fake_orders_api()
             orders_api_url = upstream.url
         services = [local_order_service(orders_api_url, caller_required=interceptor is not strip_caller_id)]
-    app: Any = build_mcp_server(services, interceptor).streamable_http_app(
-        stateless_http=True, json_response=True, host=host
-    )
+    app: Any = streamable_http_app(build_mcp_server(services, interceptor))
     if verifier is not None:
         from local_dev.auth import JWTAuthMiddleware
 

@@ -42,8 +42,8 @@ from typing import Any
 import uvicorn
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.kit.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
 from support_agent.app import create_app
-from support_agent.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -136,7 +136,7 @@ class DevStack:
     """The running local stack of ``make dev``: fake orders API -> local MCP gateway -> agent."""
 
     agent: LocalAgentServer
-    settings: Any  # support_agent.settings.Settings of the agent
+    settings: Any  # agentcore_constructs.kit.settings.Settings of the agent
     gateway: Any = None  # local_dev.gateway.LocalGateway, or None with --no-gateway
     upstream: Any = None  # local_dev.upstream.FakeOrdersAPI, or None with --no-gateway
     issuer: Any = None  # local_dev.token_issuer.TokenIssuer, or None with --no-auth

@@ -24,9 +24,9 @@ import os
 import sys
 from pathlib import Path
 
+from agentcore_constructs.kit.settings import SettingsError
 from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve, state_file_path
 from local_dev.token_issuer import DEFAULT_ISSUER_PORT
-from support_agent.settings import SettingsError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -13,10 +13,10 @@ import time
 
 from strands import tool
 
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import OfflineToolCallingModel
 from support_agent.app import SupportAgent
-from support_agent.identity import CallerIdentity
-from support_agent.offline_model import OfflineToolCallingModel
-from support_agent.settings import load_settings
 
 ACTOR, SESSION = "alice", "interrupted-session"
 
@@ -43,7 +43,7 @@ def main() -> None:
     model = BlockingModel() if mode == "prompt" else OfflineToolCallingModel()
     agent = SupportAgent(settings, model=model, tools_factory=lambda s, token: [lookup_order])
     prompt = "remember this: my order is late" if mode == "prompt" else "What is order ORD-12345?"
-    agent.answer(prompt, CallerIdentity(actor_id=ACTOR, session_id=SESSION))
+    agent.ask(prompt, CallerIdentity(actor_id=ACTOR, session_id=SESSION))
 
 
 if __name__ == "__main__":

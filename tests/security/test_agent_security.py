@@ -10,10 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import create_session_manager
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
 from support_agent.app import SupportAgent, create_app
-from support_agent.memory import create_session_manager
-from support_agent.settings import load_settings
 from tests.security.tokens import TOKEN_CASES, VICTIM, forged_tokens, malformed_bodies, unsigned
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import OfflineToolCallingModel
 from support_agent.app import SupportAgent
-from support_agent.identity import CallerIdentity
-from support_agent.offline_model import OfflineToolCallingModel
-from support_agent.settings import load_settings
 from tests.conftest import REPO_ROOT
 from tests.security.interrupted_turn import ACTOR, SESSION
 
@@ -67,7 +67,7 @@ def test_a_turn_killed_mid_request_does_not_corrupt_the_conversation(tmp_path: P
     )
     agent = SupportAgent(settings, model=ConverseRules())
     caller = CallerIdentity(actor_id=ACTOR, session_id=SESSION)
-    first = agent.answer("hello again", caller)
+    first = agent.ask("hello again", caller)
     assert first.startswith("[offline model] You said: 'hello again'") and "history: 0 earlier user turns" in first
-    second = agent.answer("and now?", caller)  # the repaired history (and the dangling turn still on disk) stays valid
+    second = agent.ask("and now?", caller)  # the repaired history (and the dangling turn still on disk) stays valid
     assert "history: 1 earlier user turns; last: 'hello again'" in second

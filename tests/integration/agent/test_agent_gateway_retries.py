@@ -1,4 +1,4 @@
-"""Transient gateway failures and SigV4, through the real MCP client stack (Strands MCPClient -> mcp 2.x / httpx2).
+"""Transient gateway failures and SigV4, through the real MCP client stack (Strands MCPClient -> mcp / httpx).
 
 A fake gateway (MCP server on loopback) sits behind :class:`FaultyGateway`, an ASGI wrapper that records every
 request and answers HTTP 503 for the next N requests of a given JSON-RPC method. The agent must retry those
@@ -20,16 +20,16 @@ from typing import Any
 import httpx
 import pytest
 from botocore.credentials import ReadOnlyCredentials
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
 
-from agentcore_constructs.kit.gateway_auth import GatewayAuth, SigV4Signer
+from agentcore_constructs.kit.gateway import GatewayAuth, SigV4Signer
 from local_dev.server import start_local_agent
 from tests.loopback import serve_asgi_on_loopback
 
 TOOL = "OrderService___lookup_order"
 #: The first request of a connection on mcp 2.x (it falls back to ``initialize`` for older servers).
-HANDSHAKE = "server/discover"
+HANDSHAKE = "initialize"
 ORDERS = {"ORD-12345": "shipped"}
 # Obviously fake credentials (the AWS documentation's example key pair).
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -126,7 +126,7 @@ class FaultyGateway:
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[tuple[str, FaultyGateway]]:
-    server = MCPServer("faulty-gateway")
+    server = FastMCP("faulty-gateway", stateless_http=True, json_response=True)
 
     @server.tool(name=TOOL, description="Look up order status by order ID")
     def lookup_order(order_id: str) -> dict:
@@ -134,7 +134,7 @@ def gateway() -> Iterator[tuple[str, FaultyGateway]]:
             raise ToolError(f"order {order_id} not found")
         return {"order_id": order_id, "status": ORDERS[order_id]}
 
-    app = FaultyGateway(server.streamable_http_app(stateless_http=True, json_response=True))
+    app = FaultyGateway(server.streamable_http_app())
     with serve_asgi_on_loopback(app) as port:
         yield f"http://127.0.0.1:{port}/mcp", app
 
@@ -172,7 +172,7 @@ def ask(url: str, prompt: str) -> str:
 
 def test_a_503_on_the_tool_call_is_retried_and_answered(agent_url, faulty, caplog):
     faulty.fail("tools/call", 1)
-    with caplog.at_level("WARNING", logger="agentcore_constructs.kit.gateway_auth"):
+    with caplog.at_level("WARNING", logger="agentcore_constructs.kit.gateway"):
         answer = ask(agent_url, "What is order ORD-12345?")
     assert "Order ORD-12345 status: shipped" in answer
     assert [c.status for c in faulty.calls("tools/call")] == [503, None]

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.exceptions import ToolError
 
 from local_dev.server import start_local_agent
 from tests.loopback import serve_asgi_on_loopback
@@ -35,7 +35,7 @@ class HeaderRecorder:
 
 @pytest.fixture(scope="module")
 def fake_gateway() -> Iterator[tuple[str, HeaderRecorder]]:
-    server = MCPServer("fake-gateway")
+    server = FastMCP("fake-gateway", stateless_http=True, json_response=True)
 
     @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
     def lookup_order(order_id: str) -> dict:
@@ -43,7 +43,7 @@ def fake_gateway() -> Iterator[tuple[str, HeaderRecorder]]:
             raise ToolError(f"order {order_id} not found")  # a deliberate, client-visible tool error
         return {"order_id": order_id, "status": ORDERS[order_id]}
 
-    app = HeaderRecorder(server.streamable_http_app(stateless_http=True, json_response=True))
+    app = HeaderRecorder(server.streamable_http_app())
     with serve_asgi_on_loopback(app) as port:
         yield f"http://127.0.0.1:{port}/mcp", app
 

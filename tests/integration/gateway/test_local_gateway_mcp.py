@@ -51,7 +51,7 @@ def run_session(
 ) -> Any:
     async def main() -> Any:
         async with create_mcp_http_client(headers=headers) as http:
-            async with streamable_http_client(url, http_client=http) as (read, write):
+            async with streamable_http_client(url, http_client=http) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
                     return await body(session)
@@ -69,13 +69,13 @@ def test_list_tools_serves_the_declarations_under_gateway_names(gateway: LocalGa
     by_name = {t.name: t for t in listed.tools}
     assert set(by_name) == {tools.gateway_tool_name(t.name) for t in tools.TOOLS}
     [declared] = tools.gateway_tool_schemas()
-    assert by_name[TOOL].input_schema == declared["inputSchema"]
+    assert by_name[TOOL].inputSchema == declared["inputSchema"]
     assert by_name[TOOL].description == declared["description"]
 
 
 def test_call_tool_returns_the_shipped_order(gateway: LocalGateway) -> None:
     result = run_session(gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-12345"}))
-    assert not result.is_error
+    assert not result.isError
     order = json.loads(text_of(result))
     assert (order["order_id"], order["status"]) == ("ORD-12345", "shipped")
 
@@ -85,25 +85,25 @@ def test_call_tool_returns_the_shipped_order(gateway: LocalGateway) -> None:
 )
 def test_malformed_arguments_are_an_error_result(gateway: LocalGateway, arguments: dict[str, Any]) -> None:
     result = run_session(gateway.url, lambda s: s.call_tool(TOOL, arguments))
-    assert result.is_error
+    assert result.isError
     assert "order_id" in text_of(result) or "unexpected property" in text_of(result)
 
 
 def test_unknown_order_is_an_error_result(gateway: LocalGateway) -> None:
     result = run_session(gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-99999"}))
-    assert result.is_error
+    assert result.isError
     assert text_of(result) == "order ORD-99999 not found"
 
 
 def test_unknown_tool_is_an_error_result(gateway: LocalGateway) -> None:
     result = run_session(gateway.url, lambda s: s.call_tool("order-service___cancel_order", {"order_id": "ORD-12345"}))
-    assert result.is_error
+    assert result.isError
 
 
 def test_model_supplied_caller_id_is_stripped_by_default(gateway: LocalGateway) -> None:
     gateway.upstream.reset()
     result = run_session(gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-20002", "caller_id": "alice"}))
-    assert not result.is_error  # caller_id dropped: no customer filter, bob's order visible in dev
+    assert not result.isError  # caller_id dropped: no customer filter, bob's order visible in dev
     assert json.loads(text_of(result))["customer_id"] == "bob"
     assert [r.headers.get("X-Customer-Id") for r in gateway.upstream.requests] == [None]
 
@@ -119,6 +119,6 @@ def test_interceptor_identity_overrides_model_supplied_caller_id(identity_gatewa
         ]
 
     hidden, own = run_session(gw.url, calls, headers={"X-Test-Caller": "alice"})
-    assert hidden.is_error and text_of(hidden) == "order ORD-20002 not found"
-    assert not own.is_error and json.loads(text_of(own))["customer_id"] == "alice"
+    assert hidden.isError and text_of(hidden) == "order ORD-20002 not found"
+    assert not own.isError and json.loads(text_of(own))["customer_id"] == "alice"
     assert [r.headers.get("X-Customer-Id") for r in upstream.requests] == ["alice", "alice"]

@@ -14,7 +14,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp.shared.exceptions import MCPError
+from mcp.shared.exceptions import McpError
 
 from gateway_interceptor import handler as interceptor_handler
 from local_dev.auth import gateway_verifier
@@ -37,7 +37,7 @@ def run_session(url: str, body: Callable[[ClientSession], Awaitable[Any]], token
 
     async def main() -> Any:
         async with create_mcp_http_client(headers=headers) as http:
-            async with streamable_http_client(url, http_client=http) as (read, write):
+            async with streamable_http_client(url, http_client=http) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
                     return await body(session)
@@ -79,18 +79,18 @@ def test_model_supplied_caller_id_is_overwritten_with_the_verified_sub(stack, up
     result = run_session(
         stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-20002", "caller_id": "bob"}), token
     )
-    assert result.is_error and "not found" in result.content[0].text
+    assert result.isError and "not found" in result.content[0].text
     result = run_session(
         stack.gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-10001", "caller_id": "bob"}), token
     )
-    assert not result.is_error and json.loads(result.content[0].text)["order_id"] == "ORD-10001"
+    assert not result.isError and json.loads(result.content[0].text)["order_id"] == "ORD-10001"
     assert [r.headers.get("X-Customer-Id") for r in upstream.requests] == ["alice", "alice"]
 
 
 def test_tools_list_passes_the_interceptor_unchanged(stack):
     listed = run_session(stack.gateway.url, lambda s: s.list_tools(), stack.token_for("bob"))
     assert [t.name for t in listed.tools] == [TOOL]
-    assert "caller_id" not in json.dumps(listed.tools[0].input_schema)
+    assert "caller_id" not in json.dumps(listed.tools[0].inputSchema)
 
 
 # --------------------------------------------------------------------------- the hook is the Lambda, verbatim
@@ -140,10 +140,10 @@ def test_gateway_without_an_authorizer_still_refuses_tool_calls_without_a_caller
         with pytest.raises(BaseException) as raised:
             run_session(gateway.url, lambda s: s.call_tool(TOOL, {"order_id": "ORD-12345"}), None)
         assert gateway.upstream.hits == 0
-    error = _find(raised.value, MCPError)
+    error = _find(raised.value, McpError)
     assert error is not None, raised.value
-    assert error.code == interceptor_handler.UNAUTHENTICATED_CODE
-    assert "No verified caller" in error.message
+    assert error.error.code == interceptor_handler.UNAUTHENTICATED_CODE
+    assert "No verified caller" in error.error.message
 
 
 def _find(error: BaseException, kind: type) -> Any:

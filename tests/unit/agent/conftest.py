@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from agentcore_constructs.contract import env_vars as contract
+from agentcore_constructs.kit.settings import Settings, load_settings
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TokenIssuer, start_token_issuer
-from support_agent.settings import Settings, load_settings
 
 
 @pytest.fixture(scope="session")

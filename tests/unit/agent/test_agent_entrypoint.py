@@ -8,9 +8,9 @@ import logging
 import pytest
 from starlette.testclient import TestClient
 
+from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, LOCAL_SESSION_ID
+from agentcore_constructs.kit.strands import create_session_manager
 from support_agent.app import INTERNAL_ERROR_MESSAGE, MAX_PROMPT_CHARS, SupportAgent, create_app
-from support_agent.identity import LOCAL_ACTOR_ID, LOCAL_SESSION_ID
-from support_agent.memory import create_session_manager
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
@@ -100,7 +100,7 @@ def test_actor_comes_from_the_verified_token_and_session_from_the_header(identit
 
 
 def test_payload_identity_fields_are_ignored(identity_client, recorder, token_for, caplog):
-    caplog.set_level(logging.DEBUG, logger="support_agent")
+    caplog.set_level(logging.DEBUG, logger="agentcore_constructs")
     headers = {"Authorization": f"Bearer {token_for('alice')}"}
     payload = {"prompt": "hi", "user_id": "bob", "actor_id": "bob", "session_id": "bobs-session"}
     assert identity_client.post("/invocations", json=payload, headers=headers).status_code == 200
@@ -141,7 +141,7 @@ def test_unusable_authorization_gets_401(identity_client, recorder, token_for, a
 
 def test_internal_failure_is_a_generic_500_and_logged(offline_settings, caplog):
     class Exploding(SupportAgent):
-        def answer(self, prompt, identity):
+        def answer(self, turn):
             raise RuntimeError("secret internal detail: arn:aws:iam::123456789012:role/x")
 
     app = create_app(offline_settings, agent=Exploding(offline_settings))
@@ -153,7 +153,7 @@ def test_internal_failure_is_a_generic_500_and_logged(offline_settings, caplog):
 
 
 def test_model_failure_is_a_generic_500(offline_settings):
-    from support_agent.offline_model import OfflineToolCallingModel
+    from agentcore_constructs.kit.strands import OfflineToolCallingModel
 
     class FailingModel(OfflineToolCallingModel):
         async def stream(self, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""Gateway authentication and retries (agentcore_constructs.kit.gateway_auth, wired by support_agent.tools),
+"""Gateway authentication and retries (agentcore_constructs.kit.gateway, wired by support_agent.tools),
 against real loopback HTTP servers.
 
 SigV4 is checked the way the Gateway checks it: the server recomputes the signature with botocore from the
@@ -24,16 +24,17 @@ import httpx
 import pytest
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-from agentcore_constructs.kit import gateway_auth as tools
-from agentcore_constructs.kit.gateway_auth import (
+from agentcore_constructs.kit import gateway as tools
+from agentcore_constructs.kit.gateway import (
     GatewayAuth,
     GatewayAuthError,
     SigV4Signer,
+    gateway_auth,
     gateway_auth_mode,
     region_from_url,
 )
-from support_agent.settings import load_settings
-from support_agent.tools import gateway_auth, gateway_tools
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import gateway_tools
 
 # Obviously fake credentials (the AWS documentation's example key pair).
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -337,7 +338,7 @@ def test_transient_answers_are_retried_with_bounded_exponential_backoff(server, 
         random_fn=lambda: 1.0,  # the upper bound of full jitter
     )
     with (
-        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway_auth"),
+        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway"),
         httpx.Client(auth=auth) as client,
     ):
         response = client.post(f"{server.url}/mcp", content=b'{"jsonrpc":"2.0","id":1}')
@@ -355,7 +356,7 @@ def test_retries_are_bounded_by_max_attempts(server, caplog):
     sleeps = Sleeps()
     auth = GatewayAuth(max_attempts=3, sleep=sleeps)
     with (
-        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway_auth"),
+        caplog.at_level(logging.WARNING, logger="agentcore_constructs.kit.gateway"),
         httpx.Client(auth=auth) as client,
     ):
         response = client.post(f"{server.url}/mcp", content=b"{}")

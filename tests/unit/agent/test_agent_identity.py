@@ -6,7 +6,7 @@ import pytest
 from bedrock_agentcore.runtime.context import RequestContext
 
 from agentcore_constructs.kit.guard import Caller
-from support_agent.identity import LOCAL_SESSION_ID, RequestRejected, resolve_identity, session_from_header
+from agentcore_constructs.kit.identity import LOCAL_SESSION_ID, RequestRejected, resolve_identity, session_from_header
 
 
 @pytest.mark.parametrize("value", ["abc", "ABC-123_x", "a" * 100, "b530b961-e5dd-4ccd-a037-13d7adfde8f0"])

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 from strands import tool
 from strands.types.exceptions import ModelThrottledException
 
+from agentcore_constructs.kit.strands import OfflineToolCallingModel
 from support_agent.app import SupportAgent, create_app
-from support_agent.offline_model import OfflineToolCallingModel
 
 
 @tool

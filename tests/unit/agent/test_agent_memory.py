@@ -14,17 +14,17 @@ from botocore.exceptions import ClientError
 from strands.session import FileSessionManager
 
 from agentcore_constructs.contract import env_vars as contract
-from support_agent import memory
+from agentcore_constructs.kit import strands as memory
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import LONG_TERM_NAMESPACES, ResilientSessionManager, create_session_manager
 from support_agent.app import SupportAgent
-from support_agent.identity import CallerIdentity
-from support_agent.memory import LONG_TERM_NAMESPACES, ResilientSessionManager, create_session_manager
-from support_agent.settings import load_settings
 
 ALICE = CallerIdentity(actor_id="alice", session_id="s1")
 
 
 def answer(settings, identity, prompt, **kwargs) -> str:
-    return SupportAgent(settings, **kwargs).answer(prompt, identity)
+    return SupportAgent(settings, **kwargs).ask(prompt, identity)
 
 
 def test_local_history_persists_per_actor(offline_settings):
@@ -108,7 +108,7 @@ def test_throttled_agentcore_memory_is_retried_then_the_agent_answers_without_hi
             contract.RETRY_MODE.name: "standard",
         }
     )
-    caplog.set_level(logging.WARNING, logger="support_agent")
+    caplog.set_level(logging.WARNING, logger="agentcore_constructs")
 
     reply = answer(
         settings,
@@ -119,7 +119,9 @@ def test_throttled_agentcore_memory_is_retried_then_the_agent_answers_without_hi
 
     assert len(attempts) == 3  # first call + 2 retries, then the failure surfaced
     assert "You said: 'hello after an outage'. history: 0 earlier user turns" in reply
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "support_agent.memory"]
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name == "agentcore_constructs.kit.strands"
+    ]
     assert warnings and "ThrottlingException" in warnings[0].getMessage()
     assert "without history" in warnings[0].getMessage()
 
@@ -136,7 +138,7 @@ class ThrottledOnWrite(FileSessionManager):
 
 def test_memory_failing_mid_request_still_answers_and_warns(offline_settings, caplog):
     answer(offline_settings, ALICE, "earlier question")
-    caplog.set_level(logging.WARNING, logger="support_agent")
+    caplog.set_level(logging.WARNING, logger="agentcore_constructs")
 
     def factory(settings, *, actor_id, session_id):
         storage = str(settings.local_memory_dir / actor_id)

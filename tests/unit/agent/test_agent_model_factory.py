@@ -7,9 +7,9 @@ import logging
 from strands.models import BedrockModel
 
 from agentcore_constructs.contract import env_vars as contract
-from support_agent.model import boto_client_config, create_model
-from support_agent.offline_model import OfflineToolCallingModel
-from support_agent.settings import load_settings
+from agentcore_constructs.kit.model import boto_client_config
+from agentcore_constructs.kit.settings import load_settings
+from agentcore_constructs.kit.strands import OfflineToolCallingModel, create_model
 
 
 def bedrock_settings(**overrides: str):
@@ -26,7 +26,7 @@ def bedrock_settings(**overrides: str):
 
 
 def test_bedrock_model_client_carries_retry_and_timeout_config(caplog):
-    caplog.set_level(logging.INFO, logger="support_agent")
+    caplog.set_level(logging.INFO, logger="agentcore_constructs")
     model = create_model(bedrock_settings())
 
     assert isinstance(model, BedrockModel)

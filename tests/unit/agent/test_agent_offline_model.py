@@ -8,7 +8,8 @@ import pytest
 from pydantic import BaseModel
 from strands import Agent, tool
 
-from support_agent.offline_model import PREFIX, OfflineToolCallingModel, is_lookup_tool
+from agentcore_constructs.kit.offline_model import PREFIX, is_lookup_tool
+from agentcore_constructs.kit.strands import OfflineToolCallingModel
 
 ORDERS = {"ORD-12345": "shipped", "ORD-55555": "delayed"}
 calls: list[str] = []

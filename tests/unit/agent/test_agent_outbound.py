@@ -14,9 +14,8 @@ from bedrock_agentcore.runtime import BedrockAgentCoreContext
 from bedrock_agentcore.services.identity import IdentityClient
 from starlette.testclient import TestClient
 
-from support_agent.app import SupportAgent, create_app
-from support_agent.identity import CallerIdentity
-from support_agent.outbound import (
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.outbound import (
     MissingWorkloadAccessToken,
     OutboundConfig,
     OutboundCredentialsError,
@@ -24,7 +23,8 @@ from support_agent.outbound import (
     UserTokenProvider,
     user_token_provider,
 )
-from support_agent.settings import SettingsError, load_settings
+from agentcore_constructs.kit.settings import SettingsError, load_settings
+from support_agent.app import SupportAgent, create_app
 
 WAT = "workload-access-token-for-alice"
 BEARER = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.sig"
@@ -163,8 +163,8 @@ def test_the_entrypoint_captures_the_runtimes_workload_token_per_request(identit
     seen: list[CallerIdentity] = []
 
     class Recording(SupportAgent):
-        def answer(self, prompt, identity):
-            seen.append(identity)
+        def answer(self, turn):
+            seen.append(turn.caller)
             return "ok"
 
     client = TestClient(create_app(identity_settings, agent=Recording(identity_settings)))

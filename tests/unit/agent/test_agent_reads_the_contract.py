@@ -11,7 +11,7 @@ def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it(
     assert len(names) == len(set(names))
     assert set(env_contract.RETRY_SIGNAL) <= set(env_contract.ALL)
     kit_auth = REPO_ROOT / "constructs" / "agentcore_constructs" / "kit" / "auth.py"
-    settings_source = (REPO_ROOT / "agent_src" / "support_agent" / "settings.py").read_text() + kit_auth.read_text()
+    settings_source = (kit_auth.parent / "settings.py").read_text() + kit_auth.read_text()
     constants = {value: key for key, value in vars(env_contract).items() if isinstance(value, env_contract.EnvVar)}
     unread = [
         constants[v]

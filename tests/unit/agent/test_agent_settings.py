@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from agentcore_constructs.contract import env_vars as contract
-from support_agent.settings import (
+from agentcore_constructs.kit.settings import (
     DEFAULT_LOCAL_MEMORY_DIR,
     DEFAULT_MODEL_ID,
     SettingsError,

@@ -1,14 +1,18 @@
-"""Model factory: Bedrock (with the contract's retry/timeout settings) or the offline driver."""
+"""The model side of the contract, framework-neutral: one botocore config for every AWS call of the agent (the single
+retry layer, bounded timeouts) and one log line saying which model is used and why.
+
+The framework adapters build their model from it: :func:`agentcore_constructs.kit.strands.create_model` (Strands
+``BedrockModel``) and :func:`agentcore_constructs.kit.langgraph.create_chat_model` (``ChatBedrockConverse``); both
+use the offline driver (:mod:`.offline_model`) when ``MODEL_PROVIDER=offline``.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from botocore.config import Config
-from strands.models import Model
 
-from .offline_model import OfflineToolCallingModel
-from .settings import Settings
+from agentcore_constructs.kit.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +27,14 @@ def boto_client_config(settings: Settings, *, retry_mode: str | None = None) -> 
     )
 
 
-def create_model(settings: Settings) -> Model:
-    """Build the model named by ``settings.model_provider``; logs which one is used and why."""
+def log_model_choice(settings: Settings) -> None:
+    """One line at startup: which model, where, why, with which retry policy."""
     if settings.model_provider == "offline":
         logger.warning(
             "Using the OFFLINE model (%s): a deterministic development/test driver, not an LLM",
             settings.model_provider_reason,
         )
-        return OfflineToolCallingModel()
-
-    from strands.models import BedrockModel
-
+        return
     logger.info(
         "Using Bedrock model %s in %s (%s); retries=%s/%d, read timeout %.0fs",
         settings.model_id,
@@ -42,9 +43,4 @@ def create_model(settings: Settings) -> Model:
         settings.retry_mode,
         settings.retry_max_attempts,
         settings.http_timeout_seconds,
-    )
-    return BedrockModel(
-        model_id=settings.model_id,
-        region_name=settings.model_region,
-        boto_client_config=boto_client_config(settings),
     )

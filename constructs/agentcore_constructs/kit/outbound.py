@@ -29,11 +29,11 @@ import asyncio
 import concurrent.futures
 import contextvars
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from .settings import Settings
+from agentcore_constructs.kit.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class UserTokenProvider:
             raise MissingWorkloadAccessToken()
         auth_urls: list[str] = []
         try:
-            return await self._identity_client().get_token(
+            user_token: str = await self._identity_client().get_token(
                 provider_name=self.config.provider_name,
                 scopes=list(self.config.scopes),
                 agent_identity_token=token,
@@ -147,6 +147,7 @@ class UserTokenProvider:
                 force_authentication=force_authentication,
                 token_poller=_consent_poller(auth_urls),
             )
+            return user_token
         except OutboundCredentialsError:
             raise
         except Exception as error:  # botocore ClientError, timeouts, ...: logged in full, reported briefly
@@ -162,7 +163,10 @@ class UserTokenProvider:
         from async code) it runs the coroutine on a fresh loop in a worker thread with this context copied.
         """
         token = workload_access_token or workload_access_token_from_context()
-        coroutine_factory = lambda: self.get_token(token, **kwargs)  # noqa: E731
+
+        def coroutine_factory() -> Coroutine[Any, Any, str]:
+            return self.get_token(token, **kwargs)
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:

@@ -1,7 +1,8 @@
-"""Authenticate every MCP request to an AgentCore Gateway, and retry transient gateway answers.
+"""Stage 3, the agent side: reach the AgentCore Gateway's tools over MCP, authenticated, with bounded retries.
 
-One ``httpx.Auth`` (:class:`GatewayAuth`; pass it as the MCP client's auth, e.g. Strands ``MCPClient(auth_provider=
-...)``, or an ``httpx.Client(auth=...)``) that
+:func:`mcp_http_client_factory` gives the MCP client (Strands ``MCPClient`` through its transport, LangChain through
+langchain-mcp-adapters' ``httpx_client_factory``) an HTTP client whose ``httpx.Auth`` (:class:`GatewayAuth`, built by
+:func:`gateway_auth` from the settings and the caller's token)
 
 * authenticates the request, chosen by :func:`gateway_auth_mode`:
 
@@ -22,6 +23,7 @@ One ``httpx.Auth`` (:class:`GatewayAuth`; pass it as the MCP client's auth, e.g.
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import re
@@ -33,6 +35,8 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import httpx
+
+from agentcore_constructs.kit.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -280,3 +284,76 @@ class GatewayAuth(httpx.Auth):
                 import anyio
 
                 await anyio.sleep(delay)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The MCP HTTP client every framework adapter uses (Strands MCPClient, langchain-mcp-adapters)
+# --------------------------------------------------------------------------------------------------------------
+#: JSON-RPC "internal error": what a request that never got a gateway answer becomes for the MCP client.
+JSONRPC_INTERNAL_ERROR = -32603
+
+
+class GatewayHttpClient(httpx.AsyncClient):
+    """The MCP client's HTTP client: :class:`GatewayAuth` on every request, and a request the gateway still fails
+    after the retries (HTTP 429/5xx) answered as a JSON-RPC error for that request.
+
+    The mcp client turns a non-2xx answer into a broken connection (every pending call fails, the agent's whole
+    invocation with them); a JSON-RPC error is what it hands back to the one call instead, so a tool call the
+    gateway could not serve becomes an error tool result the model can explain, never a crashed invocation.
+    """
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await super().send(request, **kwargs)
+        if response.status_code not in RETRYABLE_STATUSES or request.method != "POST":
+            return response
+        try:
+            message = json.loads(request.content or b"{}")
+        except ValueError:
+            return response
+        if not isinstance(message, dict) or "id" not in message:
+            return response  # a notification: there is no call to answer
+        await response.aclose()
+        error = {
+            "code": JSONRPC_INTERNAL_ERROR,
+            "message": f"The tool gateway answered HTTP {response.status_code} after retries; try again later",
+        }
+        return httpx.Response(
+            200,
+            json={"jsonrpc": "2.0", "id": message["id"], "error": error},
+            request=request,
+        )
+
+
+def mcp_http_client_factory(auth: GatewayAuth) -> Callable[..., httpx.AsyncClient]:
+    """An ``httpx_client_factory`` for the mcp SDK's streamable HTTP client (and langchain-mcp-adapters):
+    the mcp SDK's client defaults (redirects followed, its timeouts), our auth and failure mapping."""
+
+    def factory(
+        headers: dict[str, str] | None = None, timeout: httpx.Timeout | None = None, auth: httpx.Auth | None = None
+    ) -> httpx.AsyncClient:
+        return GatewayHttpClient(
+            headers=headers,
+            timeout=timeout if timeout is not None else httpx.Timeout(30.0, read=300.0),
+            auth=auth_for_gateway,
+            follow_redirects=True,
+        )
+
+    auth_for_gateway = auth
+    return factory
+
+
+def gateway_auth(settings: Settings, bearer_token: str | None, **kwargs: Any) -> GatewayAuth:
+    """The :class:`GatewayAuth` for ``settings.gateway_url`` and the caller's token (see the module docs)."""
+    url = settings.gateway_url or ""
+    mode = gateway_auth_mode(url, bearer_token)
+    signer = None
+    if mode == "sigv4":
+        signer = SigV4Signer(region_from_url(url) or settings.model_region)
+    elif mode == "none" and not is_loopback(url):
+        logger.warning("Calling the gateway %s without authentication (no caller token, not an AWS endpoint)", url)
+    return GatewayAuth(
+        bearer_token=bearer_token if mode == "bearer" else None,
+        signer=signer,
+        max_attempts=settings.retry_max_attempts,
+        **kwargs,
+    )

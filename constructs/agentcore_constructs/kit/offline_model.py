@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, AsyncIterable
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
-from strands.models import Model
-from strands.types.content import ContentBlock, Message, Messages
-from strands.types.streaming import StreamEvent
-from strands.types.tools import ToolSpec
+from typing import Any
 
 from agentcore_constructs.contract.tools import TOOL_NAME_DELIMITER
 
-T = TypeVar("T", bound=BaseModel)
+#: Converse-shaped message, content block and tool spec (plain dicts: ``{"role": ..., "content": [...]}``).
+Message = dict[str, Any]
+Messages = list[Message]
+ContentBlock = dict[str, Any]
+ToolSpec = dict[str, Any]
 
 PREFIX = "[offline model]"
 ORDER_ID = re.compile(r"\bORD-\d{5}\b")
@@ -59,19 +56,9 @@ def is_lookup_tool(name: str) -> bool:
     return name == LOOKUP_TOOL or name.endswith(GATEWAY_TOOL_SEPARATOR + LOOKUP_TOOL)
 
 
-class OfflineToolCallingModel(Model):
-    """Deterministic tool-calling driver implementing the Strands ``Model`` interface (not an LLM)."""
-
-    def __init__(self, **config: Any) -> None:
-        self._config: dict[str, Any] = {"model_id": "offline-tool-calling-driver", **config}
-
-    def update_config(self, **model_config: Any) -> None:
-        self._config.update(model_config)
-
-    def get_config(self) -> dict[str, Any]:
-        return dict(self._config)
-
-    # ---- the rules -------------------------------------------------------------------------------------
+class OfflineDriver:
+    """The rules above over Bedrock Converse-shaped messages (what Strands uses; the LangChain adapter converts).
+    Framework-neutral: no framework import."""
 
     def decide(self, messages: Messages, tool_specs: list[ToolSpec] | None) -> ContentBlock:
         """Return the single content block the driver answers with (a ``text`` or a ``toolUse`` block)."""
@@ -144,47 +131,3 @@ class OfflineToolCallingModel(Model):
                     text = payload if isinstance(payload, str) else json.dumps(payload, sort_keys=True)
                     parts.append(f"Tool result: {_clip(text)}.")
         return f"{PREFIX} " + (" ".join(parts) or "The tool returned nothing.")
-
-    # ---- Strands Model interface ------------------------------------------------------------------------
-
-    async def stream(
-        self,
-        messages: Messages,
-        tool_specs: list[ToolSpec] | None = None,
-        system_prompt: str | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterable[StreamEvent]:
-        block = self.decide(messages, tool_specs)
-        yield {"messageStart": {"role": "assistant"}}
-        if "toolUse" in block:
-            tool_use = block["toolUse"]
-            yield {
-                "contentBlockStart": {
-                    "start": {"toolUse": {"toolUseId": tool_use["toolUseId"], "name": tool_use["name"]}}
-                }
-            }
-            yield {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(tool_use["input"])}}}}
-            yield {"contentBlockStop": {}}
-            yield {"messageStop": {"stopReason": "tool_use"}}
-        else:
-            yield {"contentBlockStart": {"start": {}}}
-            yield {"contentBlockDelta": {"delta": {"text": block["text"]}}}
-            yield {"contentBlockStop": {}}
-            yield {"messageStop": {"stopReason": "end_turn"}}
-        yield {
-            "metadata": {
-                "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
-                "metrics": {"latencyMs": 0},
-            }
-        }
-
-    async def structured_output(
-        self, output_model: type[T], prompt: Messages, system_prompt: str | None = None, **kwargs: Any
-    ) -> AsyncGenerator[dict[str, T | Any], None]:
-        # The driver cannot invent data: it only fills models whose fields all have defaults.
-        try:
-            yield {"output": output_model.model_validate({})}
-        except ValidationError as error:
-            raise ValueError(
-                f"{PREFIX} structured output is only supported for models whose fields all have defaults: {error}"
-            ) from error

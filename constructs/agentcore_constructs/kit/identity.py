@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcore_constructs.kit.guard import STATE_KEY, Caller, RequestRejected
-
-from .outbound import workload_access_token_from_context
+from agentcore_constructs.kit.outbound import workload_access_token_from_context
 
 __all__ = [
     "LOCAL_ACTOR_ID",

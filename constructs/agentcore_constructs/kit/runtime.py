@@ -1,0 +1,191 @@
+"""Stage 1, the agent side: the AgentCore Runtime entrypoint around any framework's agent.
+
+:func:`create_app` turns ``answer(turn) -> str`` into the Runtime's HTTP contract (``POST /invocations``,
+``GET /ping``) with everything that is not the agent's business done once:
+
+* identity first: the request guard (:mod:`.guard`) verifies the bearer token (or refuses it when no identity is
+  configured) and bounds the body before any agent code runs; the caller and session come from what it verified
+  (:mod:`.identity`), never from the payload;
+* the payload: a JSON object with a non-empty string ``prompt`` of at most :data:`MAX_PROMPT_CHARS`, else 400 with
+  a message safe for the client;
+* one request at a time per (caller, session), so a conversation's history writes never interleave;
+* the per-invocation limits of the contract (:class:`Limits`): the adapter stops at them and raises
+  :class:`InvocationLimitExceeded` (422 turns/tokens, 504 wall time);
+* anything unexpected: 500 with a generic message; details only in the logs.
+
+Framework adapters build on it (:mod:`.strands`, :mod:`.langgraph`); any other framework writes its own
+``answer`` with the neutral parts (:mod:`.memory`, :mod:`.gateway`, :mod:`.model`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentcore_constructs.kit.auth import JWTVerifier
+from agentcore_constructs.kit.guard import RequestGuard, RequestRejected
+from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, CallerIdentity, resolve_identity
+from agentcore_constructs.kit.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_PROMPT_CHARS = 8000
+#: Payload keys a client might use to claim an identity; identity comes only from the verified token.
+IGNORED_IDENTITY_KEYS = ("user_id", "actor_id", "userId", "actorId", "session_id", "sessionId")
+INTERNAL_ERROR_MESSAGE = "The agent failed to answer this request. Please try again later."
+
+
+class InvocationLimitExceeded(Exception):
+    """The request hit a per-invocation limit (turns, tokens, wall time). ``message`` is safe for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    @classmethod
+    def for_limit(cls, what: str, limit: object) -> InvocationLimitExceeded:
+        # 504 for wall time (a slow dependency; trying again may work), 422 for turns/tokens (the same request
+        # would hit the same limit).
+        status = 504 if what == "seconds" else 422
+        return cls(
+            status, f"The request needed more than this agent's limit of {limit} {what} per request; it was stopped."
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The contract's per-invocation limits (AGENT_MAX_TURNS / _TOTAL_TOKENS / _SECONDS)."""
+
+    turns: int
+    total_tokens: int
+    seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(settings.max_turns, settings.max_total_tokens, settings.max_seconds)
+
+
+@dataclass
+class Turn:
+    """One request: the prompt, who asks in which session (verified), the settings and the limits."""
+
+    prompt: str
+    caller: CallerIdentity
+    settings: Settings
+    limits: Limits
+    #: Set when the wall-clock limit is reached; adapters pass it to their framework's cancellation.
+    cancel: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.limits.seconds
+
+
+def validate_payload(payload: Any) -> str:
+    """Return the prompt, or raise :class:`RequestRejected` (400) with a message safe for the client."""
+    if not isinstance(payload, dict):
+        raise RequestRejected(400, f"Request body must be a JSON object, got {type(payload).__name__}")
+    if "prompt" not in payload:
+        raise RequestRejected(400, "Missing required field 'prompt'")
+    prompt = payload["prompt"]
+    if not isinstance(prompt, str):
+        raise RequestRejected(400, f"Field 'prompt' must be a string, got {type(prompt).__name__}")
+    if not prompt.strip():
+        raise RequestRejected(400, "Field 'prompt' must not be empty")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise RequestRejected(400, f"Field 'prompt' is longer than {MAX_PROMPT_CHARS} characters")
+    return prompt
+
+
+class _SessionLock:
+    __slots__ = ("lock", "__weakref__")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+class SessionLocks:
+    """One lock per (actor, session), released when no request holds it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], _SessionLock] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+
+    def lock(self, caller: CallerIdentity) -> _SessionLock:
+        with self._guard:
+            key = (caller.actor_id, caller.session_id)
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = _SessionLock()
+            return lock
+
+
+def configure_logging(level: str, package: str) -> None:
+    # Own handler on the agent's package logger only: bedrock_agentcore.app already writes its own JSON lines, and
+    # configuring the root logger would print those twice.
+    package_logger = logging.getLogger(package)
+    package_logger.setLevel(level)
+    if not package_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        package_logger.addHandler(handler)
+
+
+Answer = Callable[[Turn], str]
+
+
+def create_app(answer: Answer, settings: Settings | None = None, *, logger_name: str = "agentcore_constructs") -> Any:
+    """The Runtime app (``bedrock_agentcore.runtime.BedrockAgentCoreApp``) answering with ``answer``.
+
+    ``settings`` default to the environment (``SettingsError`` names every bad variable). ``app.state.settings``
+    holds them."""
+    from bedrock_agentcore.runtime import BedrockAgentCoreApp
+    from starlette.responses import JSONResponse
+
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, logger_name)
+    app = BedrockAgentCoreApp()
+    # Identity and body are checked before any agent code runs (verify, never decode; 4xx for bad input).
+    verifier = JWTVerifier.from_config(settings.auth) if settings.auth is not None else None
+    app.add_middleware(RequestGuard, verifier=verifier, anonymous_actor=LOCAL_ACTOR_ID)
+    locks = SessionLocks()
+    limits = Limits.of(settings)
+
+    # Sync on purpose: the app runs sync handlers in a thread pool, so concurrent sessions do not queue behind one
+    # another on one event loop (framework and boto calls block).
+    @app.entrypoint
+    def invoke(payload: Any, context: Any) -> Any:
+        try:
+            prompt = validate_payload(payload)
+            caller = resolve_identity(context)
+        except RequestRejected as rejected:
+            return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        ignored = [key for key in IGNORED_IDENTITY_KEYS if key in payload]
+        if ignored:
+            logger.debug("Ignoring identity fields %s in the payload; identity comes from the token", ignored)
+        turn = Turn(prompt=prompt, caller=caller, settings=settings, limits=limits)
+        timer = threading.Timer(limits.seconds, turn.cancel.set)
+        timer.daemon = True
+        try:
+            with locks.lock(caller).lock:
+                timer.start()
+                text = answer(turn)
+        except InvocationLimitExceeded as exceeded:
+            logger.warning("Invocation stopped at its per-invocation limit: %s", exceeded.message)
+            return JSONResponse({"error": exceeded.message}, status_code=exceeded.status)
+        except Exception:
+            logger.exception("Invocation failed for session %s", caller.session_id)
+            return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)
+        finally:
+            timer.cancel()
+        return {"response": text}
+
+    app.state.settings = settings
+    return app

@@ -1,0 +1,492 @@
+"""Every stage for a Strands agent: wrap it, and the agent reads memory, gateway tools, identity, the model and the
+limits from the constructs' environment contract.
+
+    from agentcore_constructs.kit.strands import AgentCoreApp
+    AgentCoreApp(Agent(system_prompt="You are a helpful assistant.")).run()
+
+Per request the kit builds a fresh Strands ``Agent`` from the template (its system prompt, tools and state; the model
+comes from ``MODEL_ID``) with
+
+* the caller and session the request guard verified (:mod:`.identity`);
+* memory: the AgentCore Memory session manager for that actor and session when ``MEMORY_ID`` is set, else files
+  under ``LOCAL_MEMORY_DIR/<actor>``; fail-open (:class:`ResilientSessionManager`) and with the history repaired;
+* the gateway's tools over MCP when ``GATEWAY_URL`` is set, with the caller's token forwarded (JWT gateway) or SigV4
+  (IAM gateway) and bounded retries (:mod:`.gateway`);
+* the model from ``MODEL_ID`` with the contract's single retry layer, or the offline driver (``MODEL_PROVIDER``);
+* the per-invocation limits (turns, tokens, wall time) mapped to 422/504 (:mod:`.runtime`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import threading
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from pydantic import BaseModel, ValidationError
+from strands import Agent
+from strands.models import Model
+from strands.session import FileSessionManager
+from strands.session.session_manager import SessionManager
+from strands.types.agent import Limits as StrandsLimits
+from strands.types.content import Messages
+from strands.types.streaming import StreamEvent
+from strands.types.tools import ToolSpec
+
+from agentcore_constructs.contract import memory as memory_contract
+from agentcore_constructs.kit.gateway import gateway_auth, is_loopback, mcp_http_client_factory
+from agentcore_constructs.kit.history import repair_in_place
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.model import boto_client_config, log_model_choice
+from agentcore_constructs.kit.offline_model import PREFIX, OfflineDriver
+from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app
+from agentcore_constructs.kit.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import boto3
+    from strands.hooks import HookRegistry
+    from strands.types.content import Message
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+
+# =============================================================================================================
+# Model
+# =============================================================================================================
+
+
+def create_model(settings: Settings) -> Model:
+    """The model named by ``settings.model_provider``: Bedrock with the contract's retries, or the offline driver."""
+    log_model_choice(settings)
+    if settings.model_provider == "offline":
+        return OfflineToolCallingModel()
+    from strands.models import BedrockModel
+
+    return BedrockModel(
+        model_id=settings.model_id,
+        region_name=settings.model_region,
+        boto_client_config=boto_client_config(settings),
+    )
+
+
+class OfflineToolCallingModel(Model):
+    """The offline driver (:mod:`.offline_model`) behind the Strands ``Model`` interface (not an LLM)."""
+
+    def __init__(self, **config: Any) -> None:
+        self._config: dict[str, Any] = {"model_id": "offline-tool-calling-driver", **config}
+        self.driver = OfflineDriver()
+
+    def update_config(self, **model_config: Any) -> None:
+        self._config.update(model_config)
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self._config)
+
+    def decide(self, messages: Messages, tool_specs: list[ToolSpec] | None) -> Any:
+        return self.driver.decide(cast(Any, messages), cast(Any, tool_specs))
+
+    async def stream(
+        self,
+        messages: Messages,
+        tool_specs: list[ToolSpec] | None = None,
+        system_prompt: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterable[StreamEvent]:
+        block = self.decide(messages, tool_specs)
+        yield {"messageStart": {"role": "assistant"}}
+        if "toolUse" in block:
+            tool_use = block["toolUse"]
+            yield {
+                "contentBlockStart": {
+                    "start": {"toolUse": {"toolUseId": tool_use["toolUseId"], "name": tool_use["name"]}}
+                }
+            }
+            yield {"contentBlockDelta": {"delta": {"toolUse": {"input": json.dumps(tool_use["input"])}}}}
+            yield {"contentBlockStop": {}}
+            yield {"messageStop": {"stopReason": "tool_use"}}
+        else:
+            yield {"contentBlockStart": {"start": {}}}
+            yield {"contentBlockDelta": {"delta": {"text": block["text"]}}}
+            yield {"contentBlockStop": {}}
+            yield {"messageStop": {"stopReason": "end_turn"}}
+        yield {
+            "metadata": {
+                "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+                "metrics": {"latencyMs": 0},
+            }
+        }
+
+    async def structured_output(
+        self, output_model: type[T], prompt: Messages, system_prompt: str | None = None, **kwargs: Any
+    ) -> AsyncGenerator[dict[str, T | Any], None]:
+        # The driver cannot invent data: it only fills models whose fields all have defaults.
+        try:
+            yield {"output": output_model.model_validate({})}
+        except ValidationError as error:
+            raise ValueError(
+                f"{PREFIX} structured output is only supported for models whose fields all have defaults: {error}"
+            ) from error
+
+
+# =============================================================================================================
+# Memory (stage 2)
+# =============================================================================================================
+
+#: AgentCore Memory namespaces the agent reads long-term context from ({actorId}/{sessionId} are filled
+#: in by the library with str.format): the ones the AgentMemory construct's strategies write, from the contract.
+LONG_TERM_NAMESPACES = memory_contract.LONG_TERM_NAMESPACES
+
+# boto3 Sessions are not thread-safe; client creation from the shared one is serialized (no network I/O).
+_boto_session_lock = threading.Lock()
+_shared_boto_session: boto3.Session | None = None
+
+
+def _default_boto_session() -> boto3.Session:
+    global _shared_boto_session
+    import boto3
+
+    if _shared_boto_session is None:
+        _shared_boto_session = boto3.Session()
+    return _shared_boto_session
+
+
+def create_session_manager(
+    settings: Settings,
+    *,
+    actor_id: str,
+    session_id: str,
+    boto_session: boto3.Session | None = None,
+) -> ResilientSessionManager | None:
+    """Build the session manager for one request; ``None`` (answer without history) if setup fails."""
+    try:
+        if settings.memory_id:
+            inner = _agentcore_session_manager(settings, actor_id, session_id, boto_session)
+        else:
+            inner = FileSessionManager(session_id=session_id, storage_dir=str(settings.local_memory_dir / actor_id))
+    except Exception as error:
+        logger.warning(
+            "Memory backend unavailable at setup (%s: %s); answering without history",
+            type(error).__name__,
+            error,
+        )
+        return None
+    return ResilientSessionManager(inner)
+
+
+def _agentcore_session_manager(
+    settings: Settings, actor_id: str, session_id: str, boto_session: boto3.Session | None
+) -> SessionManager:
+    from bedrock_agentcore.memory.integrations.strands.config import AgentCoreMemoryConfig, RetrievalConfig
+    from bedrock_agentcore.memory.integrations.strands.session_manager import AgentCoreMemorySessionManager
+
+    assert settings.memory_id is not None  # only called with AgentCore Memory configured
+    config = AgentCoreMemoryConfig(
+        memory_id=settings.memory_id,
+        session_id=session_id,
+        actor_id=actor_id,
+        retrieval_config={
+            namespace: RetrievalConfig(top_k=5, relevance_score=0.3) for namespace in LONG_TERM_NAMESPACES
+        },
+    )
+    with _boto_session_lock:
+        return AgentCoreMemorySessionManager(
+            config,
+            boto_session=boto_session or _default_boto_session(),
+            # AGENT_RETRY_MODE (default adaptive: client-side rate limiting on top of the backoff, which suits
+            # Memory's per-account throttling) and AGENT_RETRY_MAX_ATTEMPTS, like every AWS call of the agent.
+            boto_client_config=boto_client_config(settings),
+        )
+
+
+class ResilientSessionManager(SessionManager):
+    """Delegates to a real session manager; the first failure degrades to "no memory" for this request.
+
+    After a failure nothing more is read or written: writing into a session whose state was not loaded
+    would overwrite stored messages.
+    """
+
+    def __init__(self, inner: SessionManager) -> None:
+        self.inner = inner
+        self.session_id = inner.session_id
+        self.degraded = False
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        self.degraded = True
+        logger.warning(
+            "Memory backend failed during %s for session %s (%s: %s); continuing without memory for this request",
+            operation,
+            self.session_id,
+            type(error).__name__,
+            error,
+        )
+
+    def _guard(self, operation: str, call: Any, *args: Any, **kwargs: Any) -> None:
+        if self.degraded:
+            return
+        try:
+            call(*args, **kwargs)
+        except Exception as error:
+            self._failed(operation, error)
+
+    def register_hooks(self, registry: HookRegistry, **kwargs: Any) -> None:
+        from strands.hooks import AgentInitializedEvent
+
+        # The inner manager registers its own callbacks (AgentCore adds long-term retrieval); each is guarded.
+        self.inner.register_hooks(cast("HookRegistry", _GuardedRegistry(registry, self)), **kwargs)
+        # Runs after the inner manager loaded the history (initialization callbacks run in registration order).
+        registry.add_callback(AgentInitializedEvent, lambda event: self.repair_history(event.agent))
+
+    def initialize(self, agent: Any, **kwargs: Any) -> None:
+        if self.degraded:
+            return
+        try:
+            self.inner.initialize(agent, **kwargs)
+        except Exception as error:
+            agent.messages.clear()  # never answer from a half-loaded history
+            self._failed("initialize", error)
+            return
+        self.repair_history(agent)
+
+    def repair_history(self, agent: Any) -> None:
+        """Keep only complete turns: a request killed mid-turn left a dangling user message or tool call."""
+        dropped = repair_in_place(agent.messages)
+        if dropped:
+            logger.warning("Dropped %d message(s) of an interrupted turn from session %s", dropped, self.session_id)
+
+    def append_message(self, message: Message, agent: Any, **kwargs: Any) -> None:
+        self._guard("append_message", self.inner.append_message, message, agent, **kwargs)
+
+    def redact_latest_message(self, redact_message: Message, agent: Any, **kwargs: Any) -> None:
+        self._guard("redact_latest_message", self.inner.redact_latest_message, redact_message, agent, **kwargs)
+
+    def sync_agent(self, agent: Any, **kwargs: Any) -> None:
+        self._guard("sync_agent", self.inner.sync_agent, agent, **kwargs)
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            self._guard("close", close)
+
+
+class _GuardedRegistry:
+    """Hook-registry proxy that wraps every callback of the inner session manager with the fail-open guard."""
+
+    def __init__(self, registry: HookRegistry, owner: ResilientSessionManager) -> None:
+        self._registry = registry
+        self._owner = owner
+
+    def add_callback(self, event_type: Any, callback: Any, **kwargs: Any) -> None:
+        owner = self._owner
+        operation = f"hook {getattr(event_type, '__name__', event_type)}"
+        is_initialization = getattr(event_type, "__name__", "") == "AgentInitializedEvent"
+        wrapped: Any
+        if inspect.iscoroutinefunction(callback):
+
+            async def wrapped(event: Any) -> None:
+                if owner.degraded:
+                    return
+                try:
+                    await callback(event)
+                except Exception as error:
+                    owner._failed(operation, error)
+
+        else:
+
+            def wrapped(event: Any) -> None:
+                if owner.degraded:
+                    return
+                try:
+                    callback(event)
+                except Exception as error:
+                    if is_initialization:
+                        event.agent.messages.clear()  # never answer from a half-loaded history
+                    owner._failed(operation, error)
+
+        self._registry.add_callback(event_type, wrapped, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._registry, name)
+
+
+# =============================================================================================================
+# Gateway tools (stage 3)
+# =============================================================================================================
+class _PlaintextLoopbackFilter(logging.Filter):
+    """Drop Strands' "sending oauth credentials over plaintext http" warning for loopback URLs only (the local
+    gateway); any other URL keeps the warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "plaintext http" not in str(record.msg):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (args and isinstance(args[0], str) and is_loopback(args[0]))
+
+
+_filter_installed = False
+
+
+def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
+    """The gateway as a Strands tool provider (``MCPClient``), or [] without ``GATEWAY_URL``.
+
+    An unreachable gateway at connection time means "no tools this request" (``continue_on_error``); a call the
+    gateway still fails after the retries is an error tool result (:class:`~.gateway.GatewayHttpClient`)."""
+    global _filter_installed
+    if not settings.gateway_url:
+        return []
+    from mcp.client.streamable_http import streamablehttp_client
+    from strands.tools.mcp import MCPClient
+
+    if not _filter_installed:
+        logging.getLogger("strands.tools.mcp.mcp_client").addFilter(_PlaintextLoopbackFilter())
+        _filter_installed = True
+    url = settings.gateway_url
+    factory = mcp_http_client_factory(gateway_auth(settings, bearer_token))
+    timeout = max(1.0, settings.http_timeout_seconds)
+    return [
+        MCPClient(
+            lambda: streamablehttp_client(url, timeout=timeout, httpx_client_factory=factory),
+            startup_timeout=max(1, int(settings.http_timeout_seconds)),
+            continue_on_error=True,
+        )
+    ]
+
+
+# =============================================================================================================
+# The agent per request
+# =============================================================================================================
+#: Strands stop reasons of a per-invocation limit (strands.types.agent.Limits) or the wall-clock cancel.
+_LIMIT_STOPS = {
+    "limit_turns": "model turns",
+    "limit_total_tokens": "tokens",
+    "limit_output_tokens": "output tokens",
+    "cancelled": "seconds",
+}
+
+
+class StrandsAgentRunner:
+    """Answers one :class:`~.runtime.Turn` with a fresh Strands ``Agent`` (not safe to share across requests).
+
+    ``agent_kwargs`` are the template's: ``system_prompt``, ``tools`` (local tools; the gateway's are added),
+    ``agent_id``... The factories are injectable for tests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: Model | None = None,
+        session_manager_factory: Callable[..., Any] | None = None,
+        tools_factory: Callable[[Settings, str | None], list[Any]] = gateway_tools,
+        **agent_kwargs: Any,
+    ) -> None:
+        self.settings = settings
+        # One model per process: model clients are stateless per call and thread-safe.
+        self.model = model or create_model(settings)
+        self._session_manager_factory = session_manager_factory or create_session_manager
+        self._tools_factory = tools_factory
+        self._agent_kwargs = agent_kwargs
+
+    def ask(self, prompt: str, caller: CallerIdentity) -> str:
+        """Answer ``prompt`` for ``caller`` outside a request (scripts, tests): a :class:`~.runtime.Turn` with the
+        contract's limits, no wall-clock timer."""
+        return self.answer(Turn(prompt=prompt, caller=caller, settings=self.settings, limits=Limits.of(self.settings)))
+
+    def answer(self, turn: Turn) -> str:
+        caller = turn.caller
+        session_manager = self._session_manager_factory(
+            self.settings, actor_id=caller.actor_id, session_id=caller.session_id
+        )
+        kwargs = dict(self._agent_kwargs)
+        local_tools = list(kwargs.pop("tools", None) or [])
+        agent = Agent(
+            model=self.model,
+            tools=[*local_tools, *self._tools_factory(self.settings, caller.bearer_token)],
+            session_manager=session_manager,
+            callback_handler=None,  # no printing to stdout; the response is returned
+            # One retry layer: botocore's (AGENT_RETRY_*). Strands' own model retry (6 attempts by default) would
+            # multiply it to ~30 model calls per throttled call.
+            retry_strategy=None,
+            **kwargs,
+        )
+        try:
+            result = agent(
+                turn.prompt,
+                limits=StrandsLimits(turns=turn.limits.turns, total_tokens=turn.limits.total_tokens),
+                cancel_signal=turn.cancel,
+            )
+        finally:
+            agent.cleanup()
+            if session_manager is not None:
+                session_manager.close()
+        self._check_limits(result.stop_reason, turn.limits)
+        return str(result).strip()
+
+    @staticmethod
+    def _check_limits(stop_reason: str, limits: Limits) -> None:
+        what = _LIMIT_STOPS.get(stop_reason)
+        if what is None:
+            return
+        limit = {
+            "model turns": limits.turns,
+            "tokens": limits.total_tokens,
+            "output tokens": limits.total_tokens,
+            "seconds": f"{limits.seconds:g}",
+        }[what]
+        raise InvocationLimitExceeded.for_limit("seconds" if stop_reason == "cancelled" else what, limit)
+
+
+#: What the kit takes from a template ``Agent`` (the rest is per request: model, session, tools of the gateway).
+_TEMPLATE_ATTRIBUTES = ("system_prompt", "agent_id", "name", "description")
+
+
+class AgentCoreApp:
+    """A Strands agent on AgentCore Runtime with every stage the constructs provide.
+
+    Pass a template ``Agent`` (its system prompt, local tools, id and name are used; its model is replaced by the
+    contract's ``MODEL_ID`` model) or the same as keywords (``system_prompt=``, ``tools=``, any ``Agent`` keyword).
+    :meth:`run` serves it; :meth:`create_app` builds the ASGI app (tests, local stacks)."""
+
+    def __init__(self, agent: Agent | None = None, **agent_kwargs: Any) -> None:
+        if agent is not None:
+            template = {name: getattr(agent, name) for name in _TEMPLATE_ATTRIBUTES if getattr(agent, name, None)}
+            template["tools"] = list(agent.tool_registry.registry.values())
+            agent_kwargs = {**template, **agent_kwargs}
+        self.agent_kwargs = agent_kwargs
+
+    def runner(self, settings: Settings, **overrides: Any) -> StrandsAgentRunner:
+        return StrandsAgentRunner(settings, **{**self.agent_kwargs, **overrides})
+
+    def create_app(self, settings: Settings | None = None, *, logger_name: str = "agentcore_constructs") -> Any:
+        settings = settings or load_settings()
+        runner = self.runner(settings)
+        app = create_app(runner.answer, settings, logger_name=logger_name)
+        app.state.runner = runner
+        logger.info(
+            "Agent ready: environment=%s memory=%s gateway=%s identity=%s",
+            settings.environment,
+            f"AgentCore Memory {settings.memory_id}" if settings.memory_id else f"files in {settings.local_memory_dir}",
+            settings.gateway_url or "none",
+            "JWT" if settings.auth else "none",
+        )
+        return app
+
+    def run(self, port: int | None = None) -> None:
+        """Serve on 8080 (the Runtime's port); ``port``/``PORT`` for local runs."""
+        import os
+        import sys
+
+        chosen = port or (int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("PORT", "8080")))
+        self.create_app().run(port=chosen)
+
+
+__all__ = [
+    "AgentCoreApp",
+    "CallerIdentity",
+    "OfflineToolCallingModel",
+    "ResilientSessionManager",
+    "StrandsAgentRunner",
+    "create_model",
+    "create_session_manager",
+    "gateway_tools",
+]
