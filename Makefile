@@ -120,6 +120,9 @@ clean:
 agent-lock: $(VENV)/.synced
 	$(VENV)/bin/uv pip compile agent_src/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.13 \
 		--only-binary :all: --generate-hashes -q -o agent_src/requirements.lock --custom-compile-command "make agent-lock"
+	$(VENV)/bin/uv pip compile agent_src/requirements-langgraph.in --python-platform aarch64-manylinux2014 \
+		--python-version 3.13 --only-binary :all: --generate-hashes -q -o agent_src/requirements-langgraph.lock \
+		--custom-compile-command "make agent-lock"
 
 # Re-resolve the tool Lambdas' arm64 dependency lock after editing lambdas/requirements.in.
 tools-lock: $(VENV)/.synced

@@ -43,7 +43,6 @@ import uvicorn
 
 from agentcore_constructs.contract import env_vars
 from agentcore_constructs.kit.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
-from support_agent.app import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -60,9 +59,23 @@ def local_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return merged
 
 
-def build_local_app(env: Mapping[str, str] | None = None) -> Any:
+#: The agents the local stack can serve, by name: the support agent in each framework flavour.
+AGENTS = {"strands": "support_agent.app", "langgraph": "support_agent.graph"}
+
+
+def resolve_agent(agent: Any = None) -> Any:
+    """An agent app definition (anything with ``create_app(settings)``, e.g. a kit ``AgentCoreApp``), or the
+    support agent of a flavour by name (``"strands"`` default, ``"langgraph"``)."""
+    if agent is None or isinstance(agent, str):
+        import importlib
+
+        return importlib.import_module(AGENTS[agent or "strands"]).support_agent
+    return agent
+
+
+def build_local_app(env: Mapping[str, str] | None = None, agent: Any = None) -> Any:
     """A fresh agent app configured from :func:`local_environment` (os.environ is not modified)."""
-    return create_app(load_settings(local_environment(env)))
+    return resolve_agent(agent).create_app(load_settings(local_environment(env)))
 
 
 @dataclass
@@ -264,6 +277,7 @@ def start_dev_stack(
     auth: bool = True,
     issuer_port: int = 0,
     dev_user: str | None = None,
+    agent: Any = None,
 ) -> DevStack:
     """Start what ``make dev`` runs, in this process, on background threads; returns once all accept requests.
 
@@ -279,6 +293,8 @@ def start_dev_stack(
     is the caller's verified ``sub``. ``auth=False``: everything open, the gateway strips model-supplied
     ``caller_id`` (no per-user filtering), as before stage 4. ``dev_user`` (DEV ONLY, needs ``auth``): requests
     without an ``Authorization`` header get a token for that user, from loopback Hosts and Origins only.
+    ``agent``: which agent to serve (:func:`resolve_agent`: a flavour name or an app definition; default the Strands
+    support agent).
     """
     # Imported here: the agent-only paths of this module do not need the MCP server machinery.
     from local_dev.gateway import (
@@ -321,8 +337,8 @@ def start_dev_stack(
                 verifier=gw_verifier,
             )
             agent_env[env_vars.GATEWAY_URL.name] = local_gateway.url
-        app = build_local_app(agent_env)
-        agent = start_local_agent(
+        app = build_local_app(agent_env, agent)
+        server = start_local_agent(
             port, host=host, app=app, log_level=log_level, verifier=agent_verifier, default_token=default_token
         )
     except BaseException:
@@ -331,7 +347,7 @@ def start_dev_stack(
                 part.stop()
         raise
     return DevStack(
-        agent=agent,
+        agent=server,
         settings=app.state.settings,
         gateway=local_gateway,
         upstream=upstream,

@@ -13,17 +13,19 @@ from agentcore_constructs.kit.runtime import INTERNAL_ERROR_MESSAGE, MAX_PROMPT_
 from agentcore_constructs.kit.settings import Settings
 from agentcore_constructs.kit.strands import AgentCoreApp, StrandsAgentRunner
 
-SYSTEM_PROMPT = (
-    "You are a helpful assistant. You work as the customer-support agent for an online shop and help "
-    "customers with their orders. To answer about an order, call the order lookup tool with the order id "
-    "(format ORD-12345); never invent order details. If a tool fails, say so plainly and suggest trying "
-    "again later. Keep answers short."
-)
-AGENT_ID = "support_agent"
+from .prompt import AGENT_ID, SYSTEM_PROMPT
 
 support_agent = AgentCoreApp(system_prompt=SYSTEM_PROMPT, agent_id=AGENT_ID)
 
-__all__ = ["INTERNAL_ERROR_MESSAGE", "MAX_PROMPT_CHARS", "SupportAgent", "create_app", "support_agent"]
+__all__ = [
+    "AGENT_ID",
+    "INTERNAL_ERROR_MESSAGE",
+    "MAX_PROMPT_CHARS",
+    "SYSTEM_PROMPT",
+    "SupportAgent",
+    "create_app",
+    "support_agent",
+]
 
 
 class SupportAgent(StrandsAgentRunner):

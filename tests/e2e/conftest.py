@@ -14,10 +14,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-@pytest.fixture(scope="session", params=["local", "deployed"])
+#: Local targets: the Strands support agent, its LangGraph flavour and the migrated seed PoC, same bodies.
+LOCAL_AGENTS = {"local": "strands", "local-langgraph": "langgraph", "local-migrated-poc": "poc"}
+
+
+@pytest.fixture(scope="session", params=[*LOCAL_AGENTS, "deployed"])
 def target(request: pytest.FixtureRequest):
-    if request.param == "local":
-        local = LocalTarget()
+    if request.param in LOCAL_AGENTS:
+        local = LocalTarget(name=request.param, agent=LOCAL_AGENTS[request.param])
         yield local
         local.close()
         return

@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
@@ -75,11 +76,33 @@ class _LogCapture(logging.Handler):
         self.lines.append(self.format(record))
 
 
+#: The migrated seed PoC after its last stage (docs/migration.md): the e2e suite runs it as written.
+MIGRATED_POC = Path(__file__).resolve().parents[2] / "docs" / "migration" / "stage4_identity.py"
+
+
+def app_of_agent_file(path: Path) -> Any:
+    """The kit app an agent file runs under ``__main__`` (``AgentCoreApp(...).run()``), captured instead of served."""
+    import runpy
+    from unittest import mock
+
+    from agentcore_constructs.kit.strands import AgentCoreApp
+
+    captured: list[Any] = []
+    with mock.patch.object(AgentCoreApp, "run", lambda self, port=None: captured.append(self)):
+        runpy.run_path(str(path), run_name="__main__")
+    (app,) = captured
+    return app
+
+
 @dataclass
 class LocalTarget:
-    """The `make dev` stack (agent + JWT authorizer + local gateway + fake upstream), in this process."""
+    """The `make dev` stack (agent + JWT authorizer + local gateway + fake upstream), in this process.
+
+    ``agent``: the Strands support agent (``"strands"``), its LangGraph flavour (``"langgraph"``), or the migrated
+    seed PoC (``"poc"``)."""
 
     name: str = "local"
+    agent: str = "strands"
     order_ids: dict[str, str] = field(default_factory=lambda: {"alice": "ORD-10001", "bob": "ORD-20002"})
 
     def __post_init__(self) -> None:
@@ -87,7 +110,9 @@ class LocalTarget:
 
         self._memory_dir = tempfile.TemporaryDirectory(prefix="e2e-memory-")
         self._stack = start_dev_stack(
-            port=0, env={"LOCAL_MEMORY_DIR": self._memory_dir.name, "MODEL_PROVIDER": "offline"}
+            port=0,
+            env={"LOCAL_MEMORY_DIR": self._memory_dir.name, "MODEL_PROVIDER": "offline"},
+            agent=app_of_agent_file(MIGRATED_POC) if self.agent == "poc" else self.agent,
         )
         self._capture = _LogCapture()
         logging.getLogger("bedrock_agentcore.app").addHandler(self._capture)

@@ -1,0 +1,325 @@
+"""Every stage for a LangGraph agent: the same contract and the same guarantees as :mod:`.strands`, with LangGraph's
+own maintained integrations.
+
+    from agentcore_constructs.kit.langgraph import AgentCoreApp
+    AgentCoreApp(system_prompt="You are a helpful assistant.").run()
+
+Per request the kit runs the graph (by default LangGraph's prebuilt ReAct agent; pass ``build_graph`` for your own)
+with
+
+* the caller and session the request guard verified (:mod:`.identity`);
+* memory: langgraph-checkpoint-aws's ``AgentCoreMemorySaver`` when ``MEMORY_ID`` is set (thread = the session,
+  actor = the verified caller), else an in-process ``InMemorySaver`` keyed by actor and session; a turn a killed
+  request left half-written is removed before the next one (no orphan tool call reaches the model);
+* the gateway's tools as LangChain tools through langchain-mcp-adapters, with the caller's token forwarded (JWT
+  gateway) or SigV4 (IAM gateway), bounded retries and failures mapped to tool errors (:mod:`.gateway`);
+* the model from ``MODEL_ID`` (langchain-aws ``ChatBedrockConverse`` with the contract's single retry layer), or the
+  offline driver (``MODEL_PROVIDER=offline``);
+* the per-invocation limits: model turns (LangGraph's recursion limit), tokens and wall time (checked between
+  steps), mapped to 422/504 by :mod:`.runtime`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langgraph.errors import GraphRecursionError
+
+from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_factory
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.model import boto_client_config, log_model_choice
+from agentcore_constructs.kit.offline_model import OfflineDriver
+from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app
+from agentcore_constructs.kit.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+# =============================================================================================================
+# Model
+# =============================================================================================================
+
+
+def create_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model named by ``settings.model_provider``: Bedrock Converse with the contract's retries, or the
+    offline driver."""
+    log_model_choice(settings)
+    if settings.model_provider == "offline":
+        return OfflineChatModel()
+    from langchain_aws import ChatBedrockConverse
+
+    return ChatBedrockConverse(
+        model=settings.model_id,
+        region_name=settings.model_region,
+        config=boto_client_config(settings),
+    )
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else [content]
+    return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in parts)
+
+
+def to_converse(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages as Bedrock Converse-shaped dicts (what the offline driver reads); system prompts dropped."""
+    converted: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, HumanMessage):
+            converted.append({"role": "user", "content": [{"text": _text(message.content)}]})
+        elif isinstance(message, AIMessage):
+            blocks: list[dict[str, Any]] = [{"text": _text(message.content)}] if _text(message.content) else []
+            blocks += [
+                {"toolUse": {"toolUseId": call["id"], "name": call["name"], "input": call["args"]}}
+                for call in message.tool_calls
+            ]
+            converted.append({"role": "assistant", "content": blocks})
+        elif isinstance(message, ToolMessage):
+            result = {
+                "toolUseId": message.tool_call_id,
+                "status": "error" if message.status == "error" else "success",
+                "content": [{"text": _text(message.content)}],
+            }
+            converted.append({"role": "user", "content": [{"toolResult": result}]})
+    return converted
+
+
+class OfflineChatModel(BaseChatModel):
+    """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM)."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentcore-offline-driver"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        specs = [{"name": tool["function"]["name"]} for tool in kwargs.get("tools") or []]
+        block = OfflineDriver().decide(to_converse(messages), specs)
+        usage = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+        if "toolUse" in block:
+            use = block["toolUse"]
+            message = AIMessage(
+                content="",
+                tool_calls=[{"id": use["toolUseId"], "name": use["name"], "args": use["input"]}],
+                usage_metadata=usage,
+            )
+        else:
+            message = AIMessage(content=block["text"], usage_metadata=usage)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+# =============================================================================================================
+# Memory (stage 2)
+# =============================================================================================================
+
+
+def create_checkpointer(settings: Settings) -> Any:
+    """AgentCore Memory (langgraph-checkpoint-aws) when ``MEMORY_ID`` is set, else an in-process saver."""
+    if settings.memory_id:
+        from langgraph_checkpoint_aws import AgentCoreMemorySaver
+
+        return AgentCoreMemorySaver(
+            settings.memory_id, region_name=settings.model_region, config=boto_client_config(settings)
+        )
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    return InMemorySaver()
+
+
+def thread_config(settings: Settings, caller: CallerIdentity) -> dict[str, Any]:
+    """The checkpoint keys of a caller's session: AgentCore Memory keeps actors apart itself (actorId); the
+    in-process saver only knows thread ids, so the actor is part of it."""
+    if settings.memory_id:
+        return {"thread_id": caller.session_id, "actor_id": caller.actor_id}
+    return {"thread_id": f"{caller.actor_id}/{caller.session_id}", "actor_id": caller.actor_id}
+
+
+def dangling_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The tail of a turn a killed request left behind: a prompt without an answer, or tool calls without all their
+    results (the model would be sent an orphan tool call). Empty for a complete history."""
+    last_answer = max(
+        (i for i, m in enumerate(messages) if isinstance(m, AIMessage) and not m.tool_calls), default=-1
+    )
+    return list(messages[last_answer + 1 :])
+
+
+# =============================================================================================================
+# Gateway tools (stage 3)
+# =============================================================================================================
+
+
+async def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
+    """The gateway's tools as LangChain tools (langchain-mcp-adapters), or [] without ``GATEWAY_URL``. An
+    unreachable gateway means "no tools this request", logged."""
+    if not settings.gateway_url:
+        return []
+    from langchain_mcp_adapters.client import MultiServerMCPClient
+
+    connection: dict[str, Any] = {
+        "transport": "streamable_http",
+        "url": settings.gateway_url,
+        "timeout": max(1.0, settings.http_timeout_seconds),
+        "httpx_client_factory": mcp_http_client_factory(gateway_auth(settings, bearer_token)),
+    }
+    try:
+        return list(await MultiServerMCPClient({"gateway": connection}).get_tools())  # type: ignore[dict-item]
+    except Exception as error:
+        logger.warning("Gateway %s unreachable (%s); answering without tools", settings.gateway_url, error)
+        return []
+
+
+# =============================================================================================================
+# Limits
+# =============================================================================================================
+class _Budget(BaseCallbackHandler):
+    """Stops the run when the turn's token budget or wall time is spent (checked at every model and tool step)."""
+
+    raise_error = True
+
+    def __init__(self, turn: Turn) -> None:
+        self.turn = turn
+        self.tokens = 0
+
+    def _check_time(self) -> None:
+        if self.turn.cancel.is_set():
+            raise InvocationLimitExceeded.for_limit("seconds", f"{self.turn.limits.seconds:g}")
+
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check_time()
+
+    def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check_time()
+
+    def on_llm_end(self, response: Any, **kwargs: Any) -> None:
+        for generations in response.generations:
+            for generation in generations:
+                usage = getattr(getattr(generation, "message", None), "usage_metadata", None) or {}
+                self.tokens += int(usage.get("total_tokens", 0))
+        if self.tokens > self.turn.limits.total_tokens:
+            raise InvocationLimitExceeded.for_limit("tokens", self.turn.limits.total_tokens)
+
+
+# =============================================================================================================
+# The graph per request
+# =============================================================================================================
+GraphBuilder = Callable[[BaseChatModel, list[Any], Any], Any]
+
+
+class LangGraphAgentRunner:
+    """Answers one :class:`~.runtime.Turn` with the graph: its state in the checkpointer, the gateway's tools for
+    this caller. ``build_graph(model, tools, checkpointer)`` builds it (default: the prebuilt ReAct agent with
+    ``system_prompt`` and the local ``tools``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        system_prompt: str | None = None,
+        tools: Sequence[Any] = (),
+        build_graph: GraphBuilder | None = None,
+        model: BaseChatModel | None = None,
+        checkpointer: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.model = model or create_chat_model(settings)
+        self.checkpointer = checkpointer if checkpointer is not None else create_checkpointer(settings)
+        self._system_prompt = system_prompt
+        self._local_tools = list(tools)
+        self._build_graph = build_graph or self._react_agent
+
+    def _react_agent(self, model: BaseChatModel, tools: list[Any], checkpointer: Any) -> Any:
+        from langgraph.prebuilt import create_react_agent
+
+        return create_react_agent(model, tools, prompt=self._system_prompt, checkpointer=checkpointer)
+
+    def ask(self, prompt: str, caller: CallerIdentity) -> str:
+        """Answer ``prompt`` for ``caller`` outside a request (scripts, tests)."""
+        return self.answer(Turn(prompt=prompt, caller=caller, settings=self.settings, limits=Limits.of(self.settings)))
+
+    def answer(self, turn: Turn) -> str:
+        return asyncio.run(self._answer(turn))
+
+    async def _answer(self, turn: Turn) -> str:
+        tools = [*self._local_tools, *await gateway_tools(self.settings, turn.caller.bearer_token)]
+        graph = self._build_graph(self.model, tools, self.checkpointer)
+        config: dict[str, Any] = {
+            "configurable": thread_config(self.settings, turn.caller),
+            # Each model turn is two graph steps (model, tools), plus the final answer.
+            "recursion_limit": 2 * turn.limits.turns + 1,
+            "callbacks": [_Budget(turn)],
+            "run_id": uuid.uuid4(),
+        }
+        await self._repair(graph, config)
+        try:
+            state = await graph.ainvoke({"messages": [HumanMessage(content=turn.prompt)]}, config)
+        except GraphRecursionError:
+            raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
+        final = state["messages"][-1]
+        return _text(final.content).strip()
+
+    async def _repair(self, graph: Any, config: dict[str, Any]) -> None:
+        state = await graph.aget_state(config)
+        dangling = dangling_messages((state.values or {}).get("messages", []) if state else [])
+        if dangling:
+            logger.warning("Removing %d message(s) of an interrupted turn", len(dangling))
+            await graph.aupdate_state(config, {"messages": [RemoveMessage(id=m.id) for m in dangling if m.id]})
+
+
+class AgentCoreApp:
+    """A LangGraph agent on AgentCore Runtime with every stage the constructs provide.
+
+    ``system_prompt`` and ``tools`` configure the default graph (LangGraph's prebuilt ReAct agent); ``build_graph``
+    builds your own from the kit's model, the tools (local + the gateway's) and the checkpointer. :meth:`run` serves
+    it; :meth:`create_app` builds the ASGI app (tests, local stacks)."""
+
+    def __init__(
+        self, *, system_prompt: str | None = None, tools: Sequence[Any] = (), build_graph: GraphBuilder | None = None
+    ) -> None:
+        self.runner_kwargs: dict[str, Any] = {
+            "system_prompt": system_prompt,
+            "tools": tools,
+            "build_graph": build_graph,
+        }
+
+    def runner(self, settings: Settings, **overrides: Any) -> LangGraphAgentRunner:
+        return LangGraphAgentRunner(settings, **{**self.runner_kwargs, **overrides})
+
+    def create_app(self, settings: Settings | None = None, *, logger_name: str = "agentcore_constructs") -> Any:
+        settings = settings or load_settings()
+        runner = self.runner(settings)
+        app = create_app(runner.answer, settings, logger_name=logger_name)
+        app.state.runner = runner
+        return app
+
+    def run(self, port: int | None = None) -> None:
+        """Serve on 8080 (the Runtime's port); ``port``/``PORT`` for local runs."""
+        import os
+        import sys
+
+        chosen = port or (int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("PORT", "8080")))
+        self.create_app().run(port=chosen)
+
+
+__all__ = [
+    "AgentCoreApp",
+    "LangGraphAgentRunner",
+    "OfflineChatModel",
+    "create_chat_model",
+    "create_checkpointer",
+    "dangling_messages",
+    "gateway_tools",
+    "thread_config",
+]
