@@ -282,9 +282,7 @@ def build_mcp_server(
         try:
             intercepted = interceptor(headers, name, dict(arguments or {}))
         except InterceptorRejected as rejected:
-            raise McpError(
-                types.ErrorData(code=rejected.code, message=rejected.message, data=rejected.data)
-            ) from None
+            raise McpError(types.ErrorData(code=rejected.code, message=rejected.message, data=rejected.data)) from None
         message_id = str(context.request_id) if getattr(context, "request_id", None) is not None else "0"
         result = await anyio.to_thread.run_sync(functools.partial(service.invoke, name, intercepted, message_id))
         return types.ServerResult(to_call_tool_result(result))

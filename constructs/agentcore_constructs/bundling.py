@@ -41,8 +41,10 @@ class _VendoredPythonBundler:
         python_version: str,
         extra_files: Mapping[str, Path],
         owner: str = "",
+        extra_content: Mapping[str, str] | None = None,
     ) -> None:
         self._owner = f"{owner}: " if owner else ""
+        self._extra_content = dict(extra_content or {})
         self._source_dir = source_dir
         self._requirements_file = requirements_file
         self._python_version = python_version
@@ -73,6 +75,8 @@ class _VendoredPythonBundler:
         for relative_path, source in self._extra_files.items():
             (out / relative_path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out / relative_path)
+        for relative_path, text in self._extra_content.items():
+            (out / relative_path).write_text(text, encoding="utf-8")
         _remove_bytecode(out)
         return True
 
@@ -298,13 +302,15 @@ def vendored_python_bundling(
     python_version: str = "3.13",
     extra_files: Mapping[str, str | Path] | None = None,
     owner: str = "",
+    extra_content: Mapping[str, str] | None = None,
 ) -> cdk.BundlingOptions:
     """BundlingOptions that copy ``source_dir`` and install the fully pinned ``requirements_file`` for arm64.
 
     ``requirements_file`` must be a complete lock (every transitive dependency pinned): it is installed with
     ``--no-deps`` so the resolution is the reviewed one, then checked: a dependency of an installed package that the
     lock lacks fails bundling (naming ``owner``, the construct). ``extra_files`` maps a path inside the bundle to a
-    file to copy there (e.g. the pure-Python env-var contract of this library).
+    file to copy there (e.g. the pure-Python env-var contract of this library); ``extra_content`` a path to text to
+    write there (e.g. the consumption manifest).
     """
     bundler = _VendoredPythonBundler(
         source_dir=Path(source_dir),
@@ -312,6 +318,7 @@ def vendored_python_bundling(
         python_version=python_version,
         extra_files={k: Path(v) for k, v in (extra_files or {}).items()},
         owner=owner,
+        extra_content=extra_content,
     )
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 

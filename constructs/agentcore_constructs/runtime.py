@@ -14,6 +14,7 @@ Built on the stable ``aws_bedrockagentcore.Runtime`` L2, closing its gaps:
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,7 +48,10 @@ from agentcore_constructs.bundling import (
     source_fingerprint,
     vendored_python_bundling,
 )
+from agentcore_constructs.consumption import consumed_variables
+from agentcore_constructs.contract import CONTRACT_VERSION
 from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract.consumers import MANIFEST_FILE, METADATA_KEY
 from agentcore_constructs.keys import key_for_log_groups
 from agentcore_constructs.model_access import ModelAccess
 from constructs import Construct
@@ -255,6 +259,10 @@ class AgentRuntime(Construct):
         self._add_runtime_log_permissions(stack)
         self._add_telemetry_permissions()
 
+        #: The contract variables the agent's source consumes (read statically at synth: kit modules it imports,
+        #: variables it names); recorded on the runtime and in the bundle, compared with the stages provided by
+        #: the readiness pack.
+        self.consumes = consumed_variables(source_path)
         self.code_asset: s3_assets.Asset | None = None
         runtime_artifact = self._build_artifact(
             source_path, artifact, entrypoint, python_runtime, requirements_file, adot_instrumentation
@@ -305,6 +313,7 @@ class AgentRuntime(Construct):
             ],
         )
         self.cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
+        self.cfn_runtime.add_metadata(METADATA_KEY, self.consumes)
         self.jwt_authorizer: dict | None = None
         self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
         self._acknowledge_upstream_redundant_depends_on()
@@ -571,6 +580,7 @@ class AgentRuntime(Construct):
         lock = self._read_lock(requirements)
         self._check_entrypoint(source_path, entry, lock, requirements_file)
         contract_files = runtime_package_files(source_path, lock)
+        manifest = {"contract_version": CONTRACT_VERSION, "consumes": self.consumes}
         #: Whether the library's contract and kit are copied into the bundle (the code imports them and the lock
         #: does not pin agentcore-constructs itself).
         self.ships_runtime_package = bool(contract_files)
@@ -586,6 +596,7 @@ class AgentRuntime(Construct):
                 python_version=python_version,
                 extra_files=contract_files,
                 owner=f"AgentRuntime {self.node.path}",
+                extra_content={MANIFEST_FILE: json.dumps(manifest, indent=2) + "\n"},
             ),
         )
         self.policy.add_statements(

@@ -18,6 +18,8 @@ LIBRARY_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: A minimal agent source folder (main.py + an empty requirements.lock).
 FIXTURE_AGENT = FIXTURES / "agent"
+#: The seed PoC wrapped in a bare BedrockAgentCoreApp: it consumes no stage.
+FIXTURE_WRAPPED_POC = FIXTURES / "wrapped_poc"
 #: A code root holding one tool package (``echo_tool.handler.lambda_handler``).
 FIXTURE_TOOLS = FIXTURES / "tools"
 FIXTURE_TOOL_HANDLER = "echo_tool.handler.lambda_handler"

@@ -150,9 +150,7 @@ def thread_config(settings: Settings, caller: CallerIdentity) -> dict[str, Any]:
 def dangling_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
     """The tail of a turn a killed request left behind: a prompt without an answer, or tool calls without all their
     results (the model would be sent an orphan tool call). Empty for a complete history."""
-    last_answer = max(
-        (i for i, m in enumerate(messages) if isinstance(m, AIMessage) and not m.tool_calls), default=-1
-    )
+    last_answer = max((i for i, m in enumerate(messages) if isinstance(m, AIMessage) and not m.tool_calls), default=-1)
     return list(messages[last_answer + 1 :])
 
 

@@ -39,6 +39,7 @@ class Resource:
     type: str
     properties: dict[str, Any]
     path: str  # construct path, e.g. "prod/Runtime/Agent/Runtime/Resource"
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)  # the template's "Metadata" of it
 
     def prop(self, *keys: str, default: Any = None) -> Any:
         value: Any = self.properties
@@ -268,7 +269,7 @@ def load_stack(
             or f"{stack_path}/{logical_id}"
         )
         stack.resources[logical_id] = Resource(
-            stack, logical_id, raw.get("Type", ""), raw.get("Properties") or {}, path
+            stack, logical_id, raw.get("Type", ""), raw.get("Properties") or {}, path, raw.get("Metadata") or {}
         )
     for dependency in artifact.get("dependencies") or []:
         assets_file = directory / f"{dependency}.json"
@@ -361,7 +362,12 @@ def environment_from_templates(
         )
         for logical_id, raw in (template.get("Resources") or {}).items():
             stack.resources[logical_id] = Resource(
-                stack, logical_id, raw.get("Type", ""), raw.get("Properties") or {}, f"{stack_path}/{logical_id}"
+                stack,
+                logical_id,
+                raw.get("Type", ""),
+                raw.get("Properties") or {},
+                f"{stack_path}/{logical_id}",
+                raw.get("Metadata") or {},
             )
         for path, acks in (acknowledgements or {}).items():
             if path == stack_path or path.startswith(stack_path + "/"):

@@ -18,7 +18,7 @@ from agentcore_constructs.bundling import (
     runtime_package_files,
     unmet_requirements,
 )
-from tests.conftest import FIXTURE_AGENT, new_stack
+from tests.conftest import FIXTURE_AGENT, FIXTURE_WRAPPED_POC, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
@@ -200,7 +200,9 @@ def test_the_library_is_copied_in_only_when_imported_and_not_pinned(tmp_path: Pa
     (plain / "requirements.lock").write_text("agentcore-constructs==0.2.0\n")
     assert runtime_package_files(plain, read_lock(plain / "requirements.lock")) == {}
     agent = AgentRuntime(new_stack(), "Agent", runtime_name="a", source_dir=FIXTURE_AGENT, model_id=MODEL)
-    assert agent.ships_runtime_package is False
+    assert agent.ships_runtime_package is True  # the fixture agent is built on the kit
+    poc = AgentRuntime(new_stack(), "Poc", runtime_name="p", source_dir=FIXTURE_WRAPPED_POC, model_id=MODEL)
+    assert poc.ships_runtime_package is False
 
 
 def test_bundling_without_uv_or_pip_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,14 +29,16 @@ ECHO = {
 }
 
 
-def add_agent(stack: cdk.Stack, name: str, **observability: str) -> AgentObservability:
+def add_agent(
+    stack: cdk.Stack, name: str, source_dir: Path = FIXTURE_AGENT, **observability: str
+) -> AgentObservability:
     """Every stage, named after ``name`` only (no name of ours)."""
     scope = cdk.Stack.of(stack)
     runtime = AgentRuntime(
         stack,
         f"{name}Agent",
         runtime_name=f"{name}_agent",
-        source_dir=FIXTURE_AGENT,
+        source_dir=source_dir,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
         endpoint_version="1",
     )
@@ -138,3 +140,24 @@ def test_a_shared_name_prefix_in_one_account_fails_synth_naming_both(tmp_path: P
     }
     # Dashboards are global per account: us-east-1 and eu-west-1 collide; alarms are per Region: they do not.
     assert collisions == {"TeamA/alphaObservability/Dashboard/Resource", "TeamB/betaObservability/Dashboard/Resource"}
+
+
+def test_an_agent_that_ignores_the_stages_it_is_given_is_not_production_ready(tmp_path: Path) -> None:
+    """The article's wrap of the PoC with every stage on: each stage the agent never reads fails, naming it."""
+    from agentcore_constructs.readiness.scorecard import build_scorecard
+    from tests.conftest import FIXTURE_WRAPPED_POC
+
+    def build_with_poc(app: cdk.App) -> None:
+        stack = cdk.Stack(app, "Poc", env=ACCOUNT)
+        add_agent(stack, "poc", source_dir=FIXTURE_WRAPPED_POC)
+
+    _, failures = synthesize(tmp_path, build_with_poc)
+    ignored = sorted(f.rule for f in failures if "[Agent::" in f.rule)
+    assert ignored == [
+        "Readiness-Identity[Agent::AUTH_DISCOVERY_URL]",
+        "Readiness-Memory[Agent::MEMORY_ID]",
+        "Readiness-Tools[Agent::GATEWAY_URL]",
+    ]
+    (environment,) = build_scorecard(tmp_path)["environments"]
+    assert environment["verdict"].startswith("Not production-ready")
+    assert {g["key"] for g in environment["gaps"] if not g["ok"]} >= {"memory", "tools", "auth"}

@@ -7,6 +7,7 @@ from typing import Any
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG
 from agentcore_constructs.contract.env_vars import (
+    AUTH_DISCOVERY_URL,
     GATEWAY_URL,
     HTTP_TIMEOUT_SECONDS,
     MEMORY_ID,
@@ -70,7 +71,8 @@ def runtime_hosts_the_agent(env: Environment) -> Iterator[RawFinding]:
     explanation="Without Memory the agent forgets everything between sessions. Add AgentMemory (stage 2) and connect "
     "it with "
     "memory.grant_to(runtime): it sets MEMORY_ID and grants bedrock-agentcore:CreateEvent/ListEvents on the memory "
-    "ARN.",
+    "ARN. The agent must read MEMORY_ID ([Agent::MEMORY_ID]: AgentRuntime records what the agent source consumes; "
+    "the kit's framework apps read it, or name agentcore_constructs.contract.env_vars.MEMORY_ID).",
     checklist=2,
     gaps=("memory",),
 )
@@ -87,6 +89,9 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
     for runtime in runtimes:
         if c.absent(c.runtime_env(runtime).get(MEMORY_ID.name)):
             yield runtime, f"Env::{MEMORY_ID.name}", f"runtime has no {MEMORY_ID.name} environment variable"
+        ignored = c.ignored_stage(runtime, MEMORY_ID.name)
+        if ignored is not None:
+            yield ignored
         role = c.runtime_role(env, runtime)
         if role is None:
             yield runtime, "Grant", "runtime execution role is not in this assembly: cannot verify the memory grant"
@@ -115,7 +120,8 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
     info="Tools are not routed through an AgentCore Gateway, or a credential is hard-coded in an environment variable.",
     explanation="Put each tool behind ToolGateway (stage 3) as a LambdaTool, connect it with "
     "gateway.connect_to(runtime) "
-    "(sets GATEWAY_URL), keep API keys in Secrets Manager and pass only the secret's ARN (*_SECRET_ARN). "
+    "(sets GATEWAY_URL; the agent must read it: [Agent::GATEWAY_URL]), keep API keys in Secrets Manager and pass only "
+    "the secret's ARN (*_SECRET_ARN). "
     "An agent that really has no tools acknowledges Readiness-Tools[Gateway::Missing] with that reason.",
     checklist=3,
     gaps=("tools",),
@@ -160,6 +166,9 @@ def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
                 f"Env::{GATEWAY_URL.name}",
                 f"runtime has tools (a gateway exists) but no {GATEWAY_URL.name} variable",
             )
+        ignored = c.ignored_stage(runtime, GATEWAY_URL.name)
+        if ignored is not None:
+            yield ignored
         role = c.runtime_role(env, runtime)
         if role is not None and any(c.allows(s, "lambda:InvokeFunction") for s in c.role_statements(env, role)):
             yield runtime, "DirectInvoke", "runtime role may invoke Lambda directly, bypassing the gateway"
@@ -212,7 +221,8 @@ def _jwt_findings(res: Resource, jwt: Any, what: str) -> Iterator[RawFinding]:
     "Readiness-Identity",
     info="The agent endpoint has no per-user identity: its authorizer is IAM, not a JWT from an identity provider.",
     explanation="Production agents act for a user: per-user identity from an identity provider lets the agent "
-    "verify who calls and keep each user's memory and tool calls apart. Protect the runtime with a JWT authorizer "
+    "verify who calls and keep each user's memory and tool calls apart; an agent that never reads the AUTH_* settings "
+    "([Agent::AUTH_DISCOVERY_URL]) cannot tell users apart. Protect the runtime with a JWT authorizer "
     "(AgentIdentity.protect_runtime for Cognito, ExternalOidcIdentity for another OIDC issuer). A machine-to-machine "
     "agent called only by AWS principals acknowledges this finding with that reason.",
     checklist=None,
@@ -223,6 +233,10 @@ def per_user_identity(env: Environment) -> Iterator[RawFinding]:
         config = runtime.prop("AuthorizerConfiguration")
         if c.absent(config) or not isinstance(config, dict) or not isinstance(config.get("CustomJWTAuthorizer"), dict):
             yield runtime, None, "runtime authorizes with IAM (SigV4): callers are AWS principals, not users of an IdP"
+            continue
+        ignored = c.ignored_stage(runtime, AUTH_DISCOVERY_URL.name)
+        if ignored is not None:
+            yield ignored
 
 
 # =========================================================================================================

@@ -11,7 +11,9 @@ from typing import Any
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG, TOOL_COMPONENT
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.consumers import METADATA_KEY as CONSUMES_METADATA_KEY
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
+from agentcore_constructs.readiness.model import RawFinding
 
 RUNTIME = "AWS::BedrockAgentCore::Runtime"
 RUNTIME_ENDPOINT = "AWS::BedrockAgentCore::RuntimeEndpoint"
@@ -143,3 +145,23 @@ def is_tool(fn: Resource) -> bool:
 def absent(value: Any) -> bool:
     """A property is absent when omitted, null, or ``{"Ref": "AWS::NoValue"}``."""
     return value is None or value == {"Ref": "AWS::NoValue"}
+
+
+def consumed_by_agent(runtime: Resource) -> set[str] | None:
+    """The contract variables the runtime's agent bundle consumes (``AgentRuntime`` records them, read statically
+    from the agent's source), or None when the runtime carries no record (not built by ``AgentRuntime``)."""
+    value = runtime.metadata.get(CONSUMES_METADATA_KEY)
+    return {str(v) for v in value} if isinstance(value, list) else None
+
+
+def ignored_stage(runtime: Resource, variable: str) -> RawFinding | None:
+    """A finding when the constructs set ``variable`` on the runtime but its agent bundle never reads it."""
+    consumed = consumed_by_agent(runtime)
+    if consumed is None or absent(runtime_env(runtime).get(variable)) or variable in consumed:
+        return None
+    return (
+        runtime,
+        f"Agent::{variable}",
+        f"the runtime gets {variable} but its agent never reads it (read from the agent source at synth): the stage "
+        "is provisioned, not used",
+    )

@@ -1,0 +1,50 @@
+"""Which contract variables an agent consumes: what the kit's modules read, and how the agent bundle records it.
+
+``AgentRuntime`` scans the agent's source at synth (``agentcore_constructs.consumption``): the kit modules it imports
+(:data:`KIT_CONSUMES`) and the contract variables it names itself. It writes the result into the bundle
+(:data:`MANIFEST_FILE`) and onto the runtime resource (:data:`METADATA_KEY`), where the readiness pack compares it
+with what the constructs provide: a stage the agent never reads is a stage that is not on.
+"""
+
+from __future__ import annotations
+
+from agentcore_constructs.contract import env_vars
+
+#: The variables that turn a stage on for the agent, by stage.
+STAGE_VARIABLES: dict[str, tuple[env_vars.EnvVar, ...]] = {
+    "memory": (env_vars.MEMORY_ID,),
+    "gateway": (env_vars.GATEWAY_URL,),
+    "identity": (env_vars.AUTH_DISCOVERY_URL,),
+}
+_IDENTITY = (
+    env_vars.AUTH_DISCOVERY_URL,
+    env_vars.AUTH_ALLOWED_CLIENTS,
+    env_vars.AUTH_ALLOWED_AUDIENCES,
+    env_vars.AUTH_REQUIRED_SCOPE,
+)
+_RUNTIME = (*_IDENTITY, *env_vars.LIMITS, env_vars.LOG_LEVEL, env_vars.ENVIRONMENT_NAME)
+_MODEL = (
+    env_vars.MODEL_PROVIDER,
+    env_vars.MODEL_ID,
+    env_vars.MODEL_REGION,
+    *env_vars.RETRY_SIGNAL,
+)
+_FRAMEWORK = (*_RUNTIME, *_MODEL, env_vars.MEMORY_ID, env_vars.GATEWAY_URL)
+
+#: Kit module -> the contract variables an agent that imports it consumes.
+KIT_CONSUMES: dict[str, tuple[env_vars.EnvVar, ...]] = {
+    "agentcore_constructs.kit.strands": (*_FRAMEWORK, env_vars.OUTBOUND_OAUTH_PROVIDER, env_vars.OUTBOUND_OAUTH_SCOPES),
+    "agentcore_constructs.kit.langgraph": _FRAMEWORK,
+    "agentcore_constructs.kit.runtime": _RUNTIME,
+    "agentcore_constructs.kit.auth": _IDENTITY,
+    "agentcore_constructs.kit.guard": _IDENTITY,
+    "agentcore_constructs.kit.identity": _IDENTITY,
+    "agentcore_constructs.kit.memory": (env_vars.MEMORY_ID, *env_vars.RETRY_SIGNAL),
+    "agentcore_constructs.kit.gateway": (env_vars.GATEWAY_URL, env_vars.RETRY_MAX_ATTEMPTS),
+    "agentcore_constructs.kit.model": _MODEL,
+    "agentcore_constructs.kit.outbound": (env_vars.OUTBOUND_OAUTH_PROVIDER, env_vars.OUTBOUND_OAUTH_SCOPES),
+}
+
+#: The manifest in the agent bundle's root, and the metadata key on the AWS::BedrockAgentCore::Runtime resource.
+MANIFEST_FILE = "agentcore-manifest.json"
+METADATA_KEY = "agentcore:consumes"
