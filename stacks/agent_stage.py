@@ -35,7 +35,7 @@ class AgentStage(cdk.Stage):
             identity=self.stateful_stack.identity,
             key=self.stateful_stack.key,
             tools_code_root=REPO_ROOT / "lambdas",
-            agent_source_dir=REPO_ROOT / "agent_src",
+            agent_source_dir=REPO_ROOT / config.agent.source,
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",
         )

@@ -81,6 +81,15 @@ class OutboundOAuthConfig:
 
 
 @dataclass(frozen=True)
+class AgentSourceConfig:
+    """Which agent to deploy: its folder (relative to the repository root), the file the Runtime runs, its lock."""
+
+    source: str
+    entrypoint: str
+    requirements: str
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     account: str
@@ -110,6 +119,7 @@ class EnvironmentConfig:
     readiness: str
     vpc: VpcConfig | None
     endpoint_version: str
+    agent: AgentSourceConfig = AgentSourceConfig("agent_src", "main.py", "requirements.lock")
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -140,7 +150,12 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "readiness": "warning",
     "vpc": None,
     "endpoint_version": "latest",
+    "agent": {},
 }
+#: The Strands flavour of the support agent; {"entrypoint": "main_langgraph.py", "requirements":
+#: "requirements-langgraph.lock"} deploys its LangGraph flavour from the same folder.
+_AGENT_DEFAULTS = {"source": "agent_src", "entrypoint": "main.py", "requirements": "requirements.lock"}
+_RELATIVE_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_./-]+$")
 _VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
 _ALARM_DEFAULTS = asdict(AlarmThresholds())
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
@@ -346,7 +361,25 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         readiness=readiness,
         vpc=vpc,
         endpoint_version=endpoint_version,
+        agent=_parse_agent(f"{where}.agent", values["agent"]),
     )
+
+
+def _parse_agent(where: str, raw: Any) -> AgentSourceConfig:
+    _check(isinstance(raw, Mapping), f"{where}: must be an object")
+    unknown = sorted(set(raw) - set(_AGENT_DEFAULTS))
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_AGENT_DEFAULTS)})" if unknown else ""
+    )
+    values = {**_AGENT_DEFAULTS, **raw}
+    for key in _AGENT_DEFAULTS:
+        value = values[key]
+        _check(
+            isinstance(value, str) and bool(_RELATIVE_PATH.match(value)),
+            f"{where}.{key}: {value!r} must be a relative path inside the repository",
+        )
+    _check(values["entrypoint"].endswith(".py"), f"{where}.entrypoint: {values['entrypoint']!r} must be a .py file")
+    return AgentSourceConfig(values["source"], values["entrypoint"], values["requirements"])
 
 
 def _parse_retry(where: str, raw: Any) -> RetryConfig:

@@ -15,6 +15,7 @@ from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
+from agentcore_constructs.runtime import ADOT_LAUNCHER
 from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.tool_services import TOOL_SERVICES
@@ -40,6 +41,9 @@ class RuntimeStack(cdk.Stack):
             "Agent",
             runtime_name=f"support_agent_{config.name}",
             source_dir=agent_source_dir,
+            # The file cdk.json's "agent" names, under ADOT auto-instrumentation (AgentRuntime's default launcher).
+            entrypoint=[ADOT_LAUNCHER, config.agent.entrypoint],
+            requirements_file=config.agent.requirements,
             model_id=config.model_id,
             endpoint_name=config.name,
             endpoint_version=config.endpoint_version,

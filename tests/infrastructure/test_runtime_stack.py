@@ -228,3 +228,18 @@ def test_each_environment_endpoint_serves_the_version_cdk_json_names(runtime_tem
         assert version["Fn::GetAtt"][1] == "AgentRuntimeVersion"
     else:
         assert version == pinned
+
+
+def test_the_agent_flavour_is_chosen_per_environment_in_cdk_json(tmp_path) -> None:
+    """The LangGraph flavour of the support agent from the same folder: its entrypoint, its own lock."""
+    from tests.infrastructure.synth import CDK_JSON, synth_app
+
+    dev = {
+        **CDK_JSON["context"]["environments"]["dev"],
+        "agent": {"entrypoint": "main_langgraph.py", "requirements": "requirements-langgraph.lock"},
+    }
+    template = synth_app(tmp_path, environments={"dev": dev}).stack_templates()["dev/Runtime"]
+    (runtime,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
+    code = runtime["Properties"]["AgentRuntimeArtifact"]["CodeConfiguration"]
+    assert code["EntryPoint"] == ["opentelemetry-instrument", "main_langgraph.py"]
+    assert "GATEWAY_URL" in runtime["Metadata"]["agentcore:consumes"]

@@ -145,6 +145,14 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
             {"outbound_oauth": {"provider_name": "crm", "discovery_url": "https://x", "client_id": "c", "secret": "s"}},
             r"outbound_oauth: unknown key 'secret'",
         ),
+        ("dev", {"agent": {"flavour": "langgraph"}}, r"environments\.dev\.agent: unknown key 'flavour'"),
+        ("dev", {"agent": {"source": "../elsewhere"}}, r"environments\.dev\.agent\.source: '\.\./elsewhere' must be"),
+        (
+            "dev",
+            {"agent": {"entrypoint": "main.sh"}},
+            r"environments\.dev\.agent\.entrypoint: 'main.sh' must be a \.py",
+        ),
+        ("dev", {"agent": "langgraph"}, r"environments\.dev\.agent: must be an object"),
     ],
 )
 def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:
