@@ -86,6 +86,15 @@ BARE_AGENT = textwrap.dedent(
 )
 
 
+#: A bare BedrockAgentCoreApp with a framework imported (the baseline the kit's cold start is compared with).
+BARE_FRAMEWORK_AGENT = {
+    "strands": "import strands, strands.models\nfrom strands import Agent\n" + BARE_AGENT,
+    "langgraph": "import langgraph.prebuilt, langchain_aws\n" + BARE_AGENT,
+}
+#: The support agent's entrypoints per flavour (the files the Runtime runs).
+AGENT_ENTRYPOINTS = {"strands": "agent_src/main.py", "langgraph": "agent_src/main_langgraph.py"}
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = f"{REPO_ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -286,6 +295,14 @@ def main() -> None:
         ("dev stack cold start (agent + issuer + gateway + upstream): start -> /ping healthy (s)", f"{agent:.2f}"),
         ("bare BedrockAgentCoreApp echo cold start (s)", f"{bare_agent:.2f}"),
     ]
+    for flavour, entrypoint in AGENT_ENTRYPOINTS.items():
+        kit = _median_cold_start(lambda port, e=entrypoint: [PYTHON, e, str(port)], args.runs)
+        bare = _median_cold_start(lambda port, f=flavour: [PYTHON, "-c", BARE_FRAMEWORK_AGENT[f], str(port)], args.runs)
+        rows += [
+            (f"support agent ({flavour}, kit) cold start: start -> /ping healthy (s)", f"{kit:.2f}"),
+            (f"bare BedrockAgentCoreApp with {flavour} imported (s)", f"{bare:.2f}"),
+            (f"support agent / bare, {flavour} (target <= 1.3x)", f"{kit / bare:.2f}x"),
+        ]
 
     growth = {n: _time_script(TOOLS_APP.replace("{tools}", str(n)), 1) for n in (1, 10, 50)}
     rows += [(f"synth: runtime + gateway + {n} Lambda tools (s)", f"{t:.2f}") for n, t in growth.items()]
