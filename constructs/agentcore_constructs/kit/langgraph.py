@@ -22,9 +22,10 @@ with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -159,12 +160,15 @@ def dangling_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 # =============================================================================================================
 
 
-async def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
-    """The gateway's tools as LangChain tools (langchain-mcp-adapters), or [] without ``GATEWAY_URL``. An
-    unreachable gateway means "no tools this request", logged."""
+@contextlib.asynccontextmanager
+async def gateway_tools(settings: Settings, bearer_token: str | None) -> AsyncIterator[list[Any]]:
+    """The gateway's tools as LangChain tools (langchain-mcp-adapters) on one MCP session for the whole request (no
+    reconnect per tool call), or [] without ``GATEWAY_URL``. An unreachable gateway means "no tools this request"."""
     if not settings.gateway_url:
-        return []
+        yield []
+        return
     from langchain_mcp_adapters.client import MultiServerMCPClient
+    from langchain_mcp_adapters.tools import load_mcp_tools
 
     connection: dict[str, Any] = {
         "transport": "streamable_http",
@@ -172,11 +176,18 @@ async def gateway_tools(settings: Settings, bearer_token: str | None) -> list[An
         "timeout": max(1.0, settings.http_timeout_seconds),
         "httpx_client_factory": mcp_http_client_factory(gateway_auth(settings, bearer_token)),
     }
+    client = MultiServerMCPClient({"gateway": connection})  # type: ignore[dict-item]
+    session_scope = contextlib.AsyncExitStack()
     try:
-        return list(await MultiServerMCPClient({"gateway": connection}).get_tools())  # type: ignore[dict-item]
+        session = await session_scope.enter_async_context(client.session("gateway"))
+        tools = list(await load_mcp_tools(session))
     except Exception as error:
+        await session_scope.aclose()
         logger.warning("Gateway %s unreachable (%s); answering without tools", settings.gateway_url, error)
-        return []
+        yield []
+        return
+    async with session_scope:
+        yield tools
 
 
 # =============================================================================================================
@@ -251,7 +262,10 @@ class LangGraphAgentRunner:
         return asyncio.run(self._answer(turn))
 
     async def _answer(self, turn: Turn) -> str:
-        tools = [*self._local_tools, *await gateway_tools(self.settings, turn.caller.bearer_token)]
+        async with gateway_tools(self.settings, turn.caller.bearer_token) as remote_tools:
+            return await self._run(turn, [*self._local_tools, *remote_tools])
+
+    async def _run(self, turn: Turn, tools: list[Any]) -> str:
         graph = self._build_graph(self.model, tools, self.checkpointer)
         config: dict[str, Any] = {
             "configurable": thread_config(self.settings, turn.caller),

@@ -18,10 +18,12 @@ comes from ``MODEL_ID``) with
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -353,6 +355,60 @@ def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
     ]
 
 
+class GatewaySessions:
+    """One gateway MCP client per runtime session, kept across its requests (no reconnect and tool listing per
+    request). Keyed by caller, session and token (a refreshed token opens a new client); at most ``max_sessions``,
+    each dropped after ``idle_seconds`` unused, or at once when its connection failed."""
+
+    def __init__(self, settings: Settings, *, max_sessions: int = 64, idle_seconds: float = 900.0) -> None:
+        self._settings = settings
+        self._max_sessions = max_sessions
+        self._idle_seconds = idle_seconds
+        self._clients: dict[tuple[str, str, str], tuple[Any, float]] = {}
+        self._lock = threading.Lock()
+        self._consumer_id = f"agentcore-gateway-sessions-{id(self)}"
+
+    def tools(self, caller: CallerIdentity) -> list[Any]:
+        if not self._settings.gateway_url:
+            return []
+        token_digest = hashlib.sha256((caller.bearer_token or "").encode()).hexdigest()
+        key = (caller.actor_id, caller.session_id, token_digest)
+        now = time.monotonic()
+        with self._lock:
+            stale = [
+                k for k, (client, used) in self._clients.items() if now - used > self._idle_seconds or _failed(client)
+            ]
+            for k in stale:
+                self._close(k)
+            entry = self._clients.get(key)
+            if entry is None:
+                while len(self._clients) >= self._max_sessions:
+                    self._close(min(self._clients, key=lambda k: self._clients[k][1]))
+                (client,) = gateway_tools(self._settings, caller.bearer_token)
+                client.add_consumer(self._consumer_id)  # keeps it open after the request's agent lets go
+            else:
+                client = entry[0]
+            self._clients[key] = (client, now)
+        return [client]
+
+    def _close(self, key: tuple[str, str, str]) -> None:
+        client, _ = self._clients.pop(key)
+        try:
+            client.remove_consumer(self._consumer_id)
+        except Exception as error:  # a broken connection: dropping it is the point
+            logger.debug("Closing a gateway session failed: %s", error)
+
+    def close(self) -> None:
+        with self._lock:
+            for key in list(self._clients):
+                self._close(key)
+
+
+def _failed(client: Any) -> bool:
+    """Whether an MCP client's connection failed (Strands keeps that sticky until the client is torn down)."""
+    return bool(getattr(client, "_connection_failed", False))
+
+
 # =============================================================================================================
 # The agent per request
 # =============================================================================================================
@@ -377,7 +433,7 @@ class StrandsAgentRunner:
         *,
         model: Model | None = None,
         session_manager_factory: Callable[..., Any] | None = None,
-        tools_factory: Callable[[Settings, str | None], list[Any]] = gateway_tools,
+        tools_factory: Callable[[Settings, str | None], list[Any]] | None = None,
         **agent_kwargs: Any,
     ) -> None:
         self.settings = settings
@@ -385,7 +441,14 @@ class StrandsAgentRunner:
         self.model = model or create_model(settings)
         self._session_manager_factory = session_manager_factory or create_session_manager
         self._tools_factory = tools_factory
+        #: The gateway's MCP clients, one per runtime session (unless a ``tools_factory`` is given).
+        self.gateway_sessions = GatewaySessions(settings)
         self._agent_kwargs = agent_kwargs
+
+    def _gateway_tools(self, caller: CallerIdentity) -> list[Any]:
+        if self._tools_factory is not None:
+            return self._tools_factory(self.settings, caller.bearer_token)
+        return self.gateway_sessions.tools(caller)
 
     def ask(self, prompt: str, caller: CallerIdentity) -> str:
         """Answer ``prompt`` for ``caller`` outside a request (scripts, tests): a :class:`~.runtime.Turn` with the
@@ -401,7 +464,7 @@ class StrandsAgentRunner:
         local_tools = list(kwargs.pop("tools", None) or [])
         agent = Agent(
             model=self.model,
-            tools=[*local_tools, *self._tools_factory(self.settings, caller.bearer_token)],
+            tools=[*local_tools, *self._gateway_tools(caller)],
             session_manager=session_manager,
             callback_handler=None,  # no printing to stdout; the response is returned
             # One retry layer: botocore's (AGENT_RETRY_*). Strands' own model retry (6 attempts by default) would

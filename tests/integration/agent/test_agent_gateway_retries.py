@@ -159,11 +159,11 @@ def agent_url(gateway, tmp_path_factory, make_env) -> Iterator[str]:
     stop()
 
 
-def ask(url: str, prompt: str) -> str:
+def ask(url: str, prompt: str, session: str | None = None) -> str:
     response = httpx.post(
         f"{url}/invocations",
         json={"prompt": prompt},
-        headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"retry-{uuid.uuid4()}"},
+        headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session or f"retry-{uuid.uuid4()}"},
         timeout=60,
     )
     assert response.status_code == 200, response.text
@@ -253,3 +253,13 @@ def test_every_mcp_request_is_sigv4_signed_including_retries(gateway, faulty):
     for seen in posts:
         signed = verify_sigv4(seen, base_url).split(";")
         assert {"host", "content-type", "x-amz-date", "x-amz-security-token"} <= set(signed)
+
+
+def test_one_mcp_session_serves_every_request_of_a_runtime_session(agent_url, faulty):
+    session = f"reuse-{uuid.uuid4()}"
+    for _ in range(3):
+        assert "Order ORD-12345 status: shipped" in ask(agent_url, "What is order ORD-12345?", session)
+    assert len(faulty.calls(HANDSHAKE)) == 1 and len(faulty.calls("tools/list")) == 1
+    assert len(faulty.calls("tools/call")) == 3
+    ask(agent_url, "What is order ORD-12345?")  # another runtime session: its own MCP session
+    assert len(faulty.calls(HANDSHAKE)) == 2
