@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 #: The library version (semantic versioning: CHANGELOG.md, "Versioning").
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 if TYPE_CHECKING:
     from agentcore_constructs.gateway import LambdaTool, ToolGateway
