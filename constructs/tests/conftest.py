@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
-import pytest
 
 from agentcore_constructs.testing import OFFLINE_CONTEXT, use_offline_environment
 
@@ -30,13 +29,6 @@ use_offline_environment()
 
 if TYPE_CHECKING:
     from agentcore_constructs import AgentRuntime
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Tests that share the session synth of the readiness app run on one xdist worker, so it is synthesized once.
-    for item in items:
-        if "readiness" in item.nodeid and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group("synth"))
 
 
 def new_stack(region: str = "us-east-1", *, context: dict | None = None) -> cdk.Stack:

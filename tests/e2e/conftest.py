@@ -11,7 +11,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tests/e2e" in item.nodeid:
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 #: Local targets: the Strands support agent, its LangGraph flavour and the migrated seed PoC, same bodies.
