@@ -125,9 +125,13 @@ agent-lock: $(VENV)/.synced
 		--custom-compile-command "make agent-lock"
 
 # Re-resolve the tool Lambdas' arm64 dependency lock after editing lambdas/requirements.in.
+ROLLBACK_FN := constructs/agentcore_constructs/functions/endpoint_rollback
 tools-lock: $(VENV)/.synced
 	$(VENV)/bin/uv pip compile lambdas/requirements.in --python-platform aarch64-manylinux2014 --python-version 3.14 \
 		--only-binary :all: --generate-hashes -q -o lambdas/requirements.lock --custom-compile-command "make tools-lock"
+	$(VENV)/bin/uv pip compile $(ROLLBACK_FN)/requirements.in --python-platform aarch64-manylinux2014 \
+		--python-version 3.14 --only-binary :all: --generate-hashes -q -o $(ROLLBACK_FN)/requirements.lock \
+		--custom-compile-command "make tools-lock"
 
 # Re-resolve checkov's own lock after editing tools/checkov/requirements.in.
 checkov-lock: $(UV)

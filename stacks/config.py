@@ -56,6 +56,14 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class ReleaseConfig:
+    """How an environment's endpoint is released: a canary endpoint on the newest version, automatic rollback."""
+
+    canary: bool = False
+    rollback_window_minutes: int | None = None
+
+
+@dataclass(frozen=True)
 class VpcConfig:
     vpc_id: str
     subnet_ids: tuple[str, ...]
@@ -120,6 +128,7 @@ class EnvironmentConfig:
     vpc: VpcConfig | None
     endpoint_version: str
     agent: AgentSourceConfig = AgentSourceConfig("agent_src", "main.py", "requirements.lock")
+    release: ReleaseConfig = ReleaseConfig()
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -151,7 +160,9 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "vpc": None,
     "endpoint_version": "latest",
     "agent": {},
+    "release": {},
 }
+_RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes": None}
 #: The Strands flavour of the support agent; {"entrypoint": "main_langgraph.py", "requirements":
 #: "requirements-langgraph.lock"} deploys its LangGraph flavour from the same folder.
 _AGENT_DEFAULTS = {"source": "agent_src", "entrypoint": "main.py", "requirements": "requirements.lock"}
@@ -362,7 +373,30 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         vpc=vpc,
         endpoint_version=endpoint_version,
         agent=_parse_agent(f"{where}.agent", values["agent"]),
+        release=_parse_release(f"{where}.release", values["release"], endpoint_version),
     )
+
+
+def _parse_release(where: str, raw: Any, endpoint_version: str) -> ReleaseConfig:
+    _check(isinstance(raw, Mapping), f"{where}: must be an object")
+    unknown = sorted(set(raw) - set(_RELEASE_DEFAULTS))
+    _check(
+        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RELEASE_DEFAULTS)})" if unknown else ""
+    )
+    values = {**_RELEASE_DEFAULTS, **raw}
+    canary = values["canary"]
+    _check(isinstance(canary, bool), f"{where}.canary: must be true or false")
+    window = values["rollback_window_minutes"]
+    _check(
+        window is None or (_is_int(window) and 5 <= window <= 1440),
+        f"{where}.rollback_window_minutes: {window!r} must be null or an integer 5..1440",
+    )
+    pinned = endpoint_version != "latest"
+    _check(
+        pinned or not (canary or window is not None),
+        f"{where}: a canary and rollback need a pinned endpoint_version (it is 'latest', which follows every version)",
+    )
+    return ReleaseConfig(canary=canary, rollback_window_minutes=window)
 
 
 def _parse_agent(where: str, raw: Any) -> AgentSourceConfig:

@@ -15,6 +15,7 @@ from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
+from agentcore_constructs.release import EndpointRollback
 from agentcore_constructs.runtime import ADOT_LAUNCHER
 from constructs import Construct
 from stacks.config import EnvironmentConfig
@@ -104,6 +105,31 @@ class RuntimeStack(cdk.Stack):
             alarm_emails=config.alarm_emails,
             topic_key=key,
         )
+        if config.release.canary:
+            self.agent.add_canary_endpoint()
+            cdk.CfnOutput(
+                self,
+                "CanaryEndpointName",
+                value=self.agent.canary_endpoint.endpoint_name,  # type: ignore[union-attr]
+                description="Qualifier for InvokeAgentRuntime on the newest version (before promotion)",
+            )
+        if config.release.rollback_window_minutes is not None:
+            self.rollback = EndpointRollback(
+                self,
+                "Rollback",
+                runtime=self.agent,
+                alarms=[
+                    self.observability.runtime_error_rate,
+                    self.observability.runtime_latency,
+                    self.observability.unhealthy,
+                ],
+                topic=self.observability.topic,
+                topic_key=key,
+                window=cdk.Duration.minutes(config.release.rollback_window_minutes),
+                log_retention=retention_days(config.log_retention_days),
+                log_encryption_key=key,
+            )
+            cdk.CfnOutput(self, "ReleaseStateParameter", value=self.rollback.parameter_name)
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
         cdk.CfnOutput(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from agentcore_constructs.model_access import ModelAccess
     from agentcore_constructs.observability import AgentObservability, TransactionSearch
     from agentcore_constructs.python_function import PythonArm64Function
+    from agentcore_constructs.release import EndpointRollback
     from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
     from agentcore_constructs.thresholds import AlarmThresholds
 
@@ -28,6 +29,7 @@ __all__ = [
     "AgentObservability",
     "AgentRuntime",
     "AlarmThresholds",
+    "EndpointRollback",
     "ExternalOidcIdentity",
     "LambdaTool",
     "ModelAccess",
@@ -44,6 +46,7 @@ _EXPORTS = {
     "AgentObservability": "agentcore_constructs.observability",
     "AgentRuntime": "agentcore_constructs.runtime",
     "AlarmThresholds": "agentcore_constructs.thresholds",
+    "EndpointRollback": "agentcore_constructs.release",
     "ExternalOidcIdentity": "agentcore_constructs.identity",
     "LambdaTool": "agentcore_constructs.gateway",
     "ModelAccess": "agentcore_constructs.model_access",

@@ -175,10 +175,13 @@ class AgentObservability(Construct):
             cw.GraphWidget(title="System error rate (%)", left=[error_rate], width=6),
         )
         t = self._thresholds
-        self._alarm(
+        #: The alarms that say the version the endpoint serves is bad (what a release rollback watches).
+        self.runtime_error_rate = self._alarm(
             "RuntimeErrorRate", error_rate, t.error_rate_percent, "Runtime system error rate above threshold (%)"
         )
-        self._alarm("RuntimeLatencyP90", latency["p90"], t.latency_p90_ms, "Runtime p90 latency above threshold (ms)")
+        self.runtime_latency = self._alarm(
+            "RuntimeLatencyP90", latency["p90"], t.latency_p90_ms, "Runtime p90 latency above threshold (ms)"
+        )
         self._alarm(
             "RuntimeThrottles", throttles, t.throttles, "Runtime invocations are being throttled", inclusive=True
         )

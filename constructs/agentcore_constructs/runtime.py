@@ -330,6 +330,33 @@ class AgentRuntime(Construct):
             ),
             description=f"{endpoint_name} endpoint of {runtime_name}",
         )
+        self.canary_endpoint: agentcore.RuntimeEndpoint | None = None
+
+    def add_canary_endpoint(self, endpoint_name: str = "canary") -> agentcore.RuntimeEndpoint:
+        """An endpoint that serves the runtime's newest version, so a new version is exercised (e2e, evaluations)
+        before the pinned endpoint is moved to it. Needs a pinned main endpoint: with ``"latest"`` both would serve
+        the same version. AgentCore's ``DEFAULT`` endpoint also follows the newest version (AgentCore developer guide,
+        "AgentCore Runtime versioning and endpoints"), but it is the service's, not named per environment."""
+        if self.canary_endpoint is not None:
+            raise ValueError(f"{self.node.path}: the canary endpoint exists already")
+        if self.endpoint_version == LATEST_VERSION:
+            raise ValueError(
+                f"{self.node.path}: a canary endpoint needs the main endpoint pinned (endpoint_version is 'latest')"
+            )
+        if not _NAME.match(endpoint_name) or endpoint_name in (self.endpoint_name, "DEFAULT"):
+            raise ValueError(
+                f"{self.node.path}: canary endpoint name {endpoint_name!r} must match {_NAME.pattern} and differ from "
+                f"{self.endpoint_name!r} and DEFAULT"
+            )
+        self.canary_endpoint = agentcore.RuntimeEndpoint(
+            self,
+            "CanaryEndpoint",
+            endpoint_name=endpoint_name,
+            agent_runtime_id=self.runtime.agent_runtime_id,
+            agent_runtime_version=self.runtime.agent_runtime_version,
+            description=f"{endpoint_name} endpoint of {self.runtime_name}: the newest version",
+        )
+        return self.canary_endpoint
 
     # ---- connecting later stages -------------------------------------------------------------------------------
 

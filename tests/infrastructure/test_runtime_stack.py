@@ -102,10 +102,24 @@ def test_lifecycle_from_config(runtime_template: dict, env_name: str) -> None:
     }
 
 
-def test_one_named_endpoint_per_environment(runtime_template: dict, env_name: str) -> None:
-    endpoint = _only(runtime_template, "AWS::BedrockAgentCore::RuntimeEndpoint")["Properties"]
-    assert endpoint["Name"] == env_name
-    assert "Fn::GetAtt" in endpoint["AgentRuntimeId"]
+def test_one_named_endpoint_per_environment_and_a_canary_where_configured(
+    runtime_template: dict, env_name: str
+) -> None:
+    config = ENVIRONMENTS[env_name]
+    endpoints = {
+        e["Properties"]["Name"]: e["Properties"]
+        for e in _resources(runtime_template, "AWS::BedrockAgentCore::RuntimeEndpoint").values()
+    }
+    assert set(endpoints) == ({env_name, "canary"} if config.release.canary else {env_name})
+    live = endpoints[env_name]
+    assert "Fn::GetAtt" in live["AgentRuntimeId"]
+    if config.endpoint_version == "latest":
+        assert live["AgentRuntimeVersion"]["Fn::GetAtt"][1] == "AgentRuntimeVersion"
+    else:
+        assert live["AgentRuntimeVersion"] == config.endpoint_version
+    if config.release.canary:
+        # The canary follows the newest version: the runtime's own version attribute, updated on every deploy.
+        assert endpoints["canary"]["AgentRuntimeVersion"]["Fn::GetAtt"][1] == "AgentRuntimeVersion"
 
 
 def test_trust_policy_is_conditioned_on_account_and_runtime_arn(runtime_template: dict, env_name: str) -> None:
@@ -218,16 +232,6 @@ def test_stacks_are_tagged(runtime_template: dict, env_name: str) -> None:
 def test_one_stage_per_environment(synthesized) -> None:
     stages = sorted(p.name for p in synthesized.outdir.glob("assembly-*"))
     assert stages == [f"assembly-{name}" for name in sorted(ENVIRONMENTS)]
-
-
-def test_each_environment_endpoint_serves_the_version_cdk_json_names(runtime_template: dict, env_name: str) -> None:
-    (endpoint,) = _resources(runtime_template, "AWS::BedrockAgentCore::RuntimeEndpoint").values()
-    version = endpoint["Properties"]["AgentRuntimeVersion"]
-    pinned = ENVIRONMENTS[env_name].endpoint_version
-    if pinned == "latest":
-        assert version["Fn::GetAtt"][1] == "AgentRuntimeVersion"
-    else:
-        assert version == pinned
 
 
 def test_the_agent_flavour_is_chosen_per_environment_in_cdk_json(tmp_path) -> None:

@@ -135,9 +135,10 @@ def lambda_handler(event: dict[str, Any], context: Any, *, now: datetime | None 
 
 
 def _endpoint(settings: Settings) -> dict[str, Any]:
-    return _client("bedrock-agentcore-control").get_agent_runtime_endpoint(
+    endpoint: dict[str, Any] = _client("bedrock-agentcore-control").get_agent_runtime_endpoint(
         agentRuntimeId=settings.runtime_id, endpointName=settings.endpoint_name
     )
+    return endpoint
 
 
 def observe(settings: Settings, now: datetime) -> dict[str, str]:
