@@ -377,13 +377,16 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     )
 
 
-def _parse_release(where: str, raw: Any, endpoint_version: str) -> ReleaseConfig:
+def _with_defaults(where: str, raw: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A nested cdk.json object over its defaults; unknown keys fail naming the first one."""
     _check(isinstance(raw, Mapping), f"{where}: must be an object")
-    unknown = sorted(set(raw) - set(_RELEASE_DEFAULTS))
-    _check(
-        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RELEASE_DEFAULTS)})" if unknown else ""
-    )
-    values = {**_RELEASE_DEFAULTS, **raw}
+    unknown = sorted(set(raw) - set(defaults))
+    _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(defaults)})" if unknown else "")
+    return {**defaults, **raw}
+
+
+def _parse_release(where: str, raw: Any, endpoint_version: str) -> ReleaseConfig:
+    values = _with_defaults(where, raw, _RELEASE_DEFAULTS)
     canary = values["canary"]
     _check(isinstance(canary, bool), f"{where}.canary: must be true or false")
     window = values["rollback_window_minutes"]
@@ -400,12 +403,7 @@ def _parse_release(where: str, raw: Any, endpoint_version: str) -> ReleaseConfig
 
 
 def _parse_agent(where: str, raw: Any) -> AgentSourceConfig:
-    _check(isinstance(raw, Mapping), f"{where}: must be an object")
-    unknown = sorted(set(raw) - set(_AGENT_DEFAULTS))
-    _check(
-        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_AGENT_DEFAULTS)})" if unknown else ""
-    )
-    values = {**_AGENT_DEFAULTS, **raw}
+    values = _with_defaults(where, raw, _AGENT_DEFAULTS)
     for key in _AGENT_DEFAULTS:
         value = values[key]
         _check(
@@ -417,12 +415,7 @@ def _parse_agent(where: str, raw: Any) -> AgentSourceConfig:
 
 
 def _parse_retry(where: str, raw: Any) -> RetryConfig:
-    _check(isinstance(raw, Mapping), f"{where}: must be an object")
-    unknown = sorted(set(raw) - set(_RETRY_DEFAULTS))
-    _check(
-        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_RETRY_DEFAULTS)})" if unknown else ""
-    )
-    values = {**_RETRY_DEFAULTS, **raw}
+    values = _with_defaults(where, raw, _RETRY_DEFAULTS)
     attempts = values["max_attempts"]
     _check(_is_int(attempts) and 1 <= attempts <= 10, f"{where}.max_attempts: {attempts!r} must be an integer 1..10")
     mode = values["mode"]
@@ -433,12 +426,7 @@ def _parse_retry(where: str, raw: Any) -> RetryConfig:
 
 
 def _parse_limits(where: str, raw: Any) -> LimitsConfig:
-    _check(isinstance(raw, Mapping), f"{where}: must be an object")
-    unknown = sorted(set(raw) - set(_LIMITS_DEFAULTS))
-    _check(
-        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_LIMITS_DEFAULTS)})" if unknown else ""
-    )
-    values = {**_LIMITS_DEFAULTS, **raw}
+    values = _with_defaults(where, raw, _LIMITS_DEFAULTS)
     turns = values["max_turns"]
     _check(_is_int(turns) and 1 <= turns <= 100, f"{where}.max_turns: {turns!r} must be an integer 1..100")
     tokens = values["max_total_tokens"]
@@ -480,12 +468,7 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
 
 
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:
-    _check(isinstance(raw, Mapping), f"{where}: must be an object")
-    unknown = sorted(set(raw) - set(_ALARM_DEFAULTS))
-    _check(
-        not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_ALARM_DEFAULTS)})" if unknown else ""
-    )
-    values = {**_ALARM_DEFAULTS, **raw}
+    values = _with_defaults(where, raw, _ALARM_DEFAULTS)
     for key in ("error_rate_percent", "latency_p90_ms", "throttles", "tool_errors"):
         value = values[key]
         _check(
