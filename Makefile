@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint synth test dev invoke bench cost e2e token snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
+.PHONY: help install lint synth test dev invoke bench cost e2e token release-status deploy snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -27,6 +27,8 @@ help:
 	@echo "make example          synthesize examples/outside_team from the library's wheel in a clean venv"
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
+	@echo "make release-status ENV=prod  which version each endpoint serves, known-good, rollbacks"
+	@echo "make deploy ENV=prod  refuse a pin that undoes a rollback, then cdk deploy \"prod/*\""
 	@echo "make token USER=alice print a dev access token from the running make-dev stack"
 	@echo "make invoke PROMPT=\"...\" USER=alice   call the running make-dev agent as alice (dev token)"
 
@@ -71,9 +73,17 @@ cost: install
 	@test -f cdk.out/manifest.json || $(MAKE) --no-print-directory synth
 	$(PY) -m scripts.cost cdk.out
 
+# Releases: which version each endpoint serves; deploy refuses a pin that would undo an automatic rollback.
+release-status: install
+	$(PY) -m scripts.release status $(ENV)
+
+deploy: install
+	$(PY) -m scripts.release guard $(ENV)
+	env -u CDK_DEFAULT_ACCOUNT -u CDK_DEFAULT_REGION cdk deploy "$(ENV)/*"
+
 # Deployed end-to-end suite: `make e2e ENV=staging` with AWS credentials (the local half runs in `make test`).
 e2e: install
-	E2E_ENV=$(ENV) $(PY) -m pytest tests/e2e -rs -p no:cacheprovider
+	E2E_ENV=$(ENV) E2E_ENDPOINT=$(ENDPOINT) $(PY) -m pytest tests/e2e -rs -p no:cacheprovider
 
 token: install
 	@$(PY) -m scripts.dev_token $(DEV_CALLER)

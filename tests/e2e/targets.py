@@ -165,6 +165,8 @@ class DeployedTarget:
                 f"{environment} lacks outputs {sorted(missing)}: deploy with the identity stage and "
                 "identity_e2e_client on"
             )
+        # `make e2e ENV=staging ENDPOINT=canary`: exercise the newest version before the pinned endpoint moves to it.
+        self.endpoint = os.environ.get("E2E_ENDPOINT") or self.outputs["EndpointName"]
         self._cognito = self._session.client("cognito-idp")
         self._logs = self._session.client("logs")
         self._users: dict[str, str] = {}
@@ -202,7 +204,7 @@ class DeployedTarget:
 
     def invoke(self, prompt: Any, *, token: str | None, session_id: str) -> Response:
         arn = urllib.parse.quote(self.outputs["RuntimeArn"], safe="")
-        qualifier = urllib.parse.quote(self.outputs["EndpointName"], safe="")
+        qualifier = urllib.parse.quote(self.endpoint, safe="")
         url = f"https://bedrock-agentcore.{self.region}.amazonaws.com/runtimes/{arn}/invocations?qualifier={qualifier}"
         headers = {SESSION_HEADER: session_id}
         if token:
@@ -210,7 +212,7 @@ class DeployedTarget:
         return _post(url, {"prompt": prompt} if not isinstance(prompt, dict) else prompt, headers, 120)
 
     def logs_mention(self, session_id: str, timeout: float = 180) -> bool:
-        group = f"/aws/bedrock-agentcore/runtimes/{self.outputs['RuntimeId']}-{self.outputs['EndpointName']}"
+        group = f"/aws/bedrock-agentcore/runtimes/{self.outputs['RuntimeId']}-{self.endpoint}"
         start = int((time.time() - 900) * 1000)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -224,6 +226,17 @@ class DeployedTarget:
                 pass
             time.sleep(10)
         return False
+
+    def served_version(self) -> str | None:
+        """The runtime version the endpoint serves (GetAgentRuntimeEndpoint ``liveVersion``), None if unreadable."""
+        try:
+            endpoint = self._session.client("bedrock-agentcore-control").get_agent_runtime_endpoint(
+                agentRuntimeId=self.outputs["RuntimeId"], endpointName=self.endpoint
+            )
+        except Exception:  # noqa: BLE001 - the run record says "version unknown" rather than fail the suite
+            return None
+        version = endpoint.get("liveVersion")
+        return str(version) if version else None
 
     def close(self) -> None:
         for username in self._users.values():

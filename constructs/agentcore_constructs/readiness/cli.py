@@ -1,6 +1,6 @@
 """Print the production-readiness scorecard of a synthesized cloud assembly; write its JSON and Markdown copies.
 
-    agentcore-scorecard [cdk.out] [--strict ENV ...] [--quiet]
+    agentcore-scorecard [cdk.out] [--strict ENV ...] [--e2e-evidence DIR] [--quiet]
     python -m agentcore_constructs.readiness.cli [cdk.out] ...
 
 Reads only the assembly (no AWS calls, no CDK app run). Writes ``<cdk.out>/readiness-scorecard.json`` and
@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from agentcore_constructs.readiness.evidence import DEFAULT_EVIDENCE_DIR
 from agentcore_constructs.readiness.scorecard import JSON_NAME, MARKDOWN_NAME, render, write_scorecard
 
 
@@ -23,10 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strict", action="append", default=[], metavar="ENV", help="exit 1 if ENV is not production-ready"
     )
+    parser.add_argument(
+        "--e2e-evidence",
+        default=DEFAULT_EVIDENCE_DIR,
+        metavar="DIR",
+        help=f"where end-to-end runs are recorded, <DIR>/<env>.json (default: {DEFAULT_EVIDENCE_DIR})",
+    )
     parser.add_argument("--quiet", action="store_true", help="only write the JSON and Markdown files")
     args = parser.parse_args(argv)
     try:
-        scorecard = write_scorecard(Path(args.outdir))
+        scorecard = write_scorecard(Path(args.outdir), Path(args.e2e_evidence))
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 2

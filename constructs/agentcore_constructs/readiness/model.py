@@ -64,7 +64,7 @@ CHECKLIST_EVIDENCE: dict[int, str] = {
     5: VERIFIED,
     6: DECLARED,
     7: VERIFIED,
-    8: DECLARED,
+    8: DECLARED,  # the scorecard replaces it with the recorded end-to-end run (readiness.evidence), or "never run"
 }
 
 

@@ -6,6 +6,9 @@ functions as :class:`ProductionReadinessChecks` on the same files.
 * Checklist item N is ✓ when every rule with ``checklist == N`` has no unacknowledged finding; a passing item whose
   evidence is only a declaration in the template (retries, end-to-end tests) says so ("declared").
 * Gap G is open when any rule listing G in ``gaps`` has an unacknowledged finding (table: :data:`GAP_RULES`).
+* Item 8 is evidence, not a proxy: besides the outputs a suite needs, it needs a recorded passing end-to-end run
+  against the environment (:mod:`agentcore_constructs.readiness.evidence`, written by the suite); without one it says
+  "never run".
 * Verdict: three or more open gaps -> not production-ready.
 * Acknowledged findings count as passing and are shown as "(acknowledged: reason)".
 """
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
+from agentcore_constructs.readiness.evidence import DEFAULT_EVIDENCE_DIR, PASSED, read_e2e_run
 from agentcore_constructs.readiness.model import (
     CHECKLIST,
     CHECKLIST_EVIDENCE,
@@ -50,6 +54,7 @@ class Item:
     findings: list[Finding]  #: unacknowledged
     acknowledged: list[Finding]
     evidence: str = VERIFIED  #: what the template proves of a passing item (``model.CHECKLIST_EVIDENCE``)
+    run: str | None = None  #: item 8: the recorded end-to-end run, or why there is none
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +62,7 @@ class Item:
             "title": self.title,
             "ok": self.ok,
             "evidence": self.evidence,
+            "run": self.run,
             "findings": [_finding_dict(f) for f in self.findings],
             "acknowledged": [_finding_dict(f) for f in self.acknowledged],
         }
@@ -85,8 +91,37 @@ def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding], ev
     return Item(key, title, not open_, open_, [f for f in mine if f.acknowledged is not None], evidence)
 
 
-def score_environment(env: Environment, findings: list[Finding]) -> dict[str, Any]:
+#: Item 8's evidence when a run is recorded.
+E2E_RUN = "e2e run"
+NEVER_RUN = "never run"
+
+
+def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None) -> Item:
+    run = read_e2e_run(evidence_dir, env.display_name) if evidence_dir is not None else None
+    if run is None:
+        return Item(
+            item.key,
+            item.title,
+            False,
+            item.findings,
+            item.acknowledged,
+            NEVER_RUN,
+            f"{NEVER_RUN}: `make e2e ENV={env.display_name}` (or the pipeline) records a run",
+        )
+    return Item(
+        item.key,
+        item.title,
+        item.ok and run.result == PASSED,
+        item.findings,
+        item.acknowledged,
+        E2E_RUN,
+        run.describe(),
+    )
+
+
+def score_environment(env: Environment, findings: list[Finding], evidence_dir: Path | None = None) -> dict[str, Any]:
     checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings, CHECKLIST_EVIDENCE[n]) for n in CHECKLIST]
+    checklist[7] = _with_e2e_run(checklist[7], env, evidence_dir)
     gaps = [_item(g, GAPS[g], GAP_RULES[g], findings) for g in GAPS]
     extra = [_item(r, RULES[r].info, [r], findings) for r in EXTRA_RULES]
     open_gaps = sum(not g.ok for g in gaps)
@@ -105,14 +140,16 @@ def score_environment(env: Environment, findings: list[Finding]) -> dict[str, An
     }
 
 
-def build_scorecard(outdir: Path | str) -> dict[str, Any]:
+def build_scorecard(outdir: Path | str, evidence_dir: Path | str | None = DEFAULT_EVIDENCE_DIR) -> dict[str, Any]:
+    """``evidence_dir``: where end-to-end runs are recorded (:mod:`.evidence`); None: item 8 is never proven."""
     environments = load_cloud_assembly(outdir, plugin_namespaces=("ProductionReadinessChecks",))
     findings = evaluate_app(environments)
+    evidence = Path(evidence_dir) if evidence_dir is not None else None
     return {
         "assembly": str(Path(outdir)),
         "rules": {r.id: {"info": r.info, "checklist": r.checklist, "gaps": list(r.gaps)} for r in RULES.values()},
         "gap_rules": GAP_RULES,
-        "environments": [score_environment(env, findings[env.name]) for env in environments],
+        "environments": [score_environment(env, findings[env.name], evidence) for env in environments],
     }
 
 
@@ -121,6 +158,8 @@ def _item_lines(item: dict[str, Any], label: str, markdown: bool) -> list[str]:
     mark = PASS if item["ok"] else FAIL
     if item["ok"] and item.get("evidence") == DECLARED:
         label += " (declared: the template shows the setting, not the behaviour)"
+    if item.get("run"):
+        label += f" ({item['run']})"
     lines = [f"- {mark} {label}" if markdown else f"  {mark} {label}"]
     indent = "    - " if markdown else "      "
     for f in item["findings"]:
@@ -153,9 +192,9 @@ def render(scorecard: dict[str, Any], *, markdown: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_scorecard(outdir: Path | str) -> dict[str, Any]:
+def write_scorecard(outdir: Path | str, evidence_dir: Path | str | None = DEFAULT_EVIDENCE_DIR) -> dict[str, Any]:
     """Build the scorecard and write ``readiness-scorecard.json`` and ``.md`` into the assembly directory."""
-    scorecard = build_scorecard(outdir)
+    scorecard = build_scorecard(outdir, evidence_dir)
     root = Path(outdir)
     (root / JSON_NAME).write_text(json.dumps(scorecard, indent=2, ensure_ascii=False) + "\n")
     (root / MARKDOWN_NAME).write_text(render(scorecard, markdown=True))
