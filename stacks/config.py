@@ -133,6 +133,11 @@ class EnvironmentConfig:
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
 
+    @property
+    def runtime_name(self) -> str:
+        """The AgentCore runtime's name (its ARN is ``runtime/<name>-<suffix>``)."""
+        return f"support_agent_{self.name}"
+
 
 _REQUIRED = ("stages", "model_id", "log_retention_days", "network_mode")
 _OPTIONAL_DEFAULTS: dict[str, Any] = {
@@ -517,3 +522,89 @@ def _is_int(value: Any) -> bool:
 def _check(condition: Any, message: str) -> None:
     if not condition:
         raise ConfigError(message)
+
+
+# ---- the opt-in release pipeline (context key "pipeline") ----------------------------------------------------------
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Where the pipeline lives and what it promotes: one synth, deployed to ``stages`` in order; the end-to-end
+    suite runs against ``e2e_environment``'s canary before the manual approval that precedes ``approval_before``."""
+
+    account: str
+    region: str
+    connection_arn: str
+    repository: str
+    branch: str
+    stages: tuple[str, ...]
+    e2e_environment: str
+    approval_before: str
+    approval_topic_arn: str | None
+
+
+_PIPELINE_REQUIRED = ("account", "region", "connection_arn", "repository", "stages", "e2e_environment")
+_PIPELINE_DEFAULTS: dict[str, Any] = {
+    **{key: None for key in _PIPELINE_REQUIRED},
+    "branch": "main",
+    "approval_before": "prod",
+    "approval_topic_arn": None,
+}
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[\w-]+$"
+)
+
+
+def load_pipeline(raw: Any, environments: list[EnvironmentConfig]) -> PipelineConfig | None:
+    """Parse the ``pipeline`` context value (null: no pipeline)."""
+    if raw is None:
+        return None
+    where = "pipeline"
+    values = _with_defaults(where, raw, _PIPELINE_DEFAULTS)
+    for key in _PIPELINE_REQUIRED:
+        _check(values[key] is not None, f"{where}.{key}: required")
+    _check(bool(re.match(r"^\d{12}$", str(values["account"]))), f"{where}.account: must be a 12-digit account id")
+    _check(bool(re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", str(values["region"]))), f"{where}.region: not a Region name")
+    _check(
+        isinstance(values["connection_arn"], str) and bool(_CONNECTION_ARN.match(values["connection_arn"])),
+        f"{where}.connection_arn: {values['connection_arn']!r} must be a CodeConnections connection ARN",
+    )
+    _check(
+        isinstance(values["repository"], str) and bool(re.match(r"^[\w.-]+/[\w.-]+$", values["repository"])),
+        f"{where}.repository: must be owner/name",
+    )
+    by_name = {c.name: c for c in environments}
+    stages = values["stages"]
+    _check(
+        isinstance(stages, list)
+        and bool(stages)
+        and all(s in by_name for s in stages)
+        and len(set(stages)) == len(stages),
+        f"{where}.stages: must list environments of cdk.json, each once, in promotion order ({', '.join(by_name)})",
+    )
+    e2e, approval = values["e2e_environment"], values["approval_before"]
+    _check(e2e in stages, f"{where}.e2e_environment: {e2e!r} must be one of the pipeline's stages")
+    _check(
+        approval in stages and stages.index(approval) > stages.index(e2e),
+        f"{where}.approval_before: {approval!r} must be a stage after the e2e environment {e2e!r}",
+    )
+    _check(by_name[e2e].identity_e2e_client, f"{where}.e2e_environment: {e2e!r} needs identity_e2e_client true")
+    _check(by_name[e2e].release.canary, f"{where}.e2e_environment: {e2e!r} needs release.canary true")
+    _check(
+        by_name[e2e].account == str(values["account"]),
+        f"{where}.e2e_environment: {e2e!r} must be in the pipeline's account (the e2e step runs with its credentials)",
+    )
+    topic = values["approval_topic_arn"]
+    _check(
+        topic is None or (isinstance(topic, str) and topic.startswith("arn:") and ":sns:" in topic),
+        f"{where}.approval_topic_arn: must be an SNS topic ARN",
+    )
+    return PipelineConfig(
+        account=str(values["account"]),
+        region=values["region"],
+        connection_arn=values["connection_arn"],
+        repository=values["repository"],
+        branch=values["branch"],
+        stages=tuple(stages),
+        e2e_environment=e2e,
+        approval_before=approval,
+        approval_topic_arn=topic,
+    )

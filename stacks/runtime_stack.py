@@ -40,7 +40,7 @@ class RuntimeStack(cdk.Stack):
         self.agent = AgentRuntime(
             self,
             "Agent",
-            runtime_name=f"support_agent_{config.name}",
+            runtime_name=config.runtime_name,
             source_dir=agent_source_dir,
             # The file cdk.json's "agent" names, under ADOT auto-instrumentation (AgentRuntime's default launcher).
             entrypoint=[ADOT_LAUNCHER, config.agent.entrypoint],

@@ -41,13 +41,19 @@ class SynthesizedApp:
 
 
 def synth_app(
-    outdir: Path, *, environments: dict[str, Any] | None = None, builtin_validation: bool = False
+    outdir: Path,
+    *,
+    environments: dict[str, Any] | None = None,
+    pipeline: dict[str, Any] | None = None,
+    builtin_validation: bool = False,
 ) -> SynthesizedApp:
     from stacks.app import build_app
 
     context = dict(CDK_JSON["context"])
     if environments is not None:
         context["environments"] = environments
+    if pipeline is not None:
+        context["pipeline"] = pipeline
     context["aws:cdk:bundling-stacks"] = []
     context["@aws-cdk/core:validateAgainstDefaultRules"] = builtin_validation
     app = cdk.App(context=context, outdir=str(outdir))

@@ -293,6 +293,11 @@ def environment_name(directory: Path, root: Path | None, stack_paths: Iterable[s
     return artifact_id
 
 
+#: Template-level ``Metadata`` key of a stack that is delivery tooling, not an agent environment (a release pipeline):
+#: its value says what it is. Such stacks are left to cdk-nag; the readiness checklist does not judge them.
+NOT_AN_AGENT_METADATA = "agentcore:not-an-agent"
+
+
 def load_assembly_directory(
     directory: Path,
     *,
@@ -309,7 +314,10 @@ def load_assembly_directory(
         template_file = (directory / artifact["properties"]["templateFile"]).resolve()
         if only_templates is not None and template_file not in only_templates:
             continue
-        stacks.append(load_stack(directory, artifact_id, artifact, plugin_namespaces))
+        stack = load_stack(directory, artifact_id, artifact, plugin_namespaces)
+        if (stack.template.get("Metadata") or {}).get(NOT_AN_AGENT_METADATA):
+            continue
+        stacks.append(stack)
     if not stacks:
         return None
     stacks.sort(key=lambda s: s.path)
