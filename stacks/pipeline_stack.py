@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
 from agentcore_constructs.acknowledgements import acknowledge, render_for_finding
-from agentcore_constructs.readiness.assembly import NOT_AN_AGENT_METADATA
+from agentcore_constructs.readiness.assembly import E2E_GATE_METADATA, NOT_AN_AGENT_METADATA
 from constructs import Construct
 from stacks.config import EnvironmentConfig, PipelineConfig
 
@@ -39,7 +39,12 @@ class PipelineStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         # Delivery tooling, not an agent environment: cdk-nag judges it, the readiness checklist does not.
-        self.template_options.metadata = {NOT_AN_AGENT_METADATA: "release pipeline (CDK Pipelines)"}
+        # Checklist item 8's evidence for the stages after the e2e environment: they deploy only after its suite passed.
+        e2e_at = config.stages.index(config.e2e_environment)
+        self.template_options.metadata = {
+            NOT_AN_AGENT_METADATA: "release pipeline (CDK Pipelines)",
+            E2E_GATE_METADATA: {"e2e_environment": config.e2e_environment, "gated": list(config.stages[e2e_at + 1 :])},
+        }
         source = pipelines.CodePipelineSource.connection(
             config.repository, config.branch, connection_arn=config.connection_arn
         )

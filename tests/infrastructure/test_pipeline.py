@@ -82,10 +82,16 @@ def test_the_e2e_role_gets_only_what_the_suite_needs(template: dict) -> None:
     assert "staging" in json.dumps(by_sid["ServedVersion"]["Resource"])
 
 
-def test_the_pipeline_is_not_scored_as_an_agent(assembly: Path) -> None:
+def test_the_pipeline_is_not_scored_as_an_agent_and_gates_item_8_of_prod(assembly: Path) -> None:
     from agentcore_constructs.readiness.scorecard import build_scorecard
 
-    assert [e["environment"] for e in build_scorecard(assembly, None)["environments"]] == ["dev", "staging", "prod"]
+    environments = {e["environment"]: e for e in build_scorecard(assembly, None)["environments"]}
+    assert list(environments) == ["dev", "staging", "prod"]
+    item_8 = {name: next(i for i in e["checklist"] if i["key"] == "8") for name, e in environments.items()}
+    assert item_8["prod"]["ok"] and item_8["prod"]["evidence"] == "pipeline gate"
+    assert "after the end-to-end suite passed against staging" in item_8["prod"]["run"]
+    # Staging itself is proven by its recorded run (the pipeline's e2e step writes one), not by the gate.
+    assert item_8["staging"]["evidence"] == "never run" and not item_8["staging"]["ok"]
 
 
 ENVIRONMENTS = load_environments(CDK_JSON["context"]["environments"])

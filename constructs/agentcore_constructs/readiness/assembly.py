@@ -298,6 +298,31 @@ def environment_name(directory: Path, root: Path | None, stack_paths: Iterable[s
 NOT_AN_AGENT_METADATA = "agentcore:not-an-agent"
 
 
+#: Template-level ``Metadata`` key of a release pipeline that runs the end-to-end suite as a gate:
+#: ``{"e2e_environment": "staging", "gated": ["prod"]}`` (the environments deployed only after that suite passed).
+E2E_GATE_METADATA = "agentcore:e2e-gate"
+
+
+def e2e_gates(outdir: Path | str) -> dict[str, str]:
+    """Environment -> the environment whose end-to-end run gates its deployment, from release pipelines' metadata."""
+    gates: dict[str, str] = {}
+
+    def visit(directory: Path) -> None:
+        manifest = json.loads((directory / "manifest.json").read_text())
+        for artifact in (manifest.get("artifacts") or {}).values():
+            if artifact.get("type") == "aws:cloudformation:stack":
+                template = json.loads((directory / artifact["properties"]["templateFile"]).read_text())
+                gate = (template.get("Metadata") or {}).get(E2E_GATE_METADATA)
+                if isinstance(gate, dict):
+                    for gated in gate.get("gated", []):
+                        gates[str(gated)] = str(gate.get("e2e_environment"))
+            elif artifact.get("type") == "cdk:cloud-assembly":
+                visit(directory / artifact["properties"]["directoryName"])
+
+    visit(Path(outdir))
+    return gates
+
+
 def load_assembly_directory(
     directory: Path,
     *,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
+from agentcore_constructs.readiness.assembly import Environment, e2e_gates, load_cloud_assembly
 from agentcore_constructs.readiness.evidence import DEFAULT_EVIDENCE_DIR, PASSED, read_e2e_run
 from agentcore_constructs.readiness.model import (
     CHECKLIST,
@@ -94,9 +94,20 @@ def _item(key: str, title: str, rule_ids: list[str], findings: list[Finding], ev
 #: Item 8's evidence when a run is recorded.
 E2E_RUN = "e2e run"
 NEVER_RUN = "never run"
+PIPELINE_GATE = "pipeline gate"
 
 
-def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None) -> Item:
+def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None, gated_by: str | None = None) -> Item:
+    if gated_by is not None:
+        return Item(
+            item.key,
+            item.title,
+            item.ok,
+            item.findings,
+            item.acknowledged,
+            PIPELINE_GATE,
+            f"the release pipeline deploys it only after the end-to-end suite passed against {gated_by}",
+        )
     run = read_e2e_run(evidence_dir, env.display_name) if evidence_dir is not None else None
     if run is None:
         return Item(
@@ -119,9 +130,11 @@ def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None) -> It
     )
 
 
-def score_environment(env: Environment, findings: list[Finding], evidence_dir: Path | None = None) -> dict[str, Any]:
+def score_environment(
+    env: Environment, findings: list[Finding], evidence_dir: Path | None = None, gated_by: str | None = None
+) -> dict[str, Any]:
     checklist = [_item(str(n), CHECKLIST[n], CHECKLIST_RULES[n], findings, CHECKLIST_EVIDENCE[n]) for n in CHECKLIST]
-    checklist[7] = _with_e2e_run(checklist[7], env, evidence_dir)
+    checklist[7] = _with_e2e_run(checklist[7], env, evidence_dir, gated_by)
     gaps = [_item(g, GAPS[g], GAP_RULES[g], findings) for g in GAPS]
     extra = [_item(r, RULES[r].info, [r], findings) for r in EXTRA_RULES]
     open_gaps = sum(not g.ok for g in gaps)
@@ -145,11 +158,14 @@ def build_scorecard(outdir: Path | str, evidence_dir: Path | str | None = DEFAUL
     environments = load_cloud_assembly(outdir, plugin_namespaces=("ProductionReadinessChecks",))
     findings = evaluate_app(environments)
     evidence = Path(evidence_dir) if evidence_dir is not None else None
+    gates = e2e_gates(outdir)
     return {
         "assembly": str(Path(outdir)),
         "rules": {r.id: {"info": r.info, "checklist": r.checklist, "gaps": list(r.gaps)} for r in RULES.values()},
         "gap_rules": GAP_RULES,
-        "environments": [score_environment(env, findings[env.name], evidence) for env in environments],
+        "environments": [
+            score_environment(env, findings[env.name], evidence, gates.get(env.display_name)) for env in environments
+        ],
     }
 
 
