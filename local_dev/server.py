@@ -304,6 +304,8 @@ def start_dev_stack(
         start_local_gateway,
         strip_caller_id,
     )
+    from local_dev.token_issuer import TOOLS_SCOPE
+    from local_dev.tool_policy import TOOL_POLICY_DIR, LocalToolPolicy, policy_interceptor
     from local_dev.upstream import start_fake_orders_api
 
     if dev_user is not None and not auth:
@@ -333,7 +335,16 @@ def start_dev_stack(
                 [local_order_service(upstream.url, caller_required=auth)],
                 host=host,
                 port=gateway_port,
-                interceptor=lambda_request_interceptor(gw_verifier, local_target_names()) if auth else strip_caller_id,
+                interceptor=(
+                    # The deployed chain: the tool policies (Cedar, ENFORCE as in prod), then the caller interceptor.
+                    policy_interceptor(
+                        LocalToolPolicy(TOOL_POLICY_DIR, {"tools_scope": TOOLS_SCOPE}),
+                        gw_verifier.verify_authorization,
+                        lambda_request_interceptor(gw_verifier, local_target_names()),
+                    )
+                    if gw_verifier is not None
+                    else strip_caller_id
+                ),
                 verifier=gw_verifier,
             )
             agent_env[env_vars.GATEWAY_URL.name] = local_gateway.url

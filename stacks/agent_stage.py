@@ -35,6 +35,7 @@ class AgentStage(cdk.Stage):
             identity=self.stateful_stack.identity,
             key=self.stateful_stack.key,
             tools_code_root=REPO_ROOT / "lambdas",
+            tool_policy_dir=REPO_ROOT / "policies" / "gateway",
             agent_source_dir=REPO_ROOT / config.agent.source,
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",

@@ -129,6 +129,7 @@ class EnvironmentConfig:
     endpoint_version: str
     agent: AgentSourceConfig = AgentSourceConfig("agent_src", "main.py", "requirements.lock")
     release: ReleaseConfig = ReleaseConfig()
+    tool_policy: str | None = None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -166,6 +167,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "endpoint_version": "latest",
     "agent": {},
     "release": {},
+    "tool_policy": None,
 }
 _RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes": None}
 #: The Strands flavour of the support agent; {"entrypoint": "main_langgraph.py", "requirements":
@@ -379,7 +381,18 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         endpoint_version=endpoint_version,
         agent=_parse_agent(f"{where}.agent", values["agent"]),
         release=_parse_release(f"{where}.release", values["release"], endpoint_version),
+        tool_policy=_parse_tool_policy(f"{where}.tool_policy", values["tool_policy"], stages),
     )
+
+
+def _parse_tool_policy(where: str, raw: Any, stages: list[str]) -> str | None:
+    _check(raw in (None, "LOG_ONLY", "ENFORCE"), f"{where}: {raw!r} must be null, 'LOG_ONLY' or 'ENFORCE'")
+    # The policies' principal is the verified caller (AgentCore::OAuthUser): a JWT-authorized gateway.
+    _check(
+        raw is None or ("gateway" in stages and "identity" in stages),
+        f"{where}: needs the gateway and identity stages (the policies name the verified caller)",
+    )
+    return raw
 
 
 def _with_defaults(where: str, raw: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
+from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
@@ -17,6 +18,7 @@ from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.release import EndpointRollback
 from agentcore_constructs.runtime import ADOT_LAUNCHER
+from agentcore_constructs.tool_policy import ToolPolicy
 from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.tool_services import TOOL_SERVICES
@@ -34,6 +36,7 @@ class RuntimeStack(cdk.Stack):
         identity: AgentIdentity | None = None,
         key: kms.IKey | None = None,
         tools_code_root: Path | None = None,
+        tool_policy_dir: Path | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -87,7 +90,7 @@ class RuntimeStack(cdk.Stack):
             )
         self.gateway: ToolGateway | None = None
         if config.has_stage("gateway"):
-            self.gateway = self._build_gateway(config, tools_code_root, identity, key)
+            self.gateway = self._build_gateway(config, tools_code_root, identity, key, tool_policy_dir)
             self.gateway.connect_to(self.agent)
             cdk.CfnOutput(
                 self,
@@ -147,6 +150,7 @@ class RuntimeStack(cdk.Stack):
         tools_code_root: Path | None,
         identity: AgentIdentity | None,
         key: kms.IKey | None,
+        tool_policy_dir: Path | None,
     ) -> ToolGateway:
         if tools_code_root is None:
             raise ValueError("the gateway stage needs tools_code_root")
@@ -158,6 +162,23 @@ class RuntimeStack(cdk.Stack):
             authorizer=identity.gateway_authorizer() if identity is not None else None,
             encryption_key=key,
         )
+        if config.tool_policy is not None and identity is not None and tool_policy_dir is not None:
+            # Per-user tool permissions as Cedar (policies/gateway/*.cedar), the same files `make dev` evaluates.
+            ToolPolicy(
+                self,
+                "ToolPolicy",
+                gateway=gateway,
+                policy_dir=tool_policy_dir,
+                mode=config.tool_policy,
+                variables={"tools_scope": identity.tools_scope},
+            )
+            if config.tool_policy == "LOG_ONLY":
+                acknowledge(
+                    gateway.cfn_gateway,
+                    "Readiness-ToolPolicy[Mode::LOG_ONLY]",
+                    f"{config.name} runs the policies in LOG_ONLY to see what they would deny before prod enforces "
+                    "them (cdk.json tool_policy)",
+                )
         if identity is not None:
             gateway.add_request_interceptor(
                 PythonArm64Function(

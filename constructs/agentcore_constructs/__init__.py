@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from agentcore_constructs.release import EndpointRollback
     from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
     from agentcore_constructs.thresholds import AlarmThresholds
+    from agentcore_constructs.tool_policy import ToolPolicy
 
 __all__ = [
     "AgentIdentity",
@@ -37,6 +38,7 @@ __all__ = [
     "PythonArm64Function",
     "RuntimeArtifactKind",
     "ToolGateway",
+    "ToolPolicy",
     "TransactionSearch",
 ]
 
@@ -54,6 +56,7 @@ _EXPORTS = {
     "PythonArm64Function": "agentcore_constructs.python_function",
     "RuntimeArtifactKind": "agentcore_constructs.runtime",
     "ToolGateway": "agentcore_constructs.gateway",
+    "ToolPolicy": "agentcore_constructs.tool_policy",
     "TransactionSearch": "agentcore_constructs.observability",
 }
 

@@ -36,6 +36,7 @@ def _readme_app() -> str:
 def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE_AGENT, tmp_path / "agent")
     shutil.copytree(FIXTURE_TOOLS, tmp_path / "tools")
+    shutil.copytree(FIXTURE_TOOLS.parent / "policies", tmp_path / "policies")
     (tmp_path / "app.py").write_text(_readme_app())
     env = {
         **os.environ,

@@ -26,6 +26,7 @@ from agentcore_constructs import (
     AgentRuntime,
     LambdaTool,
     ToolGateway,
+    ToolPolicy,
 )
 from agentcore_constructs.readiness import ProductionReadinessChecks
 from agentcore_constructs.readiness.gate import synth_and_enforce
@@ -104,6 +105,8 @@ class LedgerAssistant(cdk.Stack):
             LambdaTool(self, "Fx", target_name="fx-rates", tools=[FX_TOOL], existing_function=self._node_tool())
         )
         gateway.connect_to(agent)
+        # Who may call which tool, as Cedar (policies/*.cedar); ENFORCE denies what no policy permits.
+        ToolPolicy(self, "ToolPolicy", gateway=gateway, policy_dir=HERE / "policies")
 
         AgentObservability(
             self,

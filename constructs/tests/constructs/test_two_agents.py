@@ -16,6 +16,7 @@ from agentcore_constructs import (
     AgentRuntime,
     LambdaTool,
     ToolGateway,
+    ToolPolicy,
 )
 from agentcore_constructs.readiness import ProductionReadinessChecks
 from agentcore_constructs.readiness.gate import gate_failures
@@ -61,6 +62,13 @@ def add_agent(
         )
     )
     gateway.connect_to(runtime)
+    ToolPolicy(
+        stack,
+        f"{name}ToolPolicy",
+        gateway=gateway,
+        policy_dir=FIXTURE_TOOLS.parent / "policies_per_target",
+        variables={"echo_target": f"{name}-echo"},
+    )
     obs = AgentObservability(
         stack, f"{name}Observability", runtime=runtime, memory=memory, gateway=gateway, **observability
     )

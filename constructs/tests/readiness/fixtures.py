@@ -134,6 +134,10 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                 "KmsKeyArn": {"Fn::GetAtt": ["MemoryKey", "Arn"]},
                 "ProtocolType": "MCP",
                 "RoleArn": {"Fn::GetAtt": ["GatewayRole", "Arn"]},
+                "PolicyEngineConfiguration": {
+                    "Arn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:policy-engine/tools-0123456789",
+                    "Mode": "ENFORCE",
+                },
             },
         },
         "ToolRole": {

@@ -53,7 +53,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 22
+    assert len(RULES) == 23
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -335,6 +335,22 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         "Readiness-GatewayEncryption",
         lambda t: res(t, "Gateway").pop("KmsKeyArn"),
         {("Readiness-GatewayEncryption", "Gateway")},
+    ),
+    (
+        "Readiness-ToolPolicy",
+        lambda t: res(t, "Gateway").pop("PolicyEngineConfiguration"),
+        {("Readiness-ToolPolicy[Missing]", "Gateway")},
+    ),
+    (
+        "Readiness-ToolPolicy",
+        lambda t: res(t, "Gateway")["PolicyEngineConfiguration"].update(Mode="LOG_ONLY"),
+        {("Readiness-ToolPolicy[Mode::LOG_ONLY]", "Gateway")},
+    ),
+    (
+        # A gateway without tools has nothing to permit.
+        "Readiness-ToolPolicy",
+        lambda t: [res(t, "Gateway").pop("PolicyEngineConfiguration"), t["Resources"].pop("ToolTarget")],
+        set(),
     ),
     (
         "Readiness-Artifact",

@@ -134,6 +134,8 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
             r"environments\.staging\.release\.rollback_window_minutes: 2 must be null or an integer 5\.\.1440",
         ),
         ("staging", {"release": {"auto": True}}, r"environments\.staging\.release: unknown key 'auto'"),
+        ("staging", {"tool_policy": "AUDIT"}, r"environments\.staging\.tool_policy: 'AUDIT' must be null"),
+        ("dev", {"tool_policy": "ENFORCE"}, r"environments\.dev\.tool_policy: needs the gateway and identity stages"),
         ("dev", {"transaction_search": "yes"}, r"environments\.dev\.transaction_search: 'yes'"),
         ("dev", {"identity_mfa": "sometimes"}, r"environments\.dev\.identity_mfa"),
         ("prod", {"identity_mfa": "optional"}, r"environments\.prod\.identity_mfa: prod must use 'required'"),

@@ -32,6 +32,7 @@ HARDENING_PACK: tuple[Rule, ...] = (
     hardening.tool_permission,
     hardening.endpoint_version_pinned,
     hardening.invocation_limits,
+    hardening.tool_policy,
 )
 AWS_CONTRACT_PACK: tuple[Rule, ...] = aws_contract.PACK
 

@@ -175,3 +175,27 @@ def invocation_limits(env: Environment) -> Iterator[RawFinding]:
             value = variables.get(var.name)
             if c.absent(value) or not (isinstance(value, str) and value.isdigit() and int(value) > 0):
                 yield runtime, f"Env::{var.name}", f"runtime {var.name} is {value!r}, not a positive integer"
+
+
+@rule(
+    "Readiness-ToolPolicy",
+    info="A gateway with tools has no Cedar policy engine in ENFORCE mode: which user may call which tool, with which "
+    "arguments, rests on each tool alone.",
+    explanation="AgentCore Policy evaluates Cedar policies on every tool call at the gateway (principal: the verified "
+    "caller with the token's claims as tags; action: the tool; context.input: its arguments) and denies what no "
+    "policy permits (AgentCore developer guide, 'Policy'). Attach one with ToolPolicy(gateway=..., policy_dir=..., "
+    "mode='ENFORCE'). An environment that observes its policies before enforcing them (LOG_ONLY) acknowledges "
+    "[Mode::LOG_ONLY] with that reason.",
+    checklist=None,
+    gaps=("tools",),
+)
+def tool_policy(env: Environment) -> Iterator[RawFinding]:
+    targets = env.resources(c.GATEWAY_TARGET)
+    for gateway in env.resources(c.GATEWAY):
+        if not any(env.refers_to(t.prop("GatewayIdentifier"), t.stack, gateway) for t in targets):
+            continue
+        config = gateway.prop("PolicyEngineConfiguration")
+        if not isinstance(config, dict) or c.absent(config.get("Arn")):
+            yield gateway, "Missing", "the gateway has tools and no policy engine"
+        elif config.get("Mode") != "ENFORCE":
+            yield gateway, f"Mode::{config.get('Mode')}", f"the gateway's policy engine is in {config.get('Mode')} mode"
