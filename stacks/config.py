@@ -68,6 +68,8 @@ class VpcConfig:
     vpc_id: str
     subnet_ids: tuple[str, ...]
     availability_zones: tuple[str, ...]
+    #: The endpoint services the VPC provides, or ["internet"] for a NAT route (Readiness-VpcEndpoints).
+    endpoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ _RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes":
 #: "requirements-langgraph.lock"} deploys its LangGraph flavour from the same folder.
 _AGENT_DEFAULTS = {"source": "agent_src", "entrypoint": "main.py", "requirements": "requirements.lock"}
 _RELATIVE_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_./-]+$")
-_VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones")
+_VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones", "endpoints")
 _ALARM_DEFAULTS = asdict(AlarmThresholds())
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
 _RETRY_DEFAULTS = {
@@ -460,7 +462,7 @@ def _parse_limits(where: str, raw: Any) -> LimitsConfig:
 
 def _parse_vpc(where: str, raw: Any) -> VpcConfig:
     # Given, not looked up: synth stays offline and deterministic.
-    _check(isinstance(raw, Mapping), f"{where}: must be an object with {', '.join(_VPC_KEYS)}")
+    _check(isinstance(raw, Mapping), f"{where}: must be an object with {', '.join(_VPC_KEYS[:3])}")
     unknown = sorted(set(raw) - set(_VPC_KEYS))
     _check(not unknown, f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(_VPC_KEYS)})" if unknown else "")
     vpc_id = raw.get("vpc_id")
@@ -482,7 +484,12 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
         and all(isinstance(z, str) and REGION_PATTERN.match(z[:-1]) for z in zones),
         f"{where}.availability_zones: must name the AZ of each subnet, in the same order",
     )
-    return VpcConfig(vpc_id, tuple(subnets), tuple(zones))
+    endpoints = raw.get("endpoints", [])
+    _check(
+        isinstance(endpoints, list) and all(isinstance(e, str) and re.match(r"^[a-z0-9.-]+$", e) for e in endpoints),
+        f'{where}.endpoints: must list endpoint service names (e.g. "s3", "bedrock-runtime") or ["internet"]',
+    )
+    return VpcConfig(vpc_id, tuple(subnets), tuple(zones), tuple(endpoints))
 
 
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:

@@ -226,4 +226,8 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
         availability_zones=list(config.vpc.availability_zones),
         private_subnet_ids=list(config.vpc.subnet_ids),
     )
-    return {"vpc": vpc, "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets)}
+    return {
+        "vpc": vpc,
+        "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets),
+        "vpc_endpoints": list(config.vpc.endpoints),
+    }

@@ -96,3 +96,21 @@ GATEWAY_TOOL_CALL_METHOD = "tools/call"
 #: Tag naming which agent component a resource is (see components.py); value "tool" marks a gateway tool Lambda.
 COMPONENT_TAG = "agentcore:component"
 TOOL_COMPONENT = "tool"
+
+# ---- VPC mode ---------------------------------------------------------------------------------------------
+#: What a runtime in VPC mode reaches AWS through when its subnets have no route to the internet: one endpoint per
+#: service it calls (AgentCore developer guide, "Configure Amazon Bedrock AgentCore Runtime and tools for VPC").
+#: S3: runtimes created after the May 2026 rollout get no service-managed S3 gateway and download their code and
+#: image layers through the VPC (AgentCore Control API reference, VpcConfig ``requireServiceS3Endpoint``).
+VPC_ENDPOINTS_ALWAYS: dict[str, str] = {
+    "s3": "code and image layers at startup (a gateway endpoint)",
+    "bedrock-runtime": "the model",
+    "bedrock-agentcore": "memory, the tool gateway, workload identity",
+    "logs": "application logs",
+    "xray": "traces",
+    "sts": "regional STS for the SDKs' credential chain",
+}
+#: Only for a container artifact: pulling the image from ECR.
+VPC_ENDPOINTS_CONTAINER: dict[str, str] = {"ecr.api": "ECR API (image manifest)", "ecr.dkr": "ECR registry (layers)"}
+#: Metadata key on the runtime: the endpoint services its VPC provides (declared by the app).
+VPC_ENDPOINTS_METADATA = "agentcore:vpc-endpoints"

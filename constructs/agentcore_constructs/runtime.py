@@ -38,6 +38,7 @@ from agentcore_constructs.aws_facts import (
     PUT_METRIC_DATA,
     RUNTIME_AGENT_METRICS_NAMESPACE,
     RUNTIME_LOG_GROUP_PREFIX,
+    VPC_ENDPOINTS_METADATA,
     XRAY_TRACE_ACTIONS,
 )
 from agentcore_constructs.bundling import (
@@ -152,6 +153,10 @@ class AgentRuntime(Construct):
             subnet gives no internet access (AgentCore guide, "Configure AgentCore Runtime and tools for VPC",
             internet access considerations). Public subnets, or ``vpc_subnets`` without ``vpc``, fail synth.
             Default: PUBLIC. ``vpc_subnets`` default: the VPC's private subnets (else its isolated ones).
+        vpc_endpoints: in VPC mode, the endpoint services the VPC provides (``"s3"``, ``"bedrock-runtime"``,
+            ``"bedrock-agentcore"``, ``"logs"``, ``"xray"``, ``"sts"``, and ``"ecr.api"``/``"ecr.dkr"`` for a
+            container), or ``"internet"`` when the subnets route to the internet (NAT). Recorded on the runtime;
+            the readiness pack names the ones missing (``Readiness-VpcEndpoints``). Default: none declared.
         existing_security_groups: security groups for the VPC mode instead of the one created. Default: one
             egress-only group (``security_group``).
         existing_role: an execution role to use instead of creating one. The construct attaches its scoped
@@ -196,6 +201,7 @@ class AgentRuntime(Construct):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         existing_security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        vpc_endpoints: Sequence[str] | None = None,
         existing_role: iam.IRole | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -314,6 +320,10 @@ class AgentRuntime(Construct):
         )
         self.cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
         self.cfn_runtime.add_metadata(METADATA_KEY, self.consumes)
+        if vpc is not None:
+            self.cfn_runtime.add_metadata(VPC_ENDPOINTS_METADATA, sorted(vpc_endpoints or ()))
+        elif vpc_endpoints:
+            raise ValueError(f"{self.node.path}: vpc_endpoints is only used with vpc (VPC mode)")
         self.jwt_authorizer: dict | None = None
         self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
         self._acknowledge_upstream_redundant_depends_on()

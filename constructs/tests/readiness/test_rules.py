@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_METADATA
 from agentcore_constructs.readiness import RULES, evaluate
 from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
 from agentcore_constructs.readiness.rules import credential_kind
@@ -53,7 +54,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 23
+    assert len(RULES) == 24
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -335,6 +336,31 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         "Readiness-GatewayEncryption",
         lambda t: res(t, "Gateway").pop("KmsKeyArn"),
         {("Readiness-GatewayEncryption", "Gateway")},
+    ),
+    (
+        "Readiness-VpcEndpoints",
+        lambda t: res(t, "Runtime").update(NetworkConfiguration={"NetworkMode": "VPC"}),
+        {(f"Readiness-VpcEndpoints[Missing::{s}]", "Runtime") for s in VPC_ENDPOINTS_ALWAYS},
+    ),
+    (
+        "Readiness-VpcEndpoints",
+        lambda t: [
+            res(t, "Runtime").update(NetworkConfiguration={"NetworkMode": "VPC"}),
+            t["Resources"]["Runtime"].update(Metadata={VPC_ENDPOINTS_METADATA: ["bedrock-runtime", "logs", "s3"]}),
+        ],
+        {
+            ("Readiness-VpcEndpoints[Missing::bedrock-agentcore]", "Runtime"),
+            ("Readiness-VpcEndpoints[Missing::sts]", "Runtime"),
+            ("Readiness-VpcEndpoints[Missing::xray]", "Runtime"),
+        },
+    ),
+    (
+        "Readiness-VpcEndpoints",
+        lambda t: [
+            res(t, "Runtime").update(NetworkConfiguration={"NetworkMode": "VPC"}),
+            t["Resources"]["Runtime"].update(Metadata={VPC_ENDPOINTS_METADATA: ["internet"]}),
+        ],
+        set(),
     ),
     (
         "Readiness-ToolPolicy",

@@ -14,6 +14,9 @@ from agentcore_constructs.aws_facts import (
     AGENTCORE_LOG_GROUP_PREFIX,
     RESERVED_LOG_GROUP_PREFIX,
     TRANSACTION_SEARCH_CONFIG,
+    VPC_ENDPOINTS_ALWAYS,
+    VPC_ENDPOINTS_CONTAINER,
+    VPC_ENDPOINTS_METADATA,
 )
 from agentcore_constructs.contract.tools import (
     POWERTOOLS_METRICS_NAMESPACE_ENV,
@@ -362,6 +365,37 @@ def unemitted_metrics(env: Environment) -> Iterator[RawFinding]:
                 )
 
 
+@rule(
+    "Readiness-VpcEndpoints",
+    info="A runtime in VPC mode reaches AWS services its VPC has no endpoint for (and no internet route was "
+    "declared): it fails at startup or on its first model, memory, log or trace call.",
+    explanation=(
+        "In VPC mode every call leaves through the runtime's subnets. Without a NAT route, each AWS service the agent "
+        "calls needs a VPC endpoint: S3 (gateway: runtimes created after the May 2026 rollout download their code "
+        "through the VPC; AgentCore Control API, VpcConfig requireServiceS3Endpoint), bedrock-runtime, "
+        "bedrock-agentcore, logs, xray, sts, and ecr.api/ecr.dkr for a container image (AgentCore guide, "
+        "'Configure ... for VPC'). Declare what the VPC provides with AgentRuntime(vpc_endpoints=[...]) (or "
+        "'internet' for a NAT route) and create the missing endpoints."
+    ),
+    checklist=None,
+    gaps=("hosting",),
+)
+def vpc_endpoints(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        network = runtime.prop("NetworkConfiguration") or {}
+        if network.get("NetworkMode") != "VPC":
+            continue
+        declared = runtime.metadata.get(VPC_ENDPOINTS_METADATA)
+        provided = set(declared) if isinstance(declared, list) else set()
+        if "internet" in provided:
+            continue
+        needed = dict(VPC_ENDPOINTS_ALWAYS)
+        if "ContainerConfiguration" in (runtime.prop("AgentRuntimeArtifact") or {}):
+            needed.update(VPC_ENDPOINTS_CONTAINER)
+        for service in sorted(set(needed) - provided):
+            yield runtime, f"Missing::{service}", f"no VPC endpoint for {service} ({needed[service]})"
+
+
 PACK: tuple[Rule, ...] = (
     reserved_log_group_names,
     service_log_groups,
@@ -369,4 +403,5 @@ PACK: tuple[Rule, ...] = (
     physical_name_collisions,
     unobtainable_scopes,
     unemitted_metrics,
+    vpc_endpoints,
 )

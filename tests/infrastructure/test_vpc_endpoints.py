@@ -1,0 +1,44 @@
+"""A private (VPC mode) environment names the endpoints its VPC provides; a strict environment whose VPC lacks one
+fails synth naming it (Readiness-VpcEndpoints), one that declares them all (or an internet route) synthesizes."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from scripts.stage_diff import synthesize
+from stacks.synth import synth_app
+from tests.infrastructure.synth import CDK_JSON
+
+VPC = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    "availability_zones": ["us-east-1a", "us-east-1b"],
+}
+ALL = ["s3", "bedrock-runtime", "bedrock-agentcore", "logs", "xray", "sts"]
+
+
+def _private_staging(endpoints: list[str]) -> dict:
+    env = copy.deepcopy(CDK_JSON["context"]["environments"]["staging"])
+    env.update(network_mode="VPC", vpc={**VPC, "endpoints": endpoints})
+    return env
+
+
+def test_missing_endpoints_fail_a_strict_environment_naming_them(tmp_path) -> None:
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        synth_app(tmp_path, environments={"staging": _private_staging(["s3", "logs"])})
+    printed = (tmp_path / "validation-report.json").read_text()
+    for service in ("bedrock-runtime", "bedrock-agentcore", "xray", "sts"):
+        assert f"Readiness-VpcEndpoints[Missing::{service}]" in printed
+    assert "Readiness-VpcEndpoints[Missing::s3]" not in printed
+
+
+@pytest.mark.parametrize("endpoints", [ALL, ["internet"]], ids=["all-endpoints", "nat-route"])
+def test_a_vpc_that_provides_them_synthesizes(endpoints: list[str]) -> None:
+    templates = synthesize("staging", _private_staging(endpoints))
+    (runtime,) = [
+        r for t in templates.values() for r in t["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"
+    ]
+    assert runtime["Properties"]["NetworkConfiguration"]["NetworkMode"] == "VPC"
+    assert runtime["Metadata"]["agentcore:vpc-endpoints"] == sorted(endpoints)
