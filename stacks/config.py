@@ -132,6 +132,7 @@ class EnvironmentConfig:
     agent: AgentSourceConfig = AgentSourceConfig("agent_src", "main.py", "requirements.lock")
     release: ReleaseConfig = ReleaseConfig()
     tool_policy: str | None = None
+    evaluation_sampling_percent: float | None = None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -170,6 +171,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "agent": {},
     "release": {},
     "tool_policy": None,
+    "evaluation_sampling_percent": None,
 }
 _RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes": None}
 #: The Strands flavour of the support agent; {"entrypoint": "main_langgraph.py", "requirements":
@@ -384,7 +386,18 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         agent=_parse_agent(f"{where}.agent", values["agent"]),
         release=_parse_release(f"{where}.release", values["release"], endpoint_version),
         tool_policy=_parse_tool_policy(f"{where}.tool_policy", values["tool_policy"], stages),
+        evaluation_sampling_percent=_parse_sampling(
+            f"{where}.evaluation_sampling_percent", values["evaluation_sampling_percent"]
+        ),
     )
+
+
+def _parse_sampling(where: str, raw: Any) -> float | None:
+    _check(
+        raw is None or (isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0.01 <= raw <= 100),
+        f"{where}: {raw!r} must be null or a percentage 0.01..100 (online evaluation of sampled sessions)",
+    )
+    return None if raw is None else float(raw)
 
 
 def _parse_tool_policy(where: str, raw: Any, stages: list[str]) -> str | None:

@@ -9,14 +9,14 @@ pin first, then production after the approval). The CodeBuild role of the e2e st
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from aws_cdk import pipelines
 
-from agentcore_constructs.acknowledgements import acknowledge, render_for_finding
+from agentcore_constructs.acknowledgements import acknowledge, policy_wildcards
 from agentcore_constructs.readiness.assembly import E2E_GATE_METADATA, NOT_AN_AGENT_METADATA
 from constructs import Construct
 from stacks.config import EnvironmentConfig, PipelineConfig
@@ -97,7 +97,7 @@ class PipelineStack(cdk.Stack):
         for policy in self.node.find_all():
             if not isinstance(policy, iam.CfnPolicy):
                 continue
-            for kind, value in _wildcards(self, policy):
+            for kind, value in policy_wildcards(policy):
                 reason = _reason(kind, value, policy.node.path)
                 if reason is not None:
                     acknowledge(policy, f"AwsSolutions-IAM5[{kind}::{value}]", reason)
@@ -228,20 +228,6 @@ _WILDCARD_REASONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _wildcards(scope: cdk.Stack, policy: iam.CfnPolicy) -> Iterator[tuple[str, str]]:
-    document = scope.resolve(policy.policy_document)
-    for statement in document.get("Statement", []):
-        for action in _as_list(statement.get("Action")):
-            if isinstance(action, str) and "*" in action:
-                yield "Action", action
-        for resource in _as_list(statement.get("Resource")):
-            if isinstance(resource, dict) and "Fn::Sub" in resource:
-                continue  # the bootstrap roles' exact ARNs (CDK Pipelines), no wildcard
-            rendered = render_for_finding(scope, resource)
-            if "*" in rendered:
-                yield "Resource", rendered
-
-
 #: ``Resource: "*"`` is accepted only in the roles aws-cdk-lib's pipelines module generates for itself.
 _GENERATED_ROLES = re.compile(r"/(UpdatePipeline/SelfMutation|Assets/FileRole)/")
 
@@ -253,7 +239,3 @@ def _reason(kind: str, value: str, policy_path: str) -> str | None:
         if kind == wanted and re.match(pattern, value):
             return reason
     return None
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]

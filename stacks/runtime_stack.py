@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
 from agentcore_constructs.acknowledgements import acknowledge
+from agentcore_constructs.evaluation import OnlineEvaluation
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
@@ -133,6 +134,11 @@ class RuntimeStack(cdk.Stack):
                 log_encryption_key=key,
             )
             cdk.CfnOutput(self, "ReleaseStateParameter", value=self.rollback.parameter_name)
+        if config.evaluation_sampling_percent is not None:
+            # Quality measured on real sessions: built-in evaluators on a sample of the environment's endpoint.
+            OnlineEvaluation(
+                self, "OnlineEvaluation", runtime=self.agent, sampling_percent=config.evaluation_sampling_percent
+            )
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)
         cdk.CfnOutput(

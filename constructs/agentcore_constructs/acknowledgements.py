@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 
 from constructs import IConstruct
 
@@ -65,3 +67,33 @@ def acknowledge_cfn_lint(resource: cdk.CfnResource, rule_id: str, reason: str) -
     reasons = dict(resource.get_metadata("cfn-lint-acknowledgements") or {})
     reasons[rule_id] = reason
     resource.add_metadata("cfn-lint-acknowledgements", reasons)
+
+
+def policy_wildcards(policy: iam.CfnPolicy) -> Iterator[tuple[str, str]]:
+    """``("Action"|"Resource", value)`` for each wildcard in ``policy``, rendered as cdk-nag prints it in finding ids
+    (``AwsSolutions-IAM5[<kind>::<value>]``), to acknowledge each one with its own reason."""
+    scope = cdk.Stack.of(policy)
+    document = scope.resolve(policy.policy_document)
+    for statement in document.get("Statement", []):
+        for action in _as_list(statement.get("Action")):
+            if isinstance(action, str) and "*" in action:
+                yield "Action", action
+        for resource in _as_list(statement.get("Resource")):
+            if isinstance(resource, dict) and "Fn::Sub" in resource:
+                continue  # exact ARNs built with Fn::Sub (e.g. the CDK bootstrap roles)
+            rendered = _render_with_partition(resource)
+            if "*" in rendered:
+                yield "Resource", rendered
+
+
+def _render_with_partition(resolved: Any) -> str:
+    if isinstance(resolved, dict) and set(resolved) == {"Ref"} and str(resolved["Ref"]).startswith("AWS::"):
+        return f"<{resolved['Ref']}>"
+    if isinstance(resolved, dict) and "Fn::Join" in resolved:
+        separator, parts = resolved["Fn::Join"]
+        return separator.join(_render_with_partition(part) for part in parts)
+    return _render(resolved)
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]

@@ -54,3 +54,10 @@ def test_the_gateway_role_may_evaluate_only_its_engine(templates: dict, env: str
 
 def test_environments_without_identity_have_no_policy_engine(templates: dict) -> None:
     assert not _of_type(templates["dev/Runtime"], "AWS::BedrockAgentCore::PolicyEngine")
+
+
+@pytest.mark.parametrize(("env", "percent"), [("staging", 25), ("prod", 5)])
+def test_staging_and_prod_evaluate_a_sample_of_their_endpoint(templates: dict, env: str, percent: int) -> None:
+    (config,) = _of_type(templates[f"{env}/Runtime"], "AWS::BedrockAgentCore::OnlineEvaluationConfig").values()
+    assert config["Properties"]["Rule"]["SamplingConfig"]["SamplingPercentage"] == percent
+    assert config["Properties"]["DataSourceConfig"]["CloudWatchLogs"]["ServiceNames"] == [f"support_agent_{env}.{env}"]
