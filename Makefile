@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint synth test dev invoke bench cost e2e token release-status deploy snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
+.PHONY: help install lint synth test dev invoke bench cost e2e token release-status deploy eval snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
@@ -27,6 +27,7 @@ help:
 	@echo "make example          synthesize examples/outside_team from the library's wheel in a clean venv"
 	@echo "make cost             idle monthly cost per environment + per-request cost, from cdk.out"
 	@echo "make e2e ENV=staging  end-to-end suite against a deployed environment (needs AWS credentials)"
+	@echo "make eval [ENV=staging]  support conversations: tool trajectories (local) and answers (deployed)"
 	@echo "make release-status ENV=prod  which version each endpoint serves, known-good, rollbacks"
 	@echo "make deploy ENV=prod  refuse a pin that undoes a rollback, then cdk deploy \"prod/*\""
 	@echo "make token USER=alice print a dev access token from the running make-dev stack"
@@ -80,6 +81,10 @@ release-status: install
 deploy: install
 	$(PY) -m scripts.release guard $(ENV)
 	env -u CDK_DEFAULT_ACCOUNT -u CDK_DEFAULT_REGION cdk deploy "$(ENV)/*"
+
+# The support-conversation evaluation: `make eval` (local stack, offline model) or `make eval ENV=staging` (deployed).
+eval: install
+	$(PY) -m evals.run --env $(or $(ENV),local)
 
 # Deployed end-to-end suite: `make e2e ENV=staging` with AWS credentials (the local half runs in `make test`).
 e2e: install
