@@ -79,6 +79,8 @@ class Rule:
     check: Callable[..., Iterable[RawFinding]]
     #: True when the rule needs every environment at once (e.g. a per-account singleton across Stages).
     app_wide: bool = False
+    #: True for a recommendation: reported as a warning even where the Stage's level is error (never fails synth).
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,14 @@ class Finding:
 
 
 def rule(
-    id: str, *, info: str, explanation: str, checklist: int | None, gaps: tuple[str, ...], app_wide: bool = False
+    id: str,
+    *,
+    info: str,
+    explanation: str,
+    checklist: int | None,
+    gaps: tuple[str, ...],
+    app_wide: bool = False,
+    advisory: bool = False,
 ) -> Callable[[Callable[..., Iterable[RawFinding]]], Rule]:
     """Make a :class:`Rule` of the decorated check function (packs list rules explicitly; nothing registers)."""
     if not id.startswith("Readiness-"):
@@ -107,7 +116,7 @@ def rule(
         raise ValueError(f"rule {id}: unknown gaps {sorted(unknown)}")
 
     def make(fn: Callable[..., Iterable[RawFinding]]) -> Rule:
-        return Rule(id, info, explanation, checklist, gaps, fn, app_wide)
+        return Rule(id, info, explanation, checklist, gaps, fn, app_wide, advisory)
 
     return make
 

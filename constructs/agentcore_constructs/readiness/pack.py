@@ -131,7 +131,8 @@ class ProductionReadinessChecks:
             for finding in findings:
                 if finding.acknowledged is not None:
                     continue
-                key = (finding.id, level.value, finding.message, env_name)
+                reported = Level.WARN if finding.rule.advisory and level is Level.ERROR else level
+                key = (finding.id, reported.value, finding.message, env_name)
                 meta[key] = (finding, env_name)
                 resources[key].append(_violating_resource(finding))
         for key, (finding, env_name) in meta.items():

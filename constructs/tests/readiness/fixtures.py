@@ -125,6 +125,31 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                 }
             },
         },
+        "OnlineEvaluation": {
+            "Type": "AWS::BedrockAgentCore::OnlineEvaluationConfig",
+            "Properties": {
+                "OnlineEvaluationConfigName": f"{runtime_name}_eval",
+                "DataSourceConfig": {
+                    "CloudWatchLogs": {
+                        "LogGroupNames": [
+                            {
+                                "Fn::Join": [
+                                    "",
+                                    [
+                                        "/aws/bedrock-agentcore/runtimes/",
+                                        {"Fn::GetAtt": ["Runtime", "AgentRuntimeId"]},
+                                        f"-{env_name}",
+                                    ],
+                                ]
+                            }
+                        ],
+                        "ServiceNames": [f"{runtime_name}.{env_name}"],
+                    }
+                },
+                "Evaluators": [{"EvaluatorId": "Builtin.Helpfulness"}],
+                "Rule": {"SamplingConfig": {"SamplingPercentage": 10}},
+            },
+        },
         "Gateway": {
             "Type": "AWS::BedrockAgentCore::Gateway",
             "Properties": {

@@ -123,3 +123,17 @@ def test_error_stage_passes_when_its_findings_are_acknowledged(tmp_path: Path) -
     app.synth()
     assert [f.id for f in plugin.last_findings["prod"] if not f.acknowledged] == []
     assert len(plugin.last_findings["prod"]) == 2
+
+
+def test_an_advisory_finding_is_a_warning_even_in_an_error_stage(tmp_path: Path) -> None:
+    from tests.readiness.fixtures import good_template
+
+    app = new_app(tmp_path / "cdk.out")
+    template = good_template()
+    del template["Resources"]["OnlineEvaluation"]
+    add_template_stage(app, "prod", template)
+    plugin = ProductionReadinessChecks(app, level_by_stage={"prod": Level.ERROR})
+    cdk.Validations.of(app).add_plugins(plugin)
+    app.synth()  # does not fail: the only finding is advisory
+    assert [f.id for f in plugin.last_findings["prod"]] == ["Readiness-OnlineEvaluation"]
+    assert RULES["Readiness-OnlineEvaluation"].advisory

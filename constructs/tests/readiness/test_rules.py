@@ -54,7 +54,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 24
+    assert len(RULES) == 25
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -367,6 +367,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda t: res(t, "Gateway").pop("PolicyEngineConfiguration"),
         {("Readiness-ToolPolicy[Missing]", "Gateway")},
     ),
+    ("Readiness-OnlineEvaluation", drop("OnlineEvaluation"), {("Readiness-OnlineEvaluation", "Runtime")}),
     (
         "Readiness-ToolPolicy",
         lambda t: res(t, "Gateway")["PolicyEngineConfiguration"].update(Mode="LOG_ONLY"),

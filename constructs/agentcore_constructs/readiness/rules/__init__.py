@@ -33,6 +33,7 @@ HARDENING_PACK: tuple[Rule, ...] = (
     hardening.endpoint_version_pinned,
     hardening.invocation_limits,
     hardening.tool_policy,
+    hardening.online_evaluation,
 )
 AWS_CONTRACT_PACK: tuple[Rule, ...] = aws_contract.PACK
 

@@ -199,3 +199,21 @@ def tool_policy(env: Environment) -> Iterator[RawFinding]:
             yield gateway, "Missing", "the gateway has tools and no policy engine"
         elif config.get("Mode") != "ENFORCE":
             yield gateway, f"Mode::{config.get('Mode')}", f"the gateway's policy engine is in {config.get('Mode')} mode"
+
+
+@rule(
+    "Readiness-OnlineEvaluation",
+    info="No online evaluation scores the runtime's sessions: answer quality and tool use are not measured in "
+    "production (advisory: reported as a warning at every level).",
+    explanation="AgentCore Evaluations scores a sample of real sessions with built-in evaluators (helpfulness, "
+    "correctness, tool selection) from the traces the runtime already sends (AgentCore developer guide, 'Online "
+    "evaluation'). Add OnlineEvaluation(runtime=..., sampling_percent=...) for the endpoint users call.",
+    checklist=None,
+    gaps=(),
+    advisory=True,
+)
+def online_evaluation(env: Environment) -> Iterator[RawFinding]:
+    configs = env.resources(c.ONLINE_EVALUATION)
+    for runtime in c.runtimes(env):
+        if not any(env.refers_to(cfg.prop("DataSourceConfig"), cfg.stack, runtime) for cfg in configs):
+            yield runtime, None, "no online evaluation reads this runtime's sessions"
