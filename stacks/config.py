@@ -133,6 +133,7 @@ class EnvironmentConfig:
     release: ReleaseConfig = ReleaseConfig()
     tool_policy: str | None = None
     evaluation_sampling_percent: float | None = None
+    platform_version: str | None = None
 
     def has_stage(self, stage: str) -> bool:
         return stage in self.stages
@@ -172,6 +173,7 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "release": {},
     "tool_policy": None,
     "evaluation_sampling_percent": None,
+    "platform_version": None,
 }
 _RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes": None}
 #: The Strands flavour of the support agent; {"entrypoint": "main_langgraph.py", "requirements":
@@ -386,10 +388,16 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
         agent=_parse_agent(f"{where}.agent", values["agent"]),
         release=_parse_release(f"{where}.release", values["release"], endpoint_version),
         tool_policy=_parse_tool_policy(f"{where}.tool_policy", values["tool_policy"], stages),
+        platform_version=_parse_platform_version(f"{where}.platform_version", values["platform_version"]),
         evaluation_sampling_percent=_parse_sampling(
             f"{where}.evaluation_sampling_percent", values["evaluation_sampling_percent"]
         ),
     )
+
+
+def _parse_platform_version(where: str, raw: Any) -> str | None:
+    _check(raw in (None, "V1", "V2"), f"{where}: {raw!r} must be null (service default), 'V1' or 'V2'")
+    return raw
 
 
 def _parse_sampling(where: str, raw: Any) -> float | None:

@@ -65,6 +65,7 @@ class RuntimeStack(cdk.Stack):
             max_invocation_time=cdk.Duration.seconds(config.limits.max_seconds),
             log_level=config.log_level,
             description=f"Support agent ({config.name})",
+            platform_version=config.platform_version,
             log_encryption_key=key,
             **_network(self, config),
         )

@@ -64,6 +64,9 @@ RUNTIME_METRICS_NAMESPACE = RUNTIME_AGENT_METRICS_NAMESPACE
 _PYTHON_RUNTIME_VALUE = re.compile(r"^PYTHON_(\d+)_(\d+)$")
 #: Runtime versions are "1", "2", ... (bedrock-agentcore-control API model: AgentRuntimeVersion ``[1-9][0-9]{0,4}``).
 _RUNTIME_VERSION = re.compile(r"^[1-9][0-9]{0,4}$")
+#: Runtime platform versions (CloudFormation AWS::BedrockAgentCore::Runtime ``PlatformVersion``; aws-cdk-lib
+#: ``PlatformVersion.V1``/``V2``).
+PLATFORM_VERSIONS = ("V1", "V2")
 #: ``endpoint_version`` value that makes the endpoint follow the newest runtime version on every deploy.
 LATEST_VERSION = "latest"
 #: The ADOT launcher the default entrypoint runs and the distribution that provides it (AgentCore observability
@@ -143,6 +146,9 @@ class AgentRuntime(Construct):
         log_level: the agent's log level. Default: ``"INFO"``.
         adot_instrumentation: run the agent under ADOT (OpenTelemetry) auto-instrumentation. Default: True.
         description: runtime description. Default: none.
+        platform_version: the Runtime platform (CloudFormation ``PlatformVersion``): ``"V1"`` or ``"V2"`` (faster,
+            snapshot-based starts; the agent must do nothing at import a snapshot can't carry: no open sockets, no
+            threads, no clock or random values captured at import). Default: the service default (not rendered).
         log_encryption_key: KMS key (not an alias) for the log groups the construct creates. A ``kms.Key`` of this
             app gets the key-policy statement CloudWatch Logs needs (:func:`agentcore_constructs.keys.
             allow_cloudwatch_logs`); an imported key gets a synth warning naming it. Default: none (SSE by
@@ -197,6 +203,7 @@ class AgentRuntime(Construct):
         log_level: str = "INFO",
         adot_instrumentation: bool = True,
         description: str | None = None,
+        platform_version: str | None = None,
         log_encryption_key: kms.IKey | None = None,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
@@ -297,10 +304,15 @@ class AgentRuntime(Construct):
                 }
             )
 
+        if platform_version not in (None, *PLATFORM_VERSIONS):
+            raise ValueError(
+                f"{self.node.path}: platform_version {platform_version!r} must be one of {', '.join(PLATFORM_VERSIONS)}"
+            )
         self.runtime = agentcore.Runtime(
             self,
             "Runtime",
             runtime_name=runtime_name,
+            platform_version=agentcore.PlatformVersion.of(platform_version) if platform_version else None,
             agent_runtime_artifact=runtime_artifact,
             # The L2 may only *read* this role: its own grants are account-wide, ours are above.
             execution_role=self._read_only_role(),

@@ -101,3 +101,18 @@ def test_the_rollback_role_reaches_only_its_endpoint_alarms_parameter_and_topic(
 
 def _list(value: object) -> list:
     return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("version", ["V1", "V2"])
+def test_the_platform_version_is_rendered_only_when_chosen(version: str) -> None:
+    stack = new_stack()
+    new_runtime(stack, platform_version=version)
+    new_runtime(stack, "Default", runtime_name="a2")
+    runtimes = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::Runtime")
+    versions = sorted(str(r["Properties"].get("PlatformVersion")) for r in runtimes.values())
+    assert versions == sorted([version, "None"])
+
+
+def test_an_unknown_platform_version_is_refused() -> None:
+    with pytest.raises(ValueError, match="platform_version 'V9' must be one of V1, V2"):
+        new_runtime(new_stack(), platform_version="V9")

@@ -148,6 +148,7 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
         ),
         ("staging", {"release": {"auto": True}}, r"environments\.staging\.release: unknown key 'auto'"),
         ("staging", {"tool_policy": "AUDIT"}, r"environments\.staging\.tool_policy: 'AUDIT' must be null"),
+        ("prod", {"platform_version": "V3"}, r"environments\.prod\.platform_version: 'V3' must be null"),
         ("staging", {"evaluation_sampling_percent": 0}, r"environments\.staging\.evaluation_sampling_percent: 0 must"),
         ("dev", {"tool_policy": "ENFORCE"}, r"environments\.dev\.tool_policy: needs the gateway and identity stages"),
         ("dev", {"transaction_search": "yes"}, r"environments\.dev\.transaction_search: 'yes'"),
