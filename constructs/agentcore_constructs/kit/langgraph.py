@@ -39,7 +39,7 @@ from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_facto
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
 from agentcore_constructs.kit.offline_model import OfflineDriver
-from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app
+from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app, serve
 from agentcore_constructs.kit.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -318,11 +318,7 @@ class AgentCoreApp:
 
     def run(self, port: int | None = None) -> None:
         """Serve on 8080 (the Runtime's port); ``port``/``PORT`` for local runs."""
-        import os
-        import sys
-
-        chosen = port or (int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("PORT", "8080")))
-        self.create_app().run(port=chosen)
+        serve(self.create_app(), port)
 
 
 __all__ = [

@@ -141,6 +141,15 @@ def configure_logging(level: str, package: str) -> None:
 Answer = Callable[[Turn], str]
 
 
+def serve(app: Any, port: int | None = None) -> None:
+    """Serve ``app`` on 8080 (the Runtime's port); ``port``, the first argument or ``PORT`` for local runs."""
+    import os
+    import sys
+
+    chosen = port or (int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("PORT", "8080")))
+    app.run(port=chosen)
+
+
 def create_app(answer: Answer, settings: Settings | None = None, *, logger_name: str = "agentcore_constructs") -> Any:
     """The Runtime app (``bedrock_agentcore.runtime.BedrockAgentCoreApp``) answering with ``answer``.
 

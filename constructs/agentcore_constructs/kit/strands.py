@@ -43,7 +43,7 @@ from agentcore_constructs.kit.history import repair_in_place
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
 from agentcore_constructs.kit.offline_model import PREFIX, OfflineDriver
-from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app
+from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app, serve
 from agentcore_constructs.kit.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -536,11 +536,7 @@ class AgentCoreApp:
 
     def run(self, port: int | None = None) -> None:
         """Serve on 8080 (the Runtime's port); ``port``/``PORT`` for local runs."""
-        import os
-        import sys
-
-        chosen = port or (int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("PORT", "8080")))
-        self.create_app().run(port=chosen)
+        serve(self.create_app(), port)
 
 
 __all__ = [
