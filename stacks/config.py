@@ -70,6 +70,9 @@ class VpcConfig:
     availability_zones: tuple[str, ...]
     #: The endpoint services the VPC provides, or ["internet"] for a NAT route (Readiness-VpcEndpoints).
     endpoints: tuple[str, ...] = ()
+    #: "create": the app creates the endpoints the runtime needs (RuntimeVpcEndpoints); needs route_table_ids.
+    create_endpoints: bool = False
+    route_table_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ _RELEASE_DEFAULTS: dict[str, Any] = {"canary": False, "rollback_window_minutes":
 #: "requirements-langgraph.lock"} deploys its LangGraph flavour from the same folder.
 _AGENT_DEFAULTS = {"source": "agent_src", "entrypoint": "main.py", "requirements": "requirements.lock"}
 _RELATIVE_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_./-]+$")
-_VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones", "endpoints")
+_VPC_KEYS = ("vpc_id", "subnet_ids", "availability_zones", "endpoints", "route_table_ids")
 _ALARM_DEFAULTS = asdict(AlarmThresholds())
 _OUTBOUND_KEYS = ("provider_name", "discovery_url", "client_id", "scopes", "return_urls")
 _RETRY_DEFAULTS = {
@@ -506,11 +509,31 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
         f"{where}.availability_zones: must name the AZ of each subnet, in the same order",
     )
     endpoints = raw.get("endpoints", [])
+    create = endpoints == "create"
     _check(
-        isinstance(endpoints, list) and all(isinstance(e, str) and re.match(r"^[a-z0-9.-]+$", e) for e in endpoints),
-        f'{where}.endpoints: must list endpoint service names (e.g. "s3", "bedrock-runtime") or ["internet"]',
+        create
+        or (
+            isinstance(endpoints, list) and all(isinstance(e, str) and re.match(r"^[a-z0-9.-]+$", e) for e in endpoints)
+        ),
+        f'{where}.endpoints: must be "create" or list endpoint service names (e.g. "s3", "bedrock-runtime") or '
+        '["internet"]',
     )
-    return VpcConfig(vpc_id, tuple(subnets), tuple(zones), tuple(endpoints))
+    route_tables = raw.get("route_table_ids", [])
+    _check(
+        isinstance(route_tables, list)
+        and all(isinstance(r, str) and re.match(r"^rtb-[0-9a-f]{8,17}$", r) for r in route_tables)
+        and (not create or len(route_tables) == len(subnets)),
+        f"{where}.route_table_ids: the route table (rtb-...) of each subnet, in the same order; required with "
+        'endpoints "create" (the S3 gateway endpoint goes on them)',
+    )
+    return VpcConfig(
+        vpc_id,
+        tuple(subnets),
+        tuple(zones),
+        () if create else tuple(endpoints),
+        create_endpoints=create,
+        route_table_ids=tuple(route_tables),
+    )
 
 
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:

@@ -15,6 +15,7 @@ from agentcore_constructs.evaluation import OnlineEvaluation
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
+from agentcore_constructs.network import RuntimeVpcEndpoints
 from agentcore_constructs.observability import retention_days
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.release import EndpointRollback
@@ -69,6 +70,8 @@ class RuntimeStack(cdk.Stack):
             log_encryption_key=key,
             **_network(self, config),
         )
+        if config.vpc is not None and config.vpc.create_endpoints:
+            RuntimeVpcEndpoints(self, "VpcEndpoints", runtime=self.agent)
         if memory is not None:
             memory.grant_to(self.agent)
         if identity is not None:
@@ -232,6 +235,7 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
         vpc_id=config.vpc.vpc_id,
         availability_zones=list(config.vpc.availability_zones),
         private_subnet_ids=list(config.vpc.subnet_ids),
+        private_subnet_route_table_ids=list(config.vpc.route_table_ids) or None,
     )
     return {
         "vpc": vpc,

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.3.0"
 
 if TYPE_CHECKING:
+    from agentcore_constructs.evaluation import OnlineEvaluation
     from agentcore_constructs.gateway import LambdaTool, ToolGateway
     from agentcore_constructs.identity import AgentIdentity, ExternalOidcIdentity, OutboundOAuth2
     from agentcore_constructs.memory import AgentMemory
     from agentcore_constructs.model_access import ModelAccess
+    from agentcore_constructs.network import RuntimeVpcEndpoints
     from agentcore_constructs.observability import AgentObservability, TransactionSearch
     from agentcore_constructs.python_function import PythonArm64Function
     from agentcore_constructs.release import EndpointRollback
@@ -34,9 +36,11 @@ __all__ = [
     "ExternalOidcIdentity",
     "LambdaTool",
     "ModelAccess",
+    "OnlineEvaluation",
     "OutboundOAuth2",
     "PythonArm64Function",
     "RuntimeArtifactKind",
+    "RuntimeVpcEndpoints",
     "ToolGateway",
     "ToolPolicy",
     "TransactionSearch",
@@ -52,9 +56,11 @@ _EXPORTS = {
     "ExternalOidcIdentity": "agentcore_constructs.identity",
     "LambdaTool": "agentcore_constructs.gateway",
     "ModelAccess": "agentcore_constructs.model_access",
+    "OnlineEvaluation": "agentcore_constructs.evaluation",
     "OutboundOAuth2": "agentcore_constructs.identity",
     "PythonArm64Function": "agentcore_constructs.python_function",
     "RuntimeArtifactKind": "agentcore_constructs.runtime",
+    "RuntimeVpcEndpoints": "agentcore_constructs.network",
     "ToolGateway": "agentcore_constructs.gateway",
     "ToolPolicy": "agentcore_constructs.tool_policy",
     "TransactionSearch": "agentcore_constructs.observability",

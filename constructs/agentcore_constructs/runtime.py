@@ -230,6 +230,7 @@ class AgentRuntime(Construct):
         stack = cdk.Stack.of(self)
         self.runtime_name = runtime_name
         self.endpoint_name = endpoint_name
+        self.artifact_kind = artifact
         try:
             self.model_access = ModelAccess.for_model(
                 stack, model_id, routed_regions=model_routed_regions, source_model_id=model_source_id
@@ -441,6 +442,10 @@ class AgentRuntime(Construct):
     ) -> agentcore.RuntimeNetworkConfiguration:
         owner = f"AgentRuntime {self.node.path}"
         self.security_group: ec2.ISecurityGroup | None = None
+        #: VPC mode: the VPC, the subnet selection and every security group of the runtime's interfaces.
+        self.vpc: ec2.IVpc | None = vpc
+        self.vpc_subnets: ec2.SubnetSelection | None = None
+        self.network_security_groups: list[ec2.ISecurityGroup] = []
         if vpc is None:
             if subnets is not None or security_groups:
                 raise ValueError(
@@ -476,6 +481,7 @@ class AgentRuntime(Construct):
                 description=f"AgentCore runtime {self.runtime_name}: egress only (Bedrock, AgentCore, tools)",
             )
             groups = [self.security_group]
+        self.vpc_subnets, self.network_security_groups = selection, groups
         return agentcore.RuntimeNetworkConfiguration.using_vpc(
             self, vpc=vpc, vpc_subnets=selection, security_groups=groups
         )

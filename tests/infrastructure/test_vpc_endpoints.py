@@ -42,3 +42,13 @@ def test_a_vpc_that_provides_them_synthesizes(endpoints: list[str]) -> None:
     ]
     assert runtime["Properties"]["NetworkConfiguration"]["NetworkMode"] == "VPC"
     assert runtime["Metadata"]["agentcore:vpc-endpoints"] == sorted(endpoints)
+
+
+def test_endpoints_create_builds_them_and_the_strict_environment_synthesizes() -> None:
+    env = _private_staging([])
+    env["vpc"].update(endpoints="create", route_table_ids=["rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"])
+    templates = synthesize("staging", env)
+    endpoints = [r for t in templates.values() for r in t["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    assert len(endpoints) == len(ALL)
+    (gateway,) = [e for e in endpoints if e["Properties"].get("VpcEndpointType", "Gateway") == "Gateway"]
+    assert sorted(gateway["Properties"]["RouteTableIds"]) == ["rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"]

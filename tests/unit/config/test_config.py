@@ -106,7 +106,20 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
                     "endpoints": "all",
                 },
             },
-            r"environments\.dev\.vpc\.endpoints: must list endpoint service names",
+            r"environments\.dev\.vpc\.endpoints: must be \"create\" or list endpoint service names",
+        ),
+        (
+            "dev",
+            {
+                "network_mode": "VPC",
+                "vpc": {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+                    "availability_zones": ["us-east-1a", "us-east-1b"],
+                    "endpoints": "create",
+                },
+            },
+            r"environments\.dev\.vpc\.route_table_ids: the route table \(rtb-\.\.\.\) of each subnet",
         ),
         ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' is not a 12-digit"),
         ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' is not an AWS region"),

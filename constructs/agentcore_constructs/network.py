@@ -1,0 +1,69 @@
+"""The VPC endpoints a private (VPC mode) runtime needs, created for it: interface endpoints with private DNS that
+only the runtime's security groups reach on 443, and the S3 gateway endpoint on its subnets' route tables. The
+runtime's ``agentcore:vpc-endpoints`` record is updated, so ``Readiness-VpcEndpoints`` sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_ec2 as ec2
+
+from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_CONTAINER, VPC_ENDPOINTS_METADATA
+from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
+from constructs import Construct
+
+_GATEWAY_SERVICES = {"s3": ec2.GatewayVpcEndpointAwsService.S3}
+
+
+class RuntimeVpcEndpoints(Construct):
+    """Args:
+        runtime: an :class:`AgentRuntime` in VPC mode.
+        services: endpoint service names to create. Default: every one the runtime needs
+            (``aws_facts.VPC_ENDPOINTS_ALWAYS``, plus ECR's for a container artifact).
+
+    Attributes: ``endpoints`` (``{service: endpoint}``), ``security_group`` (the interface endpoints').
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, runtime: AgentRuntime, services: Sequence[str] | None = None
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if runtime.vpc is None or runtime.vpc_subnets is None:
+            raise ValueError(f"{self.node.path}: the runtime is not in VPC mode (AgentRuntime(vpc=...))")
+        needed = dict(VPC_ENDPOINTS_ALWAYS)
+        if runtime.artifact_kind is RuntimeArtifactKind.CONTAINER:
+            needed.update(VPC_ENDPOINTS_CONTAINER)
+        chosen = list(services) if services is not None else sorted(needed)
+        unknown = sorted(set(chosen) - set(VPC_ENDPOINTS_ALWAYS) - set(VPC_ENDPOINTS_CONTAINER))
+        if unknown or not chosen:
+            raise ValueError(f"{self.node.path}: unknown endpoint services {unknown or '(none given)'}")
+        vpc = runtime.vpc
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "EndpointsSecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=False,
+            description=f"VPC endpoints of AgentCore runtime {runtime.runtime_name}: HTTPS from its interfaces only",
+        )
+        for group in runtime.network_security_groups:
+            self.security_group.add_ingress_rule(group, ec2.Port.tcp(443), "HTTPS from the agent runtime")
+        self.endpoints: dict[str, ec2.IVpcEndpoint] = {}
+        for service in chosen:
+            construct_name = "".join(part.capitalize() for part in service.replace(".", "-").split("-"))
+            if service in _GATEWAY_SERVICES:
+                self.endpoints[service] = ec2.GatewayVpcEndpoint(
+                    self, construct_name, vpc=vpc, service=_GATEWAY_SERVICES[service], subnets=[runtime.vpc_subnets]
+                )
+            else:
+                self.endpoints[service] = ec2.InterfaceVpcEndpoint(
+                    self,
+                    construct_name,
+                    vpc=vpc,
+                    service=ec2.InterfaceVpcEndpointAwsService(service),
+                    subnets=runtime.vpc_subnets,
+                    security_groups=[self.security_group],
+                    private_dns_enabled=True,
+                    open=False,
+                )
+        recorded = runtime.cfn_runtime.get_metadata(VPC_ENDPOINTS_METADATA) or []
+        runtime.cfn_runtime.add_metadata(VPC_ENDPOINTS_METADATA, sorted(set(recorded) | set(chosen)))

@@ -1,0 +1,62 @@
+"""RuntimeVpcEndpoints: what a private runtime needs, created and recorded, reachable only from the runtime."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+
+from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_METADATA
+from agentcore_constructs.network import RuntimeVpcEndpoints
+from agentcore_constructs.readiness.assembly import environment_from_templates
+from agentcore_constructs.readiness.model import evaluate
+from tests.conftest import new_runtime, new_stack
+
+
+def _private_runtime():
+    stack = new_stack()
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="agents", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+    return stack, new_runtime(stack, vpc=vpc)
+
+
+def test_every_needed_endpoint_is_created_and_recorded() -> None:
+    stack, runtime = _private_runtime()
+    RuntimeVpcEndpoints(stack, "Endpoints", runtime=runtime)
+    template = Template.from_stack(stack)
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint")
+    kinds = sorted(e["Properties"].get("VpcEndpointType", "Gateway") for e in endpoints.values())
+    assert kinds.count("Gateway") == 1 and kinds.count("Interface") == len(VPC_ENDPOINTS_ALWAYS) - 1
+    assert all(e["Properties"].get("PrivateDnsEnabled", True) for e in endpoints.values())
+    (runtime_resource,) = template.find_resources("AWS::BedrockAgentCore::Runtime").values()
+    assert runtime_resource["Metadata"][VPC_ENDPOINTS_METADATA] == sorted(VPC_ENDPOINTS_ALWAYS)
+    # The readiness rule reads the same record and finds nothing missing.
+    env = environment_from_templates("p", {"Test": template.to_json()})
+    assert evaluate(env, ["Readiness-VpcEndpoints"]) == []
+
+
+def test_the_endpoints_admit_https_from_the_runtime_only() -> None:
+    stack, runtime = _private_runtime()
+    created = RuntimeVpcEndpoints(stack, "Endpoints", runtime=runtime, services=["bedrock-runtime"])
+    group = Template.from_stack(stack).find_resources("AWS::EC2::SecurityGroupIngress")
+    (rule,) = group.values()
+    assert rule["Properties"]["FromPort"] == 443 and "SourceSecurityGroupId" in rule["Properties"]
+    assert list(created.endpoints) == ["bedrock-runtime"]
+
+
+@pytest.mark.parametrize(("services", "message"), [(["ftp"], r"unknown endpoint services \['ftp'\]"), ([], "none")])
+def test_unknown_services_are_refused(services, message) -> None:
+    stack, runtime = _private_runtime()
+    with pytest.raises(ValueError, match=message):
+        RuntimeVpcEndpoints(stack, "Endpoints", runtime=runtime, services=services)
+
+
+def test_a_public_runtime_is_refused() -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError, match="not in VPC mode"):
+        RuntimeVpcEndpoints(stack, "Endpoints", runtime=new_runtime(stack))
