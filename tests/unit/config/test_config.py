@@ -39,6 +39,14 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
     assert (dev.account, dev.region) == (PLACEHOLDER_ACCOUNT, "us-east-1")
 
 
+#: A VPC block that passes validation; cases change one key of it.
+VALID_VPC = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
+    "availability_zones": ["us-east-1a", "us-east-1b"],
+}
+
+
 @pytest.mark.parametrize(
     ("env", "changes", "message"),
     [
@@ -99,12 +107,7 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
             "dev",
             {
                 "network_mode": "VPC",
-                "vpc": {
-                    "vpc_id": "vpc-0123456789abcdef0",
-                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
-                    "availability_zones": ["us-east-1a", "us-east-1b"],
-                    "endpoints": "all",
-                },
+                "vpc": {**VALID_VPC, "endpoints": "all"},
             },
             r"environments\.dev\.vpc\.endpoints: must be \"create\" or list endpoint service names",
         ),
@@ -112,12 +115,7 @@ def test_account_and_region_default_from_cdk_default_env_then_placeholder() -> N
             "dev",
             {
                 "network_mode": "VPC",
-                "vpc": {
-                    "vpc_id": "vpc-0123456789abcdef0",
-                    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
-                    "availability_zones": ["us-east-1a", "us-east-1b"],
-                    "endpoints": "create",
-                },
+                "vpc": {**VALID_VPC, "endpoints": "create"},
             },
             r"environments\.dev\.vpc\.route_table_ids: the route table \(rtb-\.\.\.\) of each subnet",
         ),
