@@ -54,7 +54,12 @@ from mcp.shared.exceptions import McpError
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, CALLER_REQUIRED_ENV, TOOL_NAME_DELIMITER
+from agentcore_constructs.contract.tools import (
+    CALLER_GROUPS_ARGUMENT,
+    CALLER_ID_ARGUMENT,
+    CALLER_REQUIRED_ENV,
+    TOOL_NAME_DELIMITER,
+)
 from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
@@ -78,8 +83,8 @@ class InterceptorRejected(Exception):
 
 
 def strip_caller_id(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Default interceptor: the model never chooses whose data it sees -- drop any ``caller_id`` it supplied."""
-    return {k: v for k, v in arguments.items() if k != CALLER_ID_ARGUMENT}
+    """Default interceptor: the model never says who it is -- drop any ``caller_id``/``caller_groups`` it sent."""
+    return {k: v for k, v in arguments.items() if k not in (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT)}
 
 
 def fixed_caller_interceptor(caller_id: str) -> RequestInterceptor:

@@ -307,6 +307,7 @@ def start_dev_stack(
     from local_dev.token_issuer import TOOLS_SCOPE
     from local_dev.tool_policy import TOOL_POLICY_DIR, LocalToolPolicy, policy_interceptor
     from local_dev.upstream import start_fake_orders_api
+    from order_service import tools as order_tools
 
     if dev_user is not None and not auth:
         raise ValueError("dev_user needs auth (a token is minted for it by the local issuer)")
@@ -338,7 +339,9 @@ def start_dev_stack(
                 interceptor=(
                     # The deployed chain: the tool policies (Cedar, ENFORCE as in prod), then the caller interceptor.
                     policy_interceptor(
-                        LocalToolPolicy(TOOL_POLICY_DIR, {"tools_scope": TOOLS_SCOPE}),
+                        LocalToolPolicy(
+                            TOOL_POLICY_DIR, {"tools_scope": TOOLS_SCOPE, **order_tools.policy_variables()}
+                        ),
                         gw_verifier.verify_authorization,
                         lambda_request_interceptor(gw_verifier, local_target_names()),
                     )

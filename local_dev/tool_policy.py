@@ -10,6 +10,7 @@ placeholders filled in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,7 @@ class LocalToolPolicy:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             return Decision(False, ())
-        tags = {k: v if isinstance(v, str) else " ".join(map(str, v)) for k, v in claims.items() if _taggable(v)}
+        tags = {name: tag for name, value in claims.items() if (tag := claim_tag(value)) is not None}
         entities = [
             {
                 "uid": {"type": "AgentCore::OAuthUser", "id": subject},
@@ -75,8 +76,16 @@ class LocalToolPolicy:
         return Decision(result.decision == cedarpy.Decision.Allow, reasons)
 
 
-def _taggable(value: Any) -> bool:
-    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+def claim_tag(value: Any) -> str | None:
+    """A JWT claim as AgentCore tags it: every claim becomes a string (numbers as their digits, booleans as
+    "true"/"false", arrays and objects as their JSON text); a null claim is no tag at all (developer guide,
+    "Principal-scoped policies", OAuth principals). Compact JSON as the guide's example shows
+    (``["insurance:claim","insurance:view"]``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _escape(value: str) -> str:

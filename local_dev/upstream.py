@@ -1,8 +1,14 @@
-"""A fake orders API for local development and tests (the seed's ``GET /orders/{order_id}`` contract).
+"""A fake orders API for local development and tests (the seed's ``GET /orders/{order_id}`` contract, and
+``POST /orders/{order_id}/refunds``).
 
 Loopback only, standard library only. Requires the obviously fake dev key ``X-API-Key: dev-local-key``
 (401 otherwise). Honors ``X-Customer-Id``: with it, only that customer's orders exist (404 for anyone else's, so
 existence is not revealed); without it, every order is visible.
+
+Refunds: ``POST /orders/{order_id}/refunds`` with JSON ``{"amount_cents": int, "reason": str}`` needs
+``Idempotency-Key`` (400 without) and answers 201 with the refund. The same key again answers the first answer
+(200, ``"replayed": true``) without refunding twice; the same key with a different body is 422, as is an amount over
+what is left to refund. Issued refunds are in ``refunds``.
 
 Fault injection for tests (applied to the next matching requests, in order):
 ``fail_next(n, status=503)``, ``hang_next(n, seconds)``; ``reset()`` clears faults and the request log.
@@ -22,6 +28,7 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -82,6 +89,8 @@ class FakeOrdersAPI(StoppableServerMixin, ThreadingHTTPServer):
         self.orders = copy.deepcopy(orders)
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
+        self.refunds: list[dict[str, Any]] = []
+        self._idempotent: dict[str, tuple[bytes, dict[str, Any]]] = {}  # key -> (request body, first answer)
         self._faults: deque[_Fault] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -112,6 +121,43 @@ class FakeOrdersAPI(StoppableServerMixin, ThreadingHTTPServer):
         with self._lock:
             self._faults.clear()
             self.requests.clear()
+            self.refunds.clear()
+            self._idempotent.clear()
+
+    def refund(self, order_id: str, key: str, body: bytes, staff_id: str | None) -> tuple[int, dict[str, Any]]:
+        """One refund request, idempotent on ``key`` (atomic: two concurrent retries still refund once)."""
+        with self._lock:
+            if key in self._idempotent:
+                first_body, first_answer = self._idempotent[key]
+                if first_body != body:
+                    return 422, {"message": "Idempotency-Key reused with a different request"}
+                return 200, {**first_answer, "replayed": True}
+            order = self.orders.get(order_id)
+            if order is None:
+                return 404, {"message": "order not found"}
+            try:
+                request = json.loads(body)
+                amount, reason = request["amount_cents"], request["reason"]
+            except (ValueError, TypeError, KeyError):
+                return 400, {"message": "expected JSON with amount_cents and reason"}
+            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1 or not isinstance(reason, str):
+                return 400, {"message": "amount_cents must be a positive integer and reason a string"}
+            total = int(Decimal(order["total"]["amount"]) * 100)
+            refunded = sum(r["amount_cents"] for r in self.refunds if r["order_id"] == order_id)
+            if amount > total - refunded:
+                return 422, {"message": f"only {total - refunded} cents of this order are left to refund"}
+            refund = {
+                "refund_id": f"RF-{len(self.refunds) + 1:05d}",
+                "order_id": order_id,
+                "amount_cents": amount,
+                "currency": order["total"]["currency"],
+                "reason": reason,
+                "issued_by": staff_id,
+                "status": "issued",
+            }
+            self.refunds.append(refund)
+            self._idempotent[key] = (body, refund)
+            return 201, refund
 
     def stop(self) -> None:
         self._stopping.set()  # releases requests hanging on purpose, so shutdown does not wait for them
@@ -167,6 +213,32 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"message": "order not found"})
             return
         self._send(200, order)
+
+    def do_POST(self) -> None:  # noqa: N802
+        server = self.server
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 65_536))
+        fault = server._record(RecordedRequest("POST", self.path, {k: v for k, v in self.headers.items()}))
+        if fault is not None and fault.kind == "status":
+            self._send(fault.status, {"message": f"injected fault: HTTP {fault.status}"})
+            return
+        if self.headers.get("X-API-Key") != server.api_key:
+            self._send(401, {"message": "missing or invalid API key"})
+            return
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) != 3 or parts[0] != "orders" or parts[2] != "refunds":
+            self._send(404, {"message": "no such route"})
+            return
+        key = self.headers.get("Idempotency-Key")
+        if not key:
+            self._send(400, {"message": "Idempotency-Key is required"})
+            return
+        status, answer = server.refund(parts[1], key, body, self.headers.get("X-Staff-Id"))
+        if fault is not None and fault.kind == "hang":  # done, but the answer is lost: the client will retry
+            server._stopping.wait(fault.seconds)
+            self.close_connection = True
+            return
+        self._send(status, answer)
 
 
 def start_fake_orders_api(

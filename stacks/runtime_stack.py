@@ -24,6 +24,7 @@ from agentcore_constructs.tool_policy import ToolPolicy
 from constructs import Construct
 from stacks.config import EnvironmentConfig
 from stacks.tool_services import TOOL_SERVICES
+from stacks.tool_services import policy_variables as tool_policy_variables
 
 
 class RuntimeStack(cdk.Stack):
@@ -180,7 +181,7 @@ class RuntimeStack(cdk.Stack):
                 gateway=gateway,
                 policy_dir=tool_policy_dir,
                 mode=config.tool_policy,
-                variables={"tools_scope": identity.tools_scope},
+                variables={"tools_scope": identity.tools_scope, **tool_policy_variables()},
             )
             if config.tool_policy == "LOG_ONLY":
                 acknowledge(

@@ -14,6 +14,7 @@ from agentcore_constructs.keys import allow_cloudwatch_alarms, allow_cloudwatch_
 from agentcore_constructs.observability import retention_days
 from constructs import Construct
 from stacks.config import EnvironmentConfig
+from stacks.tool_services import TOOL_SERVICES
 
 
 class StatefulStack(cdk.Stack):
@@ -57,6 +58,8 @@ class StatefulStack(cdk.Stack):
                 e2e_test_client=config.identity_e2e_client,
                 log_retention=retention_days(config.log_retention_days),
                 log_encryption_key=self.key,
+                # The groups the tools check (issue_refund: support staff), from the tool services' declarations.
+                user_groups=[group for service in TOOL_SERVICES for group in service.user_groups],
             )
             cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
             cdk.CfnOutput(self, "UserPoolClientId", value=self.identity.user_client.user_pool_client_id)

@@ -17,6 +17,10 @@ class ToolService:
     tool_schemas: Sequence[Mapping[str, Any]]
     environment: Callable[[EnvironmentConfig], dict[str, str]] = field(default=lambda config: {})
     api_key_secret_env: str | None = None
+    #: Placeholders the service's Cedar policies use (policies/gateway/*.cedar), besides the gateway ARN and scope.
+    policy_variables: Mapping[str, str] = field(default_factory=dict)
+    #: Cognito groups the service's tools check (created in the user pool the identity stage creates).
+    user_groups: Sequence[str] = ()
 
 
 TOOL_SERVICES: tuple[ToolService, ...] = (
@@ -26,5 +30,17 @@ TOOL_SERVICES: tuple[ToolService, ...] = (
         tool_schemas=order_tools.gateway_tool_schemas(),
         environment=lambda config: {order_tools.ENV_BASE_URL: config.orders_api_base_url},
         api_key_secret_env=order_tools.ENV_API_KEY_SECRET_ARN,
+        policy_variables=order_tools.policy_variables(),
+        user_groups=(order_tools.REFUND_GROUP,),
     ),
 )
+
+
+def policy_variables() -> dict[str, str]:
+    """Every service's policy placeholders; two services naming one placeholder differently is refused."""
+    merged: dict[str, str] = {}
+    for service in TOOL_SERVICES:
+        for name, value in service.policy_variables.items():
+            if merged.setdefault(name, value) != value:
+                raise ValueError(f"policy placeholder {name!r} has two values ({merged[name]!r}, {value!r})")
+    return merged

@@ -205,6 +205,9 @@ class AgentIdentity(_InboundWiring, Construct):
             ``ADMIN_USER_PASSWORD_AUTH`` (callable only with IAM credentials that may call AdminInitiateAuth on this
             pool, never by end users). The Runtime and Gateway accept its tokens. Default: False (keep it off in prod).
         log_retention / log_encryption_key: of the scope trigger's log group. Defaults: one month / none.
+        user_groups: Cognito groups to create in the pool, for tools and policies that check the caller's
+            ``cognito:groups`` claim (Cognito puts a user's groups in their access token). Names as Cognito takes them:
+            1-128 characters, no whitespace or control characters. Default: none.
 
     API sign-ins (InitiateAuth: SRP, admin password, refresh) get the custom scopes their client is allowed through
     a pre token generation trigger (V2_0, needs the PLUS plan this pool has): Cognito puts no resource-server scopes
@@ -213,7 +216,7 @@ class AgentIdentity(_InboundWiring, Construct):
     Attributes:
         user_pool, user_client, resource_server, domain (None when not created); ``discovery_url`` (OIDC discovery
         document); ``agent_scope`` / ``tools_scope`` (full scope strings); ``scope_trigger`` (None when the pool is
-        imported).
+        imported); ``groups`` (group name -> ``cognito.UserPoolGroup``).
     """
 
     def __init__(
@@ -240,9 +243,16 @@ class AgentIdentity(_InboundWiring, Construct):
         e2e_test_client: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         log_encryption_key: kms.IKey | None = None,
+        user_groups: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         owner = f"AgentIdentity {self.node.path}"
+        for group in user_groups:
+            # Cognito API reference, CreateGroup: GroupName 1-128 characters of [\p{L}\p{M}\p{S}\p{N}\p{P}].
+            if not 1 <= len(group) <= 128 or any(c.isspace() or not c.isprintable() for c in group):
+                raise ValueError(f"{owner}: user_groups entry {group!r} is not a Cognito group name")
+        if len(set(user_groups)) != len(user_groups):
+            raise ValueError(f"{owner}: user_groups lists a group twice")
         exactly_one_source(owner, "existing_user_pool", existing_user_pool, "user_pool_props", user_pool_props)
         exactly_one_source(
             owner, "existing_user_pool_client", existing_user_pool_client, "user_client_props", user_client_props
@@ -400,6 +410,12 @@ class AgentIdentity(_InboundWiring, Construct):
                 refresh_token_validity=cdk.Duration.hours(1),
             )
             self.e2e_client.node.add_dependency(self.resource_server)
+        self.groups: dict[str, cognito.UserPoolGroup] = {
+            group: cognito.UserPoolGroup(
+                self, f"Group{index}", user_pool=self.user_pool, group_name=group, description=f"{group} ({name})"
+            )
+            for index, group in enumerate(user_groups)
+        }
         stack = cdk.Stack.of(self)
         self.discovery_url = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}/.well-known/openid-configuration"
 

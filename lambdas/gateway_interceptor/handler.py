@@ -3,8 +3,9 @@
 Per-user tool permissions (stage 4). The Gateway's CUSTOM_JWT authorizer sits in front, but this function does not
 depend on which header value a proxy verified: it verifies the bearer token it is handed itself
 (``agentcore_constructs.kit.auth``: signature against the issuer's JWKS, ``iss``, ``client_id``, ``token_use``,
-``exp``/``nbf``, the tools scope) and writes the verified ``sub`` into ``params.arguments.caller_id`` of every
-``tools/call`` to one of our targets, replacing anything the model supplied.
+``exp``/``nbf``, the tools scope) and writes the verified ``sub`` into ``params.arguments.caller_id`` and the verified
+``cognito:groups`` (space-separated; empty when none) into ``params.arguments.caller_groups`` of every ``tools/call``
+to one of our targets, replacing anything the model supplied.
 
 Fails closed, never raises: a body that is not one JSON-RPC request object (a batch, a string, bytes, null, no
 ``method``), an ambiguous ``Authorization`` (two values, in any letter case) or any failure at all is answered
@@ -29,7 +30,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, INTERCEPTED_TARGETS_ENV, TOOL_NAME_DELIMITER
+from agentcore_constructs.contract.identity import GROUPS_CLAIM
+from agentcore_constructs.contract.tools import (
+    CALLER_GROUPS_ARGUMENT,
+    CALLER_ID_ARGUMENT,
+    INTERCEPTED_TARGETS_ENV,
+    TOOL_NAME_DELIMITER,
+)
 from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierConfig, bearer_token, single_authorization
 
 #: JSON-RPC server-defined error codes.
@@ -83,6 +90,22 @@ def _authorization(headers: Any) -> str | None:
     return single_authorization(values)
 
 
+def verified_groups(claims: Any) -> str:
+    """The verified groups claim as the space-separated ``caller_groups`` value ("" without the claim).
+
+    Cognito group names have no whitespace (Cognito API reference, CreateGroup: ``GroupName`` pattern
+    ``[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+``), so the joined form is unambiguous; anything else in the claim is refused.
+    """
+    groups = claims.get(GROUPS_CLAIM) if isinstance(claims, dict) else None
+    if groups is None:
+        return ""
+    if not isinstance(groups, list) or not all(
+        isinstance(g, str) and g and not any(c.isspace() for c in g) for g in groups
+    ):
+        raise TokenRejected(f"Malformed {GROUPS_CLAIM} claim")
+    return " ".join(groups)
+
+
 def is_ours(tool_name: Any, targets: frozenset[str]) -> bool:
     """Whether a gateway tool name (``<target>___<tool>``) belongs to one of our targets."""
     if not isinstance(tool_name, str):
@@ -111,7 +134,8 @@ def intercept(
     if body["method"] != "tools/call" or not isinstance(params, dict) or not is_ours(params.get("name"), targets):
         return _output(body)  # not a call to one of our tools (e.g. the built-in search tool): untouched
     try:
-        caller = (token_verifier or verifier()).verify(bearer_token(_authorization(request.get("headers"))))["sub"]
+        claims = (token_verifier or verifier()).verify(bearer_token(_authorization(request.get("headers"))))
+        caller, groups = claims["sub"], verified_groups(claims)
     except TokenRejected as rejected:
         logger.info("Refused a tool call without a verified caller", extra={"reason": rejected.reason})
         return _error(request_id, UNAUTHENTICATED_CODE, f"No verified caller on this tool call: {rejected.reason}")
@@ -119,9 +143,11 @@ def intercept(
     arguments = transformed["params"].get("arguments")
     if not isinstance(arguments, dict):
         arguments = {}
-    if CALLER_ID_ARGUMENT in arguments and arguments[CALLER_ID_ARGUMENT] != caller:
-        logger.warning("Replaced a caller_id the client supplied", extra={"tool": params.get("name")})
-    transformed["params"]["arguments"] = {**arguments, CALLER_ID_ARGUMENT: caller}
+    supplied = {CALLER_ID_ARGUMENT: caller, CALLER_GROUPS_ARGUMENT: groups}
+    for name, value in supplied.items():
+        if name in arguments and arguments[name] != value:
+            logger.warning(f"Replaced a {name} the client supplied", extra={"tool": params.get("name")})
+    transformed["params"]["arguments"] = {**arguments, **supplied}
     return _output(transformed)
 
 

@@ -13,7 +13,8 @@ those keywords, checked by :func:`_check_gateway_schema` at import time) and han
 Lambda enforces. The pattern is also spelled out in the property description so the model sees it.
 
 Reserved arguments (:data:`RESERVED_ARGUMENTS`) are never part of the published schema and never come from the
-model: the Gateway request interceptor (stage 4, Identity) injects the verified caller identity as ``caller_id``.
+model: the Gateway request interceptor (stage 4, Identity) injects the verified caller identity as ``caller_id`` and
+the caller's verified groups as ``caller_groups``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentcore_constructs.contract.tools import CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
+from agentcore_constructs.contract.tools import CALLER_GROUPS_ARGUMENT, CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
 
 #: Gateway target name of this service. Tools are published as ``f"{TARGET_NAME}{TOOL_NAME_DELIMITER}{tool}"``.
 TARGET_NAME = "order-service"
@@ -42,7 +43,17 @@ SECRET_API_KEY_FIELD = "api_key"
 
 #: Reserved arguments the handler accepts in addition to a tool's published schema, with their patterns.
 #: Visible ASCII only, so the value is always safe to forward as an HTTP header.
-RESERVED_ARGUMENTS: Mapping[str, str] = {CALLER_ID_ARGUMENT: r"^[\x21-\x7e]{1,256}$"}
+RESERVED_ARGUMENTS: Mapping[str, str] = {
+    CALLER_ID_ARGUMENT: r"^[\x21-\x7e]{1,256}$",
+    # Space-separated group names (Cognito: 1-128 characters, no whitespace); empty when the caller has none.
+    CALLER_GROUPS_ARGUMENT: r"^(?:[^\s]{1,128}(?: [^\s]{1,128}){0,99})?$",
+}
+
+#: The Cognito group whose members may issue refunds. The tool checks it, and the Cedar policy
+#: (policies/gateway/issue_refund.cedar) gets it as ``{{refund_group}}``; the stack creates the group.
+REFUND_GROUP = "support-staff"
+#: The largest refund one call may issue, in cents (the tool and the policy's ``{{refund_limit_cents}}``).
+REFUND_LIMIT_CENTS = 50_000
 
 ORDER_ID_PATTERN = r"^ORD-\d{5}$"
 
@@ -130,8 +141,41 @@ LOOKUP_ORDER = ToolDeclaration(
     patterns={"order_id": ORDER_ID_PATTERN},
 )
 
+ISSUE_REFUND = ToolDeclaration(
+    name="issue_refund",
+    description=(
+        "Support staff only: refund part or all of one order to the customer's original payment method. "
+        "Asking twice for the same refund (same order, amount and reason) issues it once. Returns the refund, or "
+        "an error if the caller may not issue refunds, the order does not exist or the amount is not refundable."
+    ),
+    input_schema={
+        "type": "object",
+        "properties": {
+            "order_id": {
+                "type": "string",
+                "description": "Order ID: 'ORD-' followed by exactly five digits, for example ORD-12345.",
+            },
+            "amount_cents": {
+                "type": "integer",
+                "description": f"Amount to refund in cents of the order's currency, 1 to {REFUND_LIMIT_CENTS}.",
+            },
+            "reason": {
+                "type": "string",
+                "description": "Why the refund is issued, in a few words (1 to 200 characters), e.g. 'damaged item'.",
+            },
+        },
+        "required": ["order_id", "amount_cents", "reason"],
+    },
+    patterns={"order_id": ORDER_ID_PATTERN, "reason": r"^[^\x00-\x1f\x7f]{1,200}$"},
+)
+
 #: Every tool of this service, in publication order.
-TOOLS: tuple[ToolDeclaration, ...] = (LOOKUP_ORDER,)
+TOOLS: tuple[ToolDeclaration, ...] = (LOOKUP_ORDER, ISSUE_REFUND)
+
+
+def policy_variables() -> dict[str, str]:
+    """The values this service's Cedar policies name as placeholders (besides ``{{gateway_arn}}`` and the scope)."""
+    return {"refund_group": REFUND_GROUP, "refund_limit_cents": str(REFUND_LIMIT_CENTS)}
 
 
 def tools_by_name(tools: tuple[ToolDeclaration, ...] = TOOLS) -> dict[str, ToolDeclaration]:

@@ -33,9 +33,21 @@ def backoff_delay(retry_number: int, base: float, cap: float) -> float:
     return _random() * min(cap, base * (2 ** (retry_number - 1)))
 
 
+#: Header that makes a POST safe to retry: the upstream answers a repeated key with the first answer.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
 @tracer.capture_method(capture_response=False)
-def call_upstream(settings: Settings, path: str, headers: Mapping[str, str]) -> tuple[int, bytes]:
-    """GET ``base_url + path`` with bounded retries. Returns (status, body) of the first non-retryable answer."""
+def call_upstream(
+    settings: Settings, path: str, headers: Mapping[str, str], *, method: str = "GET", body: bytes | None = None
+) -> tuple[int, bytes]:
+    """``method base_url + path`` with bounded retries. Returns (status, body) of the first non-retryable answer.
+
+    Only GET is retried as is; any other method needs an ``Idempotency-Key`` header, or a retry after a lost answer
+    could do the thing twice.
+    """
+    if method != "GET" and IDEMPOTENCY_KEY_HEADER not in headers:
+        raise ValueError(f"{method} {path}: retried requests need an {IDEMPOTENCY_KEY_HEADER} header")
     url = settings.base_url + path
     last_failure = ""
     attempts = 0
@@ -51,8 +63,9 @@ def call_upstream(settings: Settings, path: str, headers: Mapping[str, str]) -> 
         attempts = attempt
         try:
             response = _http.request(
-                "GET",
+                method,
                 url,
+                body=body,
                 headers=dict(headers),
                 timeout=urllib3.Timeout(total=settings.timeout_seconds),
                 redirect=False,

@@ -32,6 +32,15 @@ def test_the_gateway_enforces_or_observes_the_repo_policies(templates: dict, env
         assert policy["Properties"]["ValidationMode"] == "FAIL_ON_ANY_FINDINGS"
     lookup = next(p for p in policies if p["Properties"]["Name"] == "lookup_order")
     assert f"support-agent-{env}/tools" in json.dumps(lookup["Properties"]["Definition"])
+    refund = json.dumps(next(p for p in policies if p["Properties"]["Name"] == "issue_refund")["Properties"])
+    assert '\\"support-staff\\"' in refund and "<= 50000" in refund
+
+
+@pytest.mark.parametrize("env", sorted(EXPECTED_MODE))
+def test_the_refund_group_the_policy_names_exists_in_the_pool(templates: dict, env: str) -> None:
+    (group,) = _of_type(templates[f"{env}/Stateful"], "AWS::Cognito::UserPoolGroup").values()
+    assert group["Properties"]["GroupName"] == "support-staff"
+    assert group["Properties"]["UserPoolId"]["Ref"].startswith("IdentityUserPool")
 
 
 @pytest.mark.parametrize("env", sorted(EXPECTED_MODE))

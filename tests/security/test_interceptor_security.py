@@ -68,6 +68,7 @@ def test_a_verified_token_overwrites_the_caller_the_model_claimed(issuer):
     assert result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"] == {
         "order_id": "ORD-20002",
         "caller_id": "alice",
+        "caller_groups": "",
     }
 
 
@@ -161,3 +162,25 @@ def test_without_identity_configuration_every_tool_call_of_ours_is_refused(issue
 def test_nothing_ever_raises(body):
     for shaped in (body, event(body), {"mcp": body}, {"mcp": {"gatewayRequest": body}}):
         assert handler.lambda_handler(shaped, CONTEXT)["interceptorOutputVersion"] == "1.0"
+
+
+@pytest.mark.parametrize(
+    ("claimed", "expected"),
+    [(None, ""), (["support-staff"], "support-staff"), (["auditors", "support-staff"], "auditors support-staff")],
+)
+def test_only_the_verified_groups_claim_reaches_the_tool(issuer, claimed, expected):
+    # The model claims staff; only the token's own cognito:groups counts.
+    extra = {} if claimed is None else {"cognito:groups": claimed}
+    token = issuer.issue_token("alice", extra_claims=extra)
+    result = handler.lambda_handler(
+        event(call(caller_groups="support-staff admins"), {"authorization": f"Bearer {token}"}), CONTEXT
+    )
+    arguments = result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"]
+    assert (arguments["caller_id"], arguments["caller_groups"]) == ("alice", expected)
+
+
+@pytest.mark.parametrize("claimed", ["support-staff", ["support staff"], [""], [1], {"a": "b"}, ["ok", None]])
+def test_a_groups_claim_that_is_not_a_list_of_names_is_refused(issuer, claimed):
+    token = issuer.issue_token("alice", extra_claims={"cognito:groups": claimed})
+    result = handler.lambda_handler(event(call(), {"authorization": f"Bearer {token}"}), CONTEXT)
+    assert refused(result), result

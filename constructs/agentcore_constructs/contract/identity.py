@@ -6,6 +6,9 @@ from __future__ import annotations
 AGENT_SCOPE_NAME = "invoke"
 #: Scope the caller's token needs at the gateway (the agent forwards it).
 TOOLS_SCOPE_NAME = "tools"
+#: The claim of a Cognito access token that lists the user's groups (a JSON array of strings; absent when the user is
+#: in no group). Cognito developer guide, "Understanding the access token": ``cognito:groups``.
+GROUPS_CLAIM = "cognito:groups"
 
 
 def full_scope(resource_server_id: str, scope_name: str) -> str:

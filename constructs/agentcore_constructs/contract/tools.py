@@ -4,6 +4,9 @@ from __future__ import annotations
 
 #: Reserved tool argument: the verified caller, written by the gateway request interceptor, never by the model.
 CALLER_ID_ARGUMENT = "caller_id"
+#: Reserved tool argument: the verified caller's groups (the token's ``cognito:groups``), space-separated, written by
+#: the same interceptor on every call (empty when the caller is in no group), never by the model.
+CALLER_GROUPS_ARGUMENT = "caller_groups"
 #: AgentCore Gateway publishes a target's tools as ``<target>___<tool>`` (three underscores; AgentCore developer
 #: guide, "Gateway tool naming").
 TOOL_NAME_DELIMITER = "___"

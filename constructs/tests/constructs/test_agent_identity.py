@@ -19,11 +19,27 @@ from tests.conftest import NO_BUNDLING, new_runtime, new_stack
         ({"domain_prefix": "my-cognito-app"}, "without aws, amazon, cognito"),
         ({"callback_urls": []}, "callback_urls must not be empty"),
         ({"access_token_validity": cdk.Duration.days(2)}, "access_token_validity 2880 min"),
+        ({"user_groups": ["support staff"]}, "user_groups entry 'support staff' is not a Cognito group name"),
+        ({"user_groups": [""]}, "user_groups entry '' is not"),
+        ({"user_groups": ["x" * 129]}, "is not a Cognito group name"),
+        ({"user_groups": ["a", "a"]}, "lists a group twice"),
     ],
 )
 def test_invalid_props(props: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         AgentIdentity(new_stack(), "Identity", **{"name": "t", "domain_prefix": "t-111122223333", **props})
+
+
+def test_user_groups_are_created_in_the_pool_for_the_groups_claim() -> None:
+    stack = new_stack()
+    identity = AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333", user_groups=["support-staff"])
+    template = Template.from_stack(stack)
+    pool_id = stack.resolve(identity.user_pool.user_pool_id)
+    template.resource_count_is("AWS::Cognito::UserPoolGroup", 1)
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolGroup", {"GroupName": "support-staff", "UserPoolId": pool_id}
+    )
+    assert set(identity.groups) == {"support-staff"}
 
 
 def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> None:

@@ -68,7 +68,7 @@ def test_list_tools_serves_the_declarations_under_gateway_names(gateway: LocalGa
     listed = run_session(gateway.url, lambda s: s.list_tools())
     by_name = {t.name: t for t in listed.tools}
     assert set(by_name) == {tools.gateway_tool_name(t.name) for t in tools.TOOLS}
-    [declared] = tools.gateway_tool_schemas()
+    declared = tools.gateway_tool_schemas()[0]
     assert by_name[TOOL].inputSchema == declared["inputSchema"]
     assert by_name[TOOL].description == declared["description"]
 

@@ -279,6 +279,7 @@ def two_tool_router(monkeypatch: pytest.MonkeyPatch) -> handler.ToolRouter:
     """A second tool = one declaration + one function (plus the existing lookup_order)."""
     router = handler.ToolRouter((*tools.TOOLS, NOTE_TOOL))
     router.tool("lookup_order")(handler.lookup_order)
+    router.tool("issue_refund")(handler.issue_refund)
 
     @router.tool("order_note")
     def order_note(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -299,6 +300,7 @@ def test_second_tool_is_dispatched_and_validated(configured, two_tool_router, in
     assert invoke({"order_id": "ORD-12345"})["status"] == "shipped"
     assert [t["name"] for t in tools.gateway_tool_schemas(tuple(two_tool_router.declarations.values()))] == [
         "lookup_order",
+        "issue_refund",
         "order_note",
     ]
 
@@ -306,7 +308,7 @@ def test_second_tool_is_dispatched_and_validated(configured, two_tool_router, in
 def test_router_refuses_undeclared_or_unimplemented_tools() -> None:
     router = handler.ToolRouter((*tools.TOOLS, NOTE_TOOL))
     router.tool("lookup_order")(handler.lookup_order)
-    with pytest.raises(RuntimeError, match="order_note"):
+    with pytest.raises(RuntimeError, match=r"\['issue_refund', 'order_note'\]"):
         router.check_complete()
     with pytest.raises(ValueError, match="not declared"):
         router.tool("cancel_order")

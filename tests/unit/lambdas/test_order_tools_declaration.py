@@ -22,7 +22,7 @@ def _keywords(schema: dict) -> set[str]:
 
 
 def test_lookup_order_is_rendered_in_the_gateway_inline_schema_shape() -> None:
-    [spec] = tools.gateway_tool_schemas()
+    spec, _refund = tools.gateway_tool_schemas()
     assert spec == {
         "name": "lookup_order",
         "description": tools.LOOKUP_ORDER.description,
@@ -45,6 +45,7 @@ def test_published_schemas_use_only_keywords_gateway_supports_and_hide_reserved_
     for spec in tools.gateway_tool_schemas():
         assert _keywords(spec["inputSchema"]) <= GATEWAY_KEYWORDS
         assert tools.CALLER_ID_ARGUMENT not in spec["inputSchema"]["properties"]
+        assert tools.CALLER_GROUPS_ARGUMENT not in spec["inputSchema"]["properties"]
 
 
 def test_rendering_returns_copies() -> None:
