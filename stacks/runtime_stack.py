@@ -141,8 +141,13 @@ class RuntimeStack(cdk.Stack):
             cdk.CfnOutput(self, "ReleaseStateParameter", value=self.rollback.parameter_name)
         if config.evaluation_sampling_percent is not None:
             # Quality measured on real sessions: built-in evaluators on a sample of the environment's endpoint.
+            # Scores on the dashboard, and an alarm on the topic per evaluator when its hourly score drops.
             OnlineEvaluation(
-                self, "OnlineEvaluation", runtime=self.agent, sampling_percent=config.evaluation_sampling_percent
+                self,
+                "OnlineEvaluation",
+                runtime=self.agent,
+                sampling_percent=config.evaluation_sampling_percent,
+                observability=self.observability,
             )
         cdk.CfnOutput(self, "DashboardName", value=self.observability.dashboard.dashboard_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.observability.topic.topic_arn)

@@ -114,3 +114,16 @@ VPC_ENDPOINTS_ALWAYS: dict[str, str] = {
 VPC_ENDPOINTS_CONTAINER: dict[str, str] = {"ecr.api": "ECR API (image manifest)", "ecr.dkr": "ECR registry (layers)"}
 #: Metadata key on the runtime: the endpoint services its VPC provides (declared by the app).
 VPC_ENDPOINTS_METADATA = "agentcore:vpc-endpoints"
+
+# ---- Runtime platform version V2 -------------------------------------------------------------------------------
+#: V2 caps the total size of a runtime's environment variables (AgentCore developer guide, "How it works", Platform
+#: versions, "What to expect", as of 2026-09: "V2 currently limits the total size of your agent's environment
+#: variables to 1.5 KB for direct code deployments and 2.5 KB for container agents, compared to 4 KB on V1. If your
+#: configuration exceeds this limit, the request fails with a ValidationException.").
+V2_ENVIRONMENT_BYTES = {"code": 1536, "container": 2560}
+#: Regions V2 was available in (same page, as of 2026-09). The list grows: a V2 runtime elsewhere is a warning.
+V2_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-northeast-1"})
+#: Upper bound of a value CloudFormation fills in at deploy time (an id, ARN or URL of this app), for size estimates.
+TOKEN_VALUE_BYTES = 128
+#: Pseudo parameters whose longest value is known (AWS::URLSuffix: amazonaws.com.cn; AWS::Partition: aws-iso-b...).
+PSEUDO_PARAMETER_BYTES = {"AWS::URLSuffix": 16, "AWS::Region": 14, "AWS::AccountId": 12, "AWS::Partition": 10}

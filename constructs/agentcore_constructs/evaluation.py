@@ -5,6 +5,13 @@ aws-cdk-lib's ``OnlineEvaluationConfig`` reads the endpoint's runtime log group 
 Search must be on: AgentCore developer guide, "Online evaluation", prerequisites) and writes results to
 ``/aws/bedrock-agentcore/evaluations/results/<config id>`` with scores as CloudWatch metrics (namespace
 ``Bedrock-AgentCore/Evaluations`` unless configured: AgentCore Control API reference, CloudWatchOutputConfig).
+
+Score metrics: one per evaluator, named by the evaluator id (``Builtin.Helpfulness``), value the score normalized to
+0 (worst) .. 1 (best), with dimensions ``service.name`` (the evaluated service, ``<runtime name>.<endpoint>``) and
+``onlineEvaluationConfigId`` (among other dimension sets). The AgentCore guides do not list the metric names: this is
+the embedded-metric format of AWS's own strands-agents/evals (``src/strands_evals/telemetry/_cloudwatch_logger.py``),
+which writes results in the AgentCore format, and the 0..1 range is the AgentCore CLI's (aws/agentcore-cli
+``docs/evals.md``). Verify with ``aws cloudwatch list-metrics --namespace Bedrock-AgentCore/Evaluations`` once deployed.
 """
 
 from __future__ import annotations
@@ -12,15 +19,27 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import aws_cdk as cdk
 from aws_cdk import aws_bedrockagentcore as agentcore
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 
 from agentcore_constructs.acknowledgements import acknowledge, acknowledge_cfn_lint, policy_wildcards
+from agentcore_constructs.naming import pascal_case
+from agentcore_constructs.observability import AgentObservability
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
 
 #: Built-in evaluators for a tool-using support agent.
 DEFAULT_EVALUATORS = ("HELPFULNESS", "CORRECTNESS", "TOOL_SELECTION_ACCURACY", "TOOL_PARAMETER_ACCURACY")
+#: Evaluators whose higher score is worse (agent-toolkit-for-aws, "agent-evaluation"): an alarm on them would need
+#: the opposite comparison, so they get a dashboard line but no low-score alarm.
+INVERTED_EVALUATORS = frozenset({"HARMFULNESS", "STEREOTYPING", "REFUSAL"})
+#: Where AgentCore publishes evaluation scores by default (AgentCore Control API reference, CloudWatchOutputConfig).
+EVALUATION_METRICS_NAMESPACE = "Bedrock-AgentCore/Evaluations"
+#: Scores arrive only for sampled sessions: hourly averages, alarm when 2 of the last 3 hours were low.
+SCORE_PERIOD = cdk.Duration.hours(1)
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
 
 #: Why each wildcard of aws-cdk-lib's generated execution role is there (acknowledged one finding at a time; a
@@ -55,8 +74,13 @@ class OnlineEvaluation(Construct):
         evaluators: names of ``aws_bedrockagentcore.BuiltinEvaluator`` members. Default: :data:`DEFAULT_EVALUATORS`.
         sampling_percent: share of sessions scored, 0.01..100. Default: 10.
         config_name: the configuration's name. Default: ``<runtime name>_<endpoint>_eval``.
+        observability: the agent's observability. When given, a dashboard row with every evaluator's hourly score
+            and, per evaluator (not the inverted ones), an alarm on the topic when the hourly average is below
+            ``min_score`` in 2 of 3 hours (hours without sampled sessions count as fine). Default: none.
+        min_score: the lowest acceptable hourly average score, 0..1. Default: 0.5.
 
-    Attributes: ``config`` (``OnlineEvaluationConfig``).
+    Attributes: ``config`` (``OnlineEvaluationConfig``), ``service_name`` (the evaluated service),
+    ``score_alarms`` (evaluator -> alarm; empty without ``observability``).
     """
 
     def __init__(
@@ -69,8 +93,12 @@ class OnlineEvaluation(Construct):
         evaluators: Sequence[str] = DEFAULT_EVALUATORS,
         sampling_percent: float = 10,
         config_name: str | None = None,
+        observability: AgentObservability | None = None,
+        min_score: float = 0.5,
     ) -> None:
         super().__init__(scope, construct_id)
+        if not 0 < min_score <= 1:
+            raise ValueError(f"{self.node.path}: min_score {min_score} must be in (0, 1]")
         endpoint = endpoint_name or runtime.endpoint_name
         if not 0.01 <= sampling_percent <= 100:
             raise ValueError(f"{self.node.path}: sampling_percent {sampling_percent} must be in 0.01..100")
@@ -80,6 +108,9 @@ class OnlineEvaluation(Construct):
         name = config_name or f"{runtime.runtime_name}_{endpoint}_eval"[:48]
         if not _NAME.match(name):
             raise ValueError(f"{self.node.path}: config_name {name!r} must match {_NAME.pattern}")
+        self.evaluators = tuple(evaluators)
+        #: The OTel service name the data source reads (``DataSourceConfig.from_agent_runtime_endpoint_name``).
+        self.service_name = f"{runtime.runtime_name}.{endpoint}"
         self.config = agentcore.OnlineEvaluationConfig(
             self,
             "Config",
@@ -104,3 +135,54 @@ class OnlineEvaluation(Construct):
                         acknowledge(policy, f"AwsSolutions-IAM5[Resource::{value}]", reason)
                         if value == "*":
                             acknowledge(policy, "Readiness-LeastPrivilege[Resource::*]", reason)
+
+        self.score_alarms: dict[str, cw.Alarm] = {}
+        if observability is not None:
+            self._add_scores(observability, min_score)
+
+    def metric_score(self, evaluator: str, *, period: cdk.Duration = SCORE_PERIOD) -> cw.Metric:
+        """The average score of ``evaluator`` (a ``BuiltinEvaluator`` member name) on this configuration."""
+        if evaluator not in self.evaluators:
+            raise ValueError(f"{self.node.path}: {evaluator} is not one of this configuration's evaluators")
+        evaluator_id = getattr(agentcore.BuiltinEvaluator, evaluator).value
+        return cw.Metric(
+            namespace=EVALUATION_METRICS_NAMESPACE,
+            metric_name=evaluator_id,
+            dimensions_map={
+                "service.name": self.service_name,
+                "onlineEvaluationConfigId": self.config.online_evaluation_config_id,
+            },
+            statistic="Average",
+            period=period,
+        )
+
+    def _add_scores(self, observability: AgentObservability, min_score: float) -> None:
+        for evaluator in self.evaluators:
+            if evaluator in INVERTED_EVALUATORS:
+                continue
+            name = f"Quality{pascal_case(evaluator.lower())}"
+            alarm = self.metric_score(evaluator).create_alarm(
+                self,
+                name,
+                alarm_name=f"{observability.name_prefix}-{name}",
+                alarm_description=(
+                    f"Online evaluation: hourly average {evaluator.lower()} score below {min_score} in 2 of 3 hours"
+                ),
+                threshold=min_score,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(cw_actions.SnsAction(observability.topic))
+            self.score_alarms[evaluator] = alarm
+        observability.dashboard.add_widgets(
+            cw.TextWidget(markdown=f"## Quality (online evaluation of `{self.service_name}`)", width=24, height=1),
+            cw.GraphWidget(
+                title="Evaluation scores (hourly average, 0 worst .. 1 best)",
+                left=[self.metric_score(e) for e in self.evaluators],
+                left_y_axis=cw.YAxisProps(min=0, max=1),
+                width=16,
+            ),
+            cw.AlarmStatusWidget(title="Quality alarms", alarms=list(self.score_alarms.values()), width=8),
+        )

@@ -70,3 +70,16 @@ def test_staging_and_prod_evaluate_a_sample_of_their_endpoint(templates: dict, e
     (config,) = _of_type(templates[f"{env}/Runtime"], "AWS::BedrockAgentCore::OnlineEvaluationConfig").values()
     assert config["Properties"]["Rule"]["SamplingConfig"]["SamplingPercentage"] == percent
     assert config["Properties"]["DataSourceConfig"]["CloudWatchLogs"]["ServiceNames"] == [f"support_agent_{env}.{env}"]
+    quality = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in _of_type(templates[f"{env}/Runtime"], "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Namespace") == "Bedrock-AgentCore/Evaluations"
+    }
+    assert sorted(quality) == [
+        "Builtin.Correctness",
+        "Builtin.Helpfulness",
+        "Builtin.ToolParameterAccuracy",
+        "Builtin.ToolSelectionAccuracy",
+    ]
+    for alarm in quality.values():  # on the environment's alarm topic
+        assert alarm["AlarmActions"][0]["Ref"].startswith("ObservabilityAlarmTopic")

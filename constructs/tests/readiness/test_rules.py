@@ -54,7 +54,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 25
+    assert len(RULES) == 27
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -368,6 +368,31 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         {("Readiness-ToolPolicy[Missing]", "Gateway")},
     ),
     ("Readiness-OnlineEvaluation", drop("OnlineEvaluation"), {("Readiness-OnlineEvaluation", "Runtime")}),
+    # V2 takes 1536 bytes of environment for a code deployment: the fixture's fits, 40 more settings do not.
+    ("Readiness-RuntimeV2Environment", lambda t: res(t, "Runtime").update(PlatformVersion="V2"), set()),
+    (
+        "Readiness-RuntimeV2Environment",
+        lambda t: [
+            res(t, "Runtime").update(PlatformVersion="V2"),
+            runtime_env(t).update({f"AGENT_EXTRA_SETTING_{i:02d}": "x" * 10 for i in range(40)}),
+        ],
+        {("Readiness-RuntimeV2Environment", "Runtime")},
+    ),
+    (
+        # The same variables on V1 (4 KB) are fine.
+        "Readiness-RuntimeV2Environment",
+        lambda t: runtime_env(t).update({f"AGENT_EXTRA_SETTING_{i:02d}": "x" * 10 for i in range(40)}),
+        set(),
+    ),
+    (
+        # Tokens count at their longest: 12 gateway URLs are at most 12 x 128 bytes.
+        "Readiness-RuntimeV2Environment",
+        lambda t: [
+            res(t, "Runtime").update(PlatformVersion="V2"),
+            runtime_env(t).update({f"URL_{i}": {"Fn::GetAtt": ["Gateway", "GatewayUrl"]} for i in range(12)}),
+        ],
+        {("Readiness-RuntimeV2Environment", "Runtime")},
+    ),
     (
         "Readiness-ToolPolicy",
         lambda t: res(t, "Gateway")["PolicyEngineConfiguration"].update(Mode="LOG_ONLY"),
@@ -628,8 +653,12 @@ def test_rule_fires_on_its_defect_only(
     assert ids(mutated(mutate), rule_id) == expected
 
 
+#: Rules whose defect is not in the template alone (the Region), with their own firing test below.
+FIRED_ELSEWHERE = {"Readiness-RuntimeV2Region"}  # test_v2_outside_its_regions_is_a_warning
+
+
 def test_every_rule_has_a_firing_case() -> None:
-    assert {c[0] for c in CASES if c[2]} == set(RULES)
+    assert {c[0] for c in CASES if c[2]} | FIRED_ELSEWHERE == set(RULES)
 
 
 def test_every_rule_is_documented() -> None:
@@ -791,3 +820,24 @@ def test_dashboard_names_are_global_per_account_alarm_names_per_region() -> None
     same_region = environment_from_templates("prod", {"prod/Ops": board_and_alarm("agent")})
     found = evaluate_app([us, same_region], rule)
     assert sorted(f.construct_path for f in found["prod"]) == ["prod/Ops/Alarm", "prod/Ops/Board"]
+
+
+def test_environment_size_counts_literals_exactly_and_tokens_at_their_longest() -> None:
+    from agentcore_constructs.readiness.rules.aws_contract import environment_bytes_at_most, value_bytes_at_most
+
+    assert value_bytes_at_most("abc") == 3
+    assert value_bytes_at_most({"Fn::GetAtt": ["Gateway", "GatewayUrl"]}) == 128
+    url = {"Fn::Join": ["", ["https://cognito-idp.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/x"]]}
+    assert value_bytes_at_most(url) == len("https://cognito-idp.") + 14 + 1 + 16 + 2
+    assert value_bytes_at_most({"Fn::Join": [" ", ["a", {"Ref": "Client"}]]}) == 1 + 1 + 128
+    assert environment_bytes_at_most({"K": "v"}) == len('{"K":"v"}')
+    assert environment_bytes_at_most({"K": "v", "LL": "ww"}) == len('{"K":"v","LL":"ww"}')
+    assert environment_bytes_at_most({}) == 2
+
+
+@pytest.mark.parametrize(("region", "flagged"), [("us-east-1", False), ("eu-west-1", False), ("sa-east-1", True)])
+def test_v2_outside_its_regions_is_a_warning(region: str, flagged: bool) -> None:
+    template = mutated(lambda t: res(t, "Runtime").update(PlatformVersion="V2"))
+    findings = evaluate(env_of(template, aws_environment=f"aws://123456789012/{region}"), ["Readiness-RuntimeV2Region"])
+    assert [f.id for f in findings] == ([f"Readiness-RuntimeV2Region[Region::{region}]"] if flagged else [])
+    assert all(RULES["Readiness-RuntimeV2Region"].advisory for _ in findings)

@@ -12,8 +12,12 @@ from typing import Any
 
 from agentcore_constructs.aws_facts import (
     AGENTCORE_LOG_GROUP_PREFIX,
+    PSEUDO_PARAMETER_BYTES,
     RESERVED_LOG_GROUP_PREFIX,
+    TOKEN_VALUE_BYTES,
     TRANSACTION_SEARCH_CONFIG,
+    V2_ENVIRONMENT_BYTES,
+    V2_REGIONS,
     VPC_ENDPOINTS_ALWAYS,
     VPC_ENDPOINTS_CONTAINER,
     VPC_ENDPOINTS_METADATA,
@@ -396,6 +400,74 @@ def vpc_endpoints(env: Environment) -> Iterator[RawFinding]:
             yield runtime, f"Missing::{service}", f"no VPC endpoint for {service} ({needed[service]})"
 
 
+# =========================================================================================================
+# Runtime platform version V2
+# =========================================================================================================
+def value_bytes_at_most(value: Any) -> int:
+    """The most bytes ``value`` can have once CloudFormation resolved it: literals exactly, ``Fn::Join`` part by part,
+    pseudo parameters at their longest, any other token at :data:`TOKEN_VALUE_BYTES`."""
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return len(str(separator).encode()) * max(len(parts) - 1, 0) + sum(value_bytes_at_most(p) for p in parts)
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in PSEUDO_PARAMETER_BYTES:
+        return PSEUDO_PARAMETER_BYTES[value["Ref"]]
+    return TOKEN_VALUE_BYTES
+
+
+def environment_bytes_at_most(variables: dict[str, Any]) -> int:
+    """Upper bound of the environment's size as the V2 check counts it. Its error counts the variables as one
+    payload ("The environment variable payload is 3007 bytes, exceeding the 2560-byte maximum", quoted in public
+    reports): measured as compact JSON, ``{"KEY":"value",...}``, which fits the byte counts reported."""
+    pairs = sum(len(str(k).encode()) + value_bytes_at_most(v) for k, v in variables.items())
+    return pairs + 6 * len(variables) + 1 if variables else 2
+
+
+@rule(
+    "Readiness-RuntimeV2Environment",
+    info="A runtime on platform version V2 has more environment variables than V2 accepts: create or update fails "
+    "with a ValidationException.",
+    explanation="AgentCore developer guide, 'How it works' (Platform versions, What to expect): V2 limits the total "
+    "size of an agent's environment variables to 1.5 KB for direct code deployments and 2.5 KB for container agents "
+    "(4 KB on V1). Values CloudFormation fills in are counted at their longest. Move large or rarely changed settings "
+    "into the bundle or SSM Parameter Store, shorten names, or stay on V1 until AgentCore raises the limit.",
+    checklist=None,
+    gaps=("hosting",),
+)
+def runtime_v2_environment(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        if runtime.prop("PlatformVersion") != "V2":
+            continue
+        variables = runtime.prop("EnvironmentVariables") or {}
+        kind = "container" if "ContainerConfiguration" in (runtime.prop("AgentRuntimeArtifact") or {}) else "code"
+        size, limit = environment_bytes_at_most(variables), V2_ENVIRONMENT_BYTES[kind]
+        if size > limit:
+            yield (
+                runtime,
+                None,
+                f"{len(variables)} environment variables take up to {size} bytes; V2 accepts {limit} for a {kind} "
+                "deployment",
+            )
+
+
+@rule(
+    "Readiness-RuntimeV2Region",
+    info="A runtime asks for platform version V2 in a Region where V2 was not available when this check was written.",
+    explanation="AgentCore developer guide, 'How it works' (Platform versions), as of 2026-09: V2 is available in "
+    "us-east-1, us-east-2, us-west-2, eu-west-1 and ap-northeast-1. Check the guide for the Region; if V2 is there "
+    "now, acknowledge this finding.",
+    checklist=None,
+    gaps=("hosting",),
+    advisory=True,
+)
+def runtime_v2_region(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        region = runtime.stack.aws_environment.removeprefix("aws://").partition("/")[2]
+        if runtime.prop("PlatformVersion") == "V2" and not region.startswith("unknown-") and region not in V2_REGIONS:
+            yield runtime, f"Region::{region}", f"platform version V2 in {region}"
+
+
 PACK: tuple[Rule, ...] = (
     reserved_log_group_names,
     service_log_groups,
@@ -404,4 +476,6 @@ PACK: tuple[Rule, ...] = (
     unobtainable_scopes,
     unemitted_metrics,
     vpc_endpoints,
+    runtime_v2_environment,
+    runtime_v2_region,
 )
