@@ -20,6 +20,7 @@ from gateway_interceptor import handler as interceptor_handler
 from local_dev.auth import gateway_verifier
 from local_dev.gateway import InterceptorRejected, lambda_request_interceptor, start_local_gateway
 from local_dev.token_issuer import AGENT_SCOPE, TOOLS_SCOPE
+from order_service import tools
 
 pytestmark = pytest.mark.xdist_group("identity")
 
@@ -89,8 +90,9 @@ def test_model_supplied_caller_id_is_overwritten_with_the_verified_sub(stack, up
 
 def test_tools_list_passes_the_interceptor_unchanged(stack):
     listed = run_session(stack.gateway.url, lambda s: s.list_tools(), stack.token_for("bob"))
-    assert [t.name for t in listed.tools] == [TOOL]
-    assert "caller_id" not in json.dumps(listed.tools[0].inputSchema)
+    assert [t.name for t in listed.tools] == [tools.gateway_tool_name(t.name) for t in tools.TOOLS]
+    for tool in listed.tools:  # the reserved arguments are never published
+        assert "caller_id" not in json.dumps(tool.inputSchema) and "caller_groups" not in json.dumps(tool.inputSchema)
 
 
 # --------------------------------------------------------------------------- the hook is the Lambda, verbatim
@@ -108,7 +110,7 @@ def test_the_hook_runs_the_interceptor_lambdas_code_with_the_interceptor_event(s
     intercept = lambda_request_interceptor(gateway_verifier(stack.issuer.discovery_url), ["order-service"])
     token = stack.token_for("alice")
     arguments = intercept({"authorization": f"Bearer {token}"}, TOOL, {"order_id": "ORD-1", "caller_id": "bob"})
-    assert arguments == {"order_id": "ORD-1", "caller_id": "alice"}
+    assert arguments == {"order_id": "ORD-1", "caller_id": "alice", "caller_groups": ""}
     [event] = seen
     assert event["interceptorInputVersion"] == "1.0"
     request = event["mcp"]["gatewayRequest"]
