@@ -42,8 +42,10 @@ class _VendoredPythonBundler:
         extra_files: Mapping[str, Path],
         owner: str = "",
         extra_content: Mapping[str, str] | None = None,
+        bytecode_python: str | None = None,
     ) -> None:
         self._owner = f"{owner}: " if owner else ""
+        self._bytecode_python = bytecode_python
         self._extra_content = dict(extra_content or {})
         self._source_dir = source_dir
         self._requirements_file = requirements_file
@@ -78,6 +80,8 @@ class _VendoredPythonBundler:
         for relative_path, text in self._extra_content.items():
             (out / relative_path).write_text(text, encoding="utf-8")
         _remove_bytecode(out)
+        if self._bytecode_python is not None:
+            compile_bytecode(out, self._bytecode_python)
         return True
 
 
@@ -87,6 +91,58 @@ def _remove_bytecode(out: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
     for stray in out.rglob("*.pyc"):
         stray.unlink(missing_ok=True)
+
+
+#: An interpreter to compile bundles' bytecode with when none of the target's version is on PATH (e.g. one that
+#: ``uv python install 3.13`` installed, or a pyenv version's ``bin/python3.13``).
+BYTECODE_PYTHON_ENV = "AGENTCORE_BYTECODE_PYTHON"
+
+
+def compile_bytecode(out: Path, interpreter: str) -> None:
+    """Compile every module of the bundle with ``interpreter`` (the target's exact X.Y; bytecode is the same on every
+    platform of one version). ``unchecked-hash`` pycs (PEP 552) are used as they are: no source timestamps to
+    compare, which an unzipped bundle's rounded mtimes would fail, and nothing to rewrite in a read-only directory.
+    Files that do not compile (e.g. a vendored package's Python 2 example) stay source-only, as before."""
+    subprocess.run(
+        [interpreter, "-m", "compileall", "-q", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(out)],
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def _version_of(interpreter: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [interpreter, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+@functools.cache
+def bytecode_interpreter(python_version: str) -> str | None:
+    """An interpreter of exactly ``python_version`` on this machine, or None: ``$AGENTCORE_BYTECODE_PYTHON``, the one
+    running the app, ``pythonX.Y`` on PATH, or one uv knows (``uv python find``, never downloading)."""
+    candidates = [os.environ.get(BYTECODE_PYTHON_ENV), sys.executable, shutil.which(f"python{python_version}")]
+    uv = shutil.which("uv") or _sibling_of_interpreter("uv")
+    if uv:
+        try:
+            found = subprocess.run(
+                [uv, "python", "find", "--no-project", python_version],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+            )
+            candidates.append(found.stdout.strip() if found.returncode == 0 else None)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return next((c for c in candidates if c and _version_of(c) == python_version), None)
 
 
 def target_environment(python_version: str) -> dict[str, str]:
@@ -303,6 +359,7 @@ def vendored_python_bundling(
     extra_files: Mapping[str, str | Path] | None = None,
     owner: str = "",
     extra_content: Mapping[str, str] | None = None,
+    bytecode_python: str | None = None,
 ) -> cdk.BundlingOptions:
     """BundlingOptions that copy ``source_dir`` and install the fully pinned ``requirements_file`` for arm64.
 
@@ -310,7 +367,8 @@ def vendored_python_bundling(
     ``--no-deps`` so the resolution is the reviewed one, then checked: a dependency of an installed package that the
     lock lacks fails bundling (naming ``owner``, the construct). ``extra_files`` maps a path inside the bundle to a
     file to copy there (e.g. the pure-Python env-var contract of this library); ``extra_content`` a path to text to
-    write there (e.g. the consumption manifest).
+    write there (e.g. the consumption manifest). ``bytecode_python``: an interpreter of ``python_version`` to compile
+    the bundle's bytecode with (:func:`compile_bytecode`); None ships sources only.
     """
     bundler = _VendoredPythonBundler(
         source_dir=Path(source_dir),
@@ -319,6 +377,7 @@ def vendored_python_bundling(
         extra_files={k: Path(v) for k, v in (extra_files or {}).items()},
         owner=owner,
         extra_content=extra_content,
+        bytecode_python=bytecode_python,
     )
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 

@@ -4,15 +4,20 @@ code imports the library (never over a version the lock pins)."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import zipfile
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 
 from agentcore_constructs import AgentRuntime
 from agentcore_constructs.bundling import (
+    BYTECODE_PYTHON_ENV,
     LockFileError,
     _VendoredPythonBundler,
+    bytecode_interpreter,
     contract_package_files,
     read_lock,
     runtime_package_files,
@@ -226,3 +231,84 @@ def test_bundling_without_uv_or_pip_says_what_to_install(tmp_path: Path, monkeyp
     )
     with pytest.raises(ValueError, match=r"AgentRuntime App/Agent: vendoring requirements.lock needs uv .* or pip"):
         bundler.try_bundle(str(tmp_path / "out"))
+
+
+def _running_version() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def test_bytecode_is_compiled_for_the_target_interpreter_as_unchecked_hash_pycs(tmp_path: Path, local_index) -> None:
+    source = _agent(tmp_path, lock="fixture-app==1.0\nfixture-dep==1.0\n")
+    (source / "broken.py").write_text("print 'python 2'\n")  # stays source-only, as before
+    out = tmp_path / "out"
+    out.mkdir()
+    bundler = _VendoredPythonBundler(
+        source_dir=source,
+        requirements_file=source / "requirements.lock",
+        python_version=_running_version(),
+        extra_files={},
+        bytecode_python=sys.executable,
+    )
+    bundler.try_bundle(str(out))
+    tag = sys.implementation.cache_tag
+    for module in (out / "main.py", out / "fixture_app" / "__init__.py", out / "fixture_dep" / "__init__.py"):
+        pyc = module.parent / "__pycache__" / f"{module.stem}.{tag}.pyc"
+        header = pyc.read_bytes()[:16]
+        assert header[:4] == importlib.util.MAGIC_NUMBER
+        # PEP 552 flags: bit 0 hash-based, bit 1 check_source. 0b01: trusted as is, no source timestamp compared.
+        assert int.from_bytes(header[4:8], "little") == 0b01
+    assert not (out / "__pycache__" / f"broken.{tag}.pyc").exists()
+
+
+def test_the_interpreter_must_be_exactly_the_target_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    bytecode_interpreter.cache_clear()
+    monkeypatch.delenv(BYTECODE_PYTHON_ENV, raising=False)
+    try:
+        assert bytecode_interpreter(_running_version()) is not None
+        assert bytecode_interpreter("2.7") is None
+        monkeypatch.setenv(BYTECODE_PYTHON_ENV, sys.executable)
+        bytecode_interpreter.cache_clear()
+        assert bytecode_interpreter(_running_version()) == sys.executable
+    finally:
+        bytecode_interpreter.cache_clear()
+
+
+def _bundling_stack() -> cdk.Stack:
+    # Bundling on for this stack only (the runtime's choice is made at construct time, before any bundle is built).
+    return new_stack(context={"aws:cdk:bundling-stacks": ["**"]})
+
+
+def test_the_runtime_compiles_when_it_can_and_says_how_when_it_cannot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aws_cdk import aws_bedrockagentcore as agentcore
+    from aws_cdk.assertions import Annotations, Match
+
+    from agentcore_constructs import runtime as runtime_module
+
+    source = _agent(tmp_path, lock=None)  # nothing to vendor: the bundle is the source, built right here
+    props = {"runtime_name": "a", "source_dir": source, "model_id": MODEL, "requirements_file": None}
+    props["adot_instrumentation"] = False
+    running = getattr(agentcore.AgentCoreRuntime, f"PYTHON_{sys.version_info.major}_{sys.version_info.minor}")
+
+    monkeypatch.setattr(runtime_module, "bytecode_interpreter", lambda version: None)
+    stack = _bundling_stack()
+    agent = AgentRuntime(stack, "Agent", **props)
+    assert agent.bytecode_python is None
+    Annotations.from_stack(stack).has_warning("/Test/Agent", Match.string_like_regexp("no Python 3.13 on this machine"))
+    with pytest.raises(ValueError, match="compile_bytecode=True but no Python 3.13"):
+        AgentRuntime(_bundling_stack(), "Agent", **props, compile_bytecode=True)
+
+    monkeypatch.setattr(
+        runtime_module, "bytecode_interpreter", lambda v: sys.executable if v == _running_version() else None
+    )
+    stack = _bundling_stack()
+    compiled = AgentRuntime(stack, "Agent", **props, python_runtime=running)
+    assert compiled.bytecode_python == sys.executable
+    bundle = Path(cdk.App.of(stack).outdir) / compiled.code_asset.asset_path  # type: ignore[union-attr, attr-defined]
+    assert (bundle / "__pycache__" / f"main.{sys.implementation.cache_tag}.pyc").is_file()
+
+    sources_only = AgentRuntime(_bundling_stack(), "Agent", **props, python_runtime=running, compile_bytecode=False)
+    assert sources_only.bytecode_python is None
+    # Sources-only and compiled bundles are different assets (never one hash for two contents).
+    assert compiled.code_asset.asset_hash != sources_only.code_asset.asset_hash  # type: ignore[union-attr]
