@@ -20,6 +20,7 @@ Framework adapters build on it (:mod:`.strands`, :mod:`.langgraph`); any other f
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 import weakref
@@ -127,6 +128,28 @@ class SessionLocks:
             return lock
 
 
+class _ReseedOnce:
+    """Reseeds :mod:`random` from fresh entropy on the process's first request.
+
+    On platform version V2 every instance is restored from one snapshot taken before any request, so each starts
+    with the same ``random`` state and would draw the same numbers (retry jitter in the kit and in botocore would
+    march in step across instances). AgentCore developer guide, "Optimize your agent for AgentCore Runtime V2": "The
+    random module is likewise seeded at startup, so restored instances repeat the same sequence."
+    """
+
+    def __init__(self) -> None:
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        if self._done:
+            return
+        with self._lock:
+            if not self._done:
+                random.seed()  # os.urandom after the restore: fresh on every instance
+                self._done = True
+
+
 def configure_logging(level: str, package: str) -> None:
     # Own handler on the agent's package logger only: bedrock_agentcore.app already writes its own JSON lines, and
     # configuring the root logger would print those twice.
@@ -166,11 +189,13 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
     app.add_middleware(RequestGuard, verifier=verifier, anonymous_actor=LOCAL_ACTOR_ID)
     locks = SessionLocks()
     limits = Limits.of(settings)
+    reseed = _ReseedOnce()
 
     # Sync on purpose: the app runs sync handlers in a thread pool, so concurrent sessions do not queue behind one
     # another on one event loop (framework and boto calls block).
     @app.entrypoint
     def invoke(payload: Any, context: Any) -> Any:
+        reseed()
         try:
             prompt = validate_payload(payload)
             caller = resolve_identity(context)

@@ -1,8 +1,12 @@
 """The Runtime's V2 platform starts agents from snapshots (cdk.json platform_version): whatever the agent does at
 import is frozen into the snapshot. Importing each agent entrypoint must connect nowhere, leave no socket open and
-start no thread (a
-connection or a background thread captured in a snapshot is dead or duplicated after restore); the kit's clients
-and sessions are created on the first request instead."""
+start no thread (a connection or a background thread captured in a snapshot is dead or duplicated after restore);
+the kit's clients and sessions are created on the first request instead.
+
+Nor may the agent's own modules keep a value at import that differs from one start to the next (a timestamp, a
+random number, a uuid, the pid): in a snapshot it would be the same on every restored instance (AgentCore developer
+guide, "Optimize your agent for AgentCore Runtime V2": "A value read at startup is copied into the snapshot and is
+identical on every instance"). Two imports in two processes are compared: what differs was captured at import."""
 
 from __future__ import annotations
 
@@ -29,11 +33,21 @@ class _Watched(socket.socket):
         return 111
 socket.socket = _Watched
 before = {t.ident for t in threading.enumerate()}
-runpy.run_path(PATH, run_name="agent_import_probe")
+entry_globals = runpy.run_path(PATH, run_name="agent_import_probe")
+import os, agentcore_constructs.kit as kit
+own_dirs = (os.path.dirname(PATH) + os.sep, os.path.dirname(kit.__file__) + os.sep)
+def simple(value):
+    return isinstance(value, (str, bytes, int, float)) or (
+        isinstance(value, tuple) and all(isinstance(v, (str, bytes, int, float)) for v in value))
+captured = {"<entrypoint>." + k: repr(v)[:200] for k, v in entry_globals.items() if simple(v) and k != "__file__"}
+for name, module in list(sys.modules.items()):
+    if (getattr(module, "__file__", None) or "").startswith(own_dirs):
+        captured.update({name + "." + k: repr(v)[:200] for k, v in vars(module).items() if simple(v)})
 print(json.dumps({
     "connected": connected,
     "open_sockets": [repr(s) for s in created if s.fileno() != -1],
     "threads": [t.name for t in threading.enumerate() if t.ident not in before],
+    "captured": captured,
 }))
 """
 
@@ -57,13 +71,33 @@ def test_importing_the_agent_opens_no_socket_and_starts_no_thread(entrypoint: st
     path = REPO / entrypoint
     if not path.is_file():
         pytest.fail(f"{entrypoint} is missing")
+    first, second = _probe(path), _probe(path)
+    # A probe socket opened and closed at import (urllib3 checks IPv6 support that way) is harmless; a connection
+    # attempt, a socket left open or a thread is not.
+    assert {k: first[k] for k in ("connected", "open_sockets", "threads")} == {
+        "connected": [],
+        "open_sockets": [],
+        "threads": [],
+    }
+    assert first["captured"], "the probe found none of the agent's own modules"
+    differing = sorted(k for k in first["captured"] if first["captured"][k] != second["captured"].get(k))
+    assert differing == [], f"values captured at import, identical on every restored instance: {differing}"
+
+
+def _probe(path: Path) -> dict:
     code = PROBE.replace("PATH", repr(str(path)))
     env = {"MODEL_PROVIDER": "offline", "PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "HOME": str(REPO)}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    # A probe socket opened and closed at import (urllib3 checks IPv6 support that way) is harmless; a connection
-    # attempt, a socket left open or a thread is not.
-    assert report == {"connected": [], "open_sockets": [], "threads": []}
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_probe_sees_a_value_captured_at_import(tmp_path: Path) -> None:
+    # The check itself can fail: an entrypoint that keeps its start time and a uuid at import is caught.
+    entrypoint = tmp_path / "main.py"
+    entrypoint.write_text("import time, uuid\nSTARTED = time.time()\nINSTANCE = str(uuid.uuid4())\nLIMIT = 3\n")
+    first, second = _probe(entrypoint), _probe(entrypoint)
+    differing = sorted(k for k in first["captured"] if first["captured"][k] != second["captured"].get(k))
+    assert differing == ["<entrypoint>.INSTANCE", "<entrypoint>.STARTED"]
