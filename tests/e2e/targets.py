@@ -7,7 +7,9 @@ Both targets expose the same small surface, so every e2e test body runs against 
 * ``invoke(prompt, token=..., session_id=...)``: POST /invocations through the JWT-protected entry point;
 * ``logs_mention(session_id, timeout)``: the agent's log lines for that session appeared (deployed: CloudWatch
   Logs, bounded wait; local: the same log records, captured in-process);
-* ``order_ids``: an order each test user owns (deployed: from E2E_* variables; local: the fake upstream's data).
+* ``order_ids``: an order each test user owns (deployed: from E2E_* variables; local: the fake upstream's data);
+* ``gateway_url`` and :func:`call_tool`: the tool gateway, called directly over MCP with a user's token (None when
+  the environment has no gateway).
 """
 
 from __future__ import annotations
@@ -54,6 +56,53 @@ def _post(url: str, payload: Any, headers: dict[str, str], timeout: float) -> Re
             return Response(response.status, _json(response.read()))
     except urllib.error.HTTPError as error:
         return Response(error.code, _json(error.read()))
+
+
+@dataclass
+class ToolOutcome:
+    """How the gateway answered one tools/call: a JSON-RPC error (e.g. a policy denial), or the tool's result."""
+
+    rpc_error: str | None = None
+    is_error: bool = False
+    text: str = ""
+
+    @property
+    def tool_error_code(self) -> str | None:
+        try:
+            error = json.loads(self.text).get("error")
+        except (ValueError, AttributeError):
+            return None
+        return error.get("code") if isinstance(error, dict) else None
+
+
+def call_tool(gateway_url: str, token: str, name: str, arguments: dict[str, Any]) -> ToolOutcome:
+    """One MCP tools/call through the gateway with ``token`` (the real mcp client, streamable HTTP)."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+    from mcp.shared.exceptions import McpError
+
+    async def main() -> ToolOutcome:
+        async with create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http:
+            async with streamable_http_client(gateway_url, http_client=http) as (read, write, _):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    result = await session.call_tool(name, arguments)
+                    text = "".join(getattr(block, "text", "") for block in result.content)
+                    return ToolOutcome(is_error=bool(result.isError), text=text)
+
+    try:
+        return asyncio.run(main())
+    except BaseException as raised:  # noqa: BLE001 - the MCP client raises the JSON-RPC error inside a task group
+        errors: list[BaseException] = [raised]
+        while errors:
+            error = errors.pop()
+            if isinstance(error, McpError):
+                return ToolOutcome(rpc_error=error.error.message)
+            errors.extend(getattr(error, "exceptions", ()))
+        raise
 
 
 def _json(raw: bytes) -> dict[str, Any]:
@@ -116,6 +165,7 @@ class LocalTarget:
         )
         self._capture = _LogCapture()
         logging.getLogger("bedrock_agentcore.app").addHandler(self._capture)
+        self.gateway_url: str | None = self._stack.gateway.url if self._stack.gateway is not None else None
 
     def token_for(self, user: str) -> str:
         return self._stack.token_for(user)
@@ -167,6 +217,7 @@ class DeployedTarget:
             )
         # `make e2e ENV=staging ENDPOINT=canary`: exercise the newest version before the pinned endpoint moves to it.
         self.endpoint = os.environ.get("E2E_ENDPOINT") or self.outputs["EndpointName"]
+        self.gateway_url: str | None = self.outputs.get("GatewayUrl")
         self._cognito = self._session.client("cognito-idp")
         self._logs = self._session.client("logs")
         self._users: dict[str, str] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.targets import new_session_id
+from tests.e2e.targets import call_tool, new_session_id
 
 
 def test_authenticated_invoke_answers(target) -> None:
@@ -67,3 +67,18 @@ def test_log_lines_appear_for_the_call(target) -> None:
     session = new_session_id()
     assert target.invoke("Log me", token=target.token_for("alice"), session_id=session).status == 200
     assert target.logs_mention(session), f"no log line mentions session {session}"
+
+
+def test_a_customer_cannot_issue_a_refund(target) -> None:
+    # Straight to the gateway with a customer's token: in ENFORCE the policy denies (a JSON-RPC error); where the
+    # policy only logs (staging), the tool refuses anyone outside the support-staff group. Either way, no refund.
+    if target.gateway_url is None:
+        pytest.skip("this environment has no tool gateway")
+    order = target.order_ids.get("alice", "ORD-10001")
+    outcome = call_tool(
+        target.gateway_url,
+        target.token_for("alice"),
+        "order-service___issue_refund",
+        {"order_id": order, "amount_cents": 100, "reason": "e2e: a customer tries to refund"},
+    )
+    assert outcome.rpc_error is not None or outcome.tool_error_code == "FORBIDDEN", outcome
