@@ -110,6 +110,23 @@ VPC_ENDPOINTS_ALWAYS: dict[str, str] = {
     "xray": "traces",
     "sts": "regional STS for the SDKs' credential chain",
 }
+#: Services a runtime reaches only because its role was granted their actions (the agent's own calls: a secret, a
+#: key, a table): IAM action prefix -> endpoint service name. The construct's own grants (model, memory, gateway,
+#: logs, traces, code) are covered by VPC_ENDPOINTS_ALWAYS.
+VPC_ENDPOINTS_BY_ACTION_PREFIX: dict[str, str] = {
+    "secretsmanager": "secretsmanager",
+    "kms": "kms",
+    "ssm": "ssm",
+    "dynamodb": "dynamodb",
+    "sqs": "sqs",
+    "sns": "sns",
+    "lambda": "lambda",
+    "states": "states",
+    "execute-api": "execute-api",
+    "events": "events",
+    "kinesis": "kinesis-streams",
+    "firehose": "kinesis-firehose",
+}
 #: Only for a container artifact: pulling the image from ECR.
 VPC_ENDPOINTS_CONTAINER: dict[str, str] = {"ecr.api": "ECR API (image manifest)", "ecr.dkr": "ECR registry (layers)"}
 #: Metadata key on the runtime: the endpoint services its VPC provides (declared by the app).

@@ -8,11 +8,16 @@ from collections.abc import Sequence
 
 from aws_cdk import aws_ec2 as ec2
 
-from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_CONTAINER, VPC_ENDPOINTS_METADATA
+from agentcore_constructs.aws_facts import (
+    VPC_ENDPOINTS_ALWAYS,
+    VPC_ENDPOINTS_BY_ACTION_PREFIX,
+    VPC_ENDPOINTS_CONTAINER,
+    VPC_ENDPOINTS_METADATA,
+)
 from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
 from constructs import Construct
 
-_GATEWAY_SERVICES = {"s3": ec2.GatewayVpcEndpointAwsService.S3}
+_GATEWAY_SERVICES = {"s3": ec2.GatewayVpcEndpointAwsService.S3, "dynamodb": ec2.GatewayVpcEndpointAwsService.DYNAMODB}
 
 
 class RuntimeVpcEndpoints(Construct):
@@ -20,12 +25,21 @@ class RuntimeVpcEndpoints(Construct):
         runtime: an :class:`AgentRuntime` in VPC mode.
         services: endpoint service names to create. Default: every one the runtime needs
             (``aws_facts.VPC_ENDPOINTS_ALWAYS``, plus ECR's for a container artifact).
+        extra_services: more to create for what the agent itself calls (``secretsmanager``, ``kms``, ``ssm``,
+            ``dynamodb``, ...: ``aws_facts.VPC_ENDPOINTS_BY_ACTION_PREFIX``); ``Readiness-VpcEndpoints`` names the
+            ones its role's grants need. Default: none.
 
     Attributes: ``endpoints`` (``{service: endpoint}``), ``security_group`` (the interface endpoints').
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, runtime: AgentRuntime, services: Sequence[str] | None = None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime: AgentRuntime,
+        services: Sequence[str] | None = None,
+        extra_services: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         if runtime.vpc is None or runtime.vpc_subnets is None:
@@ -33,8 +47,9 @@ class RuntimeVpcEndpoints(Construct):
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if runtime.artifact_kind is RuntimeArtifactKind.CONTAINER:
             needed.update(VPC_ENDPOINTS_CONTAINER)
-        chosen = list(services) if services is not None else sorted(needed)
-        unknown = sorted(set(chosen) - set(VPC_ENDPOINTS_ALWAYS) - set(VPC_ENDPOINTS_CONTAINER))
+        chosen = sorted({*(services if services is not None else needed), *extra_services})
+        known = {*VPC_ENDPOINTS_ALWAYS, *VPC_ENDPOINTS_CONTAINER, *VPC_ENDPOINTS_BY_ACTION_PREFIX.values()}
+        unknown = sorted(set(chosen) - known)
         if unknown or not chosen:
             raise ValueError(f"{self.node.path}: unknown endpoint services {unknown or '(none given)'}")
         vpc = runtime.vpc

@@ -60,3 +60,40 @@ def test_a_public_runtime_is_refused() -> None:
     stack = new_stack()
     with pytest.raises(ValueError, match="not in VPC mode"):
         RuntimeVpcEndpoints(stack, "Endpoints", runtime=new_runtime(stack))
+
+
+def test_what_the_agent_is_granted_needs_its_endpoint_too() -> None:
+    from aws_cdk import aws_iam as iam
+
+    stack, runtime = _private_runtime()
+    # The team grants its agent a secret and a key: the agent calls Secrets Manager and KMS from the VPC.
+    runtime.role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue", "kms:Decrypt"],
+            resources=["arn:aws:secretsmanager:us-east-1:111122223333:secret:orders-??????"],
+        )
+    )
+    RuntimeVpcEndpoints(stack, "Endpoints", runtime=runtime)
+    env = environment_from_templates("p", {"Test": Template.from_stack(stack).to_json()})
+    missing = sorted(f.id for f in evaluate(env, ["Readiness-VpcEndpoints"]))
+    assert missing == ["Readiness-VpcEndpoints[Missing::kms]", "Readiness-VpcEndpoints[Missing::secretsmanager]"]
+
+    stack, runtime = _private_runtime()
+    runtime.role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["secretsmanager:GetSecretValue", "kms:Decrypt", "dynamodb:GetItem"], resources=["*"]
+        )
+    )
+    created = RuntimeVpcEndpoints(
+        stack, "Endpoints", runtime=runtime, extra_services=["secretsmanager", "kms", "dynamodb"]
+    )
+    assert {"secretsmanager", "kms", "dynamodb"} <= set(created.endpoints)
+    template = Template.from_stack(stack)
+    gateways = [
+        e
+        for e in template.find_resources("AWS::EC2::VPCEndpoint").values()
+        if e["Properties"].get("VpcEndpointType", "Gateway") == "Gateway"
+    ]
+    assert len(gateways) == 2  # s3 and dynamodb are gateway endpoints
+    env = environment_from_templates("p", {"Test": template.to_json()})
+    assert evaluate(env, ["Readiness-VpcEndpoints"]) == []

@@ -19,6 +19,7 @@ from agentcore_constructs.aws_facts import (
     V2_ENVIRONMENT_BYTES,
     V2_REGIONS,
     VPC_ENDPOINTS_ALWAYS,
+    VPC_ENDPOINTS_BY_ACTION_PREFIX,
     VPC_ENDPOINTS_CONTAINER,
     VPC_ENDPOINTS_METADATA,
 )
@@ -369,6 +370,20 @@ def unemitted_metrics(env: Environment) -> Iterator[RawFinding]:
                 )
 
 
+def _granted_services(env: Environment, runtime: Resource) -> dict[str, str]:
+    """Endpoint services the agent calls because its role was granted their actions (e.g. a secret, a key)."""
+    role = c.runtime_role(env, runtime)
+    found: dict[str, str] = {}
+    for statement in c.role_statements(env, role) if role is not None else []:
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in c.as_list(statement.get("Action")):
+            prefix = str(action).split(":", 1)[0].lower()
+            if prefix in VPC_ENDPOINTS_BY_ACTION_PREFIX:
+                found[VPC_ENDPOINTS_BY_ACTION_PREFIX[prefix]] = f"the role may call {prefix} ({action})"
+    return found
+
+
 @rule(
     "Readiness-VpcEndpoints",
     info="A runtime in VPC mode reaches AWS services its VPC has no endpoint for (and no internet route was "
@@ -378,7 +393,8 @@ def unemitted_metrics(env: Environment) -> Iterator[RawFinding]:
         "calls needs a VPC endpoint: S3 (gateway: runtimes created after the May 2026 rollout download their code "
         "through the VPC; AgentCore Control API, VpcConfig requireServiceS3Endpoint), bedrock-runtime, "
         "bedrock-agentcore, logs, xray, sts, and ecr.api/ecr.dkr for a container image (AgentCore guide, "
-        "'Configure ... for VPC'). Declare what the VPC provides with AgentRuntime(vpc_endpoints=[...]) (or "
+        "'Configure ... for VPC'), plus every service the runtime's role is granted actions of (secretsmanager, "
+        "kms, ssm, dynamodb, ...: the agent calls them). Declare what the VPC provides with AgentRuntime(vpc_endpoints=[...]) (or "
         "'internet' for a NAT route) and create the missing endpoints."
     ),
     checklist=None,
@@ -396,6 +412,7 @@ def vpc_endpoints(env: Environment) -> Iterator[RawFinding]:
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if "ContainerConfiguration" in (runtime.prop("AgentRuntimeArtifact") or {}):
             needed.update(VPC_ENDPOINTS_CONTAINER)
+        needed.update(_granted_services(env, runtime))
         for service in sorted(set(needed) - provided):
             yield runtime, f"Missing::{service}", f"no VPC endpoint for {service} ({needed[service]})"
 
