@@ -394,8 +394,8 @@ def _granted_services(env: Environment, runtime: Resource) -> dict[str, str]:
         "through the VPC; AgentCore Control API, VpcConfig requireServiceS3Endpoint), bedrock-runtime, "
         "bedrock-agentcore, logs, xray, sts, and ecr.api/ecr.dkr for a container image (AgentCore guide, "
         "'Configure ... for VPC'), plus every service the runtime's role is granted actions of (secretsmanager, "
-        "kms, ssm, dynamodb, ...: the agent calls them). Declare what the VPC provides with AgentRuntime(vpc_endpoints=[...]) (or "
-        "'internet' for a NAT route) and create the missing endpoints."
+        "kms, ssm, dynamodb, ...: the agent calls them). Declare what the VPC provides with "
+        "AgentRuntime(vpc_endpoints=[...]) (or 'internet' for a NAT route) and create the missing endpoints."
     ),
     checklist=None,
     gaps=("hosting",),
