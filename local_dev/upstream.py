@@ -189,6 +189,20 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):  # client gave up (timeout test)
             self.close_connection = True
 
+    def _route(self, shape: tuple[str | None, ...]) -> list[str] | None:
+        """The path's segments when the API key is right and they fit ``shape`` (None: any segment); else answers
+        401 / 404 and returns None."""
+        if self.headers.get("X-API-Key") != self.server.api_key:
+            self._send(401, {"message": "missing or invalid API key"})
+            return None
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) != len(shape) or any(
+            want is not None and part != want for part, want in zip(parts, shape, strict=False)
+        ):
+            self._send(404, {"message": "no such route"})
+            return None
+        return parts
+
     def do_GET(self) -> None:  # noqa: N802
         server = self.server
         fault = server._record(RecordedRequest("GET", self.path, {k: v for k, v in self.headers.items()}))
@@ -200,12 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, {"message": f"injected fault: HTTP {fault.status}"})
             return
 
-        if self.headers.get("X-API-Key") != server.api_key:
-            self._send(401, {"message": "missing or invalid API key"})
-            return
-        parts = self.path.split("?", 1)[0].strip("/").split("/")
-        if len(parts) != 2 or parts[0] != "orders":
-            self._send(404, {"message": "no such route"})
+        parts = self._route(("orders", None))
+        if parts is None:
             return
         order = server.orders.get(parts[1])
         customer = self.headers.get("X-Customer-Id")
@@ -222,12 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "status":
             self._send(fault.status, {"message": f"injected fault: HTTP {fault.status}"})
             return
-        if self.headers.get("X-API-Key") != server.api_key:
-            self._send(401, {"message": "missing or invalid API key"})
-            return
-        parts = self.path.split("?", 1)[0].strip("/").split("/")
-        if len(parts) != 3 or parts[0] != "orders" or parts[2] != "refunds":
-            self._send(404, {"message": "no such route"})
+        parts = self._route(("orders", None, "refunds"))
+        if parts is None:
             return
         key = self.headers.get("Idempotency-Key")
         if not key:

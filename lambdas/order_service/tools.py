@@ -122,6 +122,12 @@ def _check_gateway_schema(schema: Mapping[str, Any], where: str) -> None:
         _check_gateway_schema(schema["items"], f"{where}.items")
 
 
+#: The ``order_id`` argument every order tool takes (its pattern is :data:`ORDER_ID_PATTERN`).
+ORDER_ID_PROPERTY: Mapping[str, Any] = {
+    "type": "string",
+    "description": "Order ID: 'ORD-' followed by exactly five digits, for example ORD-12345.",
+}
+
 LOOKUP_ORDER = ToolDeclaration(
     name="lookup_order",
     description=(
@@ -131,10 +137,7 @@ LOOKUP_ORDER = ToolDeclaration(
     input_schema={
         "type": "object",
         "properties": {
-            "order_id": {
-                "type": "string",
-                "description": "Order ID: 'ORD-' followed by exactly five digits, for example ORD-12345.",
-            },
+            "order_id": ORDER_ID_PROPERTY,
         },
         "required": ["order_id"],
     },
@@ -151,10 +154,7 @@ ISSUE_REFUND = ToolDeclaration(
     input_schema={
         "type": "object",
         "properties": {
-            "order_id": {
-                "type": "string",
-                "description": "Order ID: 'ORD-' followed by exactly five digits, for example ORD-12345.",
-            },
+            "order_id": ORDER_ID_PROPERTY,
             "amount_cents": {
                 "type": "integer",
                 "description": f"Amount to refund in cents of the order's currency, 1 to {REFUND_LIMIT_CENTS}.",
