@@ -127,22 +127,31 @@ def _version_of(interpreter: str) -> str | None:
 @functools.cache
 def bytecode_interpreter(python_version: str) -> str | None:
     """An interpreter of exactly ``python_version`` on this machine, or None: ``$AGENTCORE_BYTECODE_PYTHON``, the one
-    running the app, ``pythonX.Y`` on PATH, or one uv knows (``uv python find``, never downloading)."""
-    candidates = [os.environ.get(BYTECODE_PYTHON_ENV), sys.executable, shutil.which(f"python{python_version}")]
+    running the app, ``pythonX.Y`` on PATH, or one uv knows (``uv python find``, never downloading). Looked up once
+    per process, cheapest first."""
+    explicit = os.environ.get(BYTECODE_PYTHON_ENV)
+    if explicit:
+        return explicit if _version_of(explicit) == python_version else None
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == python_version:
+        return sys.executable
+    on_path = shutil.which(f"python{python_version}")
+    if on_path and _version_of(on_path) == python_version:
+        return on_path
     uv = shutil.which("uv") or _sibling_of_interpreter("uv")
-    if uv:
-        try:
-            found = subprocess.run(
-                [uv, "python", "find", "--no-project", python_version],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-            )
-            candidates.append(found.stdout.strip() if found.returncode == 0 else None)
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return next((c for c in candidates if c and _version_of(c) == python_version), None)
+    if uv is None:
+        return None
+    try:
+        found = subprocess.run(
+            [uv, "python", "find", "--no-project", python_version],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    candidate = found.stdout.strip() if found.returncode == 0 else ""
+    return candidate if candidate and _version_of(candidate) == python_version else None
 
 
 def target_environment(python_version: str) -> dict[str, str]:
