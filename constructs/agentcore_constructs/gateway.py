@@ -388,6 +388,7 @@ class ToolGateway(Construct):
         self.targets: dict[str, agentcore.GatewayTarget] = {}
         self.request_interceptor: PythonArm64Function | None = None
         self.tools: list[LambdaTool] = []
+        self._after_all_targets: list[Construct] = []
 
     def add_lambda_tool(self, tool: LambdaTool) -> agentcore.GatewayTarget:
         """Expose ``tool`` as a target: invoke permission on that function only, ordered so the first deploy works."""
@@ -423,7 +424,29 @@ class ToolGateway(Construct):
             tool.function.add_environment(tool_contract.CALLER_REQUIRED_ENV, cdk.Lazy.string(_CallerRequired(self)))
         self.targets[tool.target_name] = target
         self.tools.append(tool)
+        for dependent in self._after_all_targets:
+            dependent.node.add_dependency(target)
         return target
+
+    def deploy_after_all_targets(self, dependent: Construct) -> None:
+        """Make ``dependent`` deploy after every target of this gateway, those added so far and those added later.
+
+        For resources AgentCore validates against the gateway's tools: a Cedar policy is checked against the schema
+        the policy engine generates from the gateway's MCP tool manifest (developer guide, "Schema constraints":
+        https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-schema-constraints.html), so created
+        in parallel with a target it can name a tool that does not exist yet and fail the deploy.
+        """
+        self._after_all_targets.append(dependent)
+        for target in self.targets.values():
+            dependent.node.add_dependency(target)
+
+    def tool_input_schemas(self) -> dict[str, Mapping[str, Any]]:
+        """``{MCP tool name as the gateway lists it (<target>___<tool>): its inputSchema}`` of every target."""
+        return {
+            f"{tool.target_name}{tool_contract.TOOL_NAME_DELIMITER}{declared['name']}": declared["inputSchema"]
+            for tool in self.tools
+            for declared in tool.tools
+        }
 
     def add_request_interceptor(self, interceptor: PythonArm64Function) -> None:
         """Run ``interceptor`` on every request before a target is called, with the request headers (it verifies the

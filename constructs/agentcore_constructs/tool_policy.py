@@ -8,7 +8,10 @@ specific actions names the gateway's ARN), and ``context.input`` the tool call's
 is denied; a ``forbid`` wins over any ``permit``.
 
 Files may use placeholders the construct fills in at synth: ``{{gateway_arn}}`` and any given in ``variables``.
-The same files are evaluated locally by the real Cedar engine (``agentcore_constructs.cedar_local``).
+At synth the filled-in policies are validated by the real Cedar engine (cedarpy) against the schema AgentCore
+generates from the gateway's tools (:func:`gateway_cedar_schema`): a syntax error, a tool the gateway does not have
+or an argument of the wrong type fails synth instead of the deploy. The app evaluates the same files locally
+(``local_dev/tool_policy.py``).
 """
 
 from __future__ import annotations
@@ -16,14 +19,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
+import cedarpy
+import jsii
 from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint
 from agentcore_constructs.gateway import ToolGateway
-from constructs import Construct
+from constructs import Construct, IValidation
 
 #: The gateway's policy-engine modes (CloudFormation ``PolicyEngineConfiguration.Mode``).
 MODES = ("LOG_ONLY", "ENFORCE")
@@ -33,6 +39,19 @@ _STATEMENT = re.compile(r"^\s*(permit|forbid)\s*\(", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 #: The id suffix AgentCore appends to a gateway name in its ARN (``gateway/<name>-<10 characters>``).
 _GATEWAY_ID_SUFFIX = 10
+#: The gateway's built-in tool when semantic search is on (AgentCore developer guide, "Search for tools"); it is in
+#: the MCP tool manifest, so a policy may name it. Its input is a ``query`` string.
+SEARCH_TOOL_NAME = "x_amz_bedrock_agentcore_search"
+#: JSON Schema type -> Cedar type of a tool argument in ``context.input`` (developer guide, "Schema constraints":
+#: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-schema-constraints.html — string -> String,
+#: integer -> Long, boolean -> Bool, number -> Decimal). Objects and arrays as Cedar records and sets: the guide
+#: does not list them (unverified).
+_CEDAR_TYPES: dict[str, dict[str, Any]] = {
+    "string": {"type": "String"},
+    "integer": {"type": "Long"},
+    "boolean": {"type": "Boolean"},
+    "number": {"type": "Extension", "name": "decimal"},
+}
 
 
 def read_policy_files(policy_dir: Path) -> dict[str, str]:
@@ -60,6 +79,97 @@ def render_policy(text: str, values: Mapping[str, str], source: str = "policy") 
         return values[name]
 
     return _PLACEHOLDER.sub(fill, text)
+
+
+def _cedar_type(schema: Mapping[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    if kind == "object":
+        return _cedar_record(schema)
+    if kind == "array":
+        return {"type": "Set", "element": _cedar_type(schema.get("items") or {})}
+    if isinstance(kind, str) and kind in _CEDAR_TYPES:
+        return dict(_CEDAR_TYPES[kind])
+    raise ValueError(f"JSON Schema type {kind!r} has no Cedar type")
+
+
+def _cedar_record(schema: Mapping[str, Any]) -> dict[str, Any]:
+    required = set(schema.get("required") or ())
+    return {
+        "type": "Record",
+        "attributes": {
+            name: {**_cedar_type(child), "required": name in required}
+            for name, child in (schema.get("properties") or {}).items()
+        },
+    }
+
+
+def gateway_cedar_schema(
+    tool_inputs: Mapping[str, Mapping[str, Any]], *, principal: str = "OAuthUser"
+) -> dict[str, Any]:
+    """The Cedar schema (JSON form) AgentCore Policy generates from a gateway's MCP tool manifest, as the developer
+    guide describes it ("Schema constraints"): namespace ``AgentCore``; principal ``OAuthUser`` (``id`` attribute,
+    claims as string tags) for a JWT gateway or ``IamEntity`` (``id`` only) for an IAM one; resource ``Gateway``;
+    one action per tool, a member of ``CallTool`` -> ``Mcp``, whose context holds only ``input``, typed from the
+    tool's inputSchema.
+
+    ``tool_inputs``: ``{tool name as listed (<target>___<tool>): inputSchema}``.
+    """
+    if principal not in ("OAuthUser", "IamEntity"):
+        raise ValueError(f"principal {principal!r} must be OAuthUser or IamEntity")
+    id_shape = {"type": "Record", "attributes": {"id": {"type": "String", "required": True}}}
+    entity_types: dict[str, Any] = {
+        "OAuthUser": {"shape": id_shape, "tags": {"type": "String"}},
+        "IamEntity": {"shape": id_shape},
+        "Gateway": {},
+    }
+    actions: dict[str, Any] = {"Mcp": {}, "CallTool": {"memberOf": [{"id": "Mcp"}]}}
+    for name, input_schema in tool_inputs.items():
+        actions[name] = {
+            "memberOf": [{"id": "CallTool"}],
+            "appliesTo": {
+                "principalTypes": [principal],
+                "resourceTypes": ["Gateway"],
+                "context": {
+                    "type": "Record",
+                    "attributes": {"input": {**_cedar_record(input_schema), "required": True}},
+                },
+            },
+        }
+    return {"AgentCore": {"entityTypes": entity_types, "actions": actions}}
+
+
+def policy_problems(policies: Mapping[str, str], schema: Mapping[str, Any]) -> list[str]:
+    """Why AgentCore would refuse these policies (``{name: Cedar text}``, placeholders filled in) at create time:
+    a syntax error, or a validation finding against ``schema`` (an unknown tool, argument or tag use, a type
+    mismatch). [] when none. The policy resources use ``FAIL_ON_ANY_FINDINGS``, so any finding fails the deploy."""
+    problems = []
+    for name, text in policies.items():
+        try:
+            result = cedarpy.validate_policies(text, dict(schema))
+        except Exception as error:  # noqa: BLE001 - cedarpy raises ValueError/RuntimeError for unparsable input
+            problems.append(f"{name}: {error}")
+            continue
+        problems += [f"{name}: {error}" for error in result.errors]
+    return problems
+
+
+@jsii.implements(IValidation)
+class _PoliciesValidate:
+    """Runs at synth, after every target has been added to the gateway."""
+
+    def __init__(self, owner: str, gateway: ToolGateway, rendered: Mapping[str, str]) -> None:
+        self._owner, self._gateway, self._rendered = owner, gateway, rendered
+
+    def validate(self) -> list[str]:
+        tools = dict(self._gateway.tool_input_schemas())
+        tools[SEARCH_TOOL_NAME] = {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
+        # The principal type follows the gateway's authorizer (guide, "Schema constraints", Principal Types).
+        iam_gateway = self._gateway.cfn_gateway.authorizer_type == "AWS_IAM"
+        schema = gateway_cedar_schema(tools, principal="IamEntity" if iam_gateway else "OAuthUser")
+        return [
+            f"ToolPolicy {self._owner}: {problem} (tools on the gateway: {', '.join(sorted(tools))})"
+            for problem in policy_problems(self._rendered, schema)
+        ]
 
 
 class ToolPolicy(Construct):
@@ -114,7 +224,13 @@ class ToolPolicy(Construct):
             )
             for stem, text in rendered.items()
         }
+        self.node.add_validation(
+            _PoliciesValidate(self.node.path, gateway, {f"{stem}.cedar": text for stem, text in rendered.items()})
+        )
         for policy in self.policies.values():
+            # AgentCore validates each policy against the schema generated from the gateway's tools: created in
+            # parallel with a target, a policy naming that target's tool fails. Deploy every policy after every target.
+            gateway.deploy_after_all_targets(policy)
             acknowledge_cfn_lint(
                 policy.node.default_child,  # type: ignore[arg-type]
                 "W3005",
@@ -123,9 +239,9 @@ class ToolPolicy(Construct):
         gateway.cfn_gateway.add_property_override(
             "PolicyEngineConfiguration", {"Arn": self.engine.policy_engine_arn, "Mode": mode}
         )
-        # Order: engine -> gateway (attached by ARN) -> policies (they name the gateway's ARN and are validated against
-        # the schema AgentCore builds from its tools). Between the gateway update and the policies' creation an
-        # ENFORCE engine has no permit: tool calls are denied for that moment, never allowed.
+        # Order: engine -> gateway (attached by ARN) -> targets -> policies (they name the gateway's ARN and are
+        # validated against the schema AgentCore builds from its tools). Between the gateway update and the policies'
+        # creation an ENFORCE engine has no permit: tool calls are denied for that moment, never allowed.
         stack = cdk.Stack.of(self)
         # The gateway role evaluates the engine's policies (aws-cdk-lib's PolicyEngine.grantEvaluateForGateway
         # actions). The gateway's ARN is named, not referenced: the gateway depends on this policy.

@@ -37,6 +37,24 @@ def statements(t: dict[str, Any]) -> list[dict[str, Any]]:
     return res(t, "AgentPolicy")["PolicyDocument"]["Statement"]
 
 
+TOOL_POLICY_ORDER_FINDING = ("Readiness-ToolPolicyOrder[Target::ToolTarget]", "ToolPolicy")
+
+
+def with_tool_policy(t: dict[str, Any], depends_on: list[str]) -> None:
+    """The gateway's engine as a resource of the template, and one Cedar policy of it."""
+    t["Resources"]["PolicyEngine"] = {"Type": "AWS::BedrockAgentCore::PolicyEngine", "Properties": {"Name": "tools"}}
+    res(t, "Gateway")["PolicyEngineConfiguration"]["Arn"] = {"Fn::GetAtt": ["PolicyEngine", "PolicyEngineArn"]}
+    t["Resources"]["ToolPolicy"] = {
+        "Type": "AWS::BedrockAgentCore::Policy",
+        "DependsOn": ["PolicyEngine", *depends_on],
+        "Properties": {
+            "Name": "allow",
+            "PolicyEngineId": {"Fn::GetAtt": ["PolicyEngine", "PolicyEngineId"]},
+            "Definition": {"Cedar": {"Statement": "permit (principal, action, resource);"}},
+        },
+    }
+
+
 def drop(*logical_ids: str) -> Callable[[dict[str, Any]], None]:
     def mutate(t: dict[str, Any]) -> None:
         for logical_id in logical_ids:
@@ -54,7 +72,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 27
+    assert len(RULES) == 28
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -367,6 +385,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda t: res(t, "Gateway").pop("PolicyEngineConfiguration"),
         {("Readiness-ToolPolicy[Missing]", "Gateway")},
     ),
+    # A policy of the gateway's engine created in parallel with its target (no DependsOn): AgentCore validates it
+    # against tools that may not exist yet.
+    ("Readiness-ToolPolicyOrder", lambda t: with_tool_policy(t, depends_on=[]), {TOOL_POLICY_ORDER_FINDING}),
+    ("Readiness-ToolPolicyOrder", lambda t: with_tool_policy(t, depends_on=["ToolTarget"]), set()),
     ("Readiness-OnlineEvaluation", drop("OnlineEvaluation"), {("Readiness-OnlineEvaluation", "Runtime")}),
     # V2 takes 1536 bytes of environment for a code deployment: the fixture's fits, 40 more settings do not.
     ("Readiness-RuntimeV2Environment", lambda t: res(t, "Runtime").update(PlatformVersion="V2"), set()),

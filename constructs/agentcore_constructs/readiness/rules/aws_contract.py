@@ -418,6 +418,50 @@ def vpc_endpoints(env: Environment) -> Iterator[RawFinding]:
 
 
 # =========================================================================================================
+# Tool policies
+# =========================================================================================================
+def depends_on(res: Resource) -> set[str]:
+    """The logical ids ``res`` names in its template ``DependsOn``."""
+    declared = (res.stack.template.get("Resources") or {}).get(res.logical_id, {}).get("DependsOn")
+    return {str(d) for d in c.as_list(declared)} if declared else set()
+
+
+@rule(
+    "Readiness-ToolPolicyOrder",
+    info="A Cedar tool policy may be created before a target of its gateway: AgentCore validates it against tools "
+    "that do not exist yet and the deploy fails.",
+    explanation="AgentCore Policy validates every policy against a Cedar schema it generates from the gateway's MCP "
+    "tool manifest (developer guide, 'Schema constraints', https://docs.aws.amazon.com/bedrock-agentcore/latest/"
+    "devguide/policy-schema-constraints.html); a policy naming a tool of a target that CloudFormation creates in "
+    "parallel fails with FAIL_ON_ANY_FINDINGS. Each AWS::BedrockAgentCore::Policy of an engine attached to a gateway "
+    "must DependsOn every AWS::BedrockAgentCore::GatewayTarget of that gateway (ToolPolicy does this through "
+    "ToolGateway.deploy_after_all_targets).",
+    checklist=None,
+    gaps=("tools",),
+)
+def tool_policy_order(env: Environment) -> Iterator[RawFinding]:
+    gateways = env.resources(c.GATEWAY)
+    targets = env.resources(c.GATEWAY_TARGET)
+    for policy in env.resources(c.TOOL_POLICY):
+        for engine_ref in env.references(policy.prop("PolicyEngineId"), policy.stack):
+            engine = engine_ref.resource
+            for gateway in gateways:
+                config = gateway.prop("PolicyEngineConfiguration")
+                if not isinstance(config, dict) or not env.refers_to(config.get("Arn"), gateway.stack, engine):
+                    continue
+                for target in targets:
+                    if not env.refers_to(target.prop("GatewayIdentifier"), target.stack, gateway):
+                        continue
+                    # Across stacks, the stack order decides; within one, only DependsOn or a reference does.
+                    if target.stack is policy.stack and target.logical_id not in depends_on(policy):
+                        yield (
+                            policy,
+                            f"Target::{target.logical_id}",
+                            f"policy is not ordered after gateway target {target.path}",
+                        )
+
+
+# =========================================================================================================
 # Runtime platform version V2
 # =========================================================================================================
 def value_bytes_at_most(value: Any) -> int:
@@ -493,6 +537,7 @@ PACK: tuple[Rule, ...] = (
     unobtainable_scopes,
     unemitted_metrics,
     vpc_endpoints,
+    tool_policy_order,
     runtime_v2_environment,
     runtime_v2_region,
 )
