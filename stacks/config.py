@@ -70,7 +70,8 @@ class VpcConfig:
     availability_zones: tuple[str, ...]
     #: The endpoint services the VPC provides, or ["internet"] for a NAT route (Readiness-VpcEndpoints).
     endpoints: tuple[str, ...] = ()
-    #: "create": the app creates the endpoints the runtime needs (RuntimeVpcEndpoints); needs route_table_ids.
+    #: "create" listed: the app creates the endpoints the runtime needs (RuntimeVpcEndpoints); needs route_table_ids.
+    #: Declared ones (e.g. "internet" next to "create") are recorded as well.
     create_endpoints: bool = False
     route_table_ids: tuple[str, ...] = ()
 
@@ -509,15 +510,15 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
         f"{where}.availability_zones: must name the AZ of each subnet, in the same order",
     )
     endpoints = raw.get("endpoints", [])
-    create = endpoints == "create"
+    if endpoints == "create":
+        endpoints = ["create"]
     _check(
-        create
-        or (
-            isinstance(endpoints, list) and all(isinstance(e, str) and re.match(r"^[a-z0-9.-]+$", e) for e in endpoints)
-        ),
-        f'{where}.endpoints: must be "create" or list endpoint service names (e.g. "s3", "bedrock-runtime") or '
-        '["internet"]',
+        isinstance(endpoints, list) and all(isinstance(e, str) and re.match(r"^[a-z0-9.-]+$", e) for e in endpoints),
+        f'{where}.endpoints: must be "create" or list endpoint service names (e.g. "s3", "bedrock-runtime"), '
+        '"internet" for a NAT route, "create" to have the app create the ones the runtime needs',
     )
+    create = "create" in endpoints
+    endpoints = [e for e in endpoints if e != "create"]
     route_tables = raw.get("route_table_ids", [])
     _check(
         isinstance(route_tables, list)
@@ -530,7 +531,7 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
         vpc_id,
         tuple(subnets),
         tuple(zones),
-        () if create else tuple(endpoints),
+        tuple(endpoints),
         create_endpoints=create,
         route_table_ids=tuple(route_tables),
     )

@@ -71,8 +71,6 @@ class RuntimeStack(cdk.Stack):
             log_encryption_key=key,
             **_network(self, config),
         )
-        if config.vpc is not None and config.vpc.create_endpoints:
-            RuntimeVpcEndpoints(self, "VpcEndpoints", runtime=self.agent)
         if memory is not None:
             memory.grant_to(self.agent)
         if identity is not None:
@@ -104,6 +102,9 @@ class RuntimeStack(cdk.Stack):
                 value=self.gateway.gateway.gateway_url or "",
                 description="MCP endpoint of the tool gateway",
             )
+        if config.vpc is not None and config.vpc.create_endpoints:
+            # After every stage is connected: the gateway and the token issuer need endpoints of their own.
+            RuntimeVpcEndpoints(self, "VpcEndpoints", runtime=self.agent)
         self.observability = AgentObservability(
             self,
             "Observability",

@@ -105,7 +105,7 @@ TOOL_COMPONENT = "tool"
 VPC_ENDPOINTS_ALWAYS: dict[str, str] = {
     "s3": "code and image layers at startup (a gateway endpoint)",
     "bedrock-runtime": "the model",
-    "bedrock-agentcore": "memory, the tool gateway, workload identity",
+    "bedrock-agentcore": "memory and workload identity (the data plane endpoint)",
     "logs": "application logs",
     "xray": "traces",
     "sts": "regional STS for the SDKs' credential chain",
@@ -127,6 +127,19 @@ VPC_ENDPOINTS_BY_ACTION_PREFIX: dict[str, str] = {
     "kinesis": "kinesis-streams",
     "firehose": "kinesis-firehose",
 }
+#: AgentCore has three PrivateLink services: data plane ``bedrock-agentcore``, control plane
+#: ``bedrock-agentcore-control`` and gateways ``bedrock-agentcore.gateway`` (developer guide, "Use interface VPC
+#: endpoints (AWS PrivateLink)": https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/vpc-interface-endpoints.html).
+#: An agent that calls a tool gateway needs the gateway's own endpoint service.
+VPC_ENDPOINTS_GATEWAY: dict[str, str] = {"bedrock-agentcore.gateway": "the tool gateway (its own endpoint service)"}
+#: An agent that verifies Cognito tokens fetches the pool's discovery document and JWKS from cognito-idp. Cognito's
+#: PrivateLink endpoint refuses every request for a user pool that has a domain (Cognito developer guide, "Access
+#: Amazon Cognito using an interface endpoint": "A user pool with an assigned domain is incompatible with AWS
+#: PrivateLink"; https://docs.aws.amazon.com/cognito/latest/developerguide/vpc-interface-endpoints.html), and any other
+#: issuer is on the internet: those need a route out (declared as ``"internet"``).
+VPC_ENDPOINTS_TOKEN_ISSUER: dict[str, str] = {"cognito-idp": "the Cognito user pool's discovery document and JWKS"}
+#: The declared value meaning "the runtime's subnets have a NAT route to the internet".
+VPC_INTERNET_ROUTE = "internet"
 #: Only for a container artifact: pulling the image from ECR.
 VPC_ENDPOINTS_CONTAINER: dict[str, str] = {"ecr.api": "ECR API (image manifest)", "ecr.dkr": "ECR registry (layers)"}
 #: Metadata key on the runtime: the endpoint services its VPC provides (declared by the app).

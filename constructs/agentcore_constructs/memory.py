@@ -125,7 +125,14 @@ class AgentMemory(Construct):
         self.memory_arn = self.memory.memory_arn
 
     def grant_to(self, runtime: AgentRuntime) -> None:
-        """Let ``runtime``'s agent use this memory: data-plane actions on this ARN only, and ``MEMORY_ID``."""
+        """Let ``runtime``'s agent use this memory: data-plane actions on this ARN only, and ``MEMORY_ID``.
+
+        No KMS permission for the agent: AgentCore Memory uses the customer-managed key itself, through the grant it
+        creates with the permissions of the principal that creates the memory (``kms:CreateGrant``, ``Decrypt``,
+        ``GenerateDataKey``... with ``kms:ViaService`` bedrock-agentcore; developer guide, "Encrypt your Amazon
+        Bedrock AgentCore memory": https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/storage-encryption.html).
+        That principal is the CloudFormation execution role, which the key's default policy lets use the key through
+        IAM. Unverified without an account: that data-plane callers need nothing on the key (the guide lists none)."""
         runtime.add_to_execution_policy(
             iam.PolicyStatement(
                 sid="UseAgentMemory", actions=list(AGENT_DATA_PLANE_ACTIONS), resources=[self.memory_arn]

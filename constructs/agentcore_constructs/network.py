@@ -12,8 +12,11 @@ from agentcore_constructs.aws_facts import (
     VPC_ENDPOINTS_ALWAYS,
     VPC_ENDPOINTS_BY_ACTION_PREFIX,
     VPC_ENDPOINTS_CONTAINER,
+    VPC_ENDPOINTS_GATEWAY,
     VPC_ENDPOINTS_METADATA,
+    VPC_ENDPOINTS_TOKEN_ISSUER,
 )
+from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
 from constructs import Construct
 
@@ -24,7 +27,9 @@ class RuntimeVpcEndpoints(Construct):
     """Args:
         runtime: an :class:`AgentRuntime` in VPC mode.
         services: endpoint service names to create. Default: every one the runtime needs
-            (``aws_facts.VPC_ENDPOINTS_ALWAYS``, plus ECR's for a container artifact).
+            (``aws_facts.VPC_ENDPOINTS_ALWAYS``, ECR's for a container artifact, ``bedrock-agentcore.gateway`` once
+            a gateway was connected, ``cognito-idp`` once a JWT authorizer was set). Create this construct after
+            connecting the other stages, so the default sees them.
         extra_services: more to create for what the agent itself calls (``secretsmanager``, ``kms``, ``ssm``,
             ``dynamodb``, ...: ``aws_facts.VPC_ENDPOINTS_BY_ACTION_PREFIX``); ``Readiness-VpcEndpoints`` names the
             ones its role's grants need. Default: none.
@@ -47,8 +52,19 @@ class RuntimeVpcEndpoints(Construct):
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if runtime.artifact_kind is RuntimeArtifactKind.CONTAINER:
             needed.update(VPC_ENDPOINTS_CONTAINER)
+        if env_contract.GATEWAY_URL.name in runtime.connected_variables:
+            needed.update(VPC_ENDPOINTS_GATEWAY)
+        if env_contract.AUTH_DISCOVERY_URL.name in runtime.connected_variables:
+            # Only a Cognito pool without a domain is reachable this way; Readiness-VpcEndpoints says when not.
+            needed.update(VPC_ENDPOINTS_TOKEN_ISSUER)
         chosen = sorted({*(services if services is not None else needed), *extra_services})
-        known = {*VPC_ENDPOINTS_ALWAYS, *VPC_ENDPOINTS_CONTAINER, *VPC_ENDPOINTS_BY_ACTION_PREFIX.values()}
+        known = {
+            *VPC_ENDPOINTS_ALWAYS,
+            *VPC_ENDPOINTS_CONTAINER,
+            *VPC_ENDPOINTS_GATEWAY,
+            *VPC_ENDPOINTS_TOKEN_ISSUER,
+            *VPC_ENDPOINTS_BY_ACTION_PREFIX.values(),
+        }
         unknown = sorted(set(chosen) - known)
         if unknown or not chosen:
             raise ValueError(f"{self.node.path}: unknown endpoint services {unknown or '(none given)'}")

@@ -349,6 +349,8 @@ class AgentRuntime(Construct):
         elif vpc_endpoints:
             raise ValueError(f"{self.node.path}: vpc_endpoints is only used with vpc (VPC mode)")
         self.jwt_authorizer: dict | None = None
+        #: Names of the contract variables later stages set (GATEWAY_URL, MEMORY_ID, AUTH_DISCOVERY_URL, ...).
+        self.connected_variables: set[str] = set()
         self.runtime.node.add_dependency(self.policy, *self.runtime_dependency_policies)
         self._acknowledge_upstream_redundant_depends_on()
 
@@ -399,6 +401,7 @@ class AgentRuntime(Construct):
         if variable not in env_contract.ALL:
             raise ValueError(f"{variable.name} is not part of agentcore_constructs.contract.env_vars")
         self.cfn_runtime.add_property_override(f"EnvironmentVariables.{variable.name}", value)
+        self.connected_variables.add(variable.name)
 
     def use_jwt_authorizer(
         self,
@@ -427,6 +430,7 @@ class AgentRuntime(Construct):
             "RequestHeaderConfiguration", {"RequestHeaderAllowlist": ["Authorization"]}
         )
         self.jwt_authorizer = authorizer
+        self._grant_workload_token_for_jwt()
         # The agent verifies the forwarded token itself with the same settings (verify, never decode).
         self.add_environment(env_contract.AUTH_DISCOVERY_URL, discovery_url)
         if allowed_clients:
@@ -434,6 +438,34 @@ class AgentRuntime(Construct):
         if allowed_audiences:
             self.add_environment(env_contract.AUTH_ALLOWED_AUDIENCES, " ".join(allowed_audiences))
         self.add_environment(env_contract.AUTH_REQUIRED_SCOPE, " ".join(allowed_scopes))
+
+    def _grant_workload_token_for_jwt(self) -> None:
+        """With a JWT authorizer the Runtime exchanges each caller's token for a workload access token
+        (GetWorkloadAccessTokenForJWT) and passes it to the agent; AWS's documented execution role allows it on the
+        default workload identity directory and the runtime's own identity (developer guide, "IAM Permissions for
+        AgentCore Runtime", statement GetAgentAccessToken:
+        https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-permissions.html; "Get workload access
+        token": https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/get-workload-access-token.html).
+        GetWorkloadAccessTokenForUserId is left out on purpose: it mints a token for any user id the caller names."""
+        stack = cdk.Stack.of(self)
+        directory = (
+            f"arn:{stack.partition}:bedrock-agentcore:{stack.region}:{stack.account}"
+            ":workload-identity-directory/default"
+        )
+        own_identity = f"{directory}/workload-identity/{self.runtime_name}-*"
+        self.add_to_execution_policy(
+            iam.PolicyStatement(
+                sid="GetWorkloadAccessTokenForJwt",
+                actions=["bedrock-agentcore:GetWorkloadAccessTokenForJWT"],
+                resources=[directory, own_identity],
+            )
+        )
+        acknowledge_wildcard_resource(
+            self.policy,
+            own_identity,
+            "AgentCore names a runtime's workload identity after the runtime id ('<runtime_name>-<suffix>'), "
+            "assigned after the role exists; the prefix limits the grant to this runtime's own identity.",
+        )
 
     def add_to_execution_policy(self, *statements: iam.PolicyStatement) -> None:
         """Grant the agent more permissions; the runtime is created only after they exist."""

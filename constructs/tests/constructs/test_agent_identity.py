@@ -55,6 +55,30 @@ def test_protect_runtime_sets_jwt_and_header_allowlist_in_the_same_stack() -> No
     assert cfn["Properties"]["RequestHeaderConfiguration"] == {"RequestHeaderAllowlist": ["Authorization"]}
 
 
+def test_a_jwt_runtime_may_exchange_tokens_for_its_own_workload_identity_only() -> None:
+    """AWS's documented execution role (runtime-permissions.html, GetAgentAccessToken) for the Runtime's token
+    exchange; never ForUserId (it mints a token for any user id named)."""
+    iam_only = new_stack()
+    new_runtime(iam_only)
+    assert "GetWorkloadAccessToken" not in json.dumps(Template.from_stack(iam_only).to_json())  # no token exchange
+    stack = new_stack()
+    runtime = new_runtime(stack)
+    AgentIdentity(stack, "Identity", name="t", domain_prefix="t-111122223333").protect_runtime(runtime)
+    template = Template.from_stack(stack).to_json()
+    statements = [
+        s
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    (grant,) = [s for s in statements if s.get("Sid") == "GetWorkloadAccessTokenForJwt"]
+    assert grant["Action"] == "bedrock-agentcore:GetWorkloadAccessTokenForJWT"
+    resources = json.dumps(grant["Resource"])
+    assert "workload-identity-directory/default" in resources
+    assert f"workload-identity/{runtime.runtime_name}-*" in resources
+    assert "ForUserId" not in json.dumps(statements)
+
+
 def test_outbound_provider_references_the_secret_and_grants_only_what_token_retrieval_needs() -> None:
     stack = new_stack()
     runtime = new_runtime(stack)

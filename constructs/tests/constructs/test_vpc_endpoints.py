@@ -97,3 +97,62 @@ def test_what_the_agent_is_granted_needs_its_endpoint_too() -> None:
     assert len(gateways) == 2  # s3 and dynamodb are gateway endpoints
     env = environment_from_templates("p", {"Test": template.to_json()})
     assert evaluate(env, ["Readiness-VpcEndpoints"]) == []
+
+
+def _missing(stack) -> list[str]:
+    env = environment_from_templates("p", {"Test": Template.from_stack(stack).to_json()})
+    return sorted(f.id for f in evaluate(env, ["Readiness-VpcEndpoints"]))
+
+
+def test_a_connected_gateway_needs_its_own_endpoint_service() -> None:
+    """AgentCore's gateways are a PrivateLink service of their own (bedrock-agentcore.gateway), not the data plane."""
+    from agentcore_constructs import ToolGateway
+
+    stack, runtime = _private_runtime()
+    ToolGateway(stack, "Tools", gateway_name="t-tools").connect_to(runtime)
+    runtime.cfn_runtime.add_metadata(VPC_ENDPOINTS_METADATA, sorted(VPC_ENDPOINTS_ALWAYS))
+    assert _missing(stack) == ["Readiness-VpcEndpoints[Missing::bedrock-agentcore.gateway]"]
+
+    stack, runtime = _private_runtime()
+    ToolGateway(stack, "Tools", gateway_name="t-tools").connect_to(runtime)
+    created = RuntimeVpcEndpoints(stack, "Endpoints", runtime=runtime)
+    assert "bedrock-agentcore.gateway" in created.endpoints
+    (service,) = [
+        e["Properties"]["ServiceName"]
+        for e in Template.from_stack(stack).find_resources("AWS::EC2::VPCEndpoint").values()
+        if "gateway" in str(e["Properties"]["ServiceName"])
+    ]
+    assert "bedrock-agentcore.gateway" in str(stack.resolve(service))
+    assert _missing(stack) == []
+
+
+@pytest.mark.parametrize(
+    ("discovery_url", "with_domain", "missing"),
+    [
+        # A Cognito pool without a domain: its JWKS is served through the cognito-idp endpoint.
+        (None, False, ["Readiness-VpcEndpoints[Missing::cognito-idp]"]),
+        # With a domain, Cognito's PrivateLink endpoint refuses every request for the pool: only a NAT route works.
+        (None, True, ["Readiness-VpcEndpoints[Missing::internet]"]),
+        # Another issuer is on the internet.
+        (
+            "https://login.example.com/.well-known/openid-configuration",
+            False,
+            ["Readiness-VpcEndpoints[Missing::internet]"],
+        ),
+    ],
+    ids=["cognito-no-domain", "cognito-with-domain", "other-issuer"],
+)
+def test_the_agent_must_reach_its_token_issuer(discovery_url, with_domain, missing) -> None:
+    from aws_cdk import aws_cognito as cognito
+
+    stack, runtime = _private_runtime()
+    pool = cognito.UserPool(stack, "Pool")
+    if with_domain:
+        pool.add_domain("Domain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix="t-111122223333"))
+    url = (
+        discovery_url
+        or f"https://cognito-idp.us-east-1.amazonaws.com/{pool.user_pool_id}/.well-known/openid-configuration"
+    )
+    runtime.use_jwt_authorizer(discovery_url=url, allowed_clients=["client-1"], allowed_scopes=["agent/invoke"])
+    runtime.cfn_runtime.add_metadata(VPC_ENDPOINTS_METADATA, sorted(VPC_ENDPOINTS_ALWAYS))
+    assert _missing(stack) == missing

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_METADATA
+from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_GATEWAY, VPC_ENDPOINTS_METADATA
 from agentcore_constructs.readiness import RULES, evaluate
 from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
 from agentcore_constructs.readiness.rules import credential_kind
@@ -358,7 +358,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
     (
         "Readiness-VpcEndpoints",
         lambda t: res(t, "Runtime").update(NetworkConfiguration={"NetworkMode": "VPC"}),
-        {(f"Readiness-VpcEndpoints[Missing::{s}]", "Runtime") for s in VPC_ENDPOINTS_ALWAYS},
+        # The fixture's agent calls its tool gateway: AgentCore's gateway endpoint service as well.
+        {(f"Readiness-VpcEndpoints[Missing::{s}]", "Runtime") for s in [*VPC_ENDPOINTS_ALWAYS, *VPC_ENDPOINTS_GATEWAY]},
     ),
     (
         "Readiness-VpcEndpoints",
@@ -370,6 +371,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
             ("Readiness-VpcEndpoints[Missing::bedrock-agentcore]", "Runtime"),
             ("Readiness-VpcEndpoints[Missing::sts]", "Runtime"),
             ("Readiness-VpcEndpoints[Missing::xray]", "Runtime"),
+            ("Readiness-VpcEndpoints[Missing::bedrock-agentcore.gateway]", "Runtime"),
         },
     ),
     (

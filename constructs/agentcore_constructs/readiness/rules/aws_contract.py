@@ -21,8 +21,12 @@ from agentcore_constructs.aws_facts import (
     VPC_ENDPOINTS_ALWAYS,
     VPC_ENDPOINTS_BY_ACTION_PREFIX,
     VPC_ENDPOINTS_CONTAINER,
+    VPC_ENDPOINTS_GATEWAY,
     VPC_ENDPOINTS_METADATA,
+    VPC_ENDPOINTS_TOKEN_ISSUER,
+    VPC_INTERNET_ROUTE,
 )
+from agentcore_constructs.contract import env_vars
 from agentcore_constructs.contract.tools import (
     POWERTOOLS_METRICS_NAMESPACE_ENV,
     POWERTOOLS_SERVICE_NAME_ENV,
@@ -384,6 +388,40 @@ def _granted_services(env: Environment, runtime: Resource) -> dict[str, str]:
     return found
 
 
+def _connected_services(env: Environment, runtime: Resource) -> dict[str, str]:
+    """Endpoint services the agent calls because a stage was connected: the tool gateway (its own endpoint service)
+    and the token issuer the agent verifies callers against (``internet`` when no endpoint can serve it)."""
+    variables = c.runtime_env(runtime)
+    found: dict[str, str] = {}
+    role = c.runtime_role(env, runtime)
+    statements = c.role_statements(env, role) if role is not None else []
+    if not c.absent(variables.get(env_vars.GATEWAY_URL.name)) or any(
+        c.allows(statement, "bedrock-agentcore:InvokeGateway") for statement in statements
+    ):
+        found.update(VPC_ENDPOINTS_GATEWAY)
+    discovery = variables.get(env_vars.AUTH_DISCOVERY_URL.name)
+    if c.absent(discovery):
+        return found
+    pools = [r.resource for r in env.references(discovery, runtime.stack) if r.resource.type == c.USER_POOL]
+    cognito = bool(pools) or any("cognito-idp." in text for text in env.literal_strings(discovery))
+    with_domain = [
+        pool
+        for pool in pools
+        for domain in env.resources(c.USER_POOL_DOMAIN)
+        if env.refers_to(domain.prop("UserPoolId"), domain.stack, pool)
+    ]
+    if not cognito:
+        found[VPC_INTERNET_ROUTE] = "the token issuer's discovery document and JWKS are on the internet"
+    elif with_domain:
+        found[VPC_INTERNET_ROUTE] = (
+            "the agent fetches the user pool's JWKS and Cognito's PrivateLink endpoint refuses a pool with a domain "
+            f"({with_domain[0].path}): a NAT route is the only way"
+        )
+    else:
+        found.update(VPC_ENDPOINTS_TOKEN_ISSUER)
+    return found
+
+
 @rule(
     "Readiness-VpcEndpoints",
     info="A runtime in VPC mode reaches AWS services its VPC has no endpoint for (and no internet route was "
@@ -393,8 +431,12 @@ def _granted_services(env: Environment, runtime: Resource) -> dict[str, str]:
         "calls needs a VPC endpoint: S3 (gateway: runtimes created after the May 2026 rollout download their code "
         "through the VPC; AgentCore Control API, VpcConfig requireServiceS3Endpoint), bedrock-runtime, "
         "bedrock-agentcore, logs, xray, sts, and ecr.api/ecr.dkr for a container image (AgentCore guide, "
-        "'Configure ... for VPC'), plus every service the runtime's role is granted actions of (secretsmanager, "
-        "kms, ssm, dynamodb, ...: the agent calls them). Declare what the VPC provides with "
+        "'Configure ... for VPC'), bedrock-agentcore.gateway for a connected tool gateway (AgentCore's own endpoint "
+        "service for gateways; guide, 'Use interface VPC endpoints'), cognito-idp for the agent's token verification "
+        "(or a NAT route: Cognito's PrivateLink refuses a user pool with a domain, and other issuers are on the "
+        "internet; Cognito guide, 'Access Amazon Cognito using an interface endpoint'), plus every service the "
+        "runtime's role is granted actions of (secretsmanager, kms, ssm, dynamodb, ...: the agent calls them). "
+        "Declare what the VPC provides with "
         "AgentRuntime(vpc_endpoints=[...]) (or 'internet' for a NAT route) and create the missing endpoints."
     ),
     checklist=None,
@@ -407,12 +449,13 @@ def vpc_endpoints(env: Environment) -> Iterator[RawFinding]:
             continue
         declared = runtime.metadata.get(VPC_ENDPOINTS_METADATA)
         provided = set(declared) if isinstance(declared, list) else set()
-        if "internet" in provided:
+        if VPC_INTERNET_ROUTE in provided:
             continue
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if "ContainerConfiguration" in (runtime.prop("AgentRuntimeArtifact") or {}):
             needed.update(VPC_ENDPOINTS_CONTAINER)
         needed.update(_granted_services(env, runtime))
+        needed.update(_connected_services(env, runtime))
         for service in sorted(set(needed) - provided):
             yield runtime, f"Missing::{service}", f"no VPC endpoint for {service} ({needed[service]})"
 

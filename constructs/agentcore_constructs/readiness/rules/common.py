@@ -36,6 +36,7 @@ IAM_MANAGED_POLICY = "AWS::IAM::ManagedPolicy"
 IAM_ROLE = "AWS::IAM::Role"
 USER_POOL = "AWS::Cognito::UserPool"
 USER_POOL_CLIENT = "AWS::Cognito::UserPoolClient"
+USER_POOL_DOMAIN = "AWS::Cognito::UserPoolDomain"
 
 #: Environment variables that only an agent host has (the agent's model selection).
 AGENT_HOST_VARIABLES = frozenset({env_vars.MODEL_ID.name, "BEDROCK_MODEL_ID", env_vars.MODEL_PROVIDER.name})
