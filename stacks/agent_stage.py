@@ -51,7 +51,10 @@ class AgentStage(cdk.Stage):
                 description="AgentCore: account-wide observability (X-Ray Transaction Search), one per account and "
                 "Region",
             )
-            stacks.append(self.account_stack)
+            # Traces of the first invocation already need it: the runtime waits for the account stack.
+            self.runtime_stack.add_dependency(self.account_stack, "X-Ray Transaction Search must be on first")
+            # Account-level: the same template from every environment of the account (no environment tag).
+            cdk.Tags.of(self.account_stack).add("project", PROJECT_TAG)
         for stack in stacks:
             cdk.Tags.of(stack).add("project", PROJECT_TAG)
             cdk.Tags.of(stack).add("environment", config.name)

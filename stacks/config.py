@@ -25,9 +25,9 @@ NETWORK_MODES = ("PUBLIC", "VPC")
 ARTIFACT_KINDS = ("code", "container")
 RETRY_MODES = ("adaptive", "standard")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-#: X-Ray Transaction Search is one per account and Region: "manage" (this environment's account stack owns it; one
-#: environment per account/Region), "enabled" (already on in the account: console, another app or environment),
-#: "off" (not used).
+#: X-Ray Transaction Search is one per account and Region: "manage" (the app's account stack owns it; every
+#: environment of the app in that account/Region says "manage" and deploys the same stack), "enabled" (turned on
+#: outside this app: console, CLI or another app), "off" (not used).
 TRANSACTION_SEARCH_MODES = ("manage", "enabled", "off")
 
 # Optional geo prefix (cross-Region inference profile), provider, model name, ":<version>".
@@ -212,20 +212,34 @@ def load_environments(
 
 
 def _check_account_singletons(configs: list[EnvironmentConfig]) -> None:
-    """Transaction Search is one per account and Region: at most one environment of an account/Region manages it."""
-    managers: dict[tuple[str, str], str] = {}
+    """Transaction Search is one per account and Region. Every environment of this app in an account/Region where one
+    of them manages it must manage it too: they all deploy the same account stack (one stack name, one template), so
+    whichever is deployed first turns it on and none depends on another's deploy order. "enabled" is for an account
+    where it was turned on outside this app (console, CLI or another app: CloudWatch user guide, "Enable Transaction
+    Search", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Enable-TransactionSearch.html)."""
+    by_target: dict[tuple[str, str], list[EnvironmentConfig]] = {}
     for config in configs:
-        if config.transaction_search != "manage":
+        by_target.setdefault((config.account, config.region), []).append(config)
+    for (account, region), group in by_target.items():
+        managers = [c for c in group if c.transaction_search == "manage"]
+        if not managers:
             continue
-        key = (config.account, config.region)
-        if key in managers:
+        for config in group:
+            if config.transaction_search == "enabled":
+                raise ConfigError(
+                    f"environments.{config.name}.transaction_search: 'enabled', but environments.{managers[0].name} "
+                    f"of this app manages it in account {account} / {region}, so {config.name} would rely on "
+                    f"{managers[0].name} being deployed first; set 'manage' in both (they deploy the same account "
+                    "stack, whichever comes first turns it on)"
+                )
+        percents = {c.transaction_search_indexing_percent for c in managers}
+        if len(percents) > 1:
             raise ConfigError(
-                f"environments.{config.name}.transaction_search: 'manage' in account {key[0]} / {key[1]}, which "
-                f"environments.{managers[key]} already manages (X-Ray Transaction Search is one per account and "
-                "Region); "
-                "set 'enabled' in all but one"
+                f"environments.{managers[-1].name}.transaction_search_indexing_percent: environments "
+                f"{', '.join(c.name for c in managers)} manage Transaction Search in account {account} / {region} "
+                f"with different indexing percentages ({', '.join(str(p) for p in sorted(percents))}); they deploy "
+                "one account stack, so give them the same value"
             )
-        managers[key] = config.name
 
 
 def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> EnvironmentConfig:

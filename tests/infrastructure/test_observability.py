@@ -122,16 +122,30 @@ def test_alarm_topic_is_kms_encrypted_tls_only_with_configured_emails(templates:
     assert emails == sorted(ENVIRONMENTS[env_name].alarm_emails)
 
 
-def test_transaction_search_lives_in_the_account_stack_of_the_one_environment_that_manages_it(templates: dict) -> None:
+def test_transaction_search_is_one_account_stack_that_every_environment_of_the_account_deploys_first(
+    templates: dict, synthesized
+) -> None:
+    """The three environments share the placeholder account: each deploys the same account stack (one stack name, an
+    identical template), so whichever is deployed first turns Transaction Search on, and its runtime waits for it."""
     holders = [name for name, t in templates.items() if of_type(t, "AWS::XRay::TransactionSearchConfig")]
     managers = [name for name, c in ENVIRONMENTS.items() if c.transaction_search == "manage"]
-    assert holders == [f"{name}/Account" for name in managers] and len(holders) <= 1
+    assert sorted(holders) == sorted(f"{name}/Account" for name in managers) and managers
+    assert len({json.dumps(templates[h], sort_keys=True) for h in holders}) == 1  # byte for byte the same stack
     for name in managers:
         (search_config,) = of_type(templates[f"{name}/Account"], "AWS::XRay::TransactionSearchConfig").values()
         assert (
             search_config["Properties"]["IndexingPercentage"] == ENVIRONMENTS[name].transaction_search_indexing_percent
         )
         assert search_config["DeletionPolicy"] == "Retain"
+        manifest = json.loads((synthesized.outdir / f"assembly-{name}" / "manifest.json").read_text())
+        stacks = {
+            a["displayName"]: a for a in manifest["artifacts"].values() if a["type"] == "aws:cloudformation:stack"
+        }
+        assert stacks[f"{name}/Account"]["properties"]["stackName"] == "agentcore-account-observability"
+        account_artifact = next(
+            k for k, a in manifest["artifacts"].items() if a.get("displayName") == f"{name}/Account"
+        )
+        assert account_artifact in stacks[f"{name}/Runtime"]["dependencies"]
     # CloudWatch Logs refuses log-group names starting with "aws/" (CreateLogGroup API reference).
     assert [
         n

@@ -142,7 +142,7 @@ VALID_VPC = {
         ),
         (
             "dev",
-            {"transaction_search_indexing_percent": 5},
+            {"transaction_search": "off", "transaction_search_indexing_percent": 5},
             r"environments\.dev\.transaction_search_indexing_percent: only used with",
         ),
         (
@@ -215,15 +215,25 @@ def test_bad_cdk_json_fails_the_real_synth_with_the_key_in_the_message(tmp_path)
         build_app(app)
 
 
-def test_transaction_search_is_managed_by_at_most_one_environment_per_account_and_region() -> None:
-    envs = _with("staging", transaction_search="manage")
+def test_an_enabled_environment_never_relies_on_another_environments_deploy_order() -> None:
+    """All three environments share the placeholder account: 'enabled' next to a managing sibling would work only if
+    the sibling were deployed first, so it is refused; every environment of that account manages it instead."""
+    envs = _with("staging", transaction_search="enabled", transaction_search_indexing_percent=...)
     with pytest.raises(
         ConfigError,
-        match=r"environments\.(staging|prod)\.transaction_search: 'manage' in account 123456789012 / us-east-1",
+        match=r"environments\.staging\.transaction_search: 'enabled', but environments\.dev of this app manages it in "
+        r"account 123456789012 / us-east-1, so staging would rely on dev being deployed first",
     ):
         load_environments(envs, NO_ENV)
-    envs["staging"]["account"] = "210987654321"  # another account: each manages its own
-    assert [c.transaction_search for c in load_environments(envs, NO_ENV)] == ["enabled", "manage", "manage"]
+    envs["staging"]["account"] = "210987654321"  # another account: turned on there outside this app
+    assert [c.transaction_search for c in load_environments(envs, NO_ENV)] == ["manage", "enabled", "manage"]
+
+
+def test_environments_managing_one_account_agree_on_its_settings() -> None:
+    envs = _with("staging", transaction_search_indexing_percent=1)
+    with pytest.raises(ConfigError, match=r"environments\.\w+\.transaction_search_indexing_percent: environments "):
+        load_environments(envs, NO_ENV)
+    assert {c.transaction_search for c in load_environments(_with("dev"), NO_ENV)} == {"manage"}
 
 
 def test_outbound_return_urls_are_https() -> None:

@@ -5,6 +5,7 @@ Each rule checks a fact of AWS's (not a convention of ours) and names its source
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -118,7 +119,8 @@ def service_log_groups(env: Environment) -> Iterator[RawFinding]:
     explanation="AWS::XRay::TransactionSearchConfig is one per account and Region (its identifier is the account id) "
     "and enabling fails when it is already on (CloudWatch user guide, 'Using Transaction Search with AWS "
     "CloudFormation'). Create it once per account and Region in a stack whose lifecycle is the account's "
-    "(TransactionSearch) and declare it enabled everywhere else.",
+    "(TransactionSearch) and declare it enabled everywhere else. Environments of one app that deploy the same "
+    "account stack (one stack name, identical resource) count once.",
     checklist=None,
     gaps=("observability",),
     app_wide=True,
@@ -129,7 +131,9 @@ def transaction_search_singleton(envs: Sequence[Environment]) -> Iterator[RawFin
         for config in env.resources(TRANSACTION_SEARCH_CONFIG):
             by_target[config.stack.aws_environment].append(config)
     for target, configs in by_target.items():
-        if len(configs) > 1:
+        # Several environments deploying one account stack (same stack name, same resource) are one config.
+        distinct = {(r.stack.stack_name, r.logical_id, json.dumps(r.properties, sort_keys=True)) for r in configs}
+        if len(distinct) > 1:
             others = ", ".join(sorted(r.path for r in configs))
             for config in configs:
                 yield config, None, f"{len(configs)} Transaction Search configs target {target}: {others}"
