@@ -116,6 +116,11 @@ class LocalCheckpointSaver(BaseCheckpointSaver[int]):
         # One lock for the cache and the files: requests run on a thread pool, each with its own event loop.
         self._lock = threading.Lock()
 
+    @property
+    def loaded_sessions(self) -> int:
+        """How many sessions are held in memory now (at most ``sessions_in_memory``)."""
+        return len(self._sessions)
+
     # ---------------------------------------------------------------------------------------------------------
     # Keys and files
     # ---------------------------------------------------------------------------------------------------------
