@@ -9,7 +9,8 @@ The kit's thread id is ``<actor>/<session>`` (:func:`.langgraph.thread_config`),
 another actor's file. Bounds: LangGraph stores a checkpoint at every step of every turn; this saver keeps only the
 latest ``checkpoints_per_session`` of each session (LangGraph's own ``prune(strategy="keep_latest")`` keeps one:
 ``BaseCheckpointSaver.prune`` in langgraph-checkpoint), and at most ``sessions_in_memory`` sessions in memory (least
-recently used first out; every change is on disk before the call returns, so eviction loses nothing).
+recently used first out; every change is on disk before the call returns, so eviction loses nothing); a subgraph's
+checkpoints go once the top-level step that ran it is stored.
 
 Values are serialized with the saver's serde (LangGraph's ``JsonPlusSerializer``, no pickle) and each file is replaced
 atomically (temporary file, fsync, ``os.replace``): a killed process leaves the previous complete version.
@@ -151,8 +152,9 @@ class LocalCheckpointSaver(BaseCheckpointSaver[int]):
         return cached
 
     def _read(self, path: Path) -> _Session:
+        raw = path.read_bytes()  # an unreadable disk or permission is an error, not a reset
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(raw)
             if data.get("format") != _FORMAT:
                 raise ValueError(f"unknown format {data.get('format')!r}")
             session = _Session()
@@ -168,8 +170,12 @@ class LocalCheckpointSaver(BaseCheckpointSaver[int]):
                     _decode(item["value"]),
                     item["task_path"],
                 )
+            for by_id in session.checkpoints.values():
+                for saved in by_id.values():  # decodes now, so a damaged value is found here and not at every turn
+                    self.serde.loads_typed(saved.checkpoint)
+                    self.serde.loads_typed(saved.metadata)
             return session
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, NotImplementedError) as error:
             # Kept aside, not overwritten: the next turn starts a fresh conversation and nothing is deleted.
             aside = path.with_name(f"{path.name}.unreadable-{time.time_ns()}")
             path.replace(aside)
@@ -219,14 +225,23 @@ class LocalCheckpointSaver(BaseCheckpointSaver[int]):
 
     def _prune(self, session: _Session, ns: str) -> None:
         """Keep the latest checkpoints of ``ns`` and the writes no older than the oldest of them (writes of a
-        checkpoint still being stored are newer, and kept)."""
+        checkpoint still being stored are newer, and kept). Subgraph namespaces are new at every run (``node:<task
+        id>``): one whose checkpoints all predate the kept top-level ones belongs to a finished step and goes."""
         by_id = session.checkpoints.get(ns, {})
         for old in sorted(by_id)[: -self.checkpoints_per_session]:
             del by_id[old]
-        if by_id:
-            oldest = min(by_id)
-            for key in [k for k in session.writes if k[0] == ns and k[1] < oldest]:
-                del session.writes[key]
+        if not by_id:
+            return
+        oldest = min(by_id)
+        finished = (
+            {other for other, ids in session.checkpoints.items() if other and (not ids or max(ids) < oldest)}
+            if ns == ""
+            else set()
+        )
+        for other in finished:
+            del session.checkpoints[other]
+        for key in [k for k in session.writes if k[0] in finished or (k[0] == ns and k[1] < oldest)]:
+            del session.writes[key]
 
     # ---------------------------------------------------------------------------------------------------------
     # BaseCheckpointSaver

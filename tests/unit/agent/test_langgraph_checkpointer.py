@@ -49,6 +49,27 @@ def test_the_number_of_checkpoints_kept_is_configurable(tmp_path: Path) -> None:
         LocalCheckpointSaver(tmp_path, checkpoints_per_session=0)
 
 
+def test_a_subgraphs_checkpoints_go_once_its_step_is_stored(tmp_path: Path) -> None:
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    inner = StateGraph(MessagesState)
+    inner.add_node("answer", lambda state: {"messages": [AIMessage(f"seen {len(state['messages'])}")]})
+    inner.add_edge(START, "answer")
+    inner.add_edge("answer", END)
+    outer = StateGraph(MessagesState)
+    outer.add_node("inner", inner.compile())  # its checkpoints are stored under a new "inner:<task id>" each run
+    outer.add_edge(START, "inner")
+    outer.add_edge("inner", END)
+    saver = LocalCheckpointSaver(tmp_path)
+    graph = outer.compile(checkpointer=saver)
+    config = _config("alice/s1")
+    for number in range(4):
+        state = graph.invoke({"messages": [("user", f"q{number}")]}, config)
+    assert state["messages"][-1].content == "seen 7"
+    stored = json.loads(saver.path_of(config).read_text(encoding="utf-8"))
+    assert [c["ns"] for c in stored["checkpoints"]] == [""]
+
+
 def test_sessions_in_memory_are_bounded_and_an_evicted_one_is_read_back_from_its_file(tmp_path: Path) -> None:
     saver = LocalCheckpointSaver(tmp_path, sessions_in_memory=2)
     runner = LangGraphAgentRunner(_offline(tmp_path), model=OfflineChatModel(), system_prompt="t", checkpointer=saver)
@@ -75,14 +96,26 @@ def test_two_processes_on_one_directory_see_each_others_turns(tmp_path: Path) ->
     assert first.ask("three", ALICE).endswith("history: 2 earlier user turns; last: 'two'.")
 
 
-def test_files_are_replaced_whole_and_an_unreadable_one_is_kept_aside(tmp_path: Path, caplog) -> None:
+DAMAGED_CHECKPOINT = {
+    "format": 1,
+    "checkpoints": [
+        {"ns": "", "id": "1", "parent_id": None, "checkpoint": ["msgpack", "wf8="], "metadata": ["null", ""]}
+    ],
+    "writes": [],
+}
+
+
+@pytest.mark.parametrize(
+    "damaged", ['{"format": 1, "checkpoints": [', "[]", json.dumps(DAMAGED_CHECKPOINT)], ids=["cut", "list", "value"]
+)
+def test_files_are_replaced_whole_and_an_unreadable_one_is_kept_aside(tmp_path: Path, caplog, damaged: str) -> None:
     saver = LocalCheckpointSaver(tmp_path)
     runner = LangGraphAgentRunner(_offline(tmp_path), model=OfflineChatModel(), system_prompt="t", checkpointer=saver)
     runner.ask("one", ALICE)
     session_dir = tmp_path / "alice" / "langgraph"
     assert [p.name for p in session_dir.iterdir()] == ["session_s1.json"]  # no temporary file left behind
 
-    (session_dir / "session_s1.json").write_text('{"format": 1, "checkpoints": [', encoding="utf-8")
+    (session_dir / "session_s1.json").write_text(damaged, encoding="utf-8")
     fresh = LangGraphAgentRunner(
         _offline(tmp_path), model=OfflineChatModel(), system_prompt="t", checkpointer=LocalCheckpointSaver(tmp_path)
     )
