@@ -13,5 +13,7 @@ One module per stage, named like the construct module that provides it, plus one
   errors;
 * :mod:`.model` — the single retry layer of every AWS call; :mod:`.offline_model` — the offline driver;
 * :mod:`.settings` — the contract read and validated, every bad variable named;
-* :mod:`.strands`, :mod:`.langgraph` — every stage for a Strands or a LangGraph agent in one ``AgentCoreApp``.
+* :mod:`.strands`, :mod:`.langgraph` — every stage for a Strands or a LangGraph agent in one ``AgentCoreApp``;
+  :mod:`.langgraph_history` (an unfinished turn is repaired) and :mod:`.langgraph_checkpointer` (the bounded local
+  store that survives a restart) for the LangGraph one.
 """

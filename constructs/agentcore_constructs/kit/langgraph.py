@@ -9,8 +9,9 @@ with
 
 * the caller and session the request guard verified (:mod:`.identity`);
 * memory: langgraph-checkpoint-aws's ``AgentCoreMemorySaver`` when ``MEMORY_ID`` is set (thread = the session,
-  actor = the verified caller), else an in-process ``InMemorySaver`` keyed by actor and session; a turn a killed
-  request left half-written is removed before the next one (no orphan tool call reaches the model);
+  actor = the verified caller), else a file per actor and session under ``LOCAL_MEMORY_DIR`` that survives a restart
+  (:mod:`.langgraph_checkpointer`, bounded); a turn that never finished is dropped by the next one, which stores
+  the repaired history (:mod:`.langgraph_history`: no orphan tool call or result reaches the model);
 * the gateway's tools as LangChain tools through langchain-mcp-adapters, with the caller's token forwarded (JWT
   gateway) or SigV4 (IAM gateway), bounded retries and failures mapped to tool errors (:mod:`.gateway`);
 * the model from ``MODEL_ID`` (langchain-aws ``ChatBedrockConverse`` with the contract's single retry layer), or the
@@ -30,13 +31,15 @@ from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, RemoveMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 
 from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_factory
 from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.langgraph_checkpointer import LocalCheckpointSaver
+from agentcore_constructs.kit.langgraph_history import turn_input
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
 from agentcore_constructs.kit.offline_model import OfflineDriver
 from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app, serve
@@ -128,31 +131,22 @@ class OfflineChatModel(BaseChatModel):
 
 
 def create_checkpointer(settings: Settings) -> Any:
-    """AgentCore Memory (langgraph-checkpoint-aws) when ``MEMORY_ID`` is set, else an in-process saver."""
+    """AgentCore Memory (langgraph-checkpoint-aws) when ``MEMORY_ID`` is set, else files under ``LOCAL_MEMORY_DIR``."""
     if settings.memory_id:
         from langgraph_checkpoint_aws import AgentCoreMemorySaver
 
         return AgentCoreMemorySaver(
             settings.memory_id, region_name=settings.model_region, config=boto_client_config(settings)
         )
-    from langgraph.checkpoint.memory import InMemorySaver
-
-    return InMemorySaver()
+    return LocalCheckpointSaver(settings.local_memory_dir)
 
 
 def thread_config(settings: Settings, caller: CallerIdentity) -> dict[str, Any]:
-    """The checkpoint keys of a caller's session: AgentCore Memory keeps actors apart itself (actorId); the
-    in-process saver only knows thread ids, so the actor is part of it."""
+    """The checkpoint keys of a caller's session: AgentCore Memory keeps actors apart itself (actorId); the local
+    saver (and any other saver passed in) only knows thread ids, so the actor is part of it."""
     if settings.memory_id:
         return {"thread_id": caller.session_id, "actor_id": caller.actor_id}
     return {"thread_id": f"{caller.actor_id}/{caller.session_id}", "actor_id": caller.actor_id}
-
-
-def dangling_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
-    """The tail of a turn a killed request left behind: a prompt without an answer, or tool calls without all their
-    results (the model would be sent an orphan tool call). Empty for a complete history."""
-    last_answer = max((i for i, m in enumerate(messages) if isinstance(m, AIMessage) and not m.tool_calls), default=-1)
-    return list(messages[last_answer + 1 :])
 
 
 # =============================================================================================================
@@ -274,20 +268,21 @@ class LangGraphAgentRunner:
             "callbacks": [_Budget(turn)],
             "run_id": uuid.uuid4(),
         }
-        await self._repair(graph, config)
         try:
-            state = await graph.ainvoke({"messages": [HumanMessage(content=turn.prompt)]}, config)
+            state = await graph.ainvoke({"messages": await self._turn_input(graph, config, turn.prompt)}, config)
         except GraphRecursionError:
             raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
         final = state["messages"][-1]
         return _text(final.content).strip()
 
-    async def _repair(self, graph: Any, config: dict[str, Any]) -> None:
+    async def _turn_input(self, graph: Any, config: dict[str, Any], prompt: str) -> list[BaseMessage]:
+        """The prompt, with the stored history repaired when a turn never finished (stored by this turn's input)."""
         state = await graph.aget_state(config)
-        dangling = dangling_messages((state.values or {}).get("messages", []) if state else [])
-        if dangling:
-            logger.warning("Removing %d message(s) of an interrupted turn", len(dangling))
-            await graph.aupdate_state(config, {"messages": [RemoveMessage(id=m.id) for m in dangling if m.id]})
+        stored = (state.values or {}).get("messages", []) if state else []
+        update = turn_input(stored, prompt)
+        if len(update) > 1:
+            logger.warning("Dropping an unfinished turn from the history (%d messages kept)", len(update) - 2)
+        return update
 
 
 class AgentCoreApp:
@@ -327,7 +322,6 @@ __all__ = [
     "OfflineChatModel",
     "create_chat_model",
     "create_checkpointer",
-    "dangling_messages",
     "gateway_tools",
     "thread_config",
 ]

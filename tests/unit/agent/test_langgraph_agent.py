@@ -11,7 +11,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import tool
 
 from agentcore_constructs.kit.identity import CallerIdentity
-from agentcore_constructs.kit.langgraph import LangGraphAgentRunner, OfflineChatModel, dangling_messages
+from agentcore_constructs.kit.langgraph import LangGraphAgentRunner, OfflineChatModel
 from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn
 from agentcore_constructs.kit.settings import load_settings
 
@@ -90,13 +90,3 @@ def test_an_interrupted_turn_is_removed_before_the_next_one(tmp_path) -> None:
     answer = runner.ask("second prompt", ALICE)
     # The driver reports the history it received: the unanswered prompt is gone.
     assert "history: 0 earlier user turns" in answer
-
-
-def test_dangling_messages_are_the_tail_after_the_last_answer() -> None:
-    from langchain_core.messages import HumanMessage, ToolMessage
-
-    answered = [HumanMessage("q1"), AIMessage("a1")]
-    assert dangling_messages(answered) == []
-    orphan_call = AIMessage("", tool_calls=[{"id": "t", "name": "echo", "args": {}}])
-    tail = [HumanMessage("q2"), orphan_call, ToolMessage("partial", tool_call_id="t")]
-    assert dangling_messages([*answered, *tail]) == tail
