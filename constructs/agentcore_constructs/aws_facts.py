@@ -90,6 +90,13 @@ AGENTCORE_METRICS_NAMESPACE = "AWS/Bedrock-AgentCore"
 #: which combinations are published, and a metric query must match a combination exactly, so dashboards SEARCH the
 #: documented schemas and alarms use Metrics Insights filters on dimension values.
 GATEWAY_METRIC_DIMENSIONS = ("Method", "Name", "Operation", "Protocol", "Resource")
+#: Runtime metrics (Invocations, SystemErrors, UserErrors, Throttles, Latency, SessionCount) per endpoint: the
+#: dimension set AWS's own construct library queries (aws-cdk-lib 2.275, aws-bedrockagentcore
+#: lib/runtime/runtime-base.js ``metric()``: Operation ``InvokeAgentRuntime``, Name ``<runtime name>::<endpoint>``,
+#: Resource the runtime ARN). The developer guide ("AgentCore generated runtime observability data") lists the
+#: metrics but not their dimensions; a metric alarm matches only this exact set, so the alarms use it unchanged.
+RUNTIME_METRIC_DIMENSIONS = ("Name", "Operation", "Resource")
+RUNTIME_INVOKE_OPERATION = "InvokeAgentRuntime"
 GATEWAY_TOOL_CALL_METHOD = "tools/call"
 
 # ---- ours, read by the rules ----------------------------------------------------------------------------

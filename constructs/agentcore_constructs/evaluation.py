@@ -26,6 +26,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 
 from agentcore_constructs.acknowledgements import acknowledge, acknowledge_cfn_lint, policy_wildcards
+from agentcore_constructs.aws_facts import RUNTIME_INVOKE_OPERATION
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.observability import AgentObservability
 from agentcore_constructs.runtime import AgentRuntime
@@ -41,6 +42,10 @@ EVALUATION_METRICS_NAMESPACE = "Bedrock-AgentCore/Evaluations"
 #: Scores arrive only for sampled sessions: hourly averages, alarm when 2 of the last 3 hours were low.
 SCORE_PERIOD = cdk.Duration.hours(1)
 _NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
+#: The window in which scores must have arrived once enough sessions were sampled, and how many sampled sessions
+#: make silence a failure rather than chance.
+SILENCE_PERIOD = cdk.Duration.hours(6)
+EXPECTED_SCORED_SESSIONS = 5
 
 #: Why each wildcard of aws-cdk-lib's generated execution role is there (acknowledged one finding at a time; a
 #: wildcard of a kind not listed stays a finding).
@@ -80,7 +85,9 @@ class OnlineEvaluation(Construct):
         min_score: the lowest acceptable hourly average score, 0..1. Default: 0.5.
 
     Attributes: ``config`` (``OnlineEvaluationConfig``), ``service_name`` (the evaluated service),
-    ``score_alarms`` (evaluator -> alarm; empty without ``observability``).
+    ``score_alarms`` (evaluator -> alarm; empty without ``observability``), ``scores_missing_alarm`` (fires when
+    the endpoint served enough sessions for some to be sampled and no score was published in 6 hours; None without
+    ``observability``).
     """
 
     def __init__(
@@ -137,8 +144,11 @@ class OnlineEvaluation(Construct):
                             acknowledge(policy, "Readiness-LeastPrivilege[Resource::*]", reason)
 
         self.score_alarms: dict[str, cw.Alarm] = {}
+        self.scores_missing_alarm: cw.Alarm | None = None
+        self._runtime, self._endpoint, self._sampling_percent = runtime, endpoint, sampling_percent
         if observability is not None:
             self._add_scores(observability, min_score)
+            self.scores_missing_alarm = self._add_scores_missing(observability)
 
     def metric_score(self, evaluator: str, *, period: cdk.Duration = SCORE_PERIOD) -> cw.Metric:
         """The average score of ``evaluator`` (a ``BuiltinEvaluator`` member name) on this configuration."""
@@ -155,6 +165,51 @@ class OnlineEvaluation(Construct):
             statistic="Average",
             period=period,
         )
+
+    def _add_scores_missing(self, observability: AgentObservability) -> cw.Alarm:
+        """Silence that means broken: the endpoint served enough sessions that some must have been sampled, and no
+        evaluator published a single score. Either the evaluation is not running (Transaction Search off, the
+        configuration disabled or failing) or the score metrics are not where this construct reads them (their names
+        come from AWS's strands-agents/evals emitter, not an AgentCore guide) -- then the low-score alarms could
+        never fire, and this one says so."""
+        invocations = self._runtime.runtime.metric_invocations(
+            dimensions_map={
+                "Name": f"{self._runtime.runtime_name}::{self._endpoint}",
+                "Operation": RUNTIME_INVOKE_OPERATION,
+                "Resource": self._runtime.runtime.agent_runtime_arn,
+            },
+            statistic="Sum",
+            period=SILENCE_PERIOD,
+        )
+        counts = {
+            f"s{index}": self.metric_score(evaluator, period=SILENCE_PERIOD).with_(statistic="SampleCount")
+            for index, evaluator in enumerate(self.evaluators)
+        }
+        scored = " + ".join(f"FILL({name}, 0)" for name in counts)
+        expected = f"invocations * {self._sampling_percent / 100:g}"
+        silent = cw.MathExpression(
+            expression=f"IF({expected} >= {EXPECTED_SCORED_SESSIONS} AND ({scored}) == 0, 1, 0)",
+            using_metrics={"invocations": invocations, **counts},
+            label="sampled sessions expected, no score published",
+            period=SILENCE_PERIOD,
+        )
+        alarm = silent.create_alarm(
+            self,
+            "QualityScoresMissing",
+            alarm_name=f"{observability.name_prefix}-QualityScoresMissing",
+            alarm_description=(
+                f"Online evaluation: {EXPECTED_SCORED_SESSIONS}+ sampled sessions expected in "
+                f"{SILENCE_PERIOD.to_hours():g} h and no evaluator score published: the evaluation is not running or "
+                "its score metrics are not where the quality alarms read them"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            # No invocations: no datapoint, nothing expected.
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cw_actions.SnsAction(observability.topic))
+        return alarm
 
     def _add_scores(self, observability: AgentObservability, min_score: float) -> None:
         for evaluator in self.evaluators:

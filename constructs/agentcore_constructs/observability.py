@@ -24,6 +24,7 @@ from agentcore_constructs.aws_facts import (
     GATEWAY_METRIC_DIMENSIONS,
     GATEWAY_TOOL_CALL_METHOD,
     LOG_RETENTION_DAYS,
+    RUNTIME_INVOKE_OPERATION,
     TRANSACTION_SEARCH_LOG_GROUPS,
 )
 from agentcore_constructs.contract import tools as tool_contract
@@ -82,9 +83,17 @@ class AgentObservability(Construct):
         topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not 0 < thresholds.error_rate_percent <= 100:
+        # An alarm whose threshold the metric can never cross never fires: refuse it.
+        if not 0 < thresholds.error_rate_percent < 100:
             raise ValueError(
-                f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100]"
+                f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100): "
+                "a rate cannot exceed 100"
+            )
+        if not 0 < thresholds.latency_p90_ms < runtime.max_invocation_seconds * 1000:
+            raise ValueError(
+                f"AgentObservability latency_p90_ms {thresholds.latency_p90_ms:g} must be below the runtime's "
+                f"max_invocation_time ({runtime.max_invocation_seconds * 1000:g} ms): no invocation lasts longer, "
+                "so the alarm could never fire"
             )
         if thresholds.evaluation_periods < 1:
             raise ValueError("AgentObservability evaluation_periods must be >= 1")
@@ -145,7 +154,13 @@ class AgentObservability(Construct):
 
     def _add_runtime_row(self) -> None:
         runtime = self._runtime.runtime
-        endpoint = {"Name": f"{self._runtime.runtime_name}::{self._runtime.endpoint_name}"}
+        # The L2's metric() merges these over its own Operation and Resource: the full set of
+        # aws_facts.RUNTIME_METRIC_DIMENSIONS, for this endpoint (the L2 defaults to DEFAULT).
+        endpoint = {
+            "Name": f"{self._runtime.runtime_name}::{self._runtime.endpoint_name}",
+            "Operation": RUNTIME_INVOKE_OPERATION,
+            "Resource": self._runtime.runtime.agent_runtime_arn,
+        }
         invocations = runtime.metric_invocations(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
         system_errors = runtime.metric_system_errors(dimensions_map=endpoint, statistic="Sum", period=PERIOD)
         user_errors = runtime.metric_user_errors(dimensions_map=endpoint, statistic="Sum", period=PERIOD)

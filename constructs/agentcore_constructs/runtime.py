@@ -240,6 +240,8 @@ class AgentRuntime(Construct):
         stack = cdk.Stack.of(self)
         self.runtime_name = runtime_name
         self.endpoint_name = endpoint_name
+        #: The per-invocation wall-time limit (seconds): no invocation, so no latency datapoint, lasts longer.
+        self.max_invocation_seconds = max_invocation_time.to_seconds()
         self.artifact_kind = artifact
         try:
             self.model_access = ModelAccess.for_model(

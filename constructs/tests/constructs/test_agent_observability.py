@@ -96,3 +96,36 @@ def test_transaction_search_is_retained_and_waits_for_its_logs_policy() -> None:
     ]
     with pytest.raises(ValueError, match="indexing_percent 150"):
         TransactionSearch(stack, "Bad", indexing_percent=150)
+
+
+def test_runtime_alarms_read_the_endpoints_metrics_under_the_dimension_set_aws_publishes() -> None:
+    """A metric alarm matches one exact dimension set; these are aws-cdk-lib's (aws_facts.RUNTIME_METRIC_DIMENSIONS)
+    with this endpoint's name, not the L2's DEFAULT one."""
+    stack, runtime = _stack_with_runtime()
+    AgentObservability(stack, "Obs", runtime=runtime)
+    alarms = [a["Properties"] for a in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()]
+    runtime_alarms = [a for a in alarms if a["AlarmName"].startswith("a1-Runtime")]
+    assert len(runtime_alarms) == 3
+    metrics = [
+        q["MetricStat"]["Metric"] if "MetricStat" in q else None
+        for a in runtime_alarms
+        for q in a.get("Metrics", [{"MetricStat": {"Metric": a}}])
+        if "MetricStat" in q
+    ]
+    dimension_sets = {json.dumps(sorted(d["Name"] for d in m["Dimensions"])) for m in metrics}
+    assert dimension_sets == {json.dumps(["Name", "Operation", "Resource"])}
+    names = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Name"}
+    assert names == {"a1::live"}
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        (AlarmThresholds(error_rate_percent=100), r"error_rate_percent 100 must be in \(0, 100\)"),
+        (AlarmThresholds(latency_p90_ms=900_000), "must be below the runtime's max_invocation_time"),
+    ],
+)
+def test_a_threshold_the_metric_can_never_cross_is_refused(thresholds: AlarmThresholds, message: str) -> None:
+    stack, runtime = _stack_with_runtime()
+    with pytest.raises(ValueError, match=message):
+        AgentObservability(stack, "Obs", runtime=runtime, thresholds=thresholds)

@@ -97,3 +97,38 @@ def test_bad_settings_fail_before_anything_is_created(props: dict, message: str)
     with pytest.raises(ValueError, match=message):
         OnlineEvaluation(stack, "Eval", runtime=runtime, **props)
     assert not Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::OnlineEvaluationConfig")
+
+
+def test_silence_despite_sampled_traffic_is_an_alarm_so_the_quality_alarms_cannot_be_silently_dead() -> None:
+    """The score metric names come from AWS's strands-agents/evals emitter, not an AgentCore guide: if they are wrong
+    (or the evaluation is not running), the low-score alarms never fire. This alarm fires when the endpoint served
+    enough sessions that some were sampled and no evaluator published a score."""
+    stack = new_stack()
+    runtime = new_runtime(stack, endpoint_version="2")
+    observability = AgentObservability(stack, "Obs", runtime=runtime)
+    evaluation = OnlineEvaluation(
+        stack,
+        "Eval",
+        runtime=runtime,
+        evaluators=("HELPFULNESS", "HARMFULNESS"),
+        observability=observability,
+        sampling_percent=20,
+    )
+    assert evaluation.scores_missing_alarm is not None
+    (alarm,) = [
+        a["Properties"]
+        for a in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("AlarmName") == "a1-QualityScoresMissing"
+    ]
+    queries = {q["Id"]: q for q in alarm["Metrics"]}
+    expression = queries[next(i for i, q in queries.items() if "Expression" in q)]["Expression"]
+    assert expression == "IF(invocations * 0.2 >= 5 AND (FILL(s0, 0) + FILL(s1, 0)) == 0, 1, 0)"
+    # Every evaluator counts, the inverted ones too: any score at all proves the pipeline runs.
+    scored = [queries[f"s{i}"]["MetricStat"] for i in (0, 1)]
+    assert [s["Metric"]["MetricName"] for s in scored] == ["Builtin.Helpfulness", "Builtin.Harmfulness"]
+    assert {s["Stat"] for s in scored} == {"SampleCount"}
+    invocations = queries["invocations"]["MetricStat"]["Metric"]
+    assert (invocations["Namespace"], invocations["MetricName"]) == ("AWS/Bedrock-AgentCore", "Invocations")
+    assert sorted(d["Name"] for d in invocations["Dimensions"]) == ["Name", "Operation", "Resource"]
+    assert {"Name": "Name", "Value": "a1::live"} in invocations["Dimensions"]
+    assert alarm["TreatMissingData"] == "notBreaching"  # no traffic: no datapoint, nothing expected
