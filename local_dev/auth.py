@@ -82,12 +82,7 @@ class JWTAuthMiddleware:
                 headers.append((b"authorization", authorization.encode("latin-1")))
                 scope = {**scope, "headers": headers}
             token = bearer_token(authorization)
-            if self.verifier.needs_fetch(token):  # discovery + JWKS fetch: not on the event loop
-                import anyio.to_thread
-
-                claims = await anyio.to_thread.run_sync(self.verifier.verify, token)
-            else:
-                claims = self.verifier.verify(token)
+            claims = await self.verifier.verify_async(token)  # a discovery + JWKS fetch: not on the event loop
         except TokenRejected as rejected:
             await self._reject(scope, send, rejected)
             return
@@ -128,6 +123,7 @@ def runtime_verifier(discovery_url: str, *, allowed_clients: Iterable[str] | Non
     from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID
 
     clients = (DEFAULT_CLIENT_ID,) if allowed_clients is None else allowed_clients
+    kwargs.setdefault("require_token_use", True)  # the local issuer stands in for a Cognito user pool
     return JWTVerifier(discovery_url, allowed_clients=clients, allowed_scopes=[AGENT_SCOPE], **kwargs)
 
 
@@ -136,4 +132,5 @@ def gateway_verifier(discovery_url: str, *, allowed_clients: Iterable[str] | Non
     from local_dev.token_issuer import DEFAULT_CLIENT_ID, TOOLS_SCOPE
 
     clients = (DEFAULT_CLIENT_ID,) if allowed_clients is None else allowed_clients
+    kwargs.setdefault("require_token_use", True)  # the local issuer stands in for a Cognito user pool
     return JWTVerifier(discovery_url, allowed_clients=clients, allowed_scopes=[TOOLS_SCOPE], **kwargs)

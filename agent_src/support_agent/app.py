@@ -1,7 +1,8 @@
 """The order-support agent: what is specific to it (its prompt and id) on the kit's Strands app, which brings every
 stage the constructs provide (identity, memory, gateway tools, model, limits: ``agentcore_constructs.kit.strands``).
 
-``POST /invocations`` with ``{"prompt": "..."}`` -> ``{"response": "..."}``; client errors -> 4xx ``{"error": ...}``;
+``POST /invocations`` with ``{"prompt": "..."}`` -> ``{"response": "..."}`` (plus ``"memory": "not-saved"`` and the
+``X-Agent-Memory: not-saved`` header when the turn could not be stored); client errors -> 4xx ``{"error": ...}``;
 anything unexpected -> 500 with a generic message (details only in the logs).
 """
 

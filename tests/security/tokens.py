@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from joserfc import jwt
+from joserfc import jws, jwt
 
 from local_dev.token_issuer import AGENT_SCOPE, TOOLS_SCOPE, TokenIssuer, generate_signing_key
 
@@ -74,6 +74,9 @@ TOKEN_CASES = (
     "oversized",
     "deeply nested",
     "not a jwt",
+    "kid is a list",
+    "client_id is a list",
+    "exp is Infinity",
 )
 
 
@@ -106,7 +109,18 @@ def forged_tokens(issuer: TokenIssuer, *, wrong_scope: str) -> dict[str, str]:
         "oversized": issuer.issue_token(VICTIM, extra_claims={"pad": "x" * 20_000}),
         "deeply nested": deeply_nested(),
         "not a jwt": "not-a-token",
+        # Header-only forgery: a kid that is not a string must be a 401 before any key lookup.
+        "kid is a list": unsigned({"alg": "RS256", "kid": [issuer.key.kid]}, _claims(issuer)),
+        # Signed by the issuer, claims of the wrong JSON type: a 401, never a crash.
+        "client_id is a list": issuer.issue_token(VICTIM, extra_claims={"client_id": ["local-support-agent-web"]}),
+        "exp is Infinity": _with_claims(issuer, exp=float("inf")),
     }
+
+
+def _with_claims(issuer: TokenIssuer, **claims: Any) -> str:
+    """Signed by the issuer over exactly ``json.dumps`` of the claims (which writes ``Infinity`` and ``NaN``)."""
+    payload = json.dumps(_claims(issuer, **claims)).encode()
+    return jws.serialize_compact({"alg": "RS256", "kid": issuer.key.kid}, payload, issuer.key, algorithms=["RS256"])
 
 
 def _tampered(token: str) -> str:

@@ -12,6 +12,7 @@ One module per stage, named like the construct module that provides it, plus one
 * :mod:`.gateway` — the gateway's MCP HTTP client: the caller's token or SigV4, bounded retries, failures as tool
   errors;
 * :mod:`.model` — the single retry layer of every AWS call; :mod:`.offline_model` — the offline driver;
+* :mod:`.metrics` — the agent's own CloudWatch metrics (embedded metric format on stdout);
 * :mod:`.settings` — the contract read and validated, every bad variable named;
 * :mod:`.strands`, :mod:`.langgraph` — every stage for a Strands or a LangGraph agent in one ``AgentCoreApp``;
   :mod:`.langgraph_history` (an unfinished turn is repaired) and :mod:`.langgraph_checkpointer` (the bounded local

@@ -12,8 +12,9 @@ An ASGI middleware (``app.add_middleware(RequestGuard, verifier=...)`` on a ``Be
 3. hands the agent the verified caller in the request state (``request.state.caller``, a :class:`Caller`) and the
    unchanged body.
 
-Nothing of a rejected request reaches the agent, so nothing of it is written to memory. Verification runs on the
-event loop only when the issuer's keys are cached; a fetch runs in a worker thread.
+Nothing of a rejected request reaches the agent, so nothing of it is written to memory. Verification never blocks
+the event loop: a key fetch runs on its own thread, shared by every request that waits for it
+(:meth:`~agentcore_constructs.kit.auth.JWTVerifier.verify_async`).
 """
 
 from __future__ import annotations
@@ -190,12 +191,7 @@ class RequestGuard:
                 raise TokenRejected("This agent accepts no bearer tokens (no identity is configured)")
             return Caller(actor_id=self.anonymous_actor, verified=False)
         token = bearer_token(authorization)
-        if self.verifier.needs_fetch(token):
-            import anyio.to_thread
-
-            claims = await anyio.to_thread.run_sync(self.verifier.verify, token)
-        else:
-            claims = self.verifier.verify(token)
+        claims = await self.verifier.verify_async(token)
         return Caller(actor_id=claims["sub"], verified=True, claims=claims, bearer_token=token)
 
     @staticmethod

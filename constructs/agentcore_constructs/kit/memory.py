@@ -7,12 +7,13 @@ Any other agent uses :func:`conversation_memory` for the verified caller and ses
     history = memory.recent()              # the session's earlier turns, oldest first
     facts = memory.long_term(turn.prompt)  # long-term records of this actor (the AgentMemory strategies' namespaces)
     ...
-    memory.add(turn.prompt, answer)        # one event: the user's prompt and the answer
+    turn.memory_saved = memory.add(turn.prompt, answer)  # one event: the prompt and the answer; False if not stored
 
 ``MEMORY_ID`` set: AgentCore Memory's data plane (CreateEvent, ListEvents, RetrieveMemoryRecords: the actions
 ``AgentMemory.grant_to`` grants) with the contract's retries. Unset: a JSON-lines file per actor and session under
 ``LOCAL_MEMORY_DIR``. Memory is an enhancement, not a dependency: a failing backend is logged and the agent goes on
-without history (``recent``/``long_term`` return [], ``add`` is skipped).
+without history (``recent``/``long_term`` return [], ``add`` returns False: the runtime then flags the response
+"not-saved" and counts it, :mod:`.runtime`).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class ConversationTurn:
 class ConversationMemory(Protocol):
     def recent(self, limit: int = 20) -> list[ConversationTurn]: ...
 
-    def add(self, prompt: str, answer: str) -> None: ...
+    def add(self, prompt: str, answer: str) -> bool: ...
 
     def long_term(self, query: str, top_k: int = 5) -> list[str]: ...
 
@@ -73,7 +74,8 @@ class AgentCoreConversationMemory:
                     turns.append(ConversationTurn(message["role"], str((message.get("content") or {}).get("text", ""))))
         return turns[-limit:]
 
-    def add(self, prompt: str, answer: str) -> None:
+    def add(self, prompt: str, answer: str) -> bool:
+        """Store the turn as one event; False (logged) when AgentCore Memory refused it."""
         try:
             self._client.create_event(
                 **self._keys(),
@@ -85,6 +87,8 @@ class AgentCoreConversationMemory:
             )
         except Exception as error:
             logger.warning("Memory unavailable (%s: %s); this turn is not remembered", type(error).__name__, error)
+            return False
+        return True
 
     def long_term(self, query: str, top_k: int = 5) -> list[str]:
         records: list[str] = []
@@ -126,16 +130,23 @@ class LocalConversationMemory:
                 turns.append(ConversationTurn(item["role"], item["text"]))
         return turns[-limit:]
 
-    def add(self, prompt: str, answer: str) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+    def add(self, prompt: str, answer: str) -> bool:
+        """Append the turn; False (logged) when the disk refused it (full, read-only): the file stays readable."""
         lines = [json.dumps({"role": USER, "text": prompt}), json.dumps({"role": ASSISTANT, "text": answer})]
-        prefix = ""
-        if self._path.is_file() and self._path.stat().st_size:
-            with self._path.open("rb") as existing:
-                existing.seek(-1, 2)
-                prefix = "" if existing.read(1) == b"\n" else "\n"  # end a line a killed process left open
-        with self._path.open("a", encoding="utf-8") as file:
-            file.write(prefix + "\n".join(lines) + "\n")  # one write: the pair lands together or not at all
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            prefix = ""
+            if self._path.is_file() and self._path.stat().st_size:
+                with self._path.open("rb") as existing:
+                    existing.seek(-1, 2)
+                    prefix = "" if existing.read(1) == b"\n" else "\n"  # end a line a killed process left open
+            with self._path.open("a", encoding="utf-8") as file:
+                file.write(prefix + "\n".join(lines) + "\n")  # one write: the pair lands together or not at all
+        except OSError as error:
+            # A partial write ends in a half line: recent() skips it, the next add() ends it first.
+            logger.warning("Memory unavailable (%s: %s); this turn is not remembered", type(error).__name__, error)
+            return False
+        return True
 
     def long_term(self, query: str, top_k: int = 5) -> list[str]:
         return []

@@ -11,6 +11,9 @@
 * one request at a time per (caller, session), so a conversation's history writes never interleave;
 * the per-invocation limits of the contract (:class:`Limits`): the adapter stops at them and raises
   :class:`InvocationLimitExceeded` (422 turns/tokens, 504 wall time);
+* a turn the adapter could not store (``turn.memory_saved = False``: a full or read-only disk, AgentCore Memory
+  failing) still returns its answer, flagged with the contract's ``X-Agent-Memory: not-saved`` header and
+  ``"memory": "not-saved"`` field, and counted in the ``TurnsNotSaved`` metric (:mod:`.metrics`);
 * anything unexpected: 500 with a generic message; details only in the logs.
 
 Framework adapters build on it (:mod:`.strands`, :mod:`.langgraph`); any other framework writes its own
@@ -28,9 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract import memory as memory_contract
 from agentcore_constructs.kit.auth import JWTVerifier
 from agentcore_constructs.kit.guard import RequestGuard, RequestRejected
 from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, CallerIdentity, resolve_identity
+from agentcore_constructs.kit.metrics import emit_count
 from agentcore_constructs.kit.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -83,6 +88,8 @@ class Turn:
     #: Set when the wall-clock limit is reached; adapters pass it to their framework's cancellation.
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+    #: Adapters set False when this turn's conversation state could not be stored; the answer is returned, flagged.
+    memory_saved: bool = True
 
     @property
     def deadline(self) -> float:
@@ -164,6 +171,18 @@ def configure_logging(level: str, package: str) -> None:
 Answer = Callable[[Turn], str]
 
 
+def _not_saved_response(text: str, settings: Settings, caller: CallerIdentity) -> Any:
+    """The answer, flagged as not stored (header and field of the contract), and one ``TurnsNotSaved`` count."""
+    from starlette.responses import JSONResponse
+
+    logger.warning("Session %s: the turn was answered but not stored; the client is told so", caller.session_id)
+    emit_count(memory_contract.MEMORY_NOT_SAVED_METRIC, {memory_contract.ENVIRONMENT_DIMENSION: settings.environment})
+    return JSONResponse(
+        {"response": text, memory_contract.MEMORY_STATUS_FIELD: memory_contract.MEMORY_NOT_SAVED},
+        headers={memory_contract.MEMORY_STATUS_HEADER: memory_contract.MEMORY_NOT_SAVED},
+    )
+
+
 def serve(app: Any, port: int | None = None) -> None:
     """Serve ``app`` on 8080 (the Runtime's port); ``port``, the first argument or ``PORT`` for local runs."""
     import os
@@ -219,6 +238,8 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
             return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)
         finally:
             timer.cancel()
+        if not turn.memory_saved:
+            return _not_saved_response(text, settings, caller)
         return {"response": text}
 
     app.state.settings = settings

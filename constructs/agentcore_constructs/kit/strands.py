@@ -9,7 +9,9 @@ comes from ``MODEL_ID``) with
 
 * the caller and session the request guard verified (:mod:`.identity`);
 * memory: the AgentCore Memory session manager for that actor and session when ``MEMORY_ID`` is set, else files
-  under ``LOCAL_MEMORY_DIR/<actor>``; fail-open (:class:`ResilientSessionManager`) and with the history repaired;
+  under ``LOCAL_MEMORY_DIR/<actor>`` (a half-created session repaired: :class:`RecoveringFileSessionManager`);
+  fail-open (:class:`ResilientSessionManager`) and with the history repaired; a turn it could not store is
+  answered and flagged "not-saved" (:mod:`.runtime`);
 * the gateway's tools over MCP when ``GATEWAY_URL`` is set, with the caller's token forwarded (JWT gateway) or SigV4
   (IAM gateway) and bounded retries (:mod:`.gateway`);
 * the model from ``MODEL_ID`` with the contract's single retry layer, or the offline driver (``MODEL_PROVIDER``);
@@ -25,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -34,6 +37,8 @@ from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
 from strands.types.agent import Limits as StrandsLimits
 from strands.types.content import Messages
+from strands.types.exceptions import SessionException
+from strands.types.session import Session, SessionType
 from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolSpec
 
@@ -166,7 +171,9 @@ def create_session_manager(
         if settings.memory_id:
             inner = _agentcore_session_manager(settings, actor_id, session_id, boto_session)
         else:
-            inner = FileSessionManager(session_id=session_id, storage_dir=str(settings.local_memory_dir / actor_id))
+            inner = RecoveringFileSessionManager(
+                session_id=session_id, storage_dir=str(settings.local_memory_dir / actor_id)
+            )
     except Exception as error:
         logger.warning(
             "Memory backend unavailable at setup (%s: %s); answering without history",
@@ -200,6 +207,30 @@ def _agentcore_session_manager(
             # Memory's per-account throttling) and AGENT_RETRY_MAX_ATTEMPTS, like every AWS call of the agent.
             boto_client_config=boto_client_config(settings),
         )
+
+
+class RecoveringFileSessionManager(FileSessionManager):
+    """Strands' file session manager, repairing a half-created session instead of refusing it for good.
+
+    A disk that is full or read-only (or a process killed) between Strands creating ``session_<id>/`` and writing its
+    ``session.json`` leaves a directory that Strands reads as "no session" and then refuses to create ("Session ...
+    already exists"): every later turn of that session would run without memory. Here a missing or unreadable
+    ``session.json`` is written anew (it holds only the session's id, type and timestamps); the agents and their
+    messages next to it are kept and loaded as before. A ``session.json`` that is a symlink is never written through.
+    """
+
+    def read_session(self, session_id: str, **kwargs: Any) -> Session | None:
+        session_dir = Path(self._get_session_path(session_id))
+        try:
+            session = super().read_session(session_id, **kwargs)
+        except (SessionException, ValueError, KeyError, TypeError, AttributeError) as error:
+            logger.warning("Session %s has an unreadable session.json (%s)", session_id, type(error).__name__)
+            session = None
+        if session is None and session_dir.is_dir():
+            session = Session(session_id=session_id, session_type=SessionType.AGENT)
+            self._write_file(str(session_dir / "session.json"), session.to_dict())
+            logger.warning("Repaired session %s: wrote its missing or unreadable session.json", session_id)
+        return session
 
 
 class ResilientSessionManager(SessionManager):
@@ -482,6 +513,8 @@ class StrandsAgentRunner:
             agent.cleanup()
             if session_manager is not None:
                 session_manager.close()
+        # No session manager (its setup failed) or one that gave up: this turn is not in the conversation.
+        turn.memory_saved = session_manager is not None and not getattr(session_manager, "degraded", False)
         self._check_limits(result.stop_reason, turn.limits)
         return str(result).strip()
 
@@ -543,6 +576,7 @@ __all__ = [
     "AgentCoreApp",
     "CallerIdentity",
     "OfflineToolCallingModel",
+    "RecoveringFileSessionManager",
     "ResilientSessionManager",
     "StrandsAgentRunner",
     "create_model",

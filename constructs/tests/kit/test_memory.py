@@ -68,3 +68,26 @@ def test_a_half_written_local_line_is_skipped(tmp_path: Path) -> None:
     assert [t.text for t in memory.recent()] == ["one", "two"]
     memory.add("three", "four")
     assert [t.text for t in memory.recent()] == ["one", "two", "three", "four"]
+
+
+def test_a_turn_the_backend_refuses_is_reported_not_raised(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    class Broken:
+        def create_event(self, **kwargs):
+            raise ConnectionError("memory endpoint unreachable")
+
+    cloud = conversation_memory(_settings(tmp_path, MEMORY_ID="mem-abcdefghij"), ALICE, client=Broken())
+    assert cloud.add("hi", "hello") is False
+
+    local = conversation_memory(_settings(tmp_path), ALICE)
+    assert local.add("one", "two") is True
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    assert local.add("three", "four") is False  # the answer is not lost to an exception: the caller flags the turn
+    monkeypatch.undo()
+    assert local.add("five", "six") is True
+    assert [t.text for t in local.recent()] == ["one", "two", "five", "six"]

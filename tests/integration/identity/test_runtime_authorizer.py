@@ -57,6 +57,7 @@ def _bad_tokens(issuer) -> dict[str, tuple[str | None, str]]:
         ),
         "no scope": (f"Bearer {issuer.issue_token('alice', omit_claims=['scope'])}", "lacks the required scope"),
         "id token": (f"Bearer {issuer.issue_token('alice', token_use='id')}", "not an access token"),
+        "no token_use": (f"Bearer {issuer.issue_token('alice', omit_claims=['token_use'])}", "not an access token"),
         "tampered payload": (f"Bearer {_tampered(good)}", "signature is invalid"),
         "unknown kid": (
             f"Bearer {issuer.issue_token('alice', signing_key=FOREIGN_KEY)}",
@@ -68,7 +69,7 @@ def _bad_tokens(issuer) -> dict[str, tuple[str | None, str]]:
 CASES = [
     "missing", "not bearer", "empty bearer", "not a jwt", "garbage header", "alg none", "alg HS256", "no kid",
     "expired", "not yet valid", "wrong issuer", "wrong client", "tools scope only", "no scope", "id token",
-    "tampered payload", "unknown kid",
+    "no token_use", "tampered payload", "unknown kid",
 ]  # fmt: skip
 
 

@@ -35,6 +35,10 @@ def contract_literals() -> set[str]:
         tools.TOOL_METRICS_NAMESPACE,
         tools.TOOL_ERRORS_METRIC,
         *memory.LONG_TERM_NAMESPACES,
+        memory.MEMORY_STATUS_HEADER,
+        memory.MEMORY_NOT_SAVED,
+        memory.AGENT_METRICS_NAMESPACE,
+        memory.MEMORY_NOT_SAVED_METRIC,
     }
     return values
 
