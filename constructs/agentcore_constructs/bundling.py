@@ -26,6 +26,8 @@ from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from agentcore_constructs.imports import unresolved_imports
+
 #: Never used: local bundling either succeeds or raises. CDK requires an image on BundlingOptions.
 _UNUSED_IMAGE = "public.ecr.aws/sam/build-python3.13"
 _ALWAYS_EXCLUDED = ("__pycache__", "*.pyc", ".pytest_cache", ".local", "tests", "*.egg-info", "pyproject.toml")
@@ -43,8 +45,10 @@ class _VendoredPythonBundler:
         owner: str = "",
         extra_content: Mapping[str, str] | None = None,
         bytecode_python: str | None = None,
+        check_imports_of: str | None = None,
     ) -> None:
         self._owner = f"{owner}: " if owner else ""
+        self._check_imports_of = check_imports_of
         self._bytecode_python = bytecode_python
         self._extra_content = dict(extra_content or {})
         self._source_dir = source_dir
@@ -79,6 +83,13 @@ class _VendoredPythonBundler:
             shutil.copyfile(source, out / relative_path)
         for relative_path, text in self._extra_content.items():
             (out / relative_path).write_text(text, encoding="utf-8")
+        if self._check_imports_of is not None:
+            unresolved = unresolved_imports(out, self._source_dir, self._check_imports_of, self._extra_files)
+            if unresolved:
+                raise ValueError(
+                    f"{self._owner}the bundle does not contain what the agent imports, so it would fail at its first "
+                    f"start (ModuleNotFoundError): {'; '.join(unresolved)}. Add the packages to the lock"
+                )
         _remove_bytecode(out)
         if self._bytecode_python is not None:
             compile_bytecode(out, self._bytecode_python)
@@ -369,6 +380,7 @@ def vendored_python_bundling(
     owner: str = "",
     extra_content: Mapping[str, str] | None = None,
     bytecode_python: str | None = None,
+    check_imports_of: str | None = None,
 ) -> cdk.BundlingOptions:
     """BundlingOptions that copy ``source_dir`` and install the fully pinned ``requirements_file`` for arm64.
 
@@ -377,7 +389,9 @@ def vendored_python_bundling(
     lock lacks fails bundling (naming ``owner``, the construct). ``extra_files`` maps a path inside the bundle to a
     file to copy there (e.g. the pure-Python env-var contract of this library); ``extra_content`` a path to text to
     write there (e.g. the consumption manifest). ``bytecode_python``: an interpreter of ``python_version`` to compile
-    the bundle's bytecode with (:func:`compile_bytecode`); None ships sources only.
+    the bundle's bytecode with (:func:`compile_bytecode`); None ships sources only. ``check_imports_of``: the entry
+    script (relative to ``source_dir``) whose imports, followed through the source, must all be in the built bundle
+    (:func:`agentcore_constructs.imports.unresolved_imports`); None checks nothing (a Lambda's runtime adds boto3).
     """
     bundler = _VendoredPythonBundler(
         source_dir=Path(source_dir),
@@ -387,6 +401,7 @@ def vendored_python_bundling(
         owner=owner,
         extra_content=extra_content,
         bytecode_python=bytecode_python,
+        check_imports_of=check_imports_of,
     )
     return cdk.BundlingOptions(image=cdk.DockerImage.from_registry(_UNUSED_IMAGE), local=bundler)
 

@@ -26,6 +26,7 @@ from agentcore_constructs.bundling import (
     source_fingerprint,
     vendored_python_bundling,
 )
+from agentcore_constructs.imports import handler_problem
 from agentcore_constructs.keys import key_for_log_groups
 from agentcore_constructs.props import merged_props
 from constructs import Construct
@@ -80,6 +81,9 @@ class PythonArm64Function(Construct):
         code_path = Path(code_root)
         if not code_path.is_dir():
             raise ValueError(f"{construct_id}: code_root {str(code_path)!r} is not a directory")
+        problem = handler_problem(code_path, handler)
+        if problem is not None:
+            raise ValueError(f"{self.node.path}: {problem}: the function would fail at its first invocation")
         if reserved_concurrency is not None and reserved_concurrency < 1:
             raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
 

@@ -55,6 +55,7 @@ from agentcore_constructs.consumption import consumed_variables
 from agentcore_constructs.contract import CONTRACT_VERSION
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract.consumers import MANIFEST_FILE, METADATA_KEY
+from agentcore_constructs.imports import unlocked_imports
 from agentcore_constructs.keys import key_for_log_groups
 from agentcore_constructs.model_access import ModelAccess
 from constructs import Construct
@@ -681,6 +682,15 @@ class AgentRuntime(Construct):
         lock = self._read_lock(requirements)
         self._check_entrypoint(source_path, entry, lock, requirements_file)
         contract_files = runtime_package_files(source_path, lock)
+        script = next((part for part in reversed(entry) if part.endswith(".py")), None)
+        unlocked = unlocked_imports(source_path, set(lock or {}), entry=script, shipped=contract_files)
+        if unlocked:
+            where = f"requirements_file {requirements_file!r}" if requirements_file else "no requirements_file"
+            raise ValueError(
+                f"AgentRuntime {self.node.path}: the agent imports packages {where} does not install, so it would "
+                f"fail at its first start (ModuleNotFoundError): {'; '.join(unlocked)}. Add them to the lock's "
+                "requirements and re-lock it"
+            )
         manifest = {"contract_version": CONTRACT_VERSION, "consumes": self.consumes}
         #: Whether the library's contract and kit are copied into the bundle (the code imports them and the lock
         #: does not pin agentcore-constructs itself).
@@ -705,6 +715,7 @@ class AgentRuntime(Construct):
                 owner=f"AgentRuntime {self.node.path}",
                 extra_content={MANIFEST_FILE: json.dumps(manifest, indent=2) + "\n"},
                 bytecode_python=self.bytecode_python,
+                check_imports_of=script,
             ),
         )
         self.policy.add_statements(

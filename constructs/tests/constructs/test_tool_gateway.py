@@ -100,7 +100,7 @@ def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_intercep
                 stack,
                 "Interceptor",
                 code_root=FIXTURE_TOOLS,
-                handler="gateway_interceptor.handler.lambda_handler",
+                handler=FIXTURE_TOOL_HANDLER,  # a stand-in: which function runs is not what this tests
                 service_name="gateway-interceptor",
                 description="caller",
             )

@@ -596,6 +596,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         ),
         set(),
     ),
+    # The same trigger on a Lite pool customizes no access token: the API flows' tokens lack the scope again.
+    (
+        "Readiness-UnobtainableScope",
+        lambda t: (
+            _cognito_jwt(t),
+            _oauth_client(t),
+            res(t, "UserPoolClient").update(ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]),
+            _scope_trigger(t),
+            res(t, "UserPool").update(UserPoolTier="LITE"),
+        ),
+        {("Readiness-UnobtainableScope[ApiFlows::UserPoolClient]", "Runtime")},
+    ),
     (
         "Readiness-UnemittedMetric",
         lambda t: res(t, "Dashboard").update(

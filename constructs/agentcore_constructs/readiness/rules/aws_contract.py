@@ -231,6 +231,10 @@ API_AUTH_FLOWS = frozenset(
 #: Pre token generation trigger versions that can add scopes to access tokens (Cognito developer guide,
 #: "Pre token generation Lambda trigger": V2_0 for user authentication, V3_0 also for client credentials).
 SCOPE_TRIGGER_VERSIONS = frozenset({"V2_0", "V3_0"})
+#: ...and only "in user pools with the Essentials or Plus feature plan" (same page); a Lite pool's V2/V3 trigger
+#: customizes nothing in the access token. ``UserPoolTier`` defaults to ESSENTIALS when absent (Cognito API
+#: reference, CreateUserPool ``UserPoolTier``: "Defaults to ESSENTIALS").
+SCOPE_TRIGGER_TIERS = frozenset({"ESSENTIALS", "PLUS"})
 
 
 def _jwt_authorizers(env: Environment) -> Iterator[tuple[Resource, dict[str, Any]]]:
@@ -253,8 +257,10 @@ def _has_scope_trigger(env: Environment, client: Resource) -> bool:
     if target is None or target.resource.type != c.USER_POOL:
         return False
     config = target.resource.prop("LambdaConfig", "PreTokenGenerationConfig")
+    tier = target.resource.prop("UserPoolTier")
     return (
-        isinstance(config, dict)
+        (c.absent(tier) or tier in SCOPE_TRIGGER_TIERS)
+        and isinstance(config, dict)
         and config.get("LambdaVersion") in SCOPE_TRIGGER_VERSIONS
         and not c.absent(config.get("LambdaArn"))
     )
@@ -272,7 +278,9 @@ def _oauth_scopes(client: Resource) -> set[str]:
     explanation="Cognito puts custom resource-server scopes only in tokens from its OAuth endpoints (the client must "
     "allow the OAuth flow and the scope), or adds them with a pre token generation trigger V2_0/V3_0; tokens from "
     "InitiateAuth/AdminInitiateAuth (SRP, password, admin password) carry only aws.cognito.signin.user.admin "
-    "(Cognito developer guide, 'Using the access token'; 'Pre token generation Lambda trigger'). Allow the scope on "
+    "(Cognito developer guide, 'Using the access token'; 'Pre token generation Lambda trigger'), and such a trigger "
+    "customizes access tokens only on the Essentials or Plus feature plan (UserPoolTier; Lite does not). Allow the "
+    "scope on "
     "a client's OAuth flow, add a V2 pre token generation trigger that adds it (AgentIdentity does), or stop "
     "offering API sign-in flows on a client that must reach the agent.",
     checklist=None,
