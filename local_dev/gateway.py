@@ -8,12 +8,15 @@
   ``bedrockAgentCoreMcpMessageId``.
 * A structured tool error (``{"error": {"code", "message", ...}}``) becomes ``CallToolResult(isError=True)`` with the
   message text; any other result is returned as JSON text content.
-* Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments) -> arguments``, applied
-  before every invocation; raising :class:`InterceptorRejected` answers the ``tools/call`` with that JSON-RPC
-  error instead. The default, :func:`strip_caller_id`, removes any model-supplied ``caller_id``. Stage 4
+* Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments, meta) -> arguments``
+  (``meta``: the request's ``params._meta``), applied before every invocation; raising :class:`InterceptorRejected`
+  answers the ``tools/call`` with that JSON-RPC error instead. The default, :func:`strip_caller_id`, removes every
+  reserved argument the model supplied (``caller_id``, ``caller_groups``, ``runtime_session_id``,
+  ``tool_call_id``). Stage 4
   (Identity): :func:`lambda_request_interceptor` runs THE deployed interceptor Lambda
   (``lambdas/gateway_interceptor/handler.py``, ``lambda_handler``) in-process with the AgentCore interceptor event,
-  so ``caller_id`` is the verified ``sub`` exactly as in the cloud.
+  so ``caller_id`` is the verified ``sub`` and ``runtime_session_id``/``tool_call_id`` come from ``_meta``, exactly
+  as in the cloud.
 * Inbound auth (stage 4): ``start_local_gateway(verifier=...)`` puts :class:`local_dev.auth.JWTAuthMiddleware`
   in front of the MCP endpoint -- the Gateway's CUSTOM_JWT authorizer (every MCP request needs a valid access
   token with the tools scope; 401 otherwise).
@@ -58,14 +61,19 @@ from agentcore_constructs.contract.tools import (
     CALLER_GROUPS_ARGUMENT,
     CALLER_ID_ARGUMENT,
     CALLER_REQUIRED_ENV,
+    RUNTIME_SESSION_ARGUMENT,
+    TOOL_CALL_ID_ARGUMENT,
     TOOL_NAME_DELIMITER,
 )
 from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
-#: ``(request headers (lower-case names), gateway tool name, arguments) -> arguments`` -- the Gateway request
-#: interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
-RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any]], dict[str, Any]]
+#: ``(request headers (lower-case names), gateway tool name, arguments, params._meta or None) -> arguments`` -- the
+#: Gateway request interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
+RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
+
+#: Arguments only the interceptor writes (the tool Lambdas accept them besides the published schema).
+RESERVED_ARGUMENTS = (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT, RUNTIME_SESSION_ARGUMENT, TOOL_CALL_ID_ARGUMENT)
 
 GATEWAY_ID = "local-gateway"
 MESSAGE_VERSION = "1.0"
@@ -82,15 +90,19 @@ class InterceptorRejected(Exception):
         self.data = data
 
 
-def strip_caller_id(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Default interceptor: the model never says who it is -- drop any ``caller_id``/``caller_groups`` it sent."""
-    return {k: v for k, v in arguments.items() if k not in (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT)}
+def strip_caller_id(
+    headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Default interceptor: the model never says who it is or which call this is -- drop every reserved argument."""
+    return {k: v for k, v in arguments.items() if k not in RESERVED_ARGUMENTS}
 
 
 def fixed_caller_interceptor(caller_id: str) -> RequestInterceptor:
     """DEV/TEST interceptor: every call is made as ``caller_id`` (overwrites anything the model supplied)."""
 
-    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def intercept(
+        headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {**strip_caller_id(headers, tool_name, arguments), CALLER_ID_ARGUMENT: caller_id}
 
     return intercept
@@ -175,7 +187,8 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
     Runs ``gateway_interceptor.handler.intercept`` (what the Lambda handler runs) with ``verifier`` (a
     :class:`agentcore_constructs.kit.auth.JWTVerifier` of the local issuer, tools scope) and our ``targets``. Each
     ``tools/call`` becomes the AgentCore interceptor event ``{"interceptorInputVersion": "1.0", "mcp":
-    {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call>}}}``; the result's
+    {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call, its _meta included>}}}``; the
+    result's
     ``transformedGatewayRequest.body.params.arguments`` are what the target gets, and a
     ``transformedGatewayResponse`` (e.g. no verified caller) is raised as :class:`InterceptorRejected` carrying its
     JSON-RPC error. Like the cloud Gateway, the local one runs its JWT authorizer BEFORE the interceptor, so the
@@ -185,14 +198,14 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
 
     ours = frozenset(targets)
 
-    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def intercept(
+        headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
-        body = {
-            "jsonrpc": "2.0",
-            "id": request_id,
-            "method": "tools/call",
-            "params": {"name": tool_name, "arguments": arguments},
-        }
+        params: dict[str, Any] = {"name": tool_name, "arguments": arguments}
+        if meta is not None:
+            params["_meta"] = dict(meta)
+        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
         event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
         output = handler.intercept(event, token_verifier=verifier, targets=ours)
         mcp = output.get("mcp") if isinstance(output, dict) else None
@@ -284,8 +297,9 @@ def build_mcp_server(
         context = server.request_context
         http_request = getattr(context, "request", None)
         headers = {k.lower(): v for k, v in http_request.headers.items()} if http_request is not None else {}
+        meta = request.params.meta.model_dump(by_alias=True, exclude_none=True) if request.params.meta else None
         try:
-            intercepted = interceptor(headers, name, dict(arguments or {}))
+            intercepted = interceptor(headers, name, dict(arguments or {}), meta)
         except InterceptorRejected as rejected:
             raise McpError(types.ErrorData(code=rejected.code, message=rejected.message, data=rejected.data)) from None
         message_id = str(context.request_id) if getattr(context, "request_id", None) is not None else "0"
