@@ -202,10 +202,10 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
         headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
-        params: dict[str, Any] = {"name": tool_name, "arguments": arguments}
+        sent: dict[str, Any] = {"name": tool_name, "arguments": arguments}
         if meta is not None:
-            params["_meta"] = dict(meta)
-        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+            sent["_meta"] = dict(meta)
+        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": sent}
         event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
         output = handler.intercept(event, token_verifier=verifier, targets=ours)
         mcp = output.get("mcp") if isinstance(output, dict) else None
@@ -338,14 +338,80 @@ def streamable_http_app(server: Server[Any, Any]) -> Starlette:
     return Starlette(routes=[Route("/mcp", endpoint=Endpoint(), methods=["GET", "POST", "DELETE"])], lifespan=lifespan)
 
 
-class LocalGateway:
-    """A running local gateway. ``url`` is the MCP endpoint; ``stop()`` shuts it (and an owned upstream) down."""
+class LostAnswers:
+    """ASGI middleware, fault injection for tests: the next ``n`` ``tools/call`` requests run to completion (the
+    tool does its work), then their answer is dropped and the client gets HTTP ``status`` instead -- a gateway that
+    failed after its target ran, so the client cannot tell whether the call happened."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, url: str, upstream: FakeOrdersAPI | None):
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._pending: list[int] = []
+        self._lock = threading.Lock()
+
+    def lose_next(self, n: int = 1, status: int = 502) -> None:
+        with self._lock:
+            self._pending.extend([status] * n)
+
+    def _take(self) -> int | None:
+        with self._lock:
+            return self._pending.pop(0) if self._pending else None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not self._pending:
+            await self.app(scope, receive, send)
+            return
+        messages, body, more = [], b"", True
+        while more:  # read the request to know whether it is a tools/call; then hand it on unchanged
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            more = message.get("more_body", False) and message["type"] == "http.request"
+        replay = iter(messages)
+
+        async def replayed_receive() -> Any:
+            return next(replay, None) or await receive()
+
+        try:
+            is_call = json.loads(body).get("method") == "tools/call"
+        except (ValueError, AttributeError):
+            is_call = False
+        status = self._take() if is_call else None
+        if status is None:
+            await self.app(scope, replayed_receive, send)
+            return
+
+        async def dropped(message: Any) -> None:
+            pass
+
+        await self.app(scope, replayed_receive, dropped)  # the tool runs; its answer is lost
+        text = f"injected fault: the answer of this tools/call was lost (HTTP {status})".encode()
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": text})
+
+
+class LocalGateway:
+    """A running local gateway. ``url`` is the MCP endpoint; ``stop()`` shuts it (and an owned upstream) down;
+    ``lose_next_answers(n, status)`` injects lost answers (:class:`LostAnswers`)."""
+
+    def __init__(
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        url: str,
+        upstream: FakeOrdersAPI | None,
+        lost_answers: LostAnswers | None = None,
+    ):
         self._server = server
         self._thread = thread
         self.url = url
         self.upstream = upstream  # the fake orders API this gateway started, if any
+        self._lost_answers = lost_answers
+
+    def lose_next_answers(self, n: int = 1, status: int = 502) -> None:
+        """The next ``n`` tool calls run, and then their answers are lost (the client gets HTTP ``status``)."""
+        if self._lost_answers is None:
+            raise RuntimeError("this gateway was started without fault injection")
+        self._lost_answers.lose_next(n, status)
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -382,7 +448,8 @@ def start_local_gateway(
             upstream = start_fake_orders_api()
             orders_api_url = upstream.url
         services = [local_order_service(orders_api_url, caller_required=interceptor is not strip_caller_id)]
-    app: Any = streamable_http_app(build_mcp_server(services, interceptor))
+    lost_answers = LostAnswers(streamable_http_app(build_mcp_server(services, interceptor)))
+    app: Any = lost_answers
     if verifier is not None:
         from local_dev.auth import JWTAuthMiddleware
 
@@ -401,7 +468,7 @@ def start_local_gateway(
                 upstream.stop()
             raise RuntimeError("local gateway failed to start")
         time.sleep(0.01)
-    return LocalGateway(server, thread, f"http://{host}:{bound_port}/mcp", upstream)
+    return LocalGateway(server, thread, f"http://{host}:{bound_port}/mcp", upstream, lost_answers)
 
 
 def main() -> None:
