@@ -134,6 +134,9 @@ def call_context(params: dict[str, Any]) -> dict[str, str]:
     ``_meta`` is the MCP request's metadata object (MCP specification, "General fields": ``_meta``); the Gateway
     hands the interceptor the JSON-RPC request as ``gatewayRequest.body`` (AgentCore developer guide, "Types of
     interceptors": https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-interceptors-types.html).
+    NOT VERIFIED against a deployed gateway: that ``body`` keeps ``params._meta`` of a ``tools/call`` (the guide's
+    example is a ``tools/list`` without params; its MCP 2026-07-28 support puts the protocol version in every
+    request's ``_meta``, "Use an AgentCore gateway"). Were it dropped, refunds fail closed (``CALL_CONTEXT_MISSING``).
     """
     meta = params.get("_meta")
     if meta is None:

@@ -14,8 +14,9 @@ CALLER_GROUPS_ARGUMENT = "caller_groups"
 RUNTIME_SESSION_ARGUMENT = "runtime_session_id"
 TOOL_CALL_ID_ARGUMENT = "tool_call_id"
 #: The ``_meta`` keys the agent kit's MCP client sends them under. ``_meta`` is MCP's field for metadata a client
-#: attaches to a request; a key is ``prefix/name`` (MCP specification, "Basic protocol" > "General fields" >
-#: ``_meta``: https://modelcontextprotocol.io/specification/2025-06-18/basic#general-fields).
+#: attaches to a request; a key is ``prefix/name``, and prefixes whose labels are ``modelcontextprotocol``/``mcp``
+#: are MCP's own (MCP specification, Overview, "General fields": ``_meta``,
+#: https://modelcontextprotocol.io/specification/2025-06-18/basic).
 RUNTIME_SESSION_META = "agentcore-constructs/runtime-session-id"
 TOOL_CALL_ID_META = "agentcore-constructs/tool-call-id"
 #: What a session or tool-call id may look like: visible ASCII, at most 256 characters (safe in a header and a log
