@@ -8,12 +8,15 @@
   ``bedrockAgentCoreMcpMessageId``.
 * A structured tool error (``{"error": {"code", "message", ...}}``) becomes ``CallToolResult(isError=True)`` with the
   message text; any other result is returned as JSON text content.
-* Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments) -> arguments``, applied
-  before every invocation; raising :class:`InterceptorRejected` answers the ``tools/call`` with that JSON-RPC
-  error instead. The default, :func:`strip_caller_id`, removes any model-supplied ``caller_id``. Stage 4
+* Request interceptor hook (:data:`RequestInterceptor`): ``(headers, tool_name, arguments, meta) -> arguments``
+  (``meta``: the request's ``params._meta``), applied before every invocation; raising :class:`InterceptorRejected`
+  answers the ``tools/call`` with that JSON-RPC error instead. The default, :func:`strip_caller_id`, removes every
+  reserved argument the model supplied (``caller_id``, ``caller_groups``, ``runtime_session_id``,
+  ``tool_call_id``). Stage 4
   (Identity): :func:`lambda_request_interceptor` runs THE deployed interceptor Lambda
   (``lambdas/gateway_interceptor/handler.py``, ``lambda_handler``) in-process with the AgentCore interceptor event,
-  so ``caller_id`` is the verified ``sub`` exactly as in the cloud.
+  so ``caller_id`` is the verified ``sub`` and ``runtime_session_id``/``tool_call_id`` come from ``_meta``, exactly
+  as in the cloud.
 * Inbound auth (stage 4): ``start_local_gateway(verifier=...)`` puts :class:`local_dev.auth.JWTAuthMiddleware`
   in front of the MCP endpoint -- the Gateway's CUSTOM_JWT authorizer (every MCP request needs a valid access
   token with the tools scope; 401 otherwise).
@@ -58,14 +61,19 @@ from agentcore_constructs.contract.tools import (
     CALLER_GROUPS_ARGUMENT,
     CALLER_ID_ARGUMENT,
     CALLER_REQUIRED_ENV,
+    RUNTIME_SESSION_ARGUMENT,
+    TOOL_CALL_ID_ARGUMENT,
     TOOL_NAME_DELIMITER,
 )
 from local_dev.background import run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
-#: ``(request headers (lower-case names), gateway tool name, arguments) -> arguments`` -- the Gateway request
-#: interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
-RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any]], dict[str, Any]]
+#: ``(request headers (lower-case names), gateway tool name, arguments, params._meta or None) -> arguments`` -- the
+#: Gateway request interceptor hook. Headers are those of the MCP HTTP request (e.g. ``authorization``).
+RequestInterceptor = Callable[[Mapping[str, str], str, dict[str, Any], Mapping[str, Any] | None], dict[str, Any]]
+
+#: Arguments only the interceptor writes (the tool Lambdas accept them besides the published schema).
+RESERVED_ARGUMENTS = (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT, RUNTIME_SESSION_ARGUMENT, TOOL_CALL_ID_ARGUMENT)
 
 GATEWAY_ID = "local-gateway"
 MESSAGE_VERSION = "1.0"
@@ -82,15 +90,19 @@ class InterceptorRejected(Exception):
         self.data = data
 
 
-def strip_caller_id(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Default interceptor: the model never says who it is -- drop any ``caller_id``/``caller_groups`` it sent."""
-    return {k: v for k, v in arguments.items() if k not in (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT)}
+def strip_caller_id(
+    headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Default interceptor: the model never says who it is or which call this is -- drop every reserved argument."""
+    return {k: v for k, v in arguments.items() if k not in RESERVED_ARGUMENTS}
 
 
 def fixed_caller_interceptor(caller_id: str) -> RequestInterceptor:
     """DEV/TEST interceptor: every call is made as ``caller_id`` (overwrites anything the model supplied)."""
 
-    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def intercept(
+        headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {**strip_caller_id(headers, tool_name, arguments), CALLER_ID_ARGUMENT: caller_id}
 
     return intercept
@@ -175,7 +187,8 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
     Runs ``gateway_interceptor.handler.intercept`` (what the Lambda handler runs) with ``verifier`` (a
     :class:`agentcore_constructs.kit.auth.JWTVerifier` of the local issuer, tools scope) and our ``targets``. Each
     ``tools/call`` becomes the AgentCore interceptor event ``{"interceptorInputVersion": "1.0", "mcp":
-    {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call>}}}``; the result's
+    {"gatewayRequest": {"headers": <request headers>, "body": <JSON-RPC tools/call, its _meta included>}}}``; the
+    result's
     ``transformedGatewayRequest.body.params.arguments`` are what the target gets, and a
     ``transformedGatewayResponse`` (e.g. no verified caller) is raised as :class:`InterceptorRejected` carrying its
     JSON-RPC error. Like the cloud Gateway, the local one runs its JWT authorizer BEFORE the interceptor, so the
@@ -185,14 +198,14 @@ def lambda_request_interceptor(verifier: Any, targets: Iterable[str]) -> Request
 
     ours = frozenset(targets)
 
-    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def intercept(
+        headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
-        body = {
-            "jsonrpc": "2.0",
-            "id": request_id,
-            "method": "tools/call",
-            "params": {"name": tool_name, "arguments": arguments},
-        }
+        sent: dict[str, Any] = {"name": tool_name, "arguments": arguments}
+        if meta is not None:
+            sent["_meta"] = dict(meta)
+        body = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": sent}
         event = {"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {"headers": dict(headers), "body": body}}}
         output = handler.intercept(event, token_verifier=verifier, targets=ours)
         mcp = output.get("mcp") if isinstance(output, dict) else None
@@ -284,8 +297,9 @@ def build_mcp_server(
         context = server.request_context
         http_request = getattr(context, "request", None)
         headers = {k.lower(): v for k, v in http_request.headers.items()} if http_request is not None else {}
+        meta = request.params.meta.model_dump(by_alias=True, exclude_none=True) if request.params.meta else None
         try:
-            intercepted = interceptor(headers, name, dict(arguments or {}))
+            intercepted = interceptor(headers, name, dict(arguments or {}), meta)
         except InterceptorRejected as rejected:
             raise McpError(types.ErrorData(code=rejected.code, message=rejected.message, data=rejected.data)) from None
         message_id = str(context.request_id) if getattr(context, "request_id", None) is not None else "0"
@@ -324,14 +338,80 @@ def streamable_http_app(server: Server[Any, Any]) -> Starlette:
     return Starlette(routes=[Route("/mcp", endpoint=Endpoint(), methods=["GET", "POST", "DELETE"])], lifespan=lifespan)
 
 
-class LocalGateway:
-    """A running local gateway. ``url`` is the MCP endpoint; ``stop()`` shuts it (and an owned upstream) down."""
+class LostAnswers:
+    """ASGI middleware, fault injection for tests: the next ``n`` ``tools/call`` requests run to completion (the
+    tool does its work), then their answer is dropped and the client gets HTTP ``status`` instead -- a gateway that
+    failed after its target ran, so the client cannot tell whether the call happened."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, url: str, upstream: FakeOrdersAPI | None):
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._pending: list[int] = []
+        self._lock = threading.Lock()
+
+    def lose_next(self, n: int = 1, status: int = 502) -> None:
+        with self._lock:
+            self._pending.extend([status] * n)
+
+    def _take(self) -> int | None:
+        with self._lock:
+            return self._pending.pop(0) if self._pending else None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not self._pending:
+            await self.app(scope, receive, send)
+            return
+        messages, body, more = [], b"", True
+        while more:  # read the request to know whether it is a tools/call; then hand it on unchanged
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            more = message.get("more_body", False) and message["type"] == "http.request"
+        replay = iter(messages)
+
+        async def replayed_receive() -> Any:
+            return next(replay, None) or await receive()
+
+        try:
+            is_call = json.loads(body).get("method") == "tools/call"
+        except (ValueError, AttributeError):
+            is_call = False
+        status = self._take() if is_call else None
+        if status is None:
+            await self.app(scope, replayed_receive, send)
+            return
+
+        async def dropped(message: Any) -> None:
+            pass
+
+        await self.app(scope, replayed_receive, dropped)  # the tool runs; its answer is lost
+        text = f"injected fault: the answer of this tools/call was lost (HTTP {status})".encode()
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": text})
+
+
+class LocalGateway:
+    """A running local gateway. ``url`` is the MCP endpoint; ``stop()`` shuts it (and an owned upstream) down;
+    ``lose_next_answers(n, status)`` injects lost answers (:class:`LostAnswers`)."""
+
+    def __init__(
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        url: str,
+        upstream: FakeOrdersAPI | None,
+        lost_answers: LostAnswers | None = None,
+    ):
         self._server = server
         self._thread = thread
         self.url = url
         self.upstream = upstream  # the fake orders API this gateway started, if any
+        self._lost_answers = lost_answers
+
+    def lose_next_answers(self, n: int = 1, status: int = 502) -> None:
+        """The next ``n`` tool calls run, and then their answers are lost (the client gets HTTP ``status``)."""
+        if self._lost_answers is None:
+            raise RuntimeError("this gateway was started without fault injection")
+        self._lost_answers.lose_next(n, status)
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -368,7 +448,8 @@ def start_local_gateway(
             upstream = start_fake_orders_api()
             orders_api_url = upstream.url
         services = [local_order_service(orders_api_url, caller_required=interceptor is not strip_caller_id)]
-    app: Any = streamable_http_app(build_mcp_server(services, interceptor))
+    lost_answers = LostAnswers(streamable_http_app(build_mcp_server(services, interceptor)))
+    app: Any = lost_answers
     if verifier is not None:
         from local_dev.auth import JWTAuthMiddleware
 
@@ -387,7 +468,7 @@ def start_local_gateway(
                 upstream.stop()
             raise RuntimeError("local gateway failed to start")
         time.sleep(0.01)
-    return LocalGateway(server, thread, f"http://{host}:{bound_port}/mcp", upstream)
+    return LocalGateway(server, thread, f"http://{host}:{bound_port}/mcp", upstream, lost_answers)
 
 
 def main() -> None:

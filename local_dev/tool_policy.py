@@ -98,7 +98,9 @@ def policy_interceptor(
     """A request interceptor that asks the policy first (on the verified caller and the arguments as sent), then
     runs ``then``. In ENFORCE mode a deny answers the call with a JSON-RPC error; LOG_ONLY lets it through."""
 
-    def intercept(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def intercept(
+        headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         try:
             claims = verify(headers.get("authorization"))
         except Exception:  # noqa: BLE001 - no verified caller: the policy has no principal, fail closed
@@ -106,6 +108,6 @@ def policy_interceptor(
         decision = policy.authorize(claims, tool_name, arguments)
         if not decision.allowed and policy.mode == "ENFORCE":
             raise InterceptorRejected(POLICY_DENIED, f"tool call denied by policy: {tool_name}")
-        return then(headers, tool_name, arguments)
+        return then(headers, tool_name, arguments, meta)
 
     return intercept

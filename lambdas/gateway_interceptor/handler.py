@@ -5,11 +5,15 @@ depend on which header value a proxy verified: it verifies the bearer token it i
 (``agentcore_constructs.kit.auth``: signature against the issuer's JWKS, ``iss``, ``client_id``, ``token_use``,
 ``exp``/``nbf``, the tools scope) and writes the verified ``sub`` into ``params.arguments.caller_id`` and the verified
 ``cognito:groups`` (space-separated; empty when none) into ``params.arguments.caller_groups`` of every ``tools/call``
-to one of our targets, replacing anything the model supplied.
+to one of our targets, replacing anything the model supplied. Likewise the agent's runtime session and the model's
+tool-call id, which the agent kit's MCP client sends in ``params._meta`` (``RUNTIME_SESSION_META``,
+``TOOL_CALL_ID_META``), become ``params.arguments.runtime_session_id`` and ``params.arguments.tool_call_id`` (or are
+removed when ``_meta`` has none): the model never names them, so it cannot replay another call's refund.
 
 Fails closed, never raises: a body that is not one JSON-RPC request object (a batch, a string, bytes, null, no
 ``method``), an ambiguous ``Authorization`` (two values, in any letter case) or any failure at all is answered
-with a JSON-RPC error; a ``tools/call`` of ours without a verified caller never reaches the target. The gateway's
+with a JSON-RPC error; a ``tools/call`` of ours without a verified caller, or with a malformed ``_meta`` value,
+never reaches the target. The gateway's
 built-in search tool (``x_amz_bedrock_agentcore_search``) and tools of targets that are not ours pass through
 untouched, as do other MCP methods (initialize, tools/list, ...).
 
@@ -26,15 +30,21 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from agentcore_constructs.contract.identity import GROUPS_CLAIM
 from agentcore_constructs.contract.tools import (
+    CALL_CONTEXT_VALUE_PATTERN,
     CALLER_GROUPS_ARGUMENT,
     CALLER_ID_ARGUMENT,
     INTERCEPTED_TARGETS_ENV,
+    RUNTIME_SESSION_ARGUMENT,
+    RUNTIME_SESSION_META,
+    TOOL_CALL_ID_ARGUMENT,
+    TOOL_CALL_ID_META,
     TOOL_NAME_DELIMITER,
 )
 from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierConfig, bearer_token, single_authorization
@@ -42,6 +52,7 @@ from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierCo
 #: JSON-RPC server-defined error codes.
 UNAUTHENTICATED_CODE = -32001
 INVALID_REQUEST_CODE = -32600
+INVALID_PARAMS_CODE = -32602
 INTERNAL_ERROR_CODE = -32603
 
 logger = Logger(service="gateway-interceptor")
@@ -106,6 +117,43 @@ def verified_groups(claims: Any) -> str:
     return " ".join(groups)
 
 
+#: ``_meta`` key -> the reserved argument its value becomes.
+CALL_CONTEXT: dict[str, str] = {
+    RUNTIME_SESSION_META: RUNTIME_SESSION_ARGUMENT,
+    TOOL_CALL_ID_META: TOOL_CALL_ID_ARGUMENT,
+}
+
+
+class MalformedCallContext(ValueError):
+    """``params._meta`` carries a session or tool-call id that is not one visible-ASCII string."""
+
+
+def call_context(params: dict[str, Any]) -> dict[str, str]:
+    """The reserved session / tool-call arguments named by ``params._meta`` (only those present).
+
+    ``_meta`` is the MCP request's metadata object (MCP specification, "General fields": ``_meta``); the Gateway
+    hands the interceptor the JSON-RPC request as ``gatewayRequest.body`` (AgentCore developer guide, "Types of
+    interceptors": https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-interceptors-types.html).
+    NOT VERIFIED against a deployed gateway: that ``body`` keeps ``params._meta`` of a ``tools/call`` (the guide's
+    example is a ``tools/list`` without params; its MCP 2026-07-28 support puts the protocol version in every
+    request's ``_meta``, "Use an AgentCore gateway"). Were it dropped, refunds fail closed (``CALL_CONTEXT_MISSING``).
+    """
+    meta = params.get("_meta")
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise MalformedCallContext("params._meta must be an object")
+    context: dict[str, str] = {}
+    for key, argument in CALL_CONTEXT.items():
+        if key not in meta:
+            continue
+        value = meta[key]
+        if not isinstance(value, str) or not re.fullmatch(CALL_CONTEXT_VALUE_PATTERN, value, re.ASCII):
+            raise MalformedCallContext(f"params._meta[{key!r}] must be 1-256 visible ASCII characters")
+        context[argument] = value
+    return context
+
+
 def is_ours(tool_name: Any, targets: frozenset[str]) -> bool:
     """Whether a gateway tool name (``<target>___<tool>``) belongs to one of our targets."""
     if not isinstance(tool_name, str):
@@ -139,15 +187,23 @@ def intercept(
     except TokenRejected as rejected:
         logger.info("Refused a tool call without a verified caller", extra={"reason": rejected.reason})
         return _error(request_id, UNAUTHENTICATED_CODE, f"No verified caller on this tool call: {rejected.reason}")
+    try:
+        context = call_context(params)
+    except MalformedCallContext as malformed:
+        return _error(request_id, INVALID_PARAMS_CODE, f"Invalid params: {malformed}")
     transformed = copy.deepcopy(body)
     arguments = transformed["params"].get("arguments")
     if not isinstance(arguments, dict):
         arguments = {}
-    supplied = {CALLER_ID_ARGUMENT: caller, CALLER_GROUPS_ARGUMENT: groups}
-    for name, value in supplied.items():
-        if name in arguments and arguments[name] != value:
+    supplied = {CALLER_ID_ARGUMENT: caller, CALLER_GROUPS_ARGUMENT: groups, **context}
+    for name in (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT, *CALL_CONTEXT.values()):
+        if name in arguments and arguments[name] != supplied.get(name):
             logger.warning(f"Replaced a {name} the client supplied", extra={"tool": params.get("name")})
-    transformed["params"]["arguments"] = {**arguments, **supplied}
+    reserved = set(CALL_CONTEXT.values())  # what _meta does not name is removed, never taken from the arguments
+    transformed["params"]["arguments"] = {
+        **{k: v for k, v in arguments.items() if k not in reserved},
+        **supplied,
+    }
     return _output(transformed)
 
 

@@ -14,6 +14,11 @@ REFUSED = "REFUSED"
 NOT_CONFIGURED = "NOT_CONFIGURED"
 UPSTREAM_ERROR = "UPSTREAM_ERROR"
 UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+#: A request that changes something (a refund) may or may not have been carried out: it was sent, and no answer
+#: came back (timeout, reset connection, 5xx after the retries). Never "try again": check first.
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+#: A tool call that must be safe to retry arrived without the runtime session id and tool-call id that make it so.
+CALL_CONTEXT_MISSING = "CALL_CONTEXT_MISSING"
 INTERNAL = "INTERNAL"
 
 

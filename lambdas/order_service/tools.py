@@ -13,8 +13,9 @@ those keywords, checked by :func:`_check_gateway_schema` at import time) and han
 Lambda enforces. The pattern is also spelled out in the property description so the model sees it.
 
 Reserved arguments (:data:`RESERVED_ARGUMENTS`) are never part of the published schema and never come from the
-model: the Gateway request interceptor (stage 4, Identity) injects the verified caller identity as ``caller_id`` and
-the caller's verified groups as ``caller_groups``.
+model: the Gateway request interceptor (stage 4, Identity) injects the verified caller identity as ``caller_id``, the
+caller's verified groups as ``caller_groups``, and the agent's runtime session and the model's tool-call id (from the
+MCP request's ``_meta``) as ``runtime_session_id`` and ``tool_call_id``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentcore_constructs.contract.tools import CALLER_GROUPS_ARGUMENT, CALLER_ID_ARGUMENT, TOOL_NAME_DELIMITER
+from agentcore_constructs.contract.tools import (
+    CALL_CONTEXT_VALUE_PATTERN,
+    CALLER_GROUPS_ARGUMENT,
+    CALLER_ID_ARGUMENT,
+    RUNTIME_SESSION_ARGUMENT,
+    TOOL_CALL_ID_ARGUMENT,
+    TOOL_NAME_DELIMITER,
+)
 
 #: Gateway target name of this service. Tools are published as ``f"{TARGET_NAME}{TOOL_NAME_DELIMITER}{tool}"``.
 TARGET_NAME = "order-service"
@@ -47,6 +55,9 @@ RESERVED_ARGUMENTS: Mapping[str, str] = {
     CALLER_ID_ARGUMENT: r"^[\x21-\x7e]{1,256}$",
     # Space-separated group names (Cognito: 1-128 characters, no whitespace); empty when the caller has none.
     CALLER_GROUPS_ARGUMENT: r"^(?:[^\s]{1,128}(?: [^\s]{1,128}){0,99})?$",
+    # Which intended tool call this is: a retry of the call carries the same pair (issue_refund's idempotency key).
+    RUNTIME_SESSION_ARGUMENT: CALL_CONTEXT_VALUE_PATTERN,
+    TOOL_CALL_ID_ARGUMENT: CALL_CONTEXT_VALUE_PATTERN,
 }
 
 #: The Cognito group whose members may issue refunds. The tool checks it, and the Cedar policy
@@ -148,8 +159,11 @@ ISSUE_REFUND = ToolDeclaration(
     name="issue_refund",
     description=(
         "Support staff only: refund part or all of one order to the customer's original payment method. "
-        "Asking twice for the same refund (same order, amount and reason) issues it once. Returns the refund, or "
-        "an error if the caller may not issue refunds, the order does not exist or the amount is not refundable."
+        "Every call is one refund: call it once per refund you intend (two calls with the same order, amount and "
+        "reason are two refunds). Returns the refund ('replayed': true when it is the answer to an earlier "
+        "delivery of the same call, not a new refund), or an error if the caller may not issue refunds, the order "
+        "does not exist or the amount is not refundable. If the error says the outcome is unknown, the refund may "
+        "have been issued: check the order's refunds before asking for it again."
     ),
     input_schema={
         "type": "object",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentcore_constructs.contract import env_vars
-from agentcore_constructs.contract.tools import INTERCEPTED_TARGETS_ENV
+from agentcore_constructs.contract.tools import INTERCEPTED_TARGETS_ENV, RUNTIME_SESSION_META, TOOL_CALL_ID_META
 from gateway_interceptor import handler
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE
 from tests.security.tokens import TOKEN_CASES, VICTIM, forged_tokens, unsigned
@@ -184,3 +184,55 @@ def test_a_groups_claim_that_is_not_a_list_of_names_is_refused(issuer, claimed):
     token = issuer.issue_token("alice", extra_claims={"cognito:groups": claimed})
     result = handler.lambda_handler(event(call(), {"authorization": f"Bearer {token}"}), CONTEXT)
     assert refused(result), result
+
+
+def with_meta(body: dict[str, Any], meta: Any) -> dict[str, Any]:
+    return {**body, "params": {**body["params"], "_meta": meta}}
+
+
+CALL_META = {RUNTIME_SESSION_META: "session-0123456789abcdef0123456789ab", TOOL_CALL_ID_META: "tooluse_abc"}
+
+
+def test_the_session_and_tool_call_id_come_from_meta_and_replace_the_models(issuer):
+    # The model writes the arguments; it tries to replay another call's refund by naming its ids.
+    body = with_meta(call(runtime_session_id="victim-session", tool_call_id="tooluse_victim"), CALL_META)
+    result = handler.lambda_handler(event(body, {"authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
+    transformed = result["mcp"]["transformedGatewayRequest"]["body"]["params"]
+    assert transformed["arguments"] == {
+        "order_id": "ORD-20002",
+        "caller_id": "alice",
+        "caller_groups": "",
+        "runtime_session_id": CALL_META[RUNTIME_SESSION_META],
+        "tool_call_id": "tooluse_abc",
+    }
+    assert transformed["_meta"] == CALL_META  # the request is otherwise as sent
+
+
+@pytest.mark.parametrize("meta", [None, {}, {"traceparent": "00-abc-def-01"}], ids=["no-meta", "empty", "other"])
+def test_without_them_in_meta_the_models_session_and_tool_call_id_are_removed(issuer, meta):
+    body = call(runtime_session_id="victim-session", tool_call_id="tooluse_victim")
+    if meta is not None:
+        body = with_meta(body, meta)
+    result = handler.lambda_handler(event(body, {"authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
+    arguments = result["mcp"]["transformedGatewayRequest"]["body"]["params"]["arguments"]
+    assert "runtime_session_id" not in arguments and "tool_call_id" not in arguments
+    assert arguments["caller_id"] == "alice"
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "tooluse_abc",
+        ["tooluse_abc"],
+        {TOOL_CALL_ID_META: ""},
+        {TOOL_CALL_ID_META: 7},
+        {TOOL_CALL_ID_META: ["tooluse_abc"]},
+        {TOOL_CALL_ID_META: "tool use"},
+        {RUNTIME_SESSION_META: "x" * 257},
+        {RUNTIME_SESSION_META: "session\nforged"},
+    ],
+)
+def test_a_malformed_session_or_tool_call_id_in_meta_is_refused(issuer, meta):
+    body = with_meta(call(), meta)
+    result = handler.lambda_handler(event(body, {"authorization": f"Bearer {issuer.issue_token('alice')}"}), CONTEXT)
+    assert refused(result, handler.INVALID_PARAMS_CODE), result

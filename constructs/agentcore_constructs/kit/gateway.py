@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from agentcore_constructs.contract.tools import RUNTIME_SESSION_META, TOOL_CALL_ID_META
 from agentcore_constructs.kit.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -313,9 +314,14 @@ class GatewayHttpClient(httpx.AsyncClient):
         if not isinstance(message, dict) or "id" not in message:
             return response  # a notification: there is no call to answer
         await response.aclose()
+        failure = f"The tool gateway answered HTTP {response.status_code} after retries"
         error = {
             "code": JSONRPC_INTERNAL_ERROR,
-            "message": f"The tool gateway answered HTTP {response.status_code} after retries; try again later",
+            # A tools/call may have run before the gateway failed (a refund issued): a new call would do it again.
+            "message": f"{failure}; the tool call's outcome is unknown (it may have run): check its effect before "
+            "calling it again"
+            if message.get("method") == "tools/call"
+            else f"{failure}; try again later",
         }
         return httpx.Response(
             200,
@@ -357,3 +363,14 @@ def gateway_auth(settings: Settings, bearer_token: str | None, **kwargs: Any) ->
         max_attempts=settings.retry_max_attempts,
         **kwargs,
     )
+
+
+def tool_call_meta(session_id: str | None, tool_call_id: str | None) -> dict[str, str]:
+    """The ``_meta`` entries every ``tools/call`` carries: the runtime session and the model's id of this tool call.
+
+    The gateway interceptor turns them into the reserved ``runtime_session_id``/``tool_call_id`` arguments; a retry of
+    the same call (ours above, after a lost answer) sends the same pair, so a side-effecting tool (a refund) does its
+    work once, and a tool that needs them refuses a call without them.
+    """
+    meta = {RUNTIME_SESSION_META: session_id, TOOL_CALL_ID_META: tool_call_id}
+    return {key: value for key, value in meta.items() if value}

@@ -36,7 +36,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 
-from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_factory
+from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_factory, tool_call_meta
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.langgraph_checkpointer import LocalCheckpointSaver
 from agentcore_constructs.kit.langgraph_history import turn_input
@@ -154,10 +154,34 @@ def thread_config(settings: Settings, caller: CallerIdentity) -> dict[str, Any]:
 # =============================================================================================================
 
 
+def call_context_interceptor(session: Any, session_id: str | None) -> Any:
+    """A langchain-mcp-adapters tool interceptor that makes the ``tools/call`` itself, with the runtime session and the
+    model's tool-call id in ``_meta`` (:func:`~.gateway.tool_call_meta`).
+
+    The adapters' own call passes no ``_meta`` (0.3.2: ``session.call_tool(name, args, progress_callback=...)``), so
+    this one does the same call plus ``meta``. The tool-call id is ``ToolRuntime.tool_call_id``, which LangGraph's
+    ``ToolNode`` injects into the adapter tool's ``runtime`` argument; a tool invoked outside a ``ToolNode`` has no
+    runtime, its call carries no tool-call id, and a tool that needs one (a refund) refuses it.
+    """
+
+    from langgraph.prebuilt import ToolRuntime
+
+    async def intercept(request: Any, handler: Any) -> Any:
+        runtime = request.runtime
+        meta = tool_call_meta(session_id, runtime.tool_call_id if isinstance(runtime, ToolRuntime) else None)
+        return await session.call_tool(request.name, request.args, meta=meta or None)
+
+    return intercept
+
+
 @contextlib.asynccontextmanager
-async def gateway_tools(settings: Settings, bearer_token: str | None) -> AsyncIterator[list[Any]]:
+async def gateway_tools(
+    settings: Settings, bearer_token: str | None, session_id: str | None = None
+) -> AsyncIterator[list[Any]]:
     """The gateway's tools as LangChain tools (langchain-mcp-adapters) on one MCP session for the whole request (no
-    reconnect per tool call), or [] without ``GATEWAY_URL``. An unreachable gateway means "no tools this request"."""
+    reconnect per tool call), or [] without ``GATEWAY_URL``. An unreachable gateway means "no tools this request".
+    Every ``tools/call`` carries ``session_id`` and the model's tool-call id in ``_meta``
+    (:func:`call_context_interceptor`)."""
     if not settings.gateway_url:
         yield []
         return
@@ -174,7 +198,7 @@ async def gateway_tools(settings: Settings, bearer_token: str | None) -> AsyncIt
     session_scope = contextlib.AsyncExitStack()
     try:
         session = await session_scope.enter_async_context(client.session("gateway"))
-        tools = list(await load_mcp_tools(session))
+        tools = list(await load_mcp_tools(session, tool_interceptors=[call_context_interceptor(session, session_id)]))
     except Exception as error:
         await session_scope.aclose()
         logger.warning("Gateway %s unreachable (%s); answering without tools", settings.gateway_url, error)
@@ -256,7 +280,7 @@ class LangGraphAgentRunner:
         return asyncio.run(self._answer(turn))
 
     async def _answer(self, turn: Turn) -> str:
-        async with gateway_tools(self.settings, turn.caller.bearer_token) as remote_tools:
+        async with gateway_tools(self.settings, turn.caller.bearer_token, turn.caller.session_id) as remote_tools:
             return await self._run(turn, [*self._local_tools, *remote_tools])
 
     async def _run(self, turn: Turn, tools: list[Any]) -> str:

@@ -20,6 +20,7 @@ comes from ``MODEL_ID``) with
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -27,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -43,7 +45,7 @@ from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolSpec
 
 from agentcore_constructs.contract import memory as memory_contract
-from agentcore_constructs.kit.gateway import gateway_auth, is_loopback, mcp_http_client_factory
+from agentcore_constructs.kit.gateway import gateway_auth, is_loopback, mcp_http_client_factory, tool_call_meta
 from agentcore_constructs.kit.history import repair_in_place
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
@@ -360,16 +362,17 @@ class _PlaintextLoopbackFilter(logging.Filter):
 _filter_installed = False
 
 
-def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
+def gateway_tools(settings: Settings, bearer_token: str | None, session_id: str | None = None) -> list[Any]:
     """The gateway as a Strands tool provider (``MCPClient``), or [] without ``GATEWAY_URL``.
 
     An unreachable gateway at connection time means "no tools this request" (``continue_on_error``); a call the
-    gateway still fails after the retries is an error tool result (:class:`~.gateway.GatewayHttpClient`)."""
+    gateway still fails after the retries is an error tool result (:class:`~.gateway.GatewayHttpClient`). Every
+    ``tools/call`` carries ``session_id`` and the model's ``toolUseId`` in ``_meta`` (:func:`~.gateway.tool_call_meta`).
+    """
     global _filter_installed
     if not settings.gateway_url:
         return []
     from mcp.client.streamable_http import streamablehttp_client
-    from strands.tools.mcp import MCPClient
 
     if not _filter_installed:
         logging.getLogger("strands.tools.mcp.mcp_client").addFilter(_PlaintextLoopbackFilter())
@@ -378,12 +381,76 @@ def gateway_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
     factory = mcp_http_client_factory(gateway_auth(settings, bearer_token))
     timeout = max(1.0, settings.http_timeout_seconds)
     return [
-        MCPClient(
+        gateway_mcp_client_class()(
             lambda: streamablehttp_client(url, timeout=timeout, httpx_client_factory=factory),
             startup_timeout=max(1, int(settings.http_timeout_seconds)),
             continue_on_error=True,
+            session_id=session_id,
         )
     ]
+
+
+@functools.cache
+def gateway_mcp_client_class() -> type[Any]:
+    """Strands' ``MCPClient`` whose tool calls carry the runtime session and the model's tool-use id in ``_meta``
+    (built on first use: importing the MCP client costs start-up time an agent without a gateway does not pay).
+
+    Strands hands every model tool call to ``call_tool_async`` with its ``toolUseId`` (``MCPAgentTool.stream``); the
+    id goes into the request's ``_meta``, merged over any ``meta`` the caller passes."""
+    from strands.tools.mcp import MCPClient
+    from strands.tools.mcp.mcp_types import MCPToolResult
+
+    class GatewayMCPClient(MCPClient):
+        def __init__(self, *args: Any, session_id: str | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.runtime_session_id = session_id
+
+        def _meta_for(self, tool_use_id: str, meta: dict[str, Any] | None) -> dict[str, Any]:
+            return {**(meta or {}), **tool_call_meta(self.runtime_session_id, tool_use_id)}
+
+        async def call_tool_async(
+            self,
+            tool_use_id: str,
+            name: str,
+            arguments: dict[str, Any] | None = None,
+            read_timeout_seconds: timedelta | None = None,
+            meta: dict[str, Any] | None = None,
+            progress_callback: Any = None,
+            *,
+            cancel_signal: threading.Event | None = None,
+        ) -> MCPToolResult:
+            return await super().call_tool_async(
+                tool_use_id,
+                name,
+                arguments,
+                read_timeout_seconds,
+                self._meta_for(tool_use_id, meta),
+                progress_callback,
+                cancel_signal=cancel_signal,
+            )
+
+        def call_tool_sync(
+            self,
+            tool_use_id: str,
+            name: str,
+            arguments: dict[str, Any] | None = None,
+            read_timeout_seconds: timedelta | None = None,
+            meta: dict[str, Any] | None = None,
+            progress_callback: Any = None,
+            *,
+            cancel_signal: threading.Event | None = None,
+        ) -> MCPToolResult:
+            return super().call_tool_sync(
+                tool_use_id,
+                name,
+                arguments,
+                read_timeout_seconds,
+                self._meta_for(tool_use_id, meta),
+                progress_callback,
+                cancel_signal=cancel_signal,
+            )
+
+    return GatewayMCPClient
 
 
 class GatewaySessions:
@@ -415,7 +482,7 @@ class GatewaySessions:
             if entry is None:
                 while len(self._clients) >= self._max_sessions:
                     self._close(min(self._clients, key=lambda k: self._clients[k][1]))
-                (client,) = gateway_tools(self._settings, caller.bearer_token)
+                (client,) = gateway_tools(self._settings, caller.bearer_token, caller.session_id)
                 client.add_consumer(self._consumer_id)  # keeps it open after the request's agent lets go
             else:
                 client = entry[0]

@@ -193,6 +193,8 @@ def test_a_gateway_failing_past_the_retries_is_a_tool_error_for_the_model(agent_
     answer = ask(agent_url, "What is order ORD-12345?")
     assert answer.startswith("[offline model] The tool reported an error: Tool execution failed")
     assert len(faulty.calls("tools/call")) == 3  # AGENT_RETRY_MAX_ATTEMPTS, first try included
+    # The call may have run before the gateway failed (a refund issued): the model must check, not call again.
+    assert "the tool call's outcome is unknown (it may have run)" in answer and "try again" not in answer
 
 
 def test_a_tool_error_reaches_the_model_once_without_retries(agent_url, faulty):

@@ -29,7 +29,9 @@ def gateway() -> Iterator[LocalGateway]:
     gw.stop()
 
 
-def header_caller_interceptor(headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def header_caller_interceptor(
+    headers: Mapping[str, str], tool_name: str, arguments: dict[str, Any], meta: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Stand-in for stage 4: identity from a (here unverified, test-only) request header, never from the model."""
     arguments = strip_caller_id(headers, tool_name, arguments)
     if "x-test-caller" in headers:

@@ -23,6 +23,7 @@ import botocore.session
 import httpx
 import pytest
 from botocore.credentials import Credentials, ReadOnlyCredentials
+from strands.tools.mcp import MCPClient
 
 from agentcore_constructs.kit import gateway as tools
 from agentcore_constructs.kit.gateway import (
@@ -217,7 +218,7 @@ def test_gateway_tools_builds_one_mcp_client_without_touching_the_network():
         {"GATEWAY_URL": AWS_GATEWAY_URL, "MODEL_PROVIDER": "offline"}, credentials_available=lambda: False
     )
     [client] = gateway_tools(settings, None)
-    assert type(client).__name__ == "MCPClient"
+    assert isinstance(client, MCPClient)
     assert gateway_tools(load_settings({"MODEL_PROVIDER": "offline"}, credentials_available=lambda: False), None) == []
 
 

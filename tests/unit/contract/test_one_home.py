@@ -29,6 +29,11 @@ def contract_literals() -> set[str]:
     values = {v.name for v in env_vars.ALL}
     values |= {
         tools.CALLER_ID_ARGUMENT,
+        tools.CALLER_GROUPS_ARGUMENT,
+        tools.RUNTIME_SESSION_ARGUMENT,
+        tools.TOOL_CALL_ID_ARGUMENT,
+        tools.RUNTIME_SESSION_META,
+        tools.TOOL_CALL_ID_META,
         tools.TOOL_NAME_DELIMITER,
         tools.CALLER_REQUIRED_ENV,
         tools.INTERCEPTED_TARGETS_ENV,

@@ -91,7 +91,7 @@ def _chain(policy: LocalToolPolicy, claims: dict | None):
             raise ValueError("no token")
         return claims
 
-    def then(headers, tool, arguments):
+    def then(headers, tool, arguments, meta=None):
         seen.append(arguments)
         return {**arguments, "caller_id": claims["sub"] if claims else None}
 
