@@ -422,35 +422,6 @@ def test_malformed_or_foreign_events_are_ignored_with_one_reason_key(
     assert [getattr(r, "reason", None) for r in caplog.records if r.levelno >= logging.WARNING] == [reason]
 
 
-def test_the_function_logs_json_so_the_reason_is_a_field() -> None:
-    # Lambda's JSON log format turns a record's extra keys into fields of the line (awslambdaric JsonFormatter).
-    import aws_cdk as cdk
-    from aws_cdk import aws_sns as sns
-    from aws_cdk.assertions import Template
-
-    from agentcore_constructs import EndpointRollback
-    from tests.conftest import new_runtime, new_stack
-
-    stack = new_stack()
-    runtime = new_runtime(stack, endpoint_version="3")
-    metric = cdk.aws_cloudwatch.Metric(namespace="AWS/Bedrock-AgentCore", metric_name="SystemErrors")
-    EndpointRollback(
-        stack,
-        "Rollback",
-        runtime=runtime,
-        alarms=[metric.create_alarm(stack, "Errors", threshold=1, evaluation_periods=1)],
-        topic=sns.Topic(stack, "Topic"),
-    )
-    (function,) = [
-        f
-        for k, f in Template.from_stack(stack).find_resources("AWS::Lambda::Function").items()
-        if k.startswith("RollbackFunction")
-    ]
-    assert function["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
-    # The waits on a CREATING/UPDATING endpoint fit inside the timeout.
-    assert function["Properties"]["Timeout"] > sum(handler.NOT_READY_DELAYS) + 30
-
-
 # ---- an endpoint that is not READY yet -----------------------------------------------------------------------------
 def test_a_creating_endpoint_is_waited_for_then_rolled_back(aws, monkeypatch) -> None:
     # The endpoint reads CREATING three times, then READY.
