@@ -4,19 +4,20 @@
     python -m scripts.release guard ENV    # refuse a deploy whose pin is a version that was rolled back
 
 Reads the runtime stack's outputs (CloudFormation), the endpoints (AgentCore control plane: GetAgentRuntimeEndpoint
-``liveVersion``/``targetVersion``/``status``) and the rollback function's SSM parameter
-(``agentcore_constructs.release``). Exit 0 ok, 1 the guard refuses, 2 nothing could be read (no credentials, not
-deployed): said in one line.
+``liveVersion``/``targetVersion``/``status``) and the rollback function's SSM parameter (its format:
+``agentcore_constructs.contract.release``). Exit 0 ok, 1 the guard refuses, 2 nothing could be read (no credentials,
+access denied, an unreadable state): said in one line. An environment that was never deployed has nothing to undo:
+the guard passes it (the first deploy, by hand or by the pipeline), ``status`` says so and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract.release import ReleaseState, Rollback
 from stacks.config import load_environments
 from stacks.synth import CDK_JSON
 
@@ -35,12 +36,38 @@ class ReleaseStatus:
     environment: str
     runtime_id: str
     endpoints: list[EndpointState]
-    known_good: str | None
-    rollbacks: list[dict[str, str]]
+    state: ReleaseState = field(default_factory=ReleaseState)
+
+    @property
+    def known_good(self) -> str | None:
+        return self.state.known_good
+
+    @property
+    def rollbacks(self) -> list[Rollback]:
+        return self.state.rollbacks
+
+
+class NotDeployed(LookupError):
+    """The environment's runtime stack does not exist."""
+
+
+def runtime_stack_name(environment: str) -> str:
+    return f"{environment}-agent-runtime"
 
 
 def stack_outputs(session: Any, environment: str) -> dict[str, str]:
-    (stack,) = session.client("cloudformation").describe_stacks(StackName=f"{environment}-agent-runtime")["Stacks"]
+    from botocore.exceptions import ClientError
+
+    name = runtime_stack_name(environment)
+    try:
+        (stack,) = session.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        # An unknown stack name: ValidationError "Stack with id <name> does not exist" (what CloudFormation answers,
+        # boto/boto3#2807; the API reference lists no dedicated error code).
+        details = error.response.get("Error", {})
+        if details.get("Code") == "ValidationError" and "does not exist" in str(details.get("Message")):
+            raise NotDeployed(f"{environment} is not deployed (no stack {name})") from None
+        raise
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -54,15 +81,16 @@ def read_status(session: Any, environment: str) -> ReleaseStatus:
         endpoints.append(
             EndpointState(name, e.get("liveVersion"), e.get("targetVersion"), e["status"], str(e["lastUpdatedAt"]))
         )
-    known_good, rollbacks = None, []
+    state = ReleaseState()
     if "ReleaseStateParameter" in outputs:
         ssm = session.client("ssm")
         try:
-            state = json.loads(ssm.get_parameter(Name=outputs["ReleaseStateParameter"])["Parameter"]["Value"])
-            known_good, rollbacks = state.get("known_good"), list(state.get("rollbacks", []))
+            state = ReleaseState.from_json(
+                ssm.get_parameter(Name=outputs["ReleaseStateParameter"])["Parameter"]["Value"]
+            )
         except ssm.exceptions.ParameterNotFound:
             pass  # the function has not recorded anything yet
-    return ReleaseStatus(environment, outputs["RuntimeId"], endpoints, known_good, rollbacks)
+    return ReleaseStatus(environment, outputs["RuntimeId"], endpoints, state)
 
 
 def render(status: ReleaseStatus, pin: str) -> str:
@@ -71,21 +99,26 @@ def render(status: ReleaseStatus, pin: str) -> str:
         moving = f" -> {e.target}" if e.target and e.target != e.live else ""
         lines.append(f"  {e.name:<12} serves {e.live}{moving}  [{e.status}, updated {e.updated}]")
     lines.append(f"  known-good   {status.known_good or 'none recorded yet'}")
+    if status.state.promotion is not None:
+        promotion = status.state.promotion
+        lines.append(
+            f"  promoted     {promotion.version} at {promotion.at.isoformat()} (as the rollback function saw it)"
+        )
     for r in status.rollbacks[-5:]:
-        lines.append(f"  rolled back  {r['from']} -> {r['to']} at {r['at']} ({r['alarm']})")
+        lines.append(f"  rolled back  {r.from_version} -> {r.to_version} at {r.at} ({r.alarm}) [{r.status}]")
     return "\n".join(lines)
 
 
 def guard(status: ReleaseStatus, pin: str) -> str | None:
-    """Why deploying ``pin`` would undo a rollback, or None."""
-    rolled_back = {r["from"]: r for r in status.rollbacks}
-    if pin in rolled_back and pin != status.known_good:
-        r = rolled_back[pin]
-        return (
-            f"{status.environment}: endpoint_version {pin} was rolled back to {r['to']} at {r['at']} ({r['alarm']}). "
-            f'Set endpoint_version to "{r["to"]}" (accept the rollback) or to a new version, then deploy.'
-        )
-    return None
+    """Why deploying ``pin`` would undo a rollback, or None. The pinned endpoint is the first one."""
+    pinned = status.endpoints[0]
+    r = status.state.rollback_undone_by(pin, live=pinned.live, target=pinned.target)
+    if r is None:
+        return None
+    return (
+        f"{status.environment}: endpoint_version {pin} was rolled back to {r.to_version} at {r.at} ({r.alarm}). "
+        f'Set endpoint_version to "{r.to_version}" (accept the rollback) or to a new version, then deploy.'
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         status = read_status(session, args.environment)
+    except NotDeployed as not_deployed:
+        if args.command == "guard":
+            print(f"{not_deployed}: pin {pin} undoes no rollback")
+            return 0
+        print(str(not_deployed), file=sys.stderr)
+        return 2
     except Exception as error:  # noqa: BLE001 - one clear line for any lookup failure
         print(f"cannot read {args.environment}'s release state: {type(error).__name__}: {error}", file=sys.stderr)
         return 2

@@ -7,8 +7,9 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from constructs import Construct
+from stacks import release_access
 from stacks.account_stack import ACCOUNT_STACK_NAME, AccountStack
-from stacks.config import EnvironmentConfig
+from stacks.config import EnvironmentConfig, PipelineConfig
 from stacks.runtime_stack import RuntimeStack
 from stacks.stateful_stack import StatefulStack
 
@@ -17,7 +18,10 @@ PROJECT_TAG = "agentcore-production-path"
 
 
 class AgentStage(cdk.Stage):
-    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+    """Args: ``pipeline``: the release pipeline, when cdk.json has one; an environment it reaches from another
+    account gets the roles its steps assume (:class:`stacks.release_access.PipelineAccess`, in the stateful stack)."""
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig, *, pipeline: PipelineConfig | None = None) -> None:
         super().__init__(scope, config.name, env=cdk.Environment(account=config.account, region=config.region))
         self.config = config
         self.stateful_stack = StatefulStack(
@@ -40,6 +44,13 @@ class AgentStage(cdk.Stage):
             stack_name=f"{config.name}-agent-runtime",
             description=f"AgentCore support agent: runtime ({config.name})",
         )
+        self.pipeline_access: release_access.PipelineAccess | None = None
+        if pipeline is not None and release_access.crosses_accounts(pipeline, config):
+            steps = release_access.purposes(pipeline, config)
+            if steps:
+                self.pipeline_access = release_access.PipelineAccess(
+                    self.stateful_stack, "PipelineAccess", pipeline=pipeline, environment=config, steps=steps
+                )
         stacks: list[cdk.Stack] = [self.stateful_stack, self.runtime_stack]
         self.account_stack: AccountStack | None = None
         if config.transaction_search == "manage":

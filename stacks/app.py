@@ -14,8 +14,8 @@ from stacks.pipeline_stack import PipelineStack
 def build_app(app: cdk.App | None = None) -> cdk.App:
     app = app or cdk.App()
     configs = load_environments(app.node.try_get_context("environments"))
-    stages = {config.name: AgentStage(app, config) for config in configs}
     pipeline = load_pipeline(app.node.try_get_context("pipeline"), configs)
+    stages = {config.name: AgentStage(app, config, pipeline=pipeline) for config in configs}
     if pipeline is not None:
         # Opt-in: the same Stages, promoted in order by CDK Pipelines (`cdk deploy ReleasePipeline` once).
         PipelineStack(

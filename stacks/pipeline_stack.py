@@ -1,15 +1,18 @@
 """The opt-in release pipeline (cdk.json ``pipeline``): CDK Pipelines, one synth, the same cloud assembly deployed to
 every environment in order; the end-to-end suite against the e2e environment's canary and the readiness scorecard
-after it is deployed; a manual approval before the production stage.
+after it is deployed; a manual approval before the production stage; the rollback guard (``make deploy``'s check)
+before the runtime stack of every environment with an automatic rollback.
 
 Promotion is a commit: moving ``endpoint_version`` in cdk.json runs through the same stages (the e2e environment's
-pin first, then production after the approval). The CodeBuild role of the e2e step gets only what the suite needs.
+pin first, then production after the approval). The steps that reach into an environment get only what they need,
+in that environment's account when it is not the pipeline's (:mod:`stacks.release_access`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
@@ -19,6 +22,8 @@ from aws_cdk import pipelines
 from agentcore_constructs.acknowledgements import acknowledge, policy_wildcards
 from agentcore_constructs.readiness.assembly import E2E_GATE_METADATA, NOT_AN_AGENT_METADATA
 from constructs import Construct
+from stacks import release_access
+from stacks.agent_stage import AgentStage
 from stacks.config import EnvironmentConfig, PipelineConfig
 
 #: Standard 7.0 (Ubuntu 22.04, Python 3.11 and Node available): the Makefile installs the pinned Node, CDK CLI and
@@ -33,7 +38,7 @@ class PipelineStack(cdk.Stack):
         construct_id: str,
         *,
         config: PipelineConfig,
-        stages: Mapping[str, cdk.Stage],
+        stages: Mapping[str, AgentStage],
         environments: Mapping[str, EnvironmentConfig],
         **kwargs: object,
     ) -> None:
@@ -67,10 +72,12 @@ class PipelineStack(cdk.Stack):
                 timeout=cdk.Duration.minutes(60),
             ),
         )
-        e2e = environments[config.e2e_environment]
+        self.config = config
         for name in config.stages:
+            env, stage = environments[name], stages[name]
             pre: list[pipelines.Step] = []
             post: list[pipelines.Step] = []
+            stack_steps: list[pipelines.StackSteps] = []
             if name == config.approval_before:
                 pre.append(
                     pipelines.ManualApprovalStep(
@@ -79,9 +86,14 @@ class PipelineStack(cdk.Stack):
                         f"deploy to {name}?",
                     )
                 )
-            if name == config.e2e_environment:
-                post.append(self._e2e_step(e2e, source))
-            self.pipeline.add_stage(stages[name], pre=pre, post=post)
+            steps = release_access.purposes(config, env)
+            if release_access.GUARD in steps:
+                # Before the runtime stack (the pinned endpoint's), after the stateful stack, which holds the guard's
+                # role in another account: the role exists from the first run on.
+                stack_steps.append(pipelines.StackSteps(stack=stage.runtime_stack, pre=[self._guard_step(env, source)]))
+            if release_access.E2E in steps:
+                post.append(self._e2e_step(env, source))
+            self.pipeline.add_stage(stage, pre=pre, post=post, stack_steps=stack_steps)
         self.pipeline.build_pipeline()
         self._acknowledge_generated_wildcards()
         acknowledge(
@@ -102,65 +114,70 @@ class PipelineStack(cdk.Stack):
                 if reason is not None:
                     acknowledge(policy, f"AwsSolutions-IAM5[{kind}::{value}]", reason)
 
+    def _step_access(self, env: EnvironmentConfig, purpose: str) -> _StepAccess:
+        """How a step reaches into ``env``: its statements on the step's own role in the same account; else a named
+        role that may assume exactly the environment's access role (:mod:`stacks.release_access`), and the commands
+        that assume it."""
+        if not release_access.crosses_accounts(self.config, env):
+            return _StepAccess(role=None, statements=release_access.statements_for(env, purpose), commands=[])
+        role = iam.Role(
+            self,
+            f"{purpose.capitalize()}{env.name.capitalize()}StepRole",
+            role_name=release_access.step_role_name(env, purpose),
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description=f"The pipeline's {purpose} step for {env.name} (account {env.account})",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="AssumeEnvironmentAccess",
+                actions=["sts:AssumeRole"],
+                resources=[release_access.access_role_arn(env, purpose)],
+            )
+        )
+        return _StepAccess(role=role, statements=None, commands=release_access.assume_commands(env, purpose))
+
+    def _guard_step(self, env: EnvironmentConfig, source: pipelines.CodePipelineSource) -> pipelines.CodeBuildStep:
+        """``make deploy``'s check: refuse a pin that would undo an automatic rollback of this environment."""
+        access = self._step_access(env, release_access.GUARD)
+        return pipelines.CodeBuildStep(
+            f"ReleaseGuard{env.name.capitalize()}",
+            input=source,
+            env={"AWS_REGION": env.region},
+            commands=["make install", *access.commands, f".venv/bin/python -m scripts.release guard {env.name}"],
+            role=access.role,
+            role_policy_statements=access.statements,
+        )
+
     def _e2e_step(self, env: EnvironmentConfig, source: pipelines.CodePipelineSource) -> pipelines.CodeBuildStep:
         """Checklist item 8 as a gate: the suite against the canary (the newest version), then the scorecard with
         that run as evidence; any failure stops the pipeline before the approval."""
-        region, account = env.region, env.account
-        stacks = f"arn:aws:cloudformation:{region}:{account}:stack/{env.name}-agent-*/*"
+        access = self._step_access(env, release_access.E2E)
         return pipelines.CodeBuildStep(
             f"EndToEnd{env.name.capitalize()}",
             input=source,
             additional_inputs={"cdk.out": self.synth.primary_output},  # type: ignore[dict-item]
-            env={"E2E_SOURCE": "pipeline", "AWS_REGION": region},
+            env={"E2E_SOURCE": "pipeline", "AWS_REGION": env.region},
             commands=[
                 "make install",
+                *access.commands,
                 f"make e2e ENV={env.name} ENDPOINT=canary",
                 f".venv/bin/agentcore-scorecard cdk.out --e2e-evidence e2e-evidence --strict {env.name}",
                 f"make release-status ENV={env.name}",
             ],
-            role_policy_statements=[
-                iam.PolicyStatement(sid="ReadOutputs", actions=["cloudformation:DescribeStacks"], resources=[stacks]),
-                # The user pool's id is a deploy-time value of another stage; the environment tag narrows the
-                # wildcard to that environment's pools (Cognito supports aws:ResourceTag on user pools).
-                iam.PolicyStatement(
-                    sid="TestUsers",
-                    actions=[
-                        "cognito-idp:AdminCreateUser",
-                        "cognito-idp:AdminSetUserPassword",
-                        "cognito-idp:AdminInitiateAuth",
-                        "cognito-idp:AdminDeleteUser",
-                    ],
-                    resources=[f"arn:aws:cognito-idp:{region}:{account}:userpool/*"],
-                    conditions={"StringEquals": {"aws:ResourceTag/environment": env.name}},
-                ),
-                iam.PolicyStatement(
-                    sid="ServedVersion",
-                    actions=["bedrock-agentcore:GetAgentRuntimeEndpoint"],
-                    resources=[
-                        f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{env.runtime_name}-*",
-                        f"arn:aws:bedrock-agentcore:{region}:{account}:runtime/{env.runtime_name}-*/runtime-endpoint/*",
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="AgentLogs",
-                    actions=["logs:FilterLogEvents"],
-                    resources=[
-                        f"arn:aws:logs:{region}:{account}:log-group:/aws/bedrock-agentcore/runtimes/"
-                        f"{env.runtime_name}-*:*"
-                    ],
-                ),
-                iam.PolicyStatement(
-                    sid="ReleaseState",
-                    actions=["ssm:GetParameter"],
-                    resources=[
-                        f"arn:aws:ssm:{region}:{account}:parameter/agentcore/release/{env.runtime_name}/{env.name}"
-                    ],
-                ),
-            ],
+            role=access.role,
+            role_policy_statements=access.statements,
         )
 
 
-#: Why each kind of wildcard in the pipeline's generated (and e2e) roles is there. Patterns match the rendered value.
+@dataclass(frozen=True)
+class _StepAccess:
+    role: iam.IRole | None
+    statements: list[iam.PolicyStatement] | None
+    commands: list[str]
+
+
+#: Why each kind of wildcard in the pipeline's generated roles is there (the steps' own: release_access). Patterns
+#: match the rendered value.
 _WILDCARD_REASONS: tuple[tuple[str, str, str], ...] = (
     (
         "Action",
@@ -202,29 +219,6 @@ _WILDCARD_REASONS: tuple[tuple[str, str, str], ...] = (
         "generated by aws-cdk-lib pipelines (self-mutation: cloudformation:DescribeStacks and s3:ListBucket to find "
         "the bootstrap stack; asset publishing: codebuild build actions); the L2 offers no narrower scope",
     ),
-    (
-        "Resource",
-        r"^arn:aws:cloudformation:[\w-]+:\d{12}:stack/[\w-]+-agent-\*/\*$",
-        "the e2e step reads the outputs of its environment's agent stacks (stateful, runtime), whose ids are per "
-        "deploy",
-    ),
-    (
-        "Resource",
-        r"^arn:aws:cognito-idp:[\w-]+:\d{12}:userpool/\*$",
-        "the e2e step creates and deletes its test users in the environment's pool, a deploy-time id of another stage; "
-        "conditioned on aws:ResourceTag/environment",
-    ),
-    (
-        "Resource",
-        r"^arn:aws:bedrock-agentcore:[\w-]+:\d{12}:runtime/\w+-\*(/runtime-endpoint/\*)?$",
-        "the e2e step reads which version its environment's runtime endpoints serve; the runtime id suffix is per "
-        "deploy",
-    ),
-    (
-        "Resource",
-        r"^arn:aws:logs:[\w-]+:\d{12}:log-group:/aws/bedrock-agentcore/runtimes/\w+-\*:\*$",
-        "the e2e step looks up its runtime's log lines; AgentCore names the group <runtime id>-<endpoint>",
-    ),
 )
 
 
@@ -238,4 +232,5 @@ def _reason(kind: str, value: str, policy_path: str) -> str | None:
     for wanted, pattern, reason in _WILDCARD_REASONS:
         if kind == wanted and re.match(pattern, value):
             return reason
-    return None
+    # The steps' statements on their own CodeBuild roles (same account).
+    return release_access.wildcard_reason(kind, value)

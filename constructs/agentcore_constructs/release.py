@@ -5,8 +5,9 @@ How the pin in cdk.json and the automation agree: promotion is moving ``endpoint
 the endpoint). When the rollback fires, the endpoint serves the known-good version while the template still names the
 promoted one; a deploy that leaves the endpoint resource unchanged does not touch it (CloudFormation updates only
 resources whose template changed), so the rollback holds, and the function's SSM parameter records which version was
-rolled back. ``scripts/release_guard.py`` (run by ``make deploy`` and the pipeline) refuses a deploy whose pin is a
-rolled-back version, so the pin must move back (or forward to a new version) before anything else is deployed.
+rolled back (its format: ``agentcore_constructs.contract.release``). The app's deploy guard (``make deploy``, and the
+pipeline before each stage's runtime stack) refuses a deploy whose pin is a rolled-back version, so the pin must move
+back (or forward to a new version) before anything else is deployed.
 """
 
 from __future__ import annotations
@@ -20,22 +21,19 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 
 from agentcore_constructs.components import mark_component
+from agentcore_constructs.contract.release import STATE_PARAMETER_PREFIX, state_parameter_name
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import LATEST_VERSION, AgentRuntime
 from constructs import Construct
 
 _FUNCTION_DIR = Path(__file__).parent / "functions" / "endpoint_rollback"
-#: Where the function keeps its state (outside CloudFormation, so no deploy resets it).
-STATE_PARAMETER_PREFIX = "/agentcore/release"
 
-
-def state_parameter_name(runtime_name: str, endpoint_name: str) -> str:
-    """The SSM parameter holding an endpoint's release state (known-good version, rollbacks)."""
-    return f"{STATE_PARAMETER_PREFIX}/{runtime_name}/{endpoint_name}"
+__all__ = ["STATE_PARAMETER_PREFIX", "EndpointRollback", "state_parameter_name"]
 
 
 class EndpointRollback(Construct):
@@ -100,11 +98,15 @@ class EndpointRollback(Construct):
                 "WINDOW_SECONDS": str(int(window.to_seconds())),
                 "WATCHED_ALARMS": ",".join(alarm.alarm_name for alarm in alarms),
             },
-            timeout=cdk.Duration.seconds(60),
+            # Room for the waits on a CREATING/UPDATING endpoint (75 s, the handler's NOT_READY_DELAYS) and the calls.
+            timeout=cdk.Duration.minutes(3),
             # One rollback at a time: two alarms firing together must not race on the endpoint and the state.
             reserved_concurrency=1,
             log_retention=log_retention,
             log_encryption_key=log_encryption_key,
+            # JSON lines, so an ignored event's ``reason`` is a field Logs Insights can filter on (Lambda developer
+            # guide, "Log and monitor Python Lambda functions": advanced logging controls, JSON format).
+            function_props={"logging_format": lambda_.LoggingFormat.JSON},
         )
         mark_component(self.function.function, "release-rollback")
         runtime_arn = runtime.runtime.agent_runtime_arn

@@ -99,6 +99,23 @@ def test_the_rollback_role_reaches_only_its_endpoint_alarms_parameter_and_topic(
     assert env["ENDPOINT_NAME"] == "live" and env["STATE_PARAMETER"] == "/agentcore/release/a1/live"
 
 
+def test_the_rollback_function_logs_json_and_has_time_to_wait_for_a_busy_endpoint() -> None:
+    # JSON lines: an ignored event's ``reason`` (a logging ``extra`` key) becomes a field of the line (Lambda's Python
+    # runtime, awslambdaric JsonFormatter). The timeout covers the handler's waits on a CREATING/UPDATING endpoint.
+    from agentcore_constructs.functions.endpoint_rollback.handler import NOT_READY_DELAYS
+
+    stack = new_stack()
+    runtime = new_runtime(stack, endpoint_version="3")
+    EndpointRollback(stack, "Rollback", runtime=runtime, alarms=[_alarm(stack)], topic=sns.Topic(stack, "Topic"))
+    (function,) = [
+        f
+        for k, f in Template.from_stack(stack).find_resources("AWS::Lambda::Function").items()
+        if k.startswith("RollbackFunction")
+    ]
+    assert function["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["Properties"]["Timeout"] > sum(NOT_READY_DELAYS) + 30
+
+
 def _list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 

@@ -6,28 +6,54 @@ Two events drive it (EventBridge rules of ``agentcore_constructs.release.Endpoin
 * a schedule (``{"action": "observe"}``): when the endpoint is READY, serves the version it targets, every watched
   alarm is OK and the version has been live for the whole window, that version becomes the known-good one;
 * a watched alarm entering ALARM (EventBridge "CloudWatch Alarm State Change", CloudWatch user guide "Alarm events and
-  EventBridge": ``detail.alarmName``, ``detail.state.value``): if the live version is not the known-good one and was
-  promoted less than the window ago (the endpoint's ``lastUpdatedAt``), the endpoint is moved back with
-  UpdateAgentRuntimeEndpoint (``agentRuntimeVersion``, 1-5 digits; the response has ``liveVersion``,
-  ``targetVersion``, ``status``, ``lastUpdatedAt``: AgentCore Control API reference) and the alarm topic says so.
+  EventBridge", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html:
+  ``detail.alarmName``, ``detail.state.value``, ``detail.state.timestamp``; the envelope's ``time``): if the live
+  version is not the known-good one and was promoted less than the window ago, the endpoint is moved back with
+  UpdateAgentRuntimeEndpoint and the alarm topic says so.
 
-The state (known-good version, rollbacks) lives in an SSM parameter this function owns, outside CloudFormation, so no
-deploy resets it. A version that was rolled back is never recorded as known-good again. Nothing else is touched:
-the role may call only this runtime's endpoint, its versions, the watched alarms, the parameter and the topic.
+Endpoint fields (botocore model bedrock-agentcore-control 2023-06-05, GetAgentRuntimeEndpointResponse): ``liveVersion``,
+``targetVersion``, ``status`` (AgentRuntimeEndpointStatus: CREATING, CREATE_FAILED, UPDATING, UPDATE_FAILED, READY,
+DELETING, DELETE_FAILED), ``lastUpdatedAt``. botocore has no waiter for endpoint status (its waiters-2.json for the
+service covers memory and policies only), so CREATING/UPDATING is waited out here, a bounded number of times.
+
+The state (``agentcore_constructs.contract.release``) lives in an SSM parameter this function owns, outside
+CloudFormation, so no deploy resets it. The promotion time is the function's own record: the endpoint's
+``lastUpdatedAt`` when it first sees a version live, not ``lastUpdatedAt`` itself, which any later update of the
+endpoint (a description, a failed move) pushes forward. A rollback is recorded ``pending`` before the endpoint is
+moved and ``confirmed`` after, so a crash in between never leaves a moved endpoint without a record; a pending record
+is settled on the next run by what the endpoint serves. A version an alarm tried to roll back is never recorded as
+known-good. Nothing else is touched: the role may call only this runtime's endpoint, its versions, the watched alarms,
+the parameter and the topic.
+
+Events it cannot act on (not an object, missing or mistyped fields, an alarm it does not watch, an alarm state
+change older than the last promotion) are ignored with one structured log line whose ``reason`` key says why (the
+function logs JSON: Lambda's Python runtime adds a record's ``extra`` keys to the line, awslambdaric
+``lambda_runtime_log_utils.JsonFormatter``; "Log and monitor Python Lambda functions",
+https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html).
 
 Failure modes: throttling and 5xx are retried by botocore (standard mode); when a call still fails the topic gets
 "rollback FAILED" and the error is raised so Lambda's asynchronous retries try again. A known-good version that no
-longer exists (ListAgentRuntimeVersions) or an endpoint that is not READY is reported, never guessed around.
+longer exists (ListAgentRuntimeVersions) or an endpoint that stays not READY is reported, never guessed around.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from agentcore_constructs.contract.release import (
+    CONFIRMED,
+    FAILED,
+    PENDING,
+    Promotion,
+    ReleaseState,
+    Rollback,
+)
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -39,7 +65,17 @@ ROLLED_BACK = "rolled_back"
 RECORDED = "recorded_known_good"
 NOTHING = "nothing_to_do"
 REFUSED = "refused"
-FAILED = "failed"
+IGNORED = "ignored"
+#: The ``reason`` of an ignored event.
+MALFORMED = "malformed_event"
+UNKNOWN_ALARM = "unknown_alarm"
+STALE = "stale_alarm"
+UNKNOWN_EVENT = "unknown_event"
+
+#: Endpoint statuses that end by themselves (AgentRuntimeEndpointStatus); the *_FAILED ones do not.
+TRANSITIONAL = ("CREATING", "UPDATING")
+#: Seconds to wait between reads of a CREATING/UPDATING endpoint: 75 s in all, inside the function's timeout.
+NOT_READY_DELAYS = (5.0, 10.0, 20.0, 40.0)
 
 _clients: dict[str, Any] = {}
 
@@ -75,19 +111,16 @@ class Settings:
             watched_alarms=tuple(a for a in os.environ["WATCHED_ALARMS"].split(",") if a),
         )
 
-
-@dataclass
-class ReleaseState:
-    known_good: str | None = None
-    rollbacks: list[dict[str, str]] = field(default_factory=list)
-
     @property
-    def rolled_back_versions(self) -> set[str]:
-        return {r["from"] for r in self.rollbacks}
+    def where(self) -> str:
+        return f"{self.runtime_id}/{self.endpoint_name}"
 
-    def to_json(self) -> str:
-        # The newest 20 rollbacks: an SSM standard parameter holds 4 KB.
-        return json.dumps({"known_good": self.known_good, "rollbacks": self.rollbacks[-20:]}, sort_keys=True)
+
+@dataclass(frozen=True)
+class AlarmChange:
+    alarm: str
+    state: str
+    at: datetime
 
 
 def load_state(settings: Settings) -> ReleaseState:
@@ -96,8 +129,7 @@ def load_state(settings: Settings) -> ReleaseState:
         value = ssm.get_parameter(Name=settings.parameter_name)["Parameter"]["Value"]
     except ssm.exceptions.ParameterNotFound:
         return ReleaseState()
-    data = json.loads(value)
-    return ReleaseState(known_good=data.get("known_good"), rollbacks=list(data.get("rollbacks", [])))
+    return ReleaseState.from_json(value)
 
 
 def save_state(settings: Settings, state: ReleaseState) -> None:
@@ -106,7 +138,7 @@ def save_state(settings: Settings, state: ReleaseState) -> None:
         Value=state.to_json(),
         Type="String",
         Overwrite=True,
-        Description=f"Release state of {settings.runtime_id}/{settings.endpoint_name} (endpoint rollback)",
+        Description=f"Release state of {settings.where} (endpoint rollback)",
     )
 
 
@@ -115,23 +147,58 @@ def notify(settings: Settings, subject: str, message: str) -> None:
     _client("sns").publish(TopicArn=settings.topic_arn, Subject=subject[:100], Message=message)
 
 
-def lambda_handler(event: dict[str, Any], context: Any, *, now: datetime | None = None) -> dict[str, str]:
+def lambda_handler(
+    event: Any,
+    context: Any,
+    *,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, str]:
     settings = Settings.from_env()
     now = now or datetime.now(UTC)
     if not isinstance(event, dict):
-        return {"result": REFUSED, "reason": "event is not an object"}
+        return _ignore(MALFORMED, "the event is not an object")
     if event.get("action") == OBSERVE:
         return observe(settings, now)
-    if event.get("detail-type") == ALARM_EVENT:
-        detail = event.get("detail") or {}
-        alarm = detail.get("alarmName")
-        state = (detail.get("state") or {}).get("value")
-        if alarm not in settings.watched_alarms:
-            return {"result": REFUSED, "reason": f"alarm {alarm!r} is not watched"}
-        if state != "ALARM":
-            return {"result": NOTHING, "reason": f"alarm state {state!r}"}
-        return roll_back(settings, alarm, now)
-    return {"result": REFUSED, "reason": "neither an alarm state change nor an observe schedule"}
+    if event.get("detail-type") != ALARM_EVENT:
+        return _ignore(UNKNOWN_EVENT, "neither an alarm state change nor an observe schedule")
+    change = parse_alarm_change(event)
+    if isinstance(change, str):
+        return _ignore(MALFORMED, change)
+    if change.alarm not in settings.watched_alarms:
+        return _ignore(UNKNOWN_ALARM, f"alarm {change.alarm!r} is not watched", alarm=change.alarm)
+    if change.state != "ALARM":
+        return {"result": NOTHING, "reason": f"alarm state {change.state!r}"}
+    return roll_back(settings, change, now, sleep)
+
+
+def parse_alarm_change(event: dict[str, Any]) -> AlarmChange | str:
+    """The alarm state change of an EventBridge event, or why it is not one."""
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        return "detail is not an object"
+    alarm = detail.get("alarmName")
+    if not isinstance(alarm, str) or not alarm:
+        return "detail.alarmName is not a string"
+    state = detail.get("state")
+    if not isinstance(state, dict) or not isinstance(state.get("value"), str):
+        return "detail.state.value is not a string"
+    # When the alarm entered the state; the envelope's time (when the event was sent) if the state has none.
+    stamp = state.get("timestamp", event.get("time"))
+    if not isinstance(stamp, str):
+        return "detail.state.timestamp (or time) is not a string"
+    try:
+        at = datetime.fromisoformat(stamp)
+    except ValueError:
+        return f"timestamp {stamp!r} is not ISO 8601"
+    if at.tzinfo is None:
+        return f"timestamp {stamp!r} has no time zone"
+    return AlarmChange(alarm, state["value"], at)
+
+
+def _ignore(reason: str, detail: str, **fields: str) -> dict[str, str]:
+    logger.warning("ignored event: %s", detail, extra={"reason": reason, **fields})
+    return {"result": IGNORED, "reason": reason, "detail": detail}
 
 
 def _endpoint(settings: Settings) -> dict[str, Any]:
@@ -141,12 +208,49 @@ def _endpoint(settings: Settings) -> dict[str, Any]:
     return endpoint
 
 
+def _settled_endpoint(settings: Settings, sleep: Callable[[float], None]) -> dict[str, Any]:
+    """The endpoint once it is no longer CREATING/UPDATING, or as last seen after the bounded waits."""
+    for delay in NOT_READY_DELAYS:
+        endpoint = _endpoint(settings)
+        if endpoint.get("status") not in TRANSITIONAL:
+            return endpoint
+        logger.info("endpoint %s is %s; reading it again in %s s", settings.where, endpoint.get("status"), delay)
+        sleep(delay)
+    return _endpoint(settings)
+
+
+def _serves_one_version(endpoint: dict[str, Any]) -> bool:
+    live = endpoint.get("liveVersion")
+    return endpoint.get("status") == "READY" and bool(live) and live == endpoint.get("targetVersion")
+
+
+def _bring_up_to_date(settings: Settings, state: ReleaseState, endpoint: dict[str, Any]) -> bool:
+    """Record a newly live version as the promotion and settle pending rollbacks by what the endpoint serves.
+    True when the state changed."""
+    changed = False
+    if _serves_one_version(endpoint):
+        live = str(endpoint["liveVersion"])
+        if state.promotion is None or state.promotion.version != live:
+            state.promotion = Promotion(live, endpoint["lastUpdatedAt"])
+            logger.info("version %s of %s is live since %s", live, settings.where, endpoint["lastUpdatedAt"])
+            changed = True
+    for rollback in state.rollbacks:
+        if rollback.status == PENDING and endpoint.get("status") not in TRANSITIONAL:
+            # A crash between the record and the move's outcome: what the endpoint serves says which it was.
+            rollback.status = CONFIRMED if endpoint.get("liveVersion") == rollback.to_version else FAILED
+            changed = True
+    return changed
+
+
 def observe(settings: Settings, now: datetime) -> dict[str, str]:
     endpoint = _endpoint(settings)
-    live = endpoint.get("liveVersion")
-    if endpoint.get("status") != "READY" or not live or live != endpoint.get("targetVersion"):
+    state = load_state(settings)
+    if _bring_up_to_date(settings, state, endpoint):
+        save_state(settings, state)
+    if not _serves_one_version(endpoint) or state.promotion is None:
         return {"result": NOTHING, "reason": f"endpoint is {endpoint.get('status')}, not serving one version"}
-    if now - endpoint["lastUpdatedAt"] < settings.window:
+    live = state.promotion.version
+    if now - state.promotion.at < settings.window:
         return {"result": NOTHING, "reason": f"version {live} is still inside its window"}
     alarms = _client("cloudwatch").describe_alarms(
         AlarmNames=list(settings.watched_alarms), AlarmTypes=["MetricAlarm", "CompositeAlarm"]
@@ -154,46 +258,59 @@ def observe(settings: Settings, now: datetime) -> dict[str, str]:
     firing = [a["AlarmName"] for a in alarms["MetricAlarms"] + alarms["CompositeAlarms"] if a["StateValue"] == "ALARM"]
     if firing:
         return {"result": NOTHING, "reason": f"alarms firing: {', '.join(firing)}"}
-    state = load_state(settings)
-    if live in state.rolled_back_versions:
+    if live in state.alarmed_versions:
         return {"result": NOTHING, "reason": f"version {live} was rolled back before; not known-good"}
     if state.known_good == live:
         return {"result": NOTHING, "reason": f"version {live} is already known-good"}
     state.known_good = live
     save_state(settings, state)
-    logger.info("version %s of %s/%s is known-good", live, settings.runtime_id, settings.endpoint_name)
+    logger.info("version %s of %s is known-good", live, settings.where)
     return {"result": RECORDED, "version": live}
 
 
-def roll_back(settings: Settings, alarm: str, now: datetime) -> dict[str, str]:
-    control = _client("bedrock-agentcore-control")
-    where = f"{settings.runtime_id}/{settings.endpoint_name}"
+def roll_back(settings: Settings, change: AlarmChange, now: datetime, sleep: Callable[[float], None]) -> dict[str, str]:
+    where, alarm = settings.where, change.alarm
     try:
-        endpoint = _endpoint(settings)
-        live = endpoint.get("liveVersion")
+        endpoint = _settled_endpoint(settings, sleep)
         state = load_state(settings)
-        target = state.known_good
-        if target is None:
-            return _refuse(settings, where, alarm, "no known-good version is recorded yet")
-        if live == target:
-            return {"result": NOTHING, "reason": f"{where} already serves known-good version {target}"}
-        promoted_ago = now - endpoint["lastUpdatedAt"]
-        if promoted_ago > settings.window:
-            return _refuse(
-                settings, where, alarm, f"version {live} was promoted {promoted_ago} ago, outside the rollback window"
+        if _bring_up_to_date(settings, state, endpoint):
+            save_state(settings, state)
+        promotion = state.promotion
+        if promotion is not None and change.at < promotion.at:
+            return _ignore(
+                STALE,
+                f"{alarm} entered ALARM at {change.at.isoformat()}, before version {promotion.version} was promoted "
+                f"at {promotion.at.isoformat()}",
+                alarm=alarm,
             )
         if endpoint.get("status") != "READY":
-            return _refuse(settings, where, alarm, f"the endpoint is {endpoint.get('status')}, not READY")
+            return _refuse(
+                settings,
+                alarm,
+                f"the endpoint is {endpoint.get('status')}, not READY, after {len(NOT_READY_DELAYS)} waits",
+            )
+        live = endpoint.get("liveVersion")
+        target = state.known_good
+        if target is None:
+            return _refuse(settings, alarm, "no known-good version is recorded yet")
+        if live == target:
+            return {"result": NOTHING, "reason": f"{where} already serves known-good version {target}"}
+        if promotion is None or promotion.version != live:
+            return _refuse(
+                settings, alarm, f"the endpoint serves {live} but is moving to {endpoint.get('targetVersion')}"
+            )
+        promoted_ago = now - promotion.at
+        if promoted_ago > settings.window:
+            return _refuse(
+                settings, alarm, f"version {live} was promoted {promoted_ago} ago, outside the rollback window"
+            )
         if target not in _versions(settings.runtime_id):
-            return _refuse(settings, where, alarm, f"known-good version {target} no longer exists")
-        control.update_agent_runtime_endpoint(
-            agentRuntimeId=settings.runtime_id,
-            endpointName=settings.endpoint_name,
-            agentRuntimeVersion=target,
-            description=f"Rolled back from {live} by {alarm}"[:256],
-        )
-        state.rollbacks.append({"from": str(live), "to": target, "alarm": alarm, "at": now.isoformat()})
+            return _refuse(settings, alarm, f"known-good version {target} no longer exists")
+        # The record first: a crash after the move must not leave a rolled-back endpoint without one.
+        record = Rollback(str(live), target, alarm, now.isoformat(), PENDING)
+        state.rollbacks.append(record)
         save_state(settings, state)
+        _move(settings, state, record, f"Rolled back from {live} by {alarm}")
     except Exception as error:
         logger.exception("rollback of %s failed", where)
         notify(
@@ -215,6 +332,27 @@ def roll_back(settings: Settings, alarm: str, now: datetime) -> dict[str, str]:
     return {"result": ROLLED_BACK, "from": str(live), "to": target}
 
 
+def _move(settings: Settings, state: ReleaseState, record: Rollback, description: str) -> None:
+    """UpdateAgentRuntimeEndpoint (``agentRuntimeVersion``, 1-5 digits; AgentCore Control API reference), then the
+    record's outcome. If writing ``failed`` fails too, the record stays pending and the next run settles it."""
+    try:
+        _client("bedrock-agentcore-control").update_agent_runtime_endpoint(
+            agentRuntimeId=settings.runtime_id,
+            endpointName=settings.endpoint_name,
+            agentRuntimeVersion=record.to_version,
+            description=description[:256],
+        )
+    except Exception:
+        record.status = FAILED
+        try:
+            save_state(settings, state)
+        except Exception:  # noqa: BLE001 - the move's error is the one to raise
+            logger.exception("could not record the failed rollback of %s; it stays pending", settings.where)
+        raise
+    record.status = CONFIRMED
+    save_state(settings, state)
+
+
 def _versions(runtime_id: str) -> set[str]:
     control = _client("bedrock-agentcore-control")
     versions: set[str] = set()
@@ -229,7 +367,8 @@ def _versions(runtime_id: str) -> set[str]:
             return versions
 
 
-def _refuse(settings: Settings, where: str, alarm: str, reason: str) -> dict[str, str]:
+def _refuse(settings: Settings, alarm: str, reason: str) -> dict[str, str]:
+    where = settings.where
     notify(settings, f"No automatic rollback: {where}", f"{alarm} fired on {where}; not rolling back: {reason}.")
     logger.warning("not rolling back %s: %s", where, reason)
     return {"result": REFUSED, "reason": reason}
