@@ -128,11 +128,9 @@ class RuntimeStack(cdk.Stack):
                 self,
                 "Rollback",
                 runtime=self.agent,
-                alarms=[
-                    self.observability.runtime_error_rate,
-                    self.observability.runtime_latency,
-                    self.observability.unhealthy,
-                ],
+                # Only what the served version causes: the composite also holds throttles and the tools' errors, and an
+                # outage of the orders API must not roll back a version that is not at fault.
+                alarms=[self.observability.runtime_error_rate, self.observability.runtime_latency],
                 topic=self.observability.topic,
                 topic_key=key,
                 window=cdk.Duration.minutes(config.release.rollback_window_minutes),
