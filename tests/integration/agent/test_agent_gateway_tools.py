@@ -15,6 +15,7 @@ import pytest
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 
+from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE
 from local_dev.server import start_local_agent
 from tests.loopback import serve_asgi_on_loopback
 
@@ -76,14 +77,22 @@ def test_tool_failure_reaches_the_model_as_a_tool_error(agent_with_gateway, iden
     assert "error" in answer and "ORD-99999 not found" in answer
 
 
-def test_unreachable_gateway_means_no_tools_not_a_failure(tmp_path, make_env, identity_headers):
+def test_an_unreachable_gateway_refuses_the_request_instead_of_answering_without_tools(
+    tmp_path, make_env, identity_headers
+):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
     env = {**make_env(tmp_path / "memory"), "GATEWAY_URL": f"http://127.0.0.1:{closed_port}/mcp"}
     url, stop = start_local_agent(env=env)
     try:
-        answer = post(url, "What is order ORD-12345?", identity_headers(session=f"gw-{uuid.uuid4()}"))
+        response = httpx.post(
+            f"{url}/invocations",
+            json={"prompt": "What is order ORD-12345?"},
+            headers=identity_headers(session=f"gw-{uuid.uuid4()}"),
+            timeout=60,
+        )
     finally:
         stop()
-    assert "You said: 'What is order ORD-12345?'" in answer
+    assert response.status_code == 503  # outages in depth: test_agent_gateway_outage.py
+    assert response.json() == {"error": TOOLS_UNAVAILABLE_MESSAGE}
