@@ -209,10 +209,19 @@ async def gateway_tools(
             yield tools
     except Exception as error:
         if listed and not link.failed:
-            raise  # the run's own error
+            own = _sole_error(error)  # the run's own error (a limit, a model failure)
+            raise own from own.__cause__
         if turn is None:
             raise ToolsUnavailable() from error
         raise gateway_failure(turn, settings.gateway_url, error) from error
+
+
+def _sole_error(error: Exception) -> Exception:
+    """The run's error as it was raised: the mcp transport's task group wraps whatever leaves it in an exception
+    group (anyio), which would hide a limit's 422/504 behind a 500."""
+    while isinstance(error, ExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
 
 
 # =============================================================================================================
