@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract import env_vars as contract
 from agentcore_constructs.kit.auth import JWTVerifier
 from agentcore_constructs.kit.guard import RequestGuard, RequestRejected
 from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, CallerIdentity, resolve_identity
@@ -122,6 +123,14 @@ def check_token_budget(used: int, max_output_tokens: int | None, limits: Limits)
     The call's input is not counted in advance (it is only an estimate before the call); the frameworks' own
     checks after each call still stop a run whose input pushed it over."""
     if used >= limits.total_tokens or used + (max_output_tokens or 0) > limits.total_tokens:
+        if max_output_tokens is not None and max_output_tokens > limits.total_tokens:
+            logger.warning(
+                "The model's max tokens (%d) exceed the per-request token budget (%d), so every model call is "
+                "refused: lower the model's max_tokens or raise %s",
+                max_output_tokens,
+                limits.total_tokens,
+                contract.MAX_TOTAL_TOKENS.name,
+            )
         raise InvocationLimitExceeded.for_limit("tokens", limits.total_tokens)
 
 
