@@ -18,6 +18,14 @@ langchain-mcp-adapters' ``httpx_client_factory``) an HTTP client whose ``httpx.A
   jitter, at most ``max_attempts`` attempts in all, logging each retry (``Retry-After`` is honoured up to the
   backoff cap). This covers ``initialize``, ``tools/list`` and ``tools/call`` alike. A tool's own error answer is
   not retried here: it is deliberate, and the tool already retries its upstream.
+
+Through a :class:`GatewayLink` the adapter also
+
+* bounds every JSON-RPC request (connect, ``initialize``, ``tools/list``, ``tools/call``, retries included) by the
+  running turn's deadline: a hung gateway fails the request at the turn's wall-time limit (and sets the turn's
+  cancel event, so the adapter answers 504), not after the mcp SDK's own timeouts (a 300 s read timeout);
+* learns that the connection failed (refused, reset, timed out, an HTTP error answer after the retries, an MCP
+  session the gateway no longer knows), so it drops the connection instead of reusing a broken one.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+import anyio
 import httpx
 
 from agentcore_constructs.contract.tools import RUNTIME_SESSION_META, TOOL_CALL_ID_META
@@ -294,6 +303,48 @@ class GatewayAuth(httpx.Auth):
 JSONRPC_INTERNAL_ERROR = -32603
 
 
+class GatewayDeadlineExceeded(httpx.TimeoutException):
+    """A gateway request still running at the turn's wall-time limit (cancelled there)."""
+
+
+class GatewayLink:
+    """What an adapter shares with the HTTP client of one MCP connection: the running turn's deadline and cancel
+    event (set per turn: a connection kept across a session's turns serves one turn at a time), and the first
+    transport failure seen on the connection."""
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        self._cancel: threading.Event | None = None
+        self.failure: str | None = None
+
+    def begin_turn(self, deadline: float, cancel: threading.Event) -> None:
+        self.deadline = deadline
+        self._cancel = cancel
+
+    def remaining(self) -> float | None:
+        """Seconds left until the turn's deadline (None: no turn bounds the request)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def expire(self) -> None:
+        """The turn ran out of time inside a gateway request: the whole turn stops (504), not just this call."""
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def fail(self, reason: str) -> None:
+        if self.failure is None:
+            logger.warning("Gateway connection failed (%s); it is dropped and the next request reconnects", reason)
+            self.failure = reason
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+
+def _within(timeout: dict[str, float | None], seconds: float) -> dict[str, float | None]:
+    """httpx per-request timeouts (connect/read/write/pool) clipped to ``seconds``."""
+    return {name: seconds if value is None else min(value, seconds) for name, value in timeout.items()}
+
+
 class GatewayHttpClient(httpx.AsyncClient):
     """The MCP client's HTTP client: :class:`GatewayAuth` on every request, and a request the gateway still fails
     after the retries (HTTP 429/5xx) answered as a JSON-RPC error for that request.
@@ -301,10 +352,22 @@ class GatewayHttpClient(httpx.AsyncClient):
     The mcp client turns a non-2xx answer into a broken connection (every pending call fails, the agent's whole
     invocation with them); a JSON-RPC error is what it hands back to the one call instead, so a tool call the
     gateway could not serve becomes an error tool result the model can explain, never a crashed invocation.
+
+    With a ``link``, every JSON-RPC request (POST) ends by the turn's deadline and any failure marks the link
+    failed (see the module docs). The server's event stream (GET) and the session's close (DELETE) are left as the
+    mcp SDK runs them: they are not part of a turn, and the SDK already tolerates their failures.
     """
 
+    def __init__(self, *args: Any, link: GatewayLink | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.link = link
+
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        response = await super().send(request, **kwargs)
+        link = self.link
+        if link is None or request.method != "POST":
+            response = await super().send(request, **kwargs)
+        else:
+            response = await self._send_bounded(request, link, **kwargs)
         if response.status_code not in RETRYABLE_STATUSES or request.method != "POST":
             return response
         try:
@@ -329,10 +392,47 @@ class GatewayHttpClient(httpx.AsyncClient):
             request=request,
         )
 
+    async def _send_bounded(self, request: httpx.Request, link: GatewayLink, **kwargs: Any) -> httpx.Response:
+        remaining = link.remaining()
+        try:
+            if remaining is None:
+                response = await super().send(request, **kwargs)
+            else:
+                if remaining <= 0:
+                    raise TimeoutError
+                # The scope bounds the whole exchange, retries and backoff included; the httpx timeouts (a moment
+                # later, so the scope fires first) bound each read of an event-stream answer after send() returns.
+                request.extensions["timeout"] = _within(request.extensions.get("timeout", {}), remaining + 1.0)
+                with anyio.fail_after(remaining):
+                    response = await super().send(request, **kwargs)
+                    if not response.headers.get("content-type", "").startswith("text/event-stream"):
+                        await response.aread()  # a JSON answer is read within the deadline too
+        except TimeoutError:
+            link.expire()
+            link.fail("no answer within the request's time limit")
+            raise GatewayDeadlineExceeded(
+                "the gateway did not answer within the request's time limit", request=request
+            ) from None
+        except httpx.TransportError as error:
+            left = link.remaining()
+            if left is not None and left <= 0:
+                link.expire()
+            link.fail(f"{type(error).__name__}: {error}")
+            raise
+        if response.status_code >= 400:
+            # After the retries: the mcp client treats any error answer as fatal to the connection; a 404 is an MCP
+            # session the gateway no longer knows (MCP specification, "Transports", Session Management:
+            # https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#session-management; an
+            # AgentCore Gateway session expires after its sessionTimeoutInSeconds, API reference
+            # "SessionConfiguration": https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_SessionConfiguration.html).
+            link.fail(f"HTTP {response.status_code}")
+        return response
 
-def mcp_http_client_factory(auth: GatewayAuth) -> Callable[..., httpx.AsyncClient]:
+
+def mcp_http_client_factory(auth: GatewayAuth, link: GatewayLink | None = None) -> Callable[..., httpx.AsyncClient]:
     """An ``httpx_client_factory`` for the mcp SDK's streamable HTTP client (and langchain-mcp-adapters):
-    the mcp SDK's client defaults (redirects followed, its timeouts), our auth and failure mapping."""
+    the mcp SDK's client defaults (redirects followed, its timeouts), our auth and failure mapping, and the turn's
+    deadline and failure tracking through ``link``."""
 
     def factory(
         headers: dict[str, str] | None = None, timeout: httpx.Timeout | None = None, auth: httpx.Auth | None = None
@@ -342,6 +442,7 @@ def mcp_http_client_factory(auth: GatewayAuth) -> Callable[..., httpx.AsyncClien
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, read=300.0),
             auth=auth_for_gateway,
             follow_redirects=True,
+            link=link,
         )
 
     auth_for_gateway = auth

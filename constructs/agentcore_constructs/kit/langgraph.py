@@ -13,11 +13,13 @@ with
   (:mod:`.langgraph_checkpointer`, bounded); a turn that never finished is dropped by the next one, which stores
   the repaired history (:mod:`.langgraph_history`: no orphan tool call or result reaches the model);
 * the gateway's tools as LangChain tools through langchain-mcp-adapters, with the caller's token forwarded (JWT
-  gateway) or SigV4 (IAM gateway), bounded retries and failures mapped to tool errors (:mod:`.gateway`);
+  gateway) or SigV4 (IAM gateway), bounded retries and failures mapped to tool errors (:mod:`.gateway`); a gateway
+  that cannot be reached refuses the request with 503 (never an answer without tools);
 * the model from ``MODEL_ID`` (langchain-aws ``ChatBedrockConverse`` with the contract's single retry layer), or the
   offline driver (``MODEL_PROVIDER=offline``);
-* the per-invocation limits: model turns (LangGraph's recursion limit), tokens and wall time (checked between
-  steps), mapped to 422/504 by :mod:`.runtime`.
+* the per-invocation limits: model turns (LangGraph's recursion limit), tokens (checked before each model call
+  against the model's max tokens, and after it) and wall time (checked between steps, and bounding every gateway
+  request), mapped to 422/504 by :mod:`.runtime`.
 """
 
 from __future__ import annotations
@@ -36,13 +38,22 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 
-from agentcore_constructs.kit.gateway import gateway_auth, mcp_http_client_factory, tool_call_meta
+from agentcore_constructs.kit.gateway import GatewayLink, gateway_auth, mcp_http_client_factory, tool_call_meta
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.langgraph_checkpointer import LocalCheckpointSaver
 from agentcore_constructs.kit.langgraph_history import turn_input
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
 from agentcore_constructs.kit.offline_model import OfflineDriver
-from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app, serve
+from agentcore_constructs.kit.runtime import (
+    InvocationLimitExceeded,
+    Limits,
+    ToolsUnavailable,
+    Turn,
+    check_token_budget,
+    create_app,
+    gateway_failure,
+    serve,
+)
 from agentcore_constructs.kit.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -99,6 +110,9 @@ def to_converse(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 class OfflineChatModel(BaseChatModel):
     """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM)."""
+
+    #: The most tokens a call may generate, as a real model's ``max_tokens`` (the token budget checks it).
+    max_tokens: int | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -176,36 +190,54 @@ def call_context_interceptor(session: Any, session_id: str | None) -> Any:
 
 @contextlib.asynccontextmanager
 async def gateway_tools(
-    settings: Settings, bearer_token: str | None, session_id: str | None = None
+    settings: Settings, bearer_token: str | None, turn: Turn | None = None, session_id: str | None = None
 ) -> AsyncIterator[list[Any]]:
     """The gateway's tools as LangChain tools (langchain-mcp-adapters) on one MCP session for the whole request (no
-    reconnect per tool call), or [] without ``GATEWAY_URL``. An unreachable gateway means "no tools this request".
-    Every ``tools/call`` carries ``session_id`` and the model's tool-call id in ``_meta``
-    (:func:`call_context_interceptor`)."""
+    reconnect per tool call), or [] without ``GATEWAY_URL``. Every gateway request ends by ``turn``'s deadline
+    (:class:`~.gateway.GatewayLink`). A gateway whose tools cannot be listed refuses the request, and one that fails
+    during the run ends it: 503 (:class:`~.runtime.ToolsUnavailable`), or 504 when the turn's time ran out; never an
+    answer without tools. Every ``tools/call`` carries ``session_id`` (default: the turn's) and the model's tool-call
+    id in ``_meta`` (:func:`call_context_interceptor`)."""
     if not settings.gateway_url:
         yield []
         return
     from langchain_mcp_adapters.client import MultiServerMCPClient
     from langchain_mcp_adapters.tools import load_mcp_tools
 
+    link = GatewayLink()
+    if turn is not None:
+        link.begin_turn(turn.deadline, turn.cancel)
     connection: dict[str, Any] = {
         "transport": "streamable_http",
         "url": settings.gateway_url,
         "timeout": max(1.0, settings.http_timeout_seconds),
-        "httpx_client_factory": mcp_http_client_factory(gateway_auth(settings, bearer_token)),
+        "httpx_client_factory": mcp_http_client_factory(gateway_auth(settings, bearer_token), link),
     }
     client = MultiServerMCPClient({"gateway": connection})  # type: ignore[dict-item]
-    session_scope = contextlib.AsyncExitStack()
+    listed = False
     try:
-        session = await session_scope.enter_async_context(client.session("gateway"))
-        tools = list(await load_mcp_tools(session, tool_interceptors=[call_context_interceptor(session, session_id)]))
+        # A failed gateway request ends the mcp client's transport, and with it this block (its cancellation
+        # surfaces here as the transport's error): while listing, or in the middle of the run.
+        async with client.session("gateway") as session:
+            interceptor = call_context_interceptor(session, session_id or (turn.caller.session_id if turn else None))
+            tools = list(await load_mcp_tools(session, tool_interceptors=[interceptor]))
+            listed = True
+            yield tools
     except Exception as error:
-        await session_scope.aclose()
-        logger.warning("Gateway %s unreachable (%s); answering without tools", settings.gateway_url, error)
-        yield []
-        return
-    async with session_scope:
-        yield tools
+        if listed and not link.failed:
+            own = _sole_error(error)  # the run's own error (a limit, a model failure)
+            raise own from own.__cause__
+        if turn is None:
+            raise ToolsUnavailable() from error
+        raise gateway_failure(turn, settings.gateway_url, error) from error
+
+
+def _sole_error(error: Exception) -> Exception:
+    """The run's error as it was raised: the mcp transport's task group wraps whatever leaves it in an exception
+    group (anyio), which would hide a limit's 422/504 behind a 500."""
+    while isinstance(error, ExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
 
 
 # =============================================================================================================
@@ -221,11 +253,15 @@ class _Budget(BaseCallbackHandler):
         self.tokens = 0
 
     def _check_time(self) -> None:
-        if self.turn.cancel.is_set():
-            raise InvocationLimitExceeded.for_limit("seconds", f"{self.turn.limits.seconds:g}")
+        if self.turn.expired:
+            raise self.turn.out_of_time()
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         self._check_time()
+        # The model's max output tokens, as LangChain reports it for tracing (``ls_max_tokens``: the bound
+        # ``max_tokens`` or the model's own); refused before the call when the budget cannot cover it.
+        max_tokens = (kwargs.get("metadata") or {}).get("ls_max_tokens")
+        check_token_budget(self.tokens, max_tokens if isinstance(max_tokens, int) else None, self.turn.limits)
 
     def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
         self._check_time()
@@ -280,7 +316,7 @@ class LangGraphAgentRunner:
         return asyncio.run(self._answer(turn))
 
     async def _answer(self, turn: Turn) -> str:
-        async with gateway_tools(self.settings, turn.caller.bearer_token, turn.caller.session_id) as remote_tools:
+        async with gateway_tools(self.settings, turn.caller.bearer_token, turn) as remote_tools:
             return await self._run(turn, [*self._local_tools, *remote_tools])
 
     async def _run(self, turn: Turn, tools: list[Any]) -> str:

@@ -10,7 +10,9 @@
   a message safe for the client;
 * one request at a time per (caller, session), so a conversation's history writes never interleave;
 * the per-invocation limits of the contract (:class:`Limits`): the adapter stops at them and raises
-  :class:`InvocationLimitExceeded` (422 turns/tokens, 504 wall time);
+  :class:`InvocationLimitExceeded` (422 turns/tokens, 504 wall time); the token budget is checked before each
+  model call (:func:`check_token_budget`), the wall time bounds the gateway's requests too;
+* a configured tool gateway that cannot be reached: 503 (:class:`ToolsUnavailable`), never an answer without tools;
 * a turn the adapter could not store (``turn.memory_saved = False``: a full or read-only disk, AgentCore Memory
   failing) still returns its answer, flagged with the contract's ``X-Agent-Memory: not-saved`` header and
   ``"memory": "not-saved"`` field, and counted in the ``TurnsNotSaved`` metric (:mod:`.metrics`);
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract import env_vars as contract
 from agentcore_constructs.contract import memory as memory_contract
 from agentcore_constructs.kit.auth import JWTVerifier
 from agentcore_constructs.kit.guard import RequestGuard, RequestRejected
@@ -44,6 +47,7 @@ MAX_PROMPT_CHARS = 8000
 #: Payload keys a client might use to claim an identity; identity comes only from the verified token.
 IGNORED_IDENTITY_KEYS = ("user_id", "actor_id", "userId", "actorId", "session_id", "sessionId")
 INTERNAL_ERROR_MESSAGE = "The agent failed to answer this request. Please try again later."
+TOOLS_UNAVAILABLE_MESSAGE = "The agent's tools are unavailable right now. Please try again later."
 
 
 class InvocationLimitExceeded(Exception):
@@ -62,6 +66,21 @@ class InvocationLimitExceeded(Exception):
         return cls(
             status, f"The request needed more than this agent's limit of {limit} {what} per request; it was stopped."
         )
+
+
+class ToolsUnavailable(Exception):
+    """The tool gateway is configured but its tools could not be listed: the request is refused before the model
+    runs, instead of an answer from a model that silently has no tools. ``message`` is safe for the client.
+
+    503 Service Unavailable, not 502: the agent is not a proxy handing on an invalid upstream answer (RFC 9110,
+    15.6.3), it cannot serve the request right now and trying again later may work (RFC 9110, 15.6.4,
+    https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4)."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(TOOLS_UNAVAILABLE_MESSAGE)
+        self.message = TOOLS_UNAVAILABLE_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,44 @@ class Turn:
     @property
     def deadline(self) -> float:
         return self.started + self.limits.seconds
+
+    @property
+    def expired(self) -> bool:
+        """Whether the wall-clock limit is reached (the timer fired, or the deadline passed a moment before it)."""
+        return self.cancel.is_set() or time.monotonic() >= self.deadline
+
+    def out_of_time(self) -> InvocationLimitExceeded:
+        return InvocationLimitExceeded.for_limit("seconds", f"{self.limits.seconds:g}")
+
+
+def check_token_budget(used: int, max_output_tokens: int | None, limits: Limits) -> None:
+    """Before a model call: refuse it (422) unless the tokens spent so far plus the most the call may generate (the
+    model's configured max tokens) stay within the budget. Without a known max, only a spent budget is refused.
+
+    The call's input is not counted in advance (it is only an estimate before the call); the frameworks' own
+    checks after each call still stop a run whose input pushed it over."""
+    if used >= limits.total_tokens or used + (max_output_tokens or 0) > limits.total_tokens:
+        if max_output_tokens is not None and max_output_tokens > limits.total_tokens:
+            logger.warning(
+                "The model's max tokens (%d) exceed the per-request token budget (%d), so every model call is "
+                "refused: lower the model's max_tokens or raise %s",
+                max_output_tokens,
+                limits.total_tokens,
+                contract.MAX_TOTAL_TOKENS.name,
+            )
+        raise InvocationLimitExceeded.for_limit("tokens", limits.total_tokens)
+
+
+def gateway_failure(turn: Turn, gateway_url: str, error: BaseException) -> Exception:
+    """What a turn whose gateway tools could not be listed answers: 504 when its time ran out (a hung gateway),
+    else 503 (:class:`ToolsUnavailable`)."""
+    if turn.expired:
+        logger.warning("Gateway %s did not answer within the request's time limit (%s)", gateway_url, error)
+        return turn.out_of_time()
+    logger.warning(
+        "Gateway %s unavailable (%s: %s); refusing the request (503)", gateway_url, type(error).__name__, error
+    )
+    return ToolsUnavailable()
 
 
 def validate_payload(payload: Any) -> str:
@@ -228,11 +285,14 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
         timer.daemon = True
         try:
             with locks.lock(caller).lock:
+                turn.started = time.monotonic()  # the deadline the gateway's requests honour is the timer's
                 timer.start()
                 text = answer(turn)
         except InvocationLimitExceeded as exceeded:
             logger.warning("Invocation stopped at its per-invocation limit: %s", exceeded.message)
             return JSONResponse({"error": exceeded.message}, status_code=exceeded.status)
+        except ToolsUnavailable as unavailable:
+            return JSONResponse({"error": unavailable.message}, status_code=unavailable.status)
         except Exception:
             logger.exception("Invocation failed for session %s", caller.session_id)
             return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)

@@ -13,13 +13,16 @@ comes from ``MODEL_ID``) with
   fail-open (:class:`ResilientSessionManager`) and with the history repaired; a turn it could not store is
   answered and flagged "not-saved" (:mod:`.runtime`);
 * the gateway's tools over MCP when ``GATEWAY_URL`` is set, with the caller's token forwarded (JWT gateway) or SigV4
-  (IAM gateway) and bounded retries (:mod:`.gateway`);
+  (IAM gateway) and bounded retries (:mod:`.gateway`); one connection per runtime session, dropped when it fails;
+  a gateway that cannot be reached refuses the request with 503 (never an answer without tools);
 * the model from ``MODEL_ID`` with the contract's single retry layer, or the offline driver (``MODEL_PROVIDER``);
-* the per-invocation limits (turns, tokens, wall time) mapped to 422/504 (:mod:`.runtime`).
+* the per-invocation limits (turns, tokens, wall time) mapped to 422/504 (:mod:`.runtime`): the token budget is
+  checked before each model call, the wall time bounds the gateway's requests too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -27,7 +30,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -39,18 +43,32 @@ from strands.session import FileSessionManager
 from strands.session.session_manager import SessionManager
 from strands.types.agent import Limits as StrandsLimits
 from strands.types.content import Messages
-from strands.types.exceptions import SessionException
+from strands.types.exceptions import EventLoopException, SessionException
 from strands.types.session import Session, SessionType
 from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolSpec
 
 from agentcore_constructs.contract import memory as memory_contract
-from agentcore_constructs.kit.gateway import gateway_auth, is_loopback, mcp_http_client_factory, tool_call_meta
+from agentcore_constructs.kit.gateway import (
+    GatewayLink,
+    gateway_auth,
+    is_loopback,
+    mcp_http_client_factory,
+    tool_call_meta,
+)
 from agentcore_constructs.kit.history import repair_in_place
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
 from agentcore_constructs.kit.offline_model import PREFIX, OfflineDriver
-from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Turn, create_app, serve
+from agentcore_constructs.kit.runtime import (
+    InvocationLimitExceeded,
+    Limits,
+    Turn,
+    check_token_budget,
+    create_app,
+    gateway_failure,
+    serve,
+)
 from agentcore_constructs.kit.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -362,32 +380,57 @@ class _PlaintextLoopbackFilter(logging.Filter):
 _filter_installed = False
 
 
-def gateway_tools(settings: Settings, bearer_token: str | None, session_id: str | None = None) -> list[Any]:
-    """The gateway as a Strands tool provider (``MCPClient``), or [] without ``GATEWAY_URL``.
-
-    An unreachable gateway at connection time means "no tools this request" (``continue_on_error``); a call the
-    gateway still fails after the retries is an error tool result (:class:`~.gateway.GatewayHttpClient`). Every
+def _gateway_client(
+    settings: Settings, bearer_token: str | None, link: GatewayLink | None = None, session_id: str | None = None
+) -> Any:
+    """A Strands ``MCPClient`` for ``settings.gateway_url`` (not connected yet); ``link``: see :mod:`.gateway`. Every
     ``tools/call`` carries ``session_id`` and the model's ``toolUseId`` in ``_meta`` (:func:`~.gateway.tool_call_meta`).
     """
     global _filter_installed
-    if not settings.gateway_url:
-        return []
     from mcp.client.streamable_http import streamablehttp_client
 
     if not _filter_installed:
         logging.getLogger("strands.tools.mcp.mcp_client").addFilter(_PlaintextLoopbackFilter())
         _filter_installed = True
     url = settings.gateway_url
-    factory = mcp_http_client_factory(gateway_auth(settings, bearer_token))
+    assert url is not None  # only called with a gateway configured
+    factory = mcp_http_client_factory(gateway_auth(settings, bearer_token), link)
     timeout = max(1.0, settings.http_timeout_seconds)
-    return [
-        gateway_mcp_client_class()(
-            lambda: streamablehttp_client(url, timeout=timeout, httpx_client_factory=factory),
-            startup_timeout=max(1, int(settings.http_timeout_seconds)),
-            continue_on_error=True,
-            session_id=session_id,
-        )
-    ]
+    return gateway_mcp_client_class()(
+        lambda: streamablehttp_client(url, timeout=timeout, httpx_client_factory=factory),
+        startup_timeout=max(1, int(settings.http_timeout_seconds)),
+        session_id=session_id,
+    )
+
+
+def gateway_tools(settings: Settings, bearer_token: str | None, session_id: str | None = None) -> list[Any]:
+    """The gateway as a Strands tool provider (``MCPClient``), or [] without ``GATEWAY_URL``.
+
+    A gateway unreachable at connection time fails the agent's tool loading (never an agent silently without its
+    tools); a call the gateway still fails after the retries is an error tool result
+    (:class:`~.gateway.GatewayHttpClient`). The kit's runner uses :class:`GatewaySessions` instead."""
+    if not settings.gateway_url:
+        return []
+    return [_gateway_client(settings, bearer_token, session_id=session_id)]
+
+
+@dataclass
+class _Connection:
+    """One runtime session's MCP connection to the gateway."""
+
+    client: Any  # strands.tools.mcp.MCPClient
+    link: GatewayLink
+    used: float
+    #: Listed once per connection, and only from a successful listing (a failed one is never cached as "no tools").
+    tools: list[Any] | None = None
+    busy: bool = False
+
+    @property
+    def broken(self) -> bool:
+        # The link sees every failed request; a connection the mcp client itself closed (e.g. an unreadable answer)
+        # is caught by Strands' own liveness check (a private method: checked defensively).
+        alive = getattr(self.client, "_is_session_active", None)
+        return self.link.failed or (self.tools is not None and callable(alive) and not alive())
 
 
 @functools.cache
@@ -454,57 +497,106 @@ def gateway_mcp_client_class() -> type[Any]:
 
 
 class GatewaySessions:
-    """One gateway MCP client per runtime session, kept across its requests (no reconnect and tool listing per
-    request). Keyed by caller, session and token (a refreshed token opens a new client); at most ``max_sessions``,
-    each dropped after ``idle_seconds`` unused, or at once when its connection failed."""
+    """One gateway MCP connection per runtime session, kept across its requests (no reconnect and tool listing per
+    request). Keyed by caller, session and token (a refreshed token opens a new connection); at most
+    ``max_sessions``, each dropped after ``idle_seconds`` unused, or as soon as a request on it failed (refused,
+    reset, timed out, an error answer, a forgotten MCP session), so the next request reconnects.
+
+    :meth:`checkout` connects and lists the tools within the turn's deadline; a gateway that cannot be reached
+    refuses the turn (503, or 504 when its time ran out) instead of an agent without tools."""
 
     def __init__(self, settings: Settings, *, max_sessions: int = 64, idle_seconds: float = 900.0) -> None:
         self._settings = settings
         self._max_sessions = max_sessions
         self._idle_seconds = idle_seconds
-        self._clients: dict[tuple[str, str, str], tuple[Any, float]] = {}
+        self._connections: dict[tuple[str, str, str], _Connection] = {}
         self._lock = threading.Lock()
-        self._consumer_id = f"agentcore-gateway-sessions-{id(self)}"
 
-    def tools(self, caller: CallerIdentity) -> list[Any]:
+    @contextlib.contextmanager
+    def checkout(self, turn: Turn) -> Iterator[list[Any]]:
+        """The gateway's tools for ``turn`` (its caller's connection, held for the turn), or [] without a gateway."""
         if not self._settings.gateway_url:
-            return []
-        token_digest = hashlib.sha256((caller.bearer_token or "").encode()).hexdigest()
-        key = (caller.actor_id, caller.session_id, token_digest)
+            yield []
+            return
+        caller = turn.caller
+        key = (caller.actor_id, caller.session_id, hashlib.sha256((caller.bearer_token or "").encode()).hexdigest())
+        connection = self._acquire(key, caller.bearer_token)
+        try:
+            connection.link.begin_turn(turn.deadline, turn.cancel)
+            if connection.tools is None:
+                connection.tools = self._list_tools(connection, turn)
+            yield connection.tools
+        finally:
+            self._release(key, connection)
+
+    def _acquire(self, key: tuple[str, str, str], bearer_token: str | None) -> _Connection:
         now = time.monotonic()
         with self._lock:
             stale = [
-                k for k, (client, used) in self._clients.items() if now - used > self._idle_seconds or _failed(client)
+                k
+                for k, c in self._connections.items()
+                if not c.busy and (c.broken or now - c.used > self._idle_seconds)
             ]
-            for k in stale:
-                self._close(k)
-            entry = self._clients.get(key)
-            if entry is None:
-                while len(self._clients) >= self._max_sessions:
-                    self._close(min(self._clients, key=lambda k: self._clients[k][1]))
-                (client,) = gateway_tools(self._settings, caller.bearer_token, caller.session_id)
-                client.add_consumer(self._consumer_id)  # keeps it open after the request's agent lets go
-            else:
-                client = entry[0]
-            self._clients[key] = (client, now)
-        return [client]
+            closing = [self._connections.pop(k) for k in stale]
+            connection = self._connections.get(key)
+            if connection is None:
+                idle = sorted((c.used, k) for k, c in self._connections.items() if not c.busy)
+                while len(self._connections) >= self._max_sessions and idle:
+                    closing.append(self._connections.pop(idle.pop(0)[1]))
+                link = GatewayLink()
+                client = _gateway_client(self._settings, bearer_token, link, session_id=key[1])
+                connection = _Connection(client, link, now)
+                self._connections[key] = connection
+            connection.busy = True
+            connection.used = now
+        _close_in_background(closing)
+        return connection
 
-    def _close(self, key: tuple[str, str, str]) -> None:
-        client, _ = self._clients.pop(key)
+    def _release(self, key: tuple[str, str, str], connection: _Connection) -> None:
+        with self._lock:
+            connection.busy = False
+            if not connection.broken:
+                return
+            if self._connections.get(key) is connection:
+                del self._connections[key]
+        _close_in_background([connection])
+
+    def _list_tools(self, connection: _Connection, turn: Turn) -> list[Any]:
+        client = connection.client
         try:
-            client.remove_consumer(self._consumer_id)
-        except Exception as error:  # a broken connection: dropping it is the point
-            logger.debug("Closing a gateway session failed: %s", error)
+            client.start()
+            tools: list[Any] = []
+            page = client.list_tools_sync()
+            tools.extend(page)
+            while page.pagination_token is not None:
+                page = client.list_tools_sync(page.pagination_token)
+                tools.extend(page)
+        except Exception as error:
+            connection.link.fail(f"{type(error).__name__}: {error}")  # closed when the turn releases it
+            raise gateway_failure(turn, self._settings.gateway_url or "", error) from error
+        return tools
 
     def close(self) -> None:
         with self._lock:
-            for key in list(self._clients):
-                self._close(key)
+            closing = list(self._connections.values())
+            self._connections.clear()
+        _close_in_background(closing)
 
 
-def _failed(client: Any) -> bool:
-    """Whether an MCP client's connection failed (Strands keeps that sticky until the client is torn down)."""
-    return bool(getattr(client, "_connection_failed", False))
+def _close_in_background(connections: list[_Connection]) -> None:
+    """Stop MCP clients off the request path: stopping joins the client's thread, which a hung request holds
+    until its own timeout."""
+    if not connections:
+        return
+
+    def close() -> None:
+        for connection in connections:
+            try:
+                connection.client.stop(None, None, None)
+            except Exception as error:  # a broken connection: dropping it is the point
+                logger.debug("Closing a gateway connection failed: %s", error)
+
+    threading.Thread(target=close, name="gateway-close", daemon=True).start()
 
 
 # =============================================================================================================
@@ -517,6 +609,26 @@ _LIMIT_STOPS = {
     "limit_output_tokens": "output tokens",
     "cancelled": "seconds",
 }
+
+
+class _TokenBudget:
+    """Strands hook provider: before each model call, the turn's token budget must cover the tokens spent so far
+    plus the most the call may generate (the model's ``max_tokens``), else the call is refused (422) before it is
+    made. Strands' own ``total_tokens`` limit only stops the loop after a call went over."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    def register_hooks(self, registry: HookRegistry, **kwargs: Any) -> None:
+        from strands.hooks import BeforeModelCallEvent
+
+        registry.add_callback(BeforeModelCallEvent, self.before_model_call)
+
+    def before_model_call(self, event: Any) -> None:
+        invocation = event.agent.event_loop_metrics.latest_agent_invocation
+        used = int(invocation.usage.get("totalTokens", 0)) if invocation is not None else 0
+        max_tokens = event.agent.model.get_config().get("max_tokens")
+        check_token_budget(used, max_tokens if isinstance(max_tokens, int) else None, self.limits)
 
 
 class StrandsAgentRunner:
@@ -543,10 +655,10 @@ class StrandsAgentRunner:
         self.gateway_sessions = GatewaySessions(settings)
         self._agent_kwargs = agent_kwargs
 
-    def _gateway_tools(self, caller: CallerIdentity) -> list[Any]:
+    def _gateway_tools(self, turn: Turn) -> contextlib.AbstractContextManager[list[Any]]:
         if self._tools_factory is not None:
-            return self._tools_factory(self.settings, caller.bearer_token)
-        return self.gateway_sessions.tools(caller)
+            return contextlib.nullcontext(self._tools_factory(self.settings, turn.caller.bearer_token))
+        return self.gateway_sessions.checkout(turn)
 
     def ask(self, prompt: str, caller: CallerIdentity) -> str:
         """Answer ``prompt`` for ``caller`` outside a request (scripts, tests): a :class:`~.runtime.Turn` with the
@@ -554,20 +666,28 @@ class StrandsAgentRunner:
         return self.answer(Turn(prompt=prompt, caller=caller, settings=self.settings, limits=Limits.of(self.settings)))
 
     def answer(self, turn: Turn) -> str:
+        # The gateway's tools first: a gateway that cannot be reached refuses the turn before any history is read
+        # or written (ToolsUnavailable, 503), never an agent that answers without its tools.
+        with self._gateway_tools(turn) as remote_tools:
+            return self._run(turn, remote_tools)
+
+    def _run(self, turn: Turn, remote_tools: list[Any]) -> str:
         caller = turn.caller
         session_manager = self._session_manager_factory(
             self.settings, actor_id=caller.actor_id, session_id=caller.session_id
         )
         kwargs = dict(self._agent_kwargs)
         local_tools = list(kwargs.pop("tools", None) or [])
+        hooks = [*(kwargs.pop("hooks", None) or []), _TokenBudget(turn.limits)]
         agent = Agent(
             model=self.model,
-            tools=[*local_tools, *self._gateway_tools(caller)],
+            tools=[*local_tools, *remote_tools],
             session_manager=session_manager,
             callback_handler=None,  # no printing to stdout; the response is returned
             # One retry layer: botocore's (AGENT_RETRY_*). Strands' own model retry (6 attempts by default) would
             # multiply it to ~30 model calls per throttled call.
             retry_strategy=None,
+            hooks=hooks,
             **kwargs,
         )
         try:
@@ -576,6 +696,10 @@ class StrandsAgentRunner:
                 limits=StrandsLimits(turns=turn.limits.turns, total_tokens=turn.limits.total_tokens),
                 cancel_signal=turn.cancel,
             )
+        except EventLoopException as error:
+            if isinstance(error.__cause__, InvocationLimitExceeded):  # the token budget refused a model call
+                raise error.__cause__ from None
+            raise
         finally:
             agent.cleanup()
             if session_manager is not None:

@@ -197,6 +197,16 @@ def test_a_gateway_failing_past_the_retries_is_a_tool_error_for_the_model(agent_
     assert "the tool call's outcome is unknown (it may have run)" in answer and "try again" not in answer
 
 
+def test_a_connection_the_gateway_failed_is_replaced_on_the_next_request(agent_url, faulty):
+    session = f"replace-{uuid.uuid4()}"
+    assert "Order ORD-12345 status: shipped" in ask(agent_url, "What is order ORD-12345?", session)
+    faulty.fail("tools/call", 3)  # every attempt of one call
+    assert ask(agent_url, "What is order ORD-12345?", session).startswith("[offline model] The tool reported an error")
+    assert "Order ORD-12345 status: shipped" in ask(agent_url, "What is order ORD-12345?", session)
+    assert len(faulty.calls(HANDSHAKE)) == 2  # the failed connection was dropped, not reused
+    assert len(faulty.calls("tools/list")) == 2
+
+
 def test_a_tool_error_reaches_the_model_once_without_retries(agent_url, faulty):
     answer = ask(agent_url, "Where is ORD-99999?")
     assert "The tool reported an error" in answer and "ORD-99999 not found" in answer

@@ -9,12 +9,20 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 
+from agentcore_constructs.kit.identity import CallerIdentity
+from agentcore_constructs.kit.langgraph import LangGraphAgentRunner, OfflineChatModel
+from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE, InvocationLimitExceeded
+from agentcore_constructs.kit.settings import load_settings
 from local_dev.server import start_local_agent
 from tests.loopback import serve_asgi_on_loopback
 
@@ -76,14 +84,58 @@ def test_tool_failure_reaches_the_model_as_a_tool_error(agent_with_gateway, iden
     assert "error" in answer and "ORD-99999 not found" in answer
 
 
-def test_unreachable_gateway_means_no_tools_not_a_failure(tmp_path, make_env, identity_headers):
+def test_an_unreachable_gateway_refuses_the_request_instead_of_answering_without_tools(
+    tmp_path, make_env, identity_headers
+):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
     env = {**make_env(tmp_path / "memory"), "GATEWAY_URL": f"http://127.0.0.1:{closed_port}/mcp"}
     url, stop = start_local_agent(env=env)
     try:
-        answer = post(url, "What is order ORD-12345?", identity_headers(session=f"gw-{uuid.uuid4()}"))
+        response = httpx.post(
+            f"{url}/invocations",
+            json={"prompt": "What is order ORD-12345?"},
+            headers=identity_headers(session=f"gw-{uuid.uuid4()}"),
+            timeout=60,
+        )
     finally:
         stop()
-    assert "You said: 'What is order ORD-12345?'" in answer
+    assert response.status_code == 503  # outages in depth: test_agent_gateway_outage.py
+    assert response.json() == {"error": TOOLS_UNAVAILABLE_MESSAGE}
+
+
+class AsksForTheToolForever(BaseChatModel):
+    """Requests the gateway's lookup tool on every call: a run that only a limit ends."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "asks-for-the-tool-forever"
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        return self
+
+    def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        call = {"id": f"c{len(messages)}", "name": "OrderService___lookup_order", "args": {"order_id": "ORD-12345"}}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content="", tool_calls=[call]))])
+
+
+@pytest.mark.parametrize(
+    ("model", "env", "stopped_at"),
+    [
+        (AsksForTheToolForever(), {"AGENT_MAX_TURNS": "2"}, "2 model turns"),
+        (OfflineChatModel(max_tokens=5000), {"AGENT_MAX_TOTAL_TOKENS": "1000"}, "1000 tokens"),
+    ],
+)
+def test_a_langgraph_limit_keeps_its_422_while_the_gateway_session_is_open(
+    fake_gateway, tmp_path, model, env, stopped_at
+):
+    # The mcp transport's task group wraps what leaves it in an exception group; the limit must still be a 422.
+    settings = load_settings(
+        {"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": str(tmp_path), "GATEWAY_URL": fake_gateway[0], **env},
+        credentials_available=lambda: False,
+    )
+    runner = LangGraphAgentRunner(settings, model=model)
+    with pytest.raises(InvocationLimitExceeded) as stopped:
+        runner.ask("What is order ORD-12345?", CallerIdentity(actor_id="alice", session_id=f"gw-{uuid.uuid4()}"))
+    assert stopped.value.status == 422 and stopped_at in stopped.value.message

@@ -37,6 +37,27 @@ class LoopingModel(OfflineToolCallingModel):
         }
 
 
+class MeteredModel(OfflineToolCallingModel):
+    """Loops on the tool like :class:`LoopingModel`, each call reporting ``tokens`` tokens of usage; configured
+    with ``max_tokens`` like a real model."""
+
+    def __init__(self, *, tokens: int, max_tokens: int) -> None:
+        super().__init__(max_tokens=max_tokens)
+        self.tokens = tokens
+        self.calls = 0
+
+    def decide(self, messages, tool_specs):
+        return {"toolUse": {"toolUseId": f"m-{self.calls}", "name": "lookup_order", "input": {"order_id": "ORD-12345"}}}
+
+    async def stream(self, *args: Any, **kwargs: Any):
+        self.calls += 1
+        async for event in super().stream(*args, **kwargs):
+            if "metadata" in event:
+                usage = {"inputTokens": self.tokens, "outputTokens": 0, "totalTokens": self.tokens}
+                event = {"metadata": {"usage": usage, "metrics": {"latencyMs": 0}}}
+            yield event
+
+
 class ThrottledModel(OfflineToolCallingModel):
     def __init__(self) -> None:
         super().__init__()
@@ -85,3 +106,25 @@ def test_the_framework_does_not_retry_the_model_on_top_of_botocore(offline_setti
     response = _client(offline_settings, model).post("/invocations", json={"prompt": "hello"})
     assert response.status_code == 500
     assert model.calls == 1 and time.monotonic() - started < 3
+
+
+TOKENS_422 = {"error": "The request needed more than this agent's limit of 1000 tokens per request; it was stopped."}
+
+
+def test_a_model_call_the_token_budget_cannot_cover_is_never_made(offline_settings) -> None:
+    settings = dataclasses.replace(offline_settings, max_total_tokens=1000)
+    model = MeteredModel(tokens=0, max_tokens=5000)  # one call may generate more than the whole budget
+    response = _client(settings, model).post("/invocations", json={"prompt": "What is order ORD-12345?"})
+    assert response.status_code == 422
+    assert response.json() == TOKENS_422
+    assert model.calls == 0
+
+
+def test_the_token_budget_is_checked_before_each_model_call_not_after(offline_settings) -> None:
+    # 400 tokens per call, up to 300 more per call: 0+300 and 400+300 fit in 1000, 800+300 does not.
+    settings = dataclasses.replace(offline_settings, max_total_tokens=1000, max_turns=100)
+    model = MeteredModel(tokens=400, max_tokens=300)
+    response = _client(settings, model).post("/invocations", json={"prompt": "loop"})
+    assert response.status_code == 422
+    assert response.json() == TOKENS_422
+    assert model.calls == 2  # the third call, which could blow the budget, was refused before it was made

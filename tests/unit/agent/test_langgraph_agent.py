@@ -30,6 +30,7 @@ class Looping(BaseChatModel):
     tokens: int = 10
     fail_first: bool = False
     calls: int = 0
+    max_tokens: int | None = None
 
     @property
     def _llm_type(self) -> str:
@@ -71,6 +72,30 @@ def test_the_token_budget_stops_the_run_with_422(tmp_path) -> None:
     with pytest.raises(InvocationLimitExceeded) as stopped:
         _runner(tmp_path, Looping(tokens=600), AGENT_MAX_TOTAL_TOKENS="1000").ask("loop", ALICE)
     assert stopped.value.status == 422 and "1000 tokens" in stopped.value.message
+
+
+def test_the_token_budget_is_checked_before_each_model_call_not_after(tmp_path) -> None:
+    # 400 tokens per call, up to 300 more per call: 0+300 and 400+300 fit in 1000, 800+300 does not.
+    model = Looping(tokens=400, max_tokens=300)
+    with pytest.raises(InvocationLimitExceeded) as stopped:
+        _runner(tmp_path, model, AGENT_MAX_TOTAL_TOKENS="1000").ask("loop", ALICE)
+    assert stopped.value.status == 422 and "1000 tokens" in stopped.value.message
+    assert model.calls == 2  # the third call, which could blow the budget, was refused before it was made
+
+
+def test_a_model_call_the_token_budget_cannot_cover_is_never_made(tmp_path) -> None:
+    class Counting(OfflineChatModel):
+        calls: int = 0
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            self.calls += 1
+            return super()._generate(*args, **kwargs)
+
+    model = Counting(max_tokens=5000)  # one call may generate more than the whole budget
+    with pytest.raises(InvocationLimitExceeded) as stopped:
+        _runner(tmp_path, model, AGENT_MAX_TOTAL_TOKENS="1000").ask("What is order ORD-12345?", ALICE)
+    assert stopped.value.status == 422 and "1000 tokens" in stopped.value.message
+    assert model.calls == 0
 
 
 def test_the_wall_clock_limit_stops_the_run_with_504(tmp_path) -> None:
