@@ -106,7 +106,11 @@ def test_tools_require_a_caller_exactly_when_the_gateway_has_the_caller_intercep
             )
         )
     functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
-    (tool,) = [f for f in functions.values() if f["Properties"]["Handler"] == FIXTURE_TOOL_HANDLER]
+    (tool,) = [
+        f
+        for f in functions.values()
+        if f["Properties"]["Handler"] == FIXTURE_TOOL_HANDLER and f["Properties"].get("Description") != "caller"
+    ]
     assert tool["Properties"]["Environment"]["Variables"]["AGENT_TOOL_CALLER_REQUIRED"] == (
         "true" if interceptor else "false"
     )

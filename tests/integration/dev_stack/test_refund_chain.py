@@ -219,7 +219,9 @@ def test_a_langgraph_tool_called_outside_a_tool_node_has_no_tool_call_id_and_is_
     # No ToolNode, no ToolRuntime, no tool-call id: the refund fails closed rather than guess which call this is.
     async def direct_call() -> Any:
         caller = staff_member(dev_stack)
-        async with gateway_tools(settings_for(dev_stack, tmp_path), caller.bearer_token, caller.session_id) as tools:
+        async with gateway_tools(
+            settings_for(dev_stack, tmp_path), caller.bearer_token, session_id=caller.session_id
+        ) as tools:
             [refund] = [t for t in tools if t.name == REFUND]
             return await refund.ainvoke(ARGS)
 
