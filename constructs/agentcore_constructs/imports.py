@@ -130,9 +130,17 @@ def required_imports(
 ) -> list[ImportSite]:
     """Every absolute, unguarded import's top-level module in the files ``entry`` (relative to ``source_dir``)
     reaches through the agent's own modules and the ``shipped`` ones (bundle path -> file, e.g. the library's kit);
-    every file of the agent when ``entry`` is None. First site of each, sorted."""
+    every file of the agent when ``entry`` is None. First site of each, sorted (one scan per app and inputs: every
+    environment of an app deploys the same source)."""
+    return list(_required_imports(source_dir.resolve(), entry, tuple(sorted((shipped or {}).items()))))
+
+
+@functools.lru_cache(maxsize=32)
+def _required_imports(
+    source_dir: Path, entry: str | None, shipped: tuple[tuple[str, Path], ...]
+) -> tuple[ImportSite, ...]:
     found: dict[str, ImportSite] = {}
-    for bundle, tree, parents in _reachable(source_dir.resolve(), entry, dict(shipped or {})):
+    for bundle, tree, parents in _reachable(source_dir, entry, dict(shipped)):
         for node, names, _ in _imports(tree, ()):
             if _guarded(node, parents):
                 continue
@@ -140,7 +148,7 @@ def required_imports(
                 top = name.split(".")[0]
                 if top != "__future__":
                     found.setdefault(top, ImportSite(top, bundle, getattr(node, "lineno", 0)))
-    return sorted(found.values(), key=lambda site: site.module)
+    return tuple(sorted(found.values(), key=lambda site: site.module))
 
 
 def _local_modules(source_dir: Path) -> set[str]:
