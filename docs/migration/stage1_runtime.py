@@ -1,17 +1,12 @@
-# poc_agent.py -- no persistence, no auth, no monitoring
-import requests
 from strands import Agent
 from agentcore_constructs.kit.strands import AgentCoreApp
+import requests
 
 agent = Agent(system_prompt="You are a helpful assistant.")
 
-
 def lookup_order(order_id: str) -> dict:  # Hardcoded credentials
-    return requests.get(
-        f"https://api.example.com/orders/{order_id}", headers={"X-API-Key": "sk-hardcoded-key-12345"}
-    ).json()
+    return requests.get(f"https://api.example.com/orders/{order_id}",
+                        headers={"X-API-Key": "sk-hardcoded-key-12345"}).json()
 
-
-# No memory, no observability, no isolation -- all users share one process
 if __name__ == "__main__":
     AgentCoreApp(agent).run()
