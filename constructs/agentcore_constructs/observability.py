@@ -366,7 +366,7 @@ class TransactionSearch(Construct):
     when an app holds two of these for one account and Region.
 
     X-Ray creates ``aws/spans`` itself; CloudFormation cannot (CreateLogGroup refuses names starting with ``aws/``),
-    so its retention is set after the first deploy (README: ``aws logs put-retention-policy``).
+    so its retention is set after the first deploy (``aws logs put-retention-policy --log-group-name aws/spans``).
 
     Args:
         indexing_percent: share of spans indexed as trace summaries (0..100). Default: 1 (AWS's free default).
