@@ -20,7 +20,7 @@ help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
 	@echo "make test             install and run the offline test suite"
 	@echo "make lint             ruff format check, ruff lint, mypy (CI runs it before the tests)"
-	@echo "make dev              run the agent locally on 127.0.0.1:8080 (AgentCore Runtime contract)"
+	@echo "make dev [ENV=dev]    run the environment's agent and stages locally on 127.0.0.1:8080 (Runtime contract)"
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make reference        re-render constructs/REFERENCE.md from the library's code"
 	@echo "make bench            print synth / cold start / test-suite figures"
@@ -93,12 +93,13 @@ e2e: install
 token: install
 	@$(PY) -m scripts.dev_token $(DEV_CALLER)
 
-# Tokens are required, as in AWS: `make invoke PROMPT="..." USER=alice` fetches a dev token and calls the agent.
-# DEV_USER (opt-in, loopback only): requests without a token act as this user, unless they name a non-loopback
-# Host or come from another Origin.
+# `make dev [ENV=dev]` serves the agent the environment's cdk.json `agent` names, with only the stages it enables.
+# With identity, tokens are required, as in AWS: `make invoke PROMPT="..." USER=alice` fetches a dev token and calls
+# the agent (without identity it calls it token-less). DEV_USER (opt-in, loopback only, needs identity): requests
+# without a token act as this user, unless they name a non-loopback Host or come from another Origin.
 DEV_USER ?=
 dev: install
-	$(PY) -m scripts.dev_server $(if $(DEV_USER),--dev-user $(DEV_USER))
+	$(PY) -m scripts.dev_server --env $(or $(ENV),dev) $(if $(DEV_USER),--dev-user $(DEV_USER))
 
 PROMPT ?= What is order ORD-10001?
 # USER=... on the command line names the caller; the shell's own $USER does not (default alice).

@@ -20,7 +20,16 @@ from urllib.parse import urlsplit
 
 from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, bearer_token, single_authorization
 
-__all__ = ["JWTAuthMiddleware", "JWTVerifier", "TokenRejected", "bearer_token", "gateway_verifier", "runtime_verifier"]
+__all__ = [
+    "JWTAuthMiddleware",
+    "JWTVerifier",
+    "LoopbackOnlyMiddleware",
+    "loopback_refusal",
+    "TokenRejected",
+    "bearer_token",
+    "gateway_verifier",
+    "runtime_verifier",
+]
 
 #: Hosts a token-less dev request may name (``Host`` and ``Origin``): loopback only, so neither a web page on
 #: another origin (CSRF) nor a DNS name rebound to 127.0.0.1 can drive the dev user.
@@ -100,8 +109,9 @@ class JWTAuthMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _require_loopback_origin(headers: list[tuple[bytes, bytes]]) -> None:
-    """Token-less dev requests must name a loopback Host and carry no foreign Origin (else: a normal 401)."""
+def loopback_refusal(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """Why a token-less request may not be served (it names no loopback Host, or comes from another Origin), or
+    None when it may."""
 
     def host_of(value: str) -> str:
         return (urlsplit(value if "//" in value else f"//{value}").hostname or "").lower()
@@ -110,9 +120,44 @@ def _require_loopback_origin(headers: list[tuple[bytes, bytes]]) -> None:
     origins = [v.decode("latin-1") for k, v in headers if k.lower() == b"origin"]
     loopback = {h.strip("[]") for h in LOOPBACK_HOSTS}
     if len(hosts) != 1 or host_of(hosts[0]) not in loopback:
-        raise TokenRejected("Missing Authorization header (token-less dev requests must be sent to a loopback Host)")
+        return "token-less dev requests must be sent to a loopback Host"
     if len(origins) > 1 or (origins and (origins[0] == "null" or host_of(origins[0]) not in loopback)):
-        raise TokenRejected("Missing Authorization header (token-less dev requests are refused from other origins)")
+        return "token-less dev requests are refused from other origins"
+    return None
+
+
+def _require_loopback_origin(headers: list[tuple[bytes, bytes]]) -> None:
+    """Token-less dev requests must name a loopback Host and carry no foreign Origin (else: a normal 401)."""
+    refusal = loopback_refusal(headers)
+    if refusal is not None:
+        raise TokenRejected(f"Missing Authorization header ({refusal})")
+
+
+class LoopbackOnlyMiddleware:
+    """ASGI middleware for a local server without identity (no token is needed, every caller is the local user):
+    every request but ``exempt_paths`` must name a loopback ``Host`` and come from no other ``Origin``, else ``403``
+    before ``app`` runs. A web page on another site (CSRF) or a DNS name rebound to 127.0.0.1 cannot drive it."""
+
+    def __init__(self, app: Any, *, exempt_paths: Iterable[str] = ("/ping",)) -> None:
+        self.app = app
+        self.exempt_paths = frozenset(exempt_paths)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("path") not in self.exempt_paths:
+            refusal = loopback_refusal(list(scope.get("headers") or []))
+            if refusal is not None:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008, "reason": refusal})
+                    return
+                body = json.dumps({"error": f"Forbidden: {refusal} (this local stack has no identity stage)"}).encode()
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 403, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 # --------------------------------------------------------------------------- the two authorizers of stage 4

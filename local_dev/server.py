@@ -16,6 +16,14 @@ the Gateway's (scope ``support-agent-local/tools``) with the interceptor Lambda 
 still only reads ``sub`` from the forwarded header, as deployed. ``auth=False`` (``--no-auth``) runs open as
 before stage 4. Get a token: ``stack.token_for("alice")`` or ``python -m scripts.dev_token alice``.
 
+Environments (``make dev ENV=dev``, ``python -m scripts.dev_server --env dev``): :func:`start_dev_stack` with
+``environment=`` (:func:`local_dev.environments.load_dev_environment`) serves the agent that environment's cdk.json
+``agent`` names and only the stages it enables: no ``gateway`` stage, no local gateway and no tools; no
+``identity`` stage, no token issuer (the agent takes no tokens and, open as it is, answers loopback requests only);
+no ``memory`` stage, no AgentCore Memory and no lasting memory directory (the conversation lives in a temporary
+directory until the stack stops, as on a session's microVM). :meth:`DevStack.summary` says which agent and stages
+are up, in one line.
+
 From tests::
 
     server = start_local_agent(env={"LOCAL_MEMORY_DIR": str(tmp_path)})   # free port, background thread
@@ -23,6 +31,9 @@ From tests::
 
     with start_dev_stack(port=0, env={"LOCAL_MEMORY_DIR": str(tmp_path)}) as stack:   # the whole make-dev stack
         stack.agent.url, stack.gateway.url, stack.upstream.fail_next(2), stack.token_for("alice")
+
+    with start_dev_stack(port=0, environment=load_dev_environment("dev")) as stack:   # what `make dev` serves
+        stack.summary(), stack.stages
 """
 
 from __future__ import annotations
@@ -32,20 +43,26 @@ import os
 import shlex
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from agentcore_constructs.contract import env_vars
 from agentcore_constructs.kit.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
 
+if TYPE_CHECKING:
+    from local_dev.environments import DevEnvironment
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: Bind addresses an agent without identity may listen on (open, it must not be reachable from the network).
+LOOPBACK_BIND_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 #: Where ``serve`` records the running stack's URLs for ``python -m scripts.dev_token`` (env var overrides).
 STATE_FILE_ENV = "DEV_STACK_STATE_FILE"
 DEFAULT_STATE_FILE = ".local/dev-stack.json"
@@ -61,6 +78,17 @@ def local_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 #: The agents the local stack can serve, by name: the support agent in each framework flavour.
 AGENTS = {"strands": "support_agent.app", "langgraph": "support_agent.graph"}
+#: The contract variables a stage gives the agent (unset when the served environment leaves the stage out).
+_STAGE_VARIABLES = {
+    "memory": (env_vars.MEMORY_ID.name,),
+    "gateway": (env_vars.GATEWAY_URL.name,),
+    "identity": (
+        env_vars.AUTH_DISCOVERY_URL.name,
+        env_vars.AUTH_ALLOWED_CLIENTS.name,
+        env_vars.AUTH_ALLOWED_AUDIENCES.name,
+        env_vars.AUTH_REQUIRED_SCOPE.name,
+    ),
+}
 
 
 def resolve_agent(agent: Any = None) -> Any:
@@ -105,6 +133,7 @@ def start_local_agent(
     log_level: str = "warning",
     verifier: Any = None,
     default_token: Callable[[], str] | None = None,
+    loopback_only: bool = False,
 ) -> LocalAgentServer:
     """Serve the agent with uvicorn in a daemon thread and return once it accepts connections.
 
@@ -112,6 +141,8 @@ def start_local_agent(
     :class:`local_dev.auth.JWTVerifier`, e.g. :func:`local_dev.auth.runtime_verifier`) puts the Runtime's JWT
     authorizer in front of the agent (401 before the agent runs); without it the agent is open, as a Runtime
     without inbound JWT auth. ``default_token``: DEV ONLY, see :class:`local_dev.auth.JWTAuthMiddleware`.
+    ``loopback_only``: refuse requests naming another ``Host`` or from another ``Origin`` (for an open agent:
+    :class:`local_dev.auth.LoopbackOnlyMiddleware`).
     """
     app = app if app is not None else build_local_app(env)
     served = app
@@ -119,6 +150,10 @@ def start_local_agent(
         from local_dev.auth import JWTAuthMiddleware
 
         served = JWTAuthMiddleware(app, verifier, default_token=default_token)
+    if loopback_only:
+        from local_dev.auth import LoopbackOnlyMiddleware
+
+        served = LoopbackOnlyMiddleware(served)
     server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level=log_level, lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"local-agent-{port}", daemon=True)
     thread.start()
@@ -139,6 +174,7 @@ def start_local_agent(
 # --------------------------------------------------------------------------- the whole local stack (make dev)
 
 DEMO_PROMPT = "What is order ORD-12345?"
+DEFAULT_AGENT_LABEL = "the support agent, strands flavour (support_agent.app)"
 #: The demo user of the identity-on banner and their order in the fake orders API.
 DEMO_USER = "alice"
 DEMO_USER_PROMPT = "What is order ORD-10001?"
@@ -154,6 +190,12 @@ class DevStack:
     upstream: Any = None  # local_dev.upstream.FakeOrdersAPI, or None with --no-gateway
     issuer: Any = None  # local_dev.token_issuer.TokenIssuer, or None with --no-auth
     dev_user: str | None = None  # DEV: requests without a token act as this user (--dev-user)
+    #: The cdk.json environment served (None: every stage unless turned off), and which agent, for people.
+    environment: str | None = None
+    agent_label: str = DEFAULT_AGENT_LABEL
+    #: Whether the memory stage is up (AgentCore Memory, or the local files standing in for it).
+    memory: bool = True
+    _scratch: Any = field(default=None, repr=False)  # the temporary memory directory without the memory stage
 
     @property
     def port(self) -> int:
@@ -162,6 +204,31 @@ class DevStack:
     @property
     def auth(self) -> bool:
         return self.issuer is not None
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages up, in the order of cdk.json's ``stages``."""
+        up = {
+            "runtime": True,
+            "memory": self.memory,
+            "gateway": self.settings.gateway_url is not None,
+            "identity": self.issuer is not None,
+        }
+        return tuple(stage for stage, on in up.items() if on)
+
+    def summary(self) -> str:
+        """One line: which agent, for which environment, which stages are up (and off), where."""
+        off = [stage for stage in ("memory", "gateway", "identity") if stage not in self.stages]
+        urls = [f"agent {self.agent.url}"]
+        if self.gateway is not None:
+            urls.append(f"gateway {self.gateway.url}")
+        if self.issuer is not None:
+            urls.append(f"issuer {self.issuer.issuer}")
+        environment = f"environment {self.environment!r}" if self.environment else "no environment (every stage)"
+        return (
+            f"make dev: {self.agent_label} for {environment} | stages up: {', '.join(self.stages)}"
+            f"{' | off: ' + ', '.join(off) if off else ''} | {', '.join(urls)}"
+        )
 
     def token_for(self, user: str, **claims: Any) -> str:
         """An access token for ``user`` from the stack's issuer (keyword arguments: ``TokenIssuer.issue_token``)."""
@@ -173,6 +240,10 @@ class DevStack:
         """What ``python -m scripts.dev_token`` needs to find this stack (written by :func:`serve`)."""
         return {
             "pid": os.getpid(),
+            "environment": self.environment,
+            "agent": self.agent_label,
+            "stages": list(self.stages),
+            "identity": self.issuer is not None,
             "agent_url": self.agent.url,
             "gateway_url": self.gateway.url if self.gateway is not None else None,
             "issuer": self.issuer.issuer if self.issuer is not None else None,
@@ -190,6 +261,9 @@ class DevStack:
             except Exception as error:  # keep stopping the rest
                 print(f"warning: failed to stop {type(part).__name__}: {error}", file=sys.stderr, flush=True)
         self.gateway = self.upstream = self.issuer = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def __enter__(self) -> DevStack:
         return self
@@ -199,13 +273,19 @@ class DevStack:
 
     def banner(self) -> str:
         settings = self.settings
-        memory = (
-            f"AgentCore Memory {settings.memory_id}"
-            if settings.memory_id
-            else f"local files in {settings.local_memory_dir}"
-        )
+        if not self.memory:
+            memory = (
+                f"off (no memory stage): the conversation lives in {settings.local_memory_dir} until the stack "
+                "stops, as on a session's microVM"
+            )
+        elif settings.memory_id:
+            memory = f"AgentCore Memory {settings.memory_id}"
+        else:
+            memory = f"local files in {settings.local_memory_dir}"
+        off_reason = f"not a stage of {self.environment}" if self.environment else None
         lines = [
             "=" * 78,
+            self.summary(),
             " Local AgentCore dev stack -- Ctrl-C (or SIGTERM) stops everything",
             f"   agent     {self.agent.url}   (POST /invocations, GET /ping)",
             f"             model: {settings.model_provider} ({settings.model_provider_reason})",
@@ -214,7 +294,8 @@ class DevStack:
         if self.gateway is not None:
             lines.append(f"   gateway   {self.gateway.url}   (local MCP gateway, order-service Lambda in-process)")
         else:
-            lines.append(f"   gateway   {settings.gateway_url or 'none (--no-gateway): the agent has no tools'}")
+            why = off_reason or "--no-gateway"
+            lines.append(f"   gateway   {settings.gateway_url or f'none ({why}): the agent has no tools'}")
         if self.upstream is not None:
             lines.append(
                 f"   upstream  {self.upstream.url}   (fake orders API; ORD-12345 local-dev-user, ORD-10001 alice, "
@@ -222,8 +303,10 @@ class DevStack:
             )
         if self.issuer is None:
             lines += [
-                "   identity  off (--no-auth): no token needed; every caller is local-dev-user",
+                f"   identity  off ({off_reason or '--no-auth'}): no token needed; every caller is local-dev-user; "
+                "loopback requests only",
                 " Try:",
+                f"   make invoke PROMPT={shlex.quote(DEMO_PROMPT)}",
                 f"   curl -s {self.agent.url}/invocations -H 'Content-Type: application/json' "
                 f"-d {shlex.quote(json.dumps({'prompt': DEMO_PROMPT}))}",
             ]
@@ -278,6 +361,8 @@ def start_dev_stack(
     issuer_port: int = 0,
     dev_user: str | None = None,
     agent: Any = None,
+    memory: bool = True,
+    environment: DevEnvironment | None = None,
 ) -> DevStack:
     """Start what ``make dev`` runs, in this process, on background threads; returns once all accept requests.
 
@@ -295,6 +380,13 @@ def start_dev_stack(
     without an ``Authorization`` header get a token for that user, from loopback Hosts and Origins only.
     ``agent``: which agent to serve (:func:`resolve_agent`: a flavour name or an app definition; default the Strands
     support agent).
+
+    ``memory=False``: no memory stage: ``MEMORY_ID`` unset and the conversation kept in a temporary directory removed
+    when the stack stops. ``environment`` (a :class:`local_dev.environments.DevEnvironment`): serve its agent (unless
+    ``agent`` is given) and only its stages; the contract variables of the stages it leaves out are unset for the
+    agent, whatever the process environment says. Without identity the agent is open, so it binds a loopback
+    address only and refuses requests that name another ``Host`` or come from another ``Origin``
+    (:class:`local_dev.auth.LoopbackOnlyMiddleware`).
     """
     # Imported here: the agent-only paths of this module do not need the MCP server machinery.
     from local_dev.gateway import (
@@ -309,9 +401,35 @@ def start_dev_stack(
     from local_dev.upstream import start_fake_orders_api
     from order_service import tools as order_tools
 
+    agent_env = dict(env or {})
+    agent_label = DEFAULT_AGENT_LABEL
+    if environment is not None:
+        gateway = gateway and environment.has_stage("gateway")
+        auth = auth and environment.has_stage("identity")
+        memory = memory and environment.has_stage("memory")
+        for stage in ("memory", "gateway", "identity"):
+            if not environment.has_stage(stage):
+                agent_env.update(dict.fromkeys(_STAGE_VARIABLES[stage], ""))  # blank is unset for the settings
+        if agent is None:
+            from local_dev.environments import load_agent
+
+            agent = load_agent(environment.entrypoint_path)
+            agent_label = environment.agent_label
+    if isinstance(agent, str):
+        agent_label = f"the support agent, {agent} flavour ({AGENTS[agent]})"
+    elif agent is not None and environment is None:
+        agent_label = f"{type(agent).__module__}.{type(agent).__qualname__}"
     if dev_user is not None and not auth:
         raise ValueError("dev_user needs auth (a token is minted for it by the local issuer)")
-    agent_env = dict(env or {})
+    if not auth and host not in LOOPBACK_BIND_HOSTS:
+        raise ValueError(
+            f"without identity the local agent takes no tokens, so it binds a loopback address only, not {host!r}"
+        )
+    scratch = None
+    if not memory:
+        scratch = tempfile.TemporaryDirectory(prefix="dev-session-memory-")
+        agent_env[env_vars.MEMORY_ID.name] = ""
+        agent_env[LOCAL_MEMORY_DIR_ENV] = scratch.name
     issuer = upstream = local_gateway = None
     try:
         agent_verifier = gw_verifier = default_token = None
@@ -353,12 +471,20 @@ def start_dev_stack(
             agent_env[env_vars.GATEWAY_URL.name] = local_gateway.url
         app = build_local_app(agent_env, agent)
         server = start_local_agent(
-            port, host=host, app=app, log_level=log_level, verifier=agent_verifier, default_token=default_token
+            port,
+            host=host,
+            app=app,
+            log_level=log_level,
+            verifier=agent_verifier,
+            default_token=default_token,
+            loopback_only=not auth,
         )
     except BaseException:
         for part in (local_gateway, upstream, issuer):
             if part is not None:
                 part.stop()
+        if scratch is not None:
+            scratch.cleanup()
         raise
     return DevStack(
         agent=server,
@@ -367,6 +493,10 @@ def start_dev_stack(
         upstream=upstream,
         issuer=issuer,
         dev_user=dev_user,
+        environment=environment.name if environment is not None else None,
+        agent_label=agent_label,
+        memory=memory,
+        _scratch=scratch,
     )
 
 
@@ -405,12 +535,14 @@ def serve(
     issuer_port: int | None = None,
     dev_user: str | None = None,
     state_file: Path | None = None,
+    environment: DevEnvironment | None = None,
 ) -> None:
     """Run the dev stack in the foreground until Ctrl-C / SIGTERM, then stop every part (what ``make dev`` runs).
 
-    With ``auth`` the issuer listens on ``issuer_port`` (default :data:`local_dev.token_issuer.DEFAULT_ISSUER_PORT`)
-    and the stack's URLs are written to ``state_file`` (default :func:`state_file_path`) for
-    ``python -m scripts.dev_token``; the file is removed again on shutdown.
+    With ``auth`` the issuer listens on ``issuer_port`` (default :data:`local_dev.token_issuer.DEFAULT_ISSUER_PORT`).
+    The stack's URLs and stages are written to ``state_file`` (default :func:`state_file_path`) for
+    ``python -m scripts.dev_token`` and ``scripts.invoke``; the file is removed again on shutdown. ``environment``:
+    as :func:`start_dev_stack`.
     """
     from local_dev.token_issuer import DEFAULT_ISSUER_PORT
 
@@ -433,13 +565,13 @@ def serve(
             auth=auth,
             issuer_port=DEFAULT_ISSUER_PORT if issuer_port is None else issuer_port,
             dev_user=dev_user,
+            environment=environment,
         )
         wrote_state = False
         try:
-            if auth:
-                state_path.parent.mkdir(parents=True, exist_ok=True)
-                state_path.write_text(json.dumps(stack.state(), indent=2) + "\n")
-                wrote_state = True
+            state_path.parent.mkdir(parents=True, exist_ok=True)
+            state_path.write_text(json.dumps(stack.state(), indent=2) + "\n")
+            wrote_state = True
             print(stack.banner(), flush=True)
             while not stop.wait(0.5):
                 pass

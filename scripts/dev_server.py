@@ -1,8 +1,13 @@
 """``make dev``: the whole local stack in one process, the agent on 127.0.0.1:8080 (AgentCore Runtime contract).
 
-    python -m scripts.dev_server [--port 8080] [--host 127.0.0.1] [--gateway-port 0] [--upstream-port 0]
-                                 [--no-gateway] [--no-auth] [--issuer-port 8092] [--dev-user NAME]
-                                 [--state-file .local/dev-stack.json]
+    python -m scripts.dev_server [--env NAME] [--port 8080] [--host 127.0.0.1] [--gateway-port 0]
+                                 [--upstream-port 0] [--no-gateway] [--no-auth] [--issuer-port 8092]
+                                 [--dev-user NAME] [--state-file .local/dev-stack.json]
+
+``--env NAME`` (``make dev ENV=NAME``, default ``dev``): serve the agent that environment's cdk.json ``agent`` names
+(``source``/``entrypoint``, e.g. the LangGraph flavour's ``main_langgraph.py``) with only the stages it enables;
+the first line printed says which agent and which stages are up. Without ``--env``: the Strands support agent with
+every stage (less what ``--no-gateway``/``--no-auth`` turn off), as below.
 
 Starts the local token issuer, the fake orders API, the local MCP gateway (the order-service Lambda handler served
 in-process, behind the Gateway's JWT authorizer and the interceptor Lambda) and the agent behind the Runtime's JWT
@@ -25,12 +30,21 @@ import sys
 from pathlib import Path
 
 from agentcore_constructs.kit.settings import SettingsError
+from local_dev.environments import DevEnvironment, DevEnvironmentError, load_dev_environment
 from local_dev.server import DEFAULT_HOST, DEFAULT_PORT, serve, state_file_path
 from local_dev.token_issuer import DEFAULT_ISSUER_PORT
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--env",
+        dest="environment",
+        default=None,
+        metavar="NAME",
+        help="cdk.json environment whose agent and stages to serve (make dev: ENV, default dev); without it: the "
+        "Strands support agent with every stage",
+    )
     parser.add_argument(
         "--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)), help="agent port (default 8080)"
     )
@@ -74,8 +88,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def dev_environment(args: argparse.Namespace) -> DevEnvironment | None:
+    """The environment ``--env`` names, checked against the other options (``SystemExit`` with the reason)."""
+    if args.environment is None:
+        return None
+    try:
+        environment = load_dev_environment(args.environment)
+    except DevEnvironmentError as error:
+        sys.exit(f"make dev: {error}")
+    if args.dev_user is not None and not environment.has_stage("identity"):
+        sys.exit(
+            f"make dev: --dev-user (DEV_USER) needs the identity stage, which environment {environment.name!r} does "
+            "not enable: without it the agent takes no tokens and every caller is local-dev-user"
+        )
+    return environment
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    environment = dev_environment(args)
     try:
         serve(
             port=args.port,
@@ -87,8 +118,9 @@ def main(argv: list[str] | None = None) -> None:
             issuer_port=args.issuer_port,
             dev_user=args.dev_user,
             state_file=args.state_file,
+            environment=environment,
         )
-    except (OSError, RuntimeError, SettingsError) as error:
+    except (OSError, RuntimeError, SettingsError, DevEnvironmentError, ValueError) as error:
         sys.exit(f"make dev: could not start the local stack: {error}")
 
 

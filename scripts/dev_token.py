@@ -24,6 +24,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 STATE_FILE_ENV = "DEV_STACK_STATE_FILE"  # == local_dev.server.STATE_FILE_ENV
@@ -36,20 +37,31 @@ class DevTokenError(RuntimeError):
     pass
 
 
+def stack_state(environ: Mapping[str, str] | None = None) -> dict | None:
+    """What the running dev stack wrote to its state file (agent URL, stages, issuer), or None without one."""
+    env = os.environ if environ is None else environ
+    state_path = Path(env.get(STATE_FILE_ENV) or DEFAULT_STATE_FILE)
+    try:
+        state = json.loads(state_path.read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def identity_off(state: dict | None) -> bool:
+    """Whether the running stack says it has no identity stage (its agent takes no tokens)."""
+    return state is not None and state.get("identity") is False
+
+
 def token_endpoint(issuer: str | None = None, environ: dict[str, str] | None = None) -> str:
     """The dev ``/token`` URL to use (see the module docs for the order)."""
     env = os.environ if environ is None else environ
     base = issuer or env.get(ISSUER_ENV)
     if base:
         return base.rstrip("/") + "/token"
-    state_path = Path(env.get(STATE_FILE_ENV) or DEFAULT_STATE_FILE)
-    if state_path.is_file():
-        try:
-            endpoint = json.loads(state_path.read_text()).get("token_endpoint")
-        except (OSError, ValueError, AttributeError):
-            endpoint = None
-        if isinstance(endpoint, str) and endpoint:
-            return endpoint
+    endpoint = (stack_state(env) or {}).get("token_endpoint")
+    if isinstance(endpoint, str) and endpoint:
+        return endpoint
     return DEFAULT_ISSUER_URL + "/token"
 
 
@@ -85,6 +97,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--scope", default=None, help="space-separated scopes (default: openid + both agent scopes)")
     args = parser.parse_args(argv)
+    state = stack_state()
+    if args.issuer is None and not os.environ.get(ISSUER_ENV) and identity_off(state):
+        sys.exit(
+            f"dev_token: the running dev stack (environment {(state or {}).get('environment')!r}) has no identity "
+            "stage: its agent takes no tokens (call it without an Authorization header, or `make invoke`)"
+        )
     try:
         print(fetch_token(args.user, endpoint=token_endpoint(args.issuer), scope=args.scope))
     except DevTokenError as error:

@@ -164,3 +164,12 @@ V2_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "ap-
 TOKEN_VALUE_BYTES = 128
 #: Pseudo parameters whose longest value is known (AWS::URLSuffix: amazonaws.com.cn; AWS::Partition: aws-iso-b...).
 PSEUDO_PARAMETER_BYTES = {"AWS::URLSuffix": 16, "AWS::Region": 14, "AWS::AccountId": 12, "AWS::Partition": 10}
+
+# ---- Runtime session lifecycle -------------------------------------------------------------------------------
+#: What AgentCore applies when AWS::BedrockAgentCore::Runtime ``LifecycleConfiguration`` (``IdleRuntimeSessionTimeout``,
+#: ``MaxLifetime``, seconds) leaves a value out (developer guide, "Configure Amazon Bedrock AgentCore lifecycle
+#: settings", Default behavior, https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/
+#: runtime-lifecycle-settings.html): 900 s idle and 28800 s lifetime; with only ``MaxLifetime`` given and at most
+#: 900 s, the idle timeout is ``MaxLifetime`` too.
+DEFAULT_IDLE_RUNTIME_SESSION_TIMEOUT_SECONDS = 900
+DEFAULT_MAX_LIFETIME_SECONDS = 28800

@@ -9,6 +9,8 @@
 * the payload: a JSON object with a non-empty string ``prompt`` of at most :data:`MAX_PROMPT_CHARS`, else 400 with
   a message safe for the client;
 * one request at a time per (caller, session), so a conversation's history writes never interleave;
+* ``GET /ping`` says ``HealthyBusy`` while any turn runs in the process (:func:`busy`), so the Runtime does not
+  reclaim the session as idle in the middle of a long turn;
 * the per-invocation limits of the contract (:class:`Limits`): the adapter stops at them and raises
   :class:`InvocationLimitExceeded` (422 turns/tokens, 504 wall time); the token budget is checked before each
   model call (:func:`check_token_budget`), the wall time bounds the gateway's requests too;
@@ -29,7 +31,8 @@ import random
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +217,28 @@ class _ReseedOnce:
                 self._done = True
 
 
+@contextmanager
+def busy(app: Any, name: str = "invocation") -> Iterator[None]:
+    """``GET /ping`` answers ``HealthyBusy`` while the block runs, and ``Healthy`` again once no block runs (also when
+    it raised or was cancelled). For any work of a turn: a whole invocation (:func:`create_app` does it), a streamed
+    answer while its generator runs (``with busy(app, "stream"): yield ...``), background work after answering.
+
+    AgentCore's contract: the Runtime terminates a session that stays idle (``/ping`` says ``Healthy``) for the
+    idle session timeout; one whose ``/ping`` says ``HealthyBusy`` stays up beyond it (AgentCore developer guide,
+    "Handle asynchronous and long running agents",
+    https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-long-run.html). The SDK's own tracking
+    does it (``add_async_task``/``complete_async_task`` on ``BedrockAgentCoreApp``; its automatic status counts
+    only those tasks, not a running synchronous handler). ``time_of_last_update`` must move only when the status
+    changes (same page), so the change is recorded when it happens, not when the next ping notices it."""
+    task_id = app.add_async_task(name)
+    app.get_current_ping_status()  # records the change to HealthyBusy now (the SDK records it when it is read)
+    try:
+        yield
+    finally:
+        app.complete_async_task(task_id)
+        app.get_current_ping_status()  # and the change back to Healthy, when this was the last one
+
+
 def configure_logging(level: str, package: str) -> None:
     # Own handler on the agent's package logger only: bedrock_agentcore.app already writes its own JSON lines, and
     # configuring the root logger would print those twice.
@@ -271,6 +296,10 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
     # another on one event loop (framework and boto calls block).
     @app.entrypoint
     def invoke(payload: Any, context: Any) -> Any:
+        with busy(app):
+            return _invoke(payload, context)
+
+    def _invoke(payload: Any, context: Any) -> Any:
         reseed()
         try:
             prompt = validate_payload(payload)

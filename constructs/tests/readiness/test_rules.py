@@ -72,7 +72,7 @@ def add(logical_id: str, type_: str, props: dict[str, Any]) -> Callable[[dict[st
 
 def test_good_environment_passes_every_rule() -> None:
     assert ids(good_template()) == set()
-    assert len(RULES) == 28
+    assert len(RULES) == 29
 
 
 # (rule, mutation, expected findings of that rule as {(finding id, construct path relative to the stack)})
@@ -416,6 +416,61 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
             runtime_env(t).update({f"URL_{i}": {"Fn::GetAtt": ["Gateway", "GatewayUrl"]} for i in range(12)}),
         ],
         {("Readiness-RuntimeV2Environment", "Runtime")},
+    ),
+    # The fixture's runtime: no LifecycleConfiguration (AgentCore's 900 s idle, 28800 s lifetime), 120 s limit.
+    (
+        "Readiness-SessionLifecycle",
+        lambda t: res(t, "Runtime").update(LifecycleConfiguration={"IdleRuntimeSessionTimeout": 60}),
+        {("Readiness-SessionLifecycle[IdleTimeout]", "Runtime")},
+    ),
+    (
+        # Only MaxLifetime given, at most 900 s: AgentCore uses it as the idle timeout too.
+        "Readiness-SessionLifecycle",
+        lambda t: res(t, "Runtime").update(LifecycleConfiguration={"MaxLifetime": 90}),
+        {
+            ("Readiness-SessionLifecycle[IdleTimeout]", "Runtime"),
+            ("Readiness-SessionLifecycle[MaxLifetime]", "Runtime"),
+        },
+    ),
+    (
+        "Readiness-SessionLifecycle",
+        lambda t: [
+            res(t, "Runtime").update(LifecycleConfiguration={"IdleRuntimeSessionTimeout": 900, "MaxLifetime": 600}),
+            runtime_env(t).update(AGENT_MAX_SECONDS="900"),
+        ],
+        {("Readiness-SessionLifecycle[MaxLifetime]", "Runtime")},
+    ),
+    (
+        # Equal is enough: a turn stops at its limit.
+        "Readiness-SessionLifecycle",
+        lambda t: res(t, "Runtime").update(
+            LifecycleConfiguration={"IdleRuntimeSessionTimeout": 120, "MaxLifetime": 120}
+        ),
+        set(),
+    ),
+    (
+        # A longer limit than the default idle timeout, with the lifecycle left to AgentCore.
+        "Readiness-SessionLifecycle",
+        lambda t: runtime_env(t).update(AGENT_MAX_SECONDS="901"),
+        {("Readiness-SessionLifecycle[IdleTimeout]", "Runtime")},
+    ),
+    (
+        # A value CloudFormation fills in is not judged (the default idle timeout would be shorter than 901 s).
+        "Readiness-SessionLifecycle",
+        lambda t: [
+            res(t, "Runtime").update(LifecycleConfiguration={"IdleRuntimeSessionTimeout": {"Ref": "IdleSeconds"}}),
+            runtime_env(t).update(AGENT_MAX_SECONDS="901"),
+        ],
+        set(),
+    ),
+    (
+        # A missing limit is Readiness-InvocationLimits's finding.
+        "Readiness-SessionLifecycle",
+        lambda t: [
+            res(t, "Runtime").update(LifecycleConfiguration={"IdleRuntimeSessionTimeout": 60}),
+            runtime_env(t).pop("AGENT_MAX_SECONDS"),
+        ],
+        set(),
     ),
     (
         "Readiness-ToolPolicy",

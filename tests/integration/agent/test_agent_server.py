@@ -155,7 +155,7 @@ def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_ser
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts.dev_server", "--port", str(port), "--no-auth"],  # unsigned test JWTs
         cwd=REPO_ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, **env, "DEV_STACK_STATE_FILE": str(tmp_path / "dev-stack.json")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -113,9 +113,9 @@ def _read_lines(stream, lines: queue.Queue) -> None:
 
 
 def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_path):
-    """``python -m scripts.dev_server`` with identity on and the opt-in ``--dev-user``; ``scripts.dev_token`` and
-    ``scripts.invoke`` (``make invoke``) find the stack through the state file; token-less requests act as the dev
-    user only from loopback (a foreign Origin or Host gets 401)."""
+    """``python -m scripts.dev_server --env staging`` (every stage) with the opt-in ``--dev-user``;
+    ``scripts.dev_token`` and ``scripts.invoke`` (``make invoke``) find the stack through the state file; token-less
+    requests act as the dev user only from loopback (a foreign Origin or Host gets 401)."""
     state_file = tmp_path / "dev-stack.json"
     env = {
         **os.environ,
@@ -132,6 +132,8 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
             sys.executable,
             "-m",
             "scripts.dev_server",
+            "--env",
+            "staging",
             "--port",
             "0",
             "--issuer-port",
@@ -215,6 +217,9 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
     assert "Stopping the local dev stack" in text and "Stopped." in text, text
     assert "Traceback" not in text, text
     assert "(--dev-user)" in text
+    assert (
+        "make dev: agent_src/main.py for environment 'staging' | stages up: runtime, memory, gateway, identity" in text
+    )
     assert not state_file.exists()  # removed on shutdown
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{agent_url}/ping", timeout=2)

@@ -13,6 +13,8 @@ from typing import Any
 
 from agentcore_constructs.aws_facts import (
     AGENTCORE_LOG_GROUP_PREFIX,
+    DEFAULT_IDLE_RUNTIME_SESSION_TIMEOUT_SECONDS,
+    DEFAULT_MAX_LIFETIME_SECONDS,
     PSEUDO_PARAMETER_BYTES,
     RESERVED_LOG_GROUP_PREFIX,
     TOKEN_VALUE_BYTES,
@@ -584,6 +586,75 @@ def runtime_v2_region(env: Environment) -> Iterator[RawFinding]:
             yield runtime, f"Region::{region}", f"platform version V2 in {region}"
 
 
+# =========================================================================================================
+# Runtime session lifecycle
+# =========================================================================================================
+def _seconds(value: Any) -> int | None:
+    """A literal number of seconds (CloudFormation integers may arrive as strings), else None (a token)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def session_lifecycle(runtime: Resource) -> tuple[int | None, int | None]:
+    """The idle session timeout and the maximum lifetime AgentCore applies to ``runtime`` (seconds; None when a
+    value is a token), with the service defaults for what the template leaves out (:mod:`..aws_facts`)."""
+    config = runtime.prop("LifecycleConfiguration")
+    config = config if isinstance(config, dict) else {}
+    idle_value, lifetime_value = config.get("IdleRuntimeSessionTimeout"), config.get("MaxLifetime")
+    lifetime = DEFAULT_MAX_LIFETIME_SECONDS if c.absent(lifetime_value) else _seconds(lifetime_value)
+    if not c.absent(idle_value):
+        return _seconds(idle_value), lifetime
+    if lifetime is not None and not c.absent(lifetime_value):
+        return min(lifetime, DEFAULT_IDLE_RUNTIME_SESSION_TIMEOUT_SECONDS), lifetime
+    return (None if lifetime is None else DEFAULT_IDLE_RUNTIME_SESSION_TIMEOUT_SECONDS), lifetime
+
+
+@rule(
+    "Readiness-SessionLifecycle",
+    info="The runtime's session lifecycle is shorter than the wall-time limit of one request (AGENT_MAX_SECONDS): "
+    "AgentCore can end the session while a turn is still allowed to run.",
+    explanation="AgentCore developer guide, 'Configure Amazon Bedrock AgentCore lifecycle settings' "
+    "(https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-lifecycle-settings.html): a session that "
+    "stays idle for IdleRuntimeSessionTimeout is terminated, and an instance is terminated once it reaches "
+    "MaxLifetime (defaults 900 s and 28800 s). [MaxLifetime]: nothing keeps a session past its lifetime, so a lifetime "
+    "shorter than AGENT_MAX_SECONDS cuts even a new session's first turn short of its own limit. [IdleTimeout]: "
+    "'Handle asynchronous and long running agents' (runtime-long-run.html): idle means /ping answers 'Healthy', and a "
+    "session whose /ping answers 'HealthyBusy' stays up beyond the idle timeout. The agent kit reports HealthyBusy "
+    "for as long as any turn runs (agentcore_constructs.kit.runtime.busy), so a kit agent's turn is not reclaimed "
+    "as idle; whether a running request alone keeps a session from idling is not documented, so an agent that "
+    "answers 'Healthy' while it works (a bare BedrockAgentCoreApp counts only its async tasks) can lose a turn that "
+    "outlasts the idle timeout. The template cannot show which agent runs, so the rule still asks for an idle "
+    "timeout of at least AGENT_MAX_SECONDS (AgentRuntime idle_timeout, max_lifetime; at least 60 s each); for an "
+    "agent on the kit that wants a shorter idle timeout, acknowledge [IdleTimeout] with that reason.",
+    checklist=None,
+    gaps=("hosting",),
+)
+def session_lifecycle_covers_a_turn(env: Environment) -> Iterator[RawFinding]:
+    for runtime in c.runtimes(env):
+        limit = _seconds(c.runtime_env(runtime).get(env_vars.MAX_SECONDS.name))
+        if limit is None or limit <= 0:
+            continue  # Readiness-InvocationLimits reports a missing or invalid limit
+        idle, lifetime = session_lifecycle(runtime)
+        if lifetime is not None and lifetime < limit:
+            yield (
+                runtime,
+                "MaxLifetime",
+                f"MaxLifetime {lifetime} s is shorter than {env_vars.MAX_SECONDS.name} {limit} s: AgentCore ends the "
+                "session after its lifetime whatever the agent reports, so a turn can be cut short of its limit",
+            )
+        if idle is not None and idle < limit:
+            yield (
+                runtime,
+                "IdleTimeout",
+                f"IdleRuntimeSessionTimeout {idle} s is shorter than {env_vars.MAX_SECONDS.name} {limit} s: a turn "
+                f"running longer than {idle} s keeps its session only if the agent's /ping says HealthyBusy while it "
+                "works (the agent kit does)",
+            )
+
+
 PACK: tuple[Rule, ...] = (
     reserved_log_group_names,
     service_log_groups,
@@ -595,4 +666,5 @@ PACK: tuple[Rule, ...] = (
     tool_policy_order,
     runtime_v2_environment,
     runtime_v2_region,
+    session_lifecycle_covers_a_turn,
 )
