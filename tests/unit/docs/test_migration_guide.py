@@ -1,12 +1,17 @@
 """The migration guide's counts and diffs are the real ones: recomputed from the PoC and the files after each stage.
 
-The last stage's file runs through the local stack and the local e2e suite (tests/e2e, target "local-migrated-poc").
+The same PoC rewritten in LangGraph (docs/migration/langgraph/) migrates within the same bounds. The last stage's file
+of each runs through the local stack and the local e2e suite (tests/e2e, targets "local-migrated-poc" and
+"local-migrated-poc-langgraph").
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO_ROOT
 
@@ -17,6 +22,11 @@ STAGES = [
     ("migration/stage2_memory.py", "Stage 2, Memory"),
     ("migration/stage3_gateway.py", "Stage 3, Gateway"),
     ("migration/stage4_identity.py", "Stage 4, Identity"),
+]
+#: The article's PoC rewritten in LangGraph (LangChain's ``create_agent``), and the same stages.
+LANGGRAPH_STAGES = [
+    ("migration/langgraph/poc_agent.py", None),
+    *((f"migration/langgraph/{Path(path).name}", label) for path, label in STAGES[1:]),
 ]
 
 
@@ -40,11 +50,13 @@ def test_the_poc_is_the_articles_verbatim_first_line() -> None:
     assert (DOCS / "poc_agent.py").read_text().startswith("# poc_agent.py -- no persistence, no auth, no monitoring\n")
 
 
-def test_stage_1_is_the_minimum_wrap_and_later_stages_type_at_most_three_lines() -> None:
-    counts = {}
-    for (before, _), (after, label) in zip(STAGES, STAGES[1:], strict=False):
-        _, typed, deleted = _diff(before, after)
-        counts[label] = (typed, deleted)
+def _counts(stages: list[tuple[str, str | None]]) -> dict[str | None, tuple[int, int]]:
+    return {label: _diff(before, after)[1:] for (before, _), (after, label) in zip(stages, stages[1:], strict=False)}
+
+
+@pytest.mark.parametrize("stages", [STAGES, LANGGRAPH_STAGES], ids=["strands", "langgraph"])
+def test_stage_1_is_the_minimum_wrap_and_later_stages_type_at_most_three_lines(stages) -> None:
+    counts = _counts(stages)
     assert sum(counts["Stage 1, Runtime"]) <= 8
     assert all(typed <= 3 for label, (typed, _) in counts.items() if label != "Stage 1, Runtime")
     assert counts == {
@@ -55,8 +67,19 @@ def test_stage_1_is_the_minimum_wrap_and_later_stages_type_at_most_three_lines()
     }
 
 
-def test_stage_3_deletes_only_the_local_tool_and_its_hard_coded_key() -> None:
-    diff, _, _ = _diff("migration/stage2_memory.py", "migration/stage3_gateway.py")
+def test_the_langgraph_poc_is_the_articles_poc_but_for_the_framework_lines() -> None:
+    """Everything that is not the framework (the first line, the tool with its key, the comment, the main guard) is
+    the article's, line for line: the two guides migrate the same PoC."""
+    framework = re.compile(r"\b(strands|langchain|langchain_aws|Agent|agent|BedrockModel|model)\b|while True")
+    strands, langgraph = ((DOCS / path).read_text().splitlines() for path in ("poc_agent.py", LANGGRAPH_STAGES[0][0]))
+    common = [line for line in strands if not framework.search(line)]
+    assert [line for line in langgraph if not framework.search(line)] == common
+    assert len(common) == len(strands) - 6  # imports (2), model and agent, the REPL loop (2)
+
+
+@pytest.mark.parametrize("stages", [STAGES, LANGGRAPH_STAGES], ids=["strands", "langgraph"])
+def test_stage_3_deletes_only_the_local_tool_and_its_hard_coded_key(stages) -> None:
+    diff, _, _ = _diff(stages[2][0], stages[3][0])
     deleted = [line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     assert "import requests" in deleted and any("sk-hardcoded-key" in line for line in deleted)
     assert all(
@@ -82,5 +105,5 @@ def test_the_guide_shows_the_real_diffs_and_counts() -> None:
 
 
 def test_each_stage_file_is_valid_python() -> None:
-    for path, _ in STAGES[1:]:
+    for path, _ in [*STAGES[1:], *LANGGRAPH_STAGES]:
         compile((DOCS / path).read_text(), str(Path(path)), "exec")

@@ -1,0 +1,10 @@
+# poc_agent.py -- no persistence, no auth, no monitoring
+from langchain.agents import create_agent
+from agentcore_constructs.kit.langgraph import AgentCoreApp, AgentCoreChatModel, GatewayToolsMiddleware
+
+agent = create_agent(AgentCoreChatModel(), system_prompt="You are a helpful assistant.", middleware=[GatewayToolsMiddleware()])
+
+
+# No memory, no observability, no isolation -- all users share one process
+if __name__ == "__main__":
+    AgentCoreApp(agent).run()
