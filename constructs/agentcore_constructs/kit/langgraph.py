@@ -491,7 +491,8 @@ class LangGraphAgentRunner:
                 "build_graph(model, tools) instead of the graph"
             )
         if graph is not None and not isinstance(graph, Pregel) and not callable(graph):
-            raise TypeError(f"Expected a compiled graph or build_graph(model, tools), got {type(graph).__name__}")
+            hint = ": compile it first, AgentCoreApp(builder.compile())" if hasattr(graph, "compile") else ""
+            raise TypeError(f"Expected a compiled graph or build_graph(model, tools), got {type(graph).__name__}{hint}")
         self.settings = settings
         self.model = model or create_chat_model(settings)
         self.checkpointer = checkpointer if checkpointer is not None else create_checkpointer(settings)

@@ -87,6 +87,8 @@ def test_a_graph_the_kit_cannot_serve_is_refused_when_the_app_is_built(offline_s
         AgentCoreApp(create_agent(OfflineChatModel()), system_prompt="ignored").create_app(offline_settings)
     with pytest.raises(TypeError, match="compiled graph or build_graph"):
         AgentCoreApp("graph.py").create_app(offline_settings)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"compile it first"):
+        AgentCoreApp(builder).create_app(offline_settings)  # type: ignore[arg-type]
 
 
 def test_build_graph_gets_the_configured_model_and_the_tools(offline_settings) -> None:
