@@ -183,3 +183,45 @@ def test_the_configured_model_outside_a_request_comes_from_the_environment(monke
     graph = create_agent(AgentCoreChatModel(), [lookup_order])
     state = graph.invoke({"messages": [("user", "where is ORD-12345?")]})  # a script, no kit around it
     assert state["messages"][-1].content == "[offline model] Order ORD-12345 status: shipped."
+
+
+LOOKUP_ORDER_SPEC = {
+    "name": "lookup_order",
+    "description": "Look up an order.",
+    "inputSchema": {
+        "json": {"properties": {"order_id": {"type": "string"}}, "required": ["order_id"], "type": "object"}
+    },
+}
+
+
+def test_the_configured_bedrock_model_gets_the_graphs_tools_in_its_converse_request(
+    offline_settings, monkeypatch
+) -> None:
+    from botocore.stub import ANY, Stubber
+    from langchain_aws import ChatBedrockConverse
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bedrock = ChatBedrockConverse(model="us.anthropic.claude-haiku-4-5-20251001-v1:0", region_name="us-east-1")
+    reply = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "Hello."}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 3, "outputTokens": 2, "totalTokens": 5},
+        "metrics": {"latencyMs": 1},
+    }
+    graph = create_agent(AgentCoreChatModel(), [lookup_order], system_prompt="You are a helpful assistant.")
+    with Stubber(bedrock.client) as stub:  # botocore validates the request against the Converse API model
+        stub.add_response(
+            "converse",
+            reply,
+            {
+                "modelId": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "messages": [{"role": "user", "content": [{"text": "hello"}]}],
+                "system": [{"text": "You are a helpful assistant."}],
+                "inferenceConfig": ANY,
+                "toolConfig": {"tools": [{"toolSpec": LOOKUP_ORDER_SPEC}]},
+            },
+        )
+        response = _ask(_client(graph, offline_settings, model=bedrock), "hello")
+        stub.assert_no_pending_responses()
+    assert response.json()["response"] == "Hello."
