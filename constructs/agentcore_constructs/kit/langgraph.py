@@ -350,10 +350,12 @@ class GatewayToolsMiddleware(AgentMiddleware):
     token forwarded, :func:`gateway_tools`): ``create_agent(model, tools, middleware=[GatewayToolsMiddleware()])``.
 
     LangChain's dynamic tools: ``wrap_model_call`` offers them to the model next to the graph's own, and
-    ``wrap_tool_call`` runs the calls of the ones the graph does not know ("Handle dynamic tools in middleware",
-    ``langchain.agents.factory``, langchain 1.5.0; https://docs.langchain.com/oss/python/langchain/middleware). A
-    gateway tool named like one of the graph's own is not offered (the graph's wins). Outside a kit request, and
-    without ``GATEWAY_URL``, it adds nothing."""
+    ``wrap_tool_call`` hands the ``ToolNode`` the tool for a call it has no tool for (langchain 1.5.0,
+    ``langchain/agents/factory.py``: "Option 2: Handle dynamic tools in middleware"; langgraph-prebuilt 1.1.3,
+    ``ToolCallRequest.tool`` is None for an unregistered tool, and ``ToolNode._inject_tool_args`` injects the
+    ``ToolRuntime`` into such a tool too, so the tool-call id reaches ``_meta``). A gateway tool named like one of the
+    graph's own is not offered (the graph's wins). Outside a kit request, and without ``GATEWAY_URL``, it adds
+    nothing."""
 
     @staticmethod
     def _offered(request: ModelRequest) -> ModelRequest:
