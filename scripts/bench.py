@@ -89,7 +89,7 @@ BARE_AGENT = textwrap.dedent(
 #: A bare BedrockAgentCoreApp with a framework imported (the baseline the kit's cold start is compared with).
 BARE_FRAMEWORK_AGENT = {
     "strands": "import strands, strands.models\nfrom strands import Agent\n" + BARE_AGENT,
-    "langgraph": "import langgraph.prebuilt, langchain_aws\n" + BARE_AGENT,
+    "langgraph": "import langchain.agents, langchain_aws\n" + BARE_AGENT,
 }
 #: The support agent's entrypoints per flavour (the files the Runtime runs).
 AGENT_ENTRYPOINTS = {"strands": "agent_src/main.py", "langgraph": "agent_src/main_langgraph.py"}

@@ -1,5 +1,6 @@
-"""The same order-support agent on LangGraph (the prebuilt ReAct agent), through the kit's LangGraph app: same
-prompt, same contract, same guarantees as the Strands flavour (``app.py``)."""
+"""The same order-support agent on LangGraph (LangChain's ``create_agent``, built by the kit per request with the
+configured model and the gateway's tools), through the kit's LangGraph app: same prompt, same contract, same
+guarantees as the Strands flavour (``app.py``)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-#: Local targets: the Strands support agent, its LangGraph flavour and the migrated seed PoC, same bodies.
-LOCAL_AGENTS = {"local": "strands", "local-langgraph": "langgraph", "local-migrated-poc": "poc"}
+#: Local targets: the Strands support agent, its LangGraph flavour and the migrated seed PoC (in Strands and in
+#: LangGraph), same bodies.
+LOCAL_AGENTS = {
+    "local": "strands",
+    "local-langgraph": "langgraph",
+    "local-migrated-poc": "poc",
+    "local-migrated-poc-langgraph": "poc-langgraph",
+}
 
 
 @pytest.fixture(scope="session", params=[*LOCAL_AGENTS, "deployed"])

@@ -125,19 +125,28 @@ class _LogCapture(logging.Handler):
         self.lines.append(self.format(record))
 
 
-#: The migrated seed PoC after its last stage (docs/migration.md): the e2e suite runs it as written.
-MIGRATED_POC = Path(__file__).resolve().parents[2] / "docs" / "migration" / "stage4_identity.py"
+_MIGRATION = Path(__file__).resolve().parents[2] / "docs" / "migration"
+#: The migrated seed PoC after its last stage (docs/migration.md), in Strands and in LangGraph: the e2e suite runs
+#: each as written.
+MIGRATED_POCS = {
+    "poc": _MIGRATION / "stage4_identity.py",
+    "poc-langgraph": _MIGRATION / "langgraph" / "stage4_identity.py",
+}
 
 
 def app_of_agent_file(path: Path) -> Any:
-    """The kit app an agent file runs under ``__main__`` (``AgentCoreApp(...).run()``), captured instead of served."""
+    """The kit app an agent file runs under ``__main__`` (``AgentCoreApp(...).run()``, Strands or LangGraph),
+    captured instead of served."""
     import runpy
+    from contextlib import ExitStack
     from unittest import mock
 
-    from agentcore_constructs.kit.strands import AgentCoreApp
+    from agentcore_constructs.kit import langgraph, strands
 
     captured: list[Any] = []
-    with mock.patch.object(AgentCoreApp, "run", lambda self, port=None: captured.append(self)):
+    with ExitStack() as patches:
+        for app_class in (strands.AgentCoreApp, langgraph.AgentCoreApp):
+            patches.enter_context(mock.patch.object(app_class, "run", lambda self, port=None: captured.append(self)))
         runpy.run_path(str(path), run_name="__main__")
     (app,) = captured
     return app
@@ -148,7 +157,7 @@ class LocalTarget:
     """The `make dev` stack (agent + JWT authorizer + local gateway + fake upstream), in this process.
 
     ``agent``: the Strands support agent (``"strands"``), its LangGraph flavour (``"langgraph"``), or the migrated
-    seed PoC (``"poc"``)."""
+    seed PoC (``"poc"``, in LangGraph ``"poc-langgraph"``)."""
 
     name: str = "local"
     agent: str = "strands"
@@ -161,7 +170,7 @@ class LocalTarget:
         self._stack = start_dev_stack(
             port=0,
             env={"LOCAL_MEMORY_DIR": self._memory_dir.name, "MODEL_PROVIDER": "offline"},
-            agent=app_of_agent_file(MIGRATED_POC) if self.agent == "poc" else self.agent,
+            agent=app_of_agent_file(MIGRATED_POCS[self.agent]) if self.agent in MIGRATED_POCS else self.agent,
         )
         self._capture = _LogCapture()
         logging.getLogger("bedrock_agentcore.app").addHandler(self._capture)

@@ -1,42 +1,62 @@
 """Every stage for a LangGraph agent: the same contract and the same guarantees as :mod:`.strands`, with LangGraph's
-own maintained integrations.
+own maintained integrations. Serve your own graph, as you would wrap a Strands ``Agent``:
 
-    from agentcore_constructs.kit.langgraph import AgentCoreApp
-    AgentCoreApp(system_prompt="You are a helpful assistant.").run()
+    from langchain.agents import create_agent
+    from agentcore_constructs.kit.langgraph import AgentCoreApp, AgentCoreChatModel, GatewayToolsMiddleware
 
-Per request the kit runs the graph (by default LangGraph's prebuilt ReAct agent; pass ``build_graph`` for your own)
-with
+    agent = create_agent(AgentCoreChatModel(), system_prompt="You are a helpful assistant.",
+                         middleware=[GatewayToolsMiddleware()])
+    AgentCoreApp(agent).run()
+
+:class:`AgentCoreApp` takes
+
+* a compiled graph (LangChain's ``create_agent(...)``, or your own ``StateGraph`` with a ``messages`` channel): served
+  as it is, its model and tools its own; :class:`AgentCoreChatModel` is the model the constructs configure, and
+  :class:`GatewayToolsMiddleware` gives a ``create_agent`` graph the gateway's tools;
+* or a function ``build_graph(model, tools) -> graph``, called per request with the configured model and the tools
+  (yours and the gateway's): for a graph of your own that should call the gateway's tools;
+* or ``system_prompt=`` and ``tools=``: the kit builds ``create_agent(model, tools, system_prompt=...)`` itself.
+
+Per request the kit runs the graph with
 
 * the caller and session the request guard verified (:mod:`.identity`);
-* memory: langgraph-checkpoint-aws's ``AgentCoreMemorySaver`` when ``MEMORY_ID`` is set (thread = the session,
-  actor = the verified caller), else a file per actor and session under ``LOCAL_MEMORY_DIR`` that survives a restart
-  (:mod:`.langgraph_checkpointer`, bounded); a turn that never finished is dropped by the next one, which stores
-  the repaired history (:mod:`.langgraph_history`: no orphan tool call or result reaches the model);
+* memory, as the graph's checkpointer (the graph's own is replaced): langgraph-checkpoint-aws's
+  ``AgentCoreMemorySaver`` when ``MEMORY_ID`` is set (thread = the session, actor = the verified caller), else a file
+  per actor and session under ``LOCAL_MEMORY_DIR`` that survives a restart (:mod:`.langgraph_checkpointer`,
+  bounded); a turn that never finished is dropped by the next one, which stores the repaired history
+  (:mod:`.langgraph_history`: no orphan tool call or result reaches the model);
 * the gateway's tools as LangChain tools through langchain-mcp-adapters, with the caller's token forwarded (JWT
   gateway) or SigV4 (IAM gateway), bounded retries and failures mapped to tool errors (:mod:`.gateway`); a gateway
   that cannot be reached refuses the request with 503 (never an answer without tools);
 * the model from ``MODEL_ID`` (langchain-aws ``ChatBedrockConverse`` with the contract's single retry layer), or the
   offline driver (``MODEL_PROVIDER=offline``);
-* the per-invocation limits: model turns (LangGraph's recursion limit), tokens (checked before each model call
-  against the model's max tokens, and after it) and wall time (checked between steps, and bounding every gateway
-  request), mapped to 422/504 by :mod:`.runtime`.
+* the per-invocation limits: model turns (model calls counted, plus a graph-step bound), tokens (checked before each
+  model call against the model's max tokens, and after it) and wall time (checked between steps, and bounding every
+  gateway request), mapped to 422/504 by :mod:`.runtime`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import RunnableBinding, RunnableConfig
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.pregel import Pregel
+from pydantic import PrivateAttr
 
 from agentcore_constructs.kit.gateway import GatewayLink, gateway_auth, mcp_http_client_factory, tool_call_meta
 from agentcore_constructs.kit.identity import CallerIdentity
@@ -137,6 +157,91 @@ class OfflineChatModel(BaseChatModel):
         else:
             message = AIMessage(content=block["text"], usage_metadata=usage)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+#: The model and the gateway's tools of the request being answered (set by :class:`LangGraphAgentRunner` around
+#: the run; a context variable, so concurrent requests never see each other's).
+_REQUEST_MODEL: contextvars.ContextVar[BaseChatModel | None] = contextvars.ContextVar("agentcore_model", default=None)
+_REQUEST_GATEWAY_TOOLS: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar(
+    "agentcore_gateway_tools", default=()
+)
+#: The key under which :meth:`AgentCoreChatModel.bind_tools` keeps the tools until a call picks the model.
+_TOOL_BINDING = "agentcore_tool_binding"
+
+
+class AgentCoreChatModel(BaseChatModel):
+    """The model the constructs configure, for a graph you build yourself: each call goes to the model of the request
+    the kit is answering (``MODEL_ID`` through ``ChatBedrockConverse`` with the contract's retries, or the offline
+    driver with ``MODEL_PROVIDER=offline``; the one a test passes as ``model=``).
+
+    Nothing is created when it is constructed (safe at import, e.g. for snapshot starts); outside a request (a
+    script calling the graph) it uses :func:`create_chat_model` on the environment's settings. Tools bound with
+    :meth:`bind_tools` are bound to the configured model at each call."""
+
+    _fallback: BaseChatModel | None = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentcore-configured-model"
+
+    def configured_model(self) -> BaseChatModel:
+        model = _REQUEST_MODEL.get()
+        if model is not None:
+            return model
+        if self._fallback is None:
+            self._fallback = create_chat_model(load_settings())
+        return self._fallback
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self.bind(**{_TOOL_BINDING: (list(tools), kwargs)})
+
+    def _resolve(self, kwargs: dict[str, Any]) -> tuple[BaseChatModel, dict[str, Any]]:
+        """The configured model and its call arguments, with the bound tools bound to it by its own ``bind_tools``."""
+        model, rest = self.configured_model(), dict(kwargs)
+        binding = rest.pop(_TOOL_BINDING, None)
+        if binding is None:
+            return model, rest
+        tools, tool_kwargs = binding
+        bound = model.bind_tools(tools, **tool_kwargs)
+        if not isinstance(bound, RunnableBinding) or not isinstance(bound.bound, BaseChatModel):
+            raise TypeError(
+                f"{type(model).__name__}.bind_tools returned {type(bound).__name__}, not a bound chat model"
+            )
+        return bound.bound, {**bound.kwargs, **rest}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> Any:
+        # What the token budget reads (``ls_max_tokens``) is the configured model's.
+        model, rest = self._resolve(kwargs)
+        return model._get_ls_params(stop=stop, **rest)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        model, rest = self._resolve(kwargs)
+        return model._generate(messages, stop=stop, run_manager=run_manager, **rest)
+
+    async def _agenerate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        model, rest = self._resolve(kwargs)
+        return await model._agenerate(messages, stop=stop, run_manager=run_manager, **rest)
+
+    def _should_stream(self, *, async_api: bool, run_manager: Any = None, **kwargs: Any) -> bool:
+        model, rest = self._resolve(kwargs)
+        return model._should_stream(async_api=async_api, run_manager=run_manager, **rest)
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        model, rest = self._resolve(kwargs)
+        yield from model._stream(messages, stop=stop, run_manager=run_manager, **rest)
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        model, rest = self._resolve(kwargs)
+        async for chunk in model._astream(messages, stop=stop, run_manager=run_manager, **rest):
+            yield chunk
 
 
 # =============================================================================================================
@@ -240,17 +345,70 @@ def _sole_error(error: Exception) -> Exception:
     return error
 
 
+class GatewayToolsMiddleware(AgentMiddleware):
+    """Gives a LangChain ``create_agent`` graph the gateway's tools of the request the kit is answering (the caller's
+    token forwarded, :func:`gateway_tools`): ``create_agent(model, tools, middleware=[GatewayToolsMiddleware()])``.
+
+    LangChain's dynamic tools: ``wrap_model_call`` offers them to the model next to the graph's own, and
+    ``wrap_tool_call`` hands the ``ToolNode`` the tool for a call it has no tool for (langchain 1.5.0,
+    ``langchain/agents/factory.py``: "Option 2: Handle dynamic tools in middleware"; langgraph-prebuilt 1.1.3,
+    ``ToolCallRequest.tool`` is None for an unregistered tool, and ``ToolNode._inject_tool_args`` injects the
+    ``ToolRuntime`` into such a tool too, so the tool-call id reaches ``_meta``). A gateway tool named like one of the
+    graph's own is not offered (the graph's wins). Outside a kit request, and without ``GATEWAY_URL``, it adds
+    nothing."""
+
+    @staticmethod
+    def _offered(request: ModelRequest) -> ModelRequest:
+        gateway = _REQUEST_GATEWAY_TOOLS.get()
+        if not gateway:
+            return request
+        own = {tool["name"] if isinstance(tool, dict) else tool.name for tool in request.tools}
+        shadowed = sorted(tool.name for tool in gateway if tool.name in own)
+        if shadowed:
+            logger.warning("Gateway tools named like the graph's own are not offered: %s", ", ".join(shadowed))
+        return request.override(tools=[*request.tools, *(tool for tool in gateway if tool.name not in own)])
+
+    @staticmethod
+    def _routed(request: ToolCallRequest) -> ToolCallRequest:
+        if request.tool is not None:
+            return request
+        by_name = {tool.name: tool for tool in _REQUEST_GATEWAY_TOOLS.get()}
+        tool = by_name.get(request.tool_call["name"])
+        return request.override(tool=tool) if tool is not None else request
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
+        return handler(self._offered(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
+    ) -> Any:
+        return await handler(self._offered(request))
+
+    def wrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any]) -> Any:
+        return handler(self._routed(request))
+
+    async def awrap_tool_call(self, request: ToolCallRequest, handler: Callable[[ToolCallRequest], Any]) -> Any:
+        return await handler(self._routed(request))
+
+
 # =============================================================================================================
 # Limits
 # =============================================================================================================
+#: Graph steps allowed per model turn: a ``create_agent`` turn is two (model, tools), and each middleware hook
+#: (``before_model``, ``after_model``) is one more. Only a graph that loops without calling the model reaches it.
+STEPS_PER_MODEL_TURN = 8
+
+
 class _Budget(BaseCallbackHandler):
-    """Stops the run when the turn's token budget or wall time is spent (checked at every model and tool step)."""
+    """Stops the run when the turn's model turns, token budget or wall time are spent (checked at every model and
+    tool step). Model calls are counted, whatever shape the graph has."""
 
     raise_error = True
 
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         self.tokens = 0
+        self.model_calls = 0
 
     def _check_time(self) -> None:
         if self.turn.expired:
@@ -258,10 +416,13 @@ class _Budget(BaseCallbackHandler):
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
         self._check_time()
+        if self.model_calls >= self.turn.limits.turns:
+            raise InvocationLimitExceeded.for_limit("model turns", self.turn.limits.turns)
         # The model's max output tokens, as LangChain reports it for tracing (``ls_max_tokens``: the bound
         # ``max_tokens`` or the model's own); refused before the call when the budget cannot cover it.
         max_tokens = (kwargs.get("metadata") or {}).get("ls_max_tokens")
         check_token_budget(self.tokens, max_tokens if isinstance(max_tokens, int) else None, self.turn.limits)
+        self.model_calls += 1
 
     def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
         self._check_time()
@@ -278,35 +439,103 @@ class _Budget(BaseCallbackHandler):
 # =============================================================================================================
 # The graph per request
 # =============================================================================================================
-GraphBuilder = Callable[[BaseChatModel, list[Any], Any], Any]
+#: ``build_graph(model, tools) -> graph``: your graph from the configured model and the tools (yours and the
+#: gateway's), called per request.
+GraphBuilder = Callable[[BaseChatModel, list[Any]], Any]
+#: A compiled LangGraph graph (``CompiledStateGraph`` is one).
+CompiledGraph = Pregel[Any, Any, Any, Any]
+
+
+def with_checkpointer(graph: Any, checkpointer: Any) -> CompiledGraph:
+    """``graph`` (a compiled LangGraph graph with a ``messages`` channel) storing its state in ``checkpointer``.
+
+    A compiled graph cannot be compiled again; ``Pregel.copy(update=...)`` (langgraph 1.2, ``pregel/main.py``) is
+    the same graph with the attribute replaced, the one ``compile(checkpointer=...)`` sets. The graph's own
+    checkpointer, if any, is replaced: memory follows the constructs' ``MEMORY_ID`` and the verified caller."""
+    if not isinstance(graph, Pregel):
+        raise TypeError(
+            f"Expected a compiled LangGraph graph (create_agent(...) or StateGraph(...).compile()), "
+            f"got {type(graph).__name__}"
+        )
+    if "messages" not in graph.channels:
+        raise TypeError("The graph has no 'messages' channel: the kit sends the prompt and reads the answer there")
+    if graph.checkpointer not in (None, False, True) and graph.checkpointer is not checkpointer:
+        logger.warning(
+            "The graph's own checkpointer (%s) is replaced by the kit's (%s)",
+            type(graph.checkpointer).__name__,
+            type(checkpointer).__name__,
+        )
+    return graph.copy(update={"checkpointer": checkpointer})
 
 
 class LangGraphAgentRunner:
     """Answers one :class:`~.runtime.Turn` with the graph: its state in the checkpointer, the gateway's tools for
-    this caller. ``build_graph(model, tools, checkpointer)`` builds it (default: the prebuilt ReAct agent with
-    ``system_prompt`` and the local ``tools``)."""
+    this caller.
+
+    ``graph``: a compiled graph, served as it is (its own model and tools; :class:`AgentCoreChatModel` and
+    :class:`GatewayToolsMiddleware` give it the configured model and the gateway's tools); or a
+    :data:`GraphBuilder` called per request with the model and the tools (``tools`` + the gateway's); default:
+    LangChain's ``create_agent`` with ``system_prompt`` and ``tools``."""
 
     def __init__(
         self,
         settings: Settings,
         *,
+        graph: Any = None,
         system_prompt: str | None = None,
         tools: Sequence[Any] = (),
-        build_graph: GraphBuilder | None = None,
         model: BaseChatModel | None = None,
         checkpointer: Any = None,
     ) -> None:
+        if isinstance(graph, Pregel) and (system_prompt is not None or tools):
+            raise TypeError(
+                "A compiled graph has its own prompt and tools: pass them to create_agent(...), or pass "
+                "build_graph(model, tools) instead of the graph"
+            )
+        if graph is not None and not isinstance(graph, Pregel) and not callable(graph):
+            hint = ": compile it first, AgentCoreApp(builder.compile())" if hasattr(graph, "compile") else ""
+            raise TypeError(f"Expected a compiled graph or build_graph(model, tools), got {type(graph).__name__}{hint}")
         self.settings = settings
         self.model = model or create_chat_model(settings)
         self.checkpointer = checkpointer if checkpointer is not None else create_checkpointer(settings)
         self._system_prompt = system_prompt
         self._local_tools = list(tools)
-        self._build_graph = build_graph or self._react_agent
+        self._graph: CompiledGraph | None = (
+            with_checkpointer(graph, self.checkpointer) if isinstance(graph, Pregel) else None
+        )
+        self._build_graph: GraphBuilder = graph if self._graph is None and graph is not None else self._default_graph
 
-    def _react_agent(self, model: BaseChatModel, tools: list[Any], checkpointer: Any) -> Any:
-        from langgraph.prebuilt import create_react_agent
+    def _default_graph(self, model: BaseChatModel, tools: list[Any]) -> Any:
+        # LangChain's agent factory, which replaces LangGraph's deprecated ``create_react_agent`` ("LangGraph v1
+        # migration guide", https://docs.langchain.com/oss/python/migrate/langgraph-v1).
+        return create_agent(model, tools, system_prompt=self._system_prompt)
 
-        return create_react_agent(model, tools, prompt=self._system_prompt, checkpointer=checkpointer)
+    def graph_for(self, gateway: list[Any]) -> CompiledGraph:
+        """The graph that answers a request with the gateway's tools ``gateway``, storing into the checkpointer."""
+        if self._graph is not None:
+            return self._graph
+        return with_checkpointer(self._build_graph(self.model, [*self._local_tools, *gateway]), self.checkpointer)
+
+    @contextlib.contextmanager
+    def serving(self, gateway: list[Any]) -> Iterator[None]:
+        """The request's model and gateway tools, for :class:`AgentCoreChatModel` and :class:`GatewayToolsMiddleware`
+        in the graph."""
+        model = _REQUEST_MODEL.set(self.model)
+        tools = _REQUEST_GATEWAY_TOOLS.set(tuple(gateway))
+        try:
+            yield
+        finally:
+            _REQUEST_GATEWAY_TOOLS.reset(tools)
+            _REQUEST_MODEL.reset(model)
+
+    def run_config(self, turn: Turn) -> RunnableConfig:
+        """The graph's config for ``turn``: the caller's thread, the limits."""
+        return {
+            "configurable": thread_config(self.settings, turn.caller),
+            "recursion_limit": STEPS_PER_MODEL_TURN * turn.limits.turns + 1,
+            "callbacks": [_Budget(turn)],
+            "run_id": uuid.uuid4(),
+        }
 
     def ask(self, prompt: str, caller: CallerIdentity) -> str:
         """Answer ``prompt`` for ``caller`` outside a request (scripts, tests)."""
@@ -317,25 +546,20 @@ class LangGraphAgentRunner:
 
     async def _answer(self, turn: Turn) -> str:
         async with gateway_tools(self.settings, turn.caller.bearer_token, turn) as remote_tools:
-            return await self._run(turn, [*self._local_tools, *remote_tools])
+            return await self._run(turn, remote_tools)
 
-    async def _run(self, turn: Turn, tools: list[Any]) -> str:
-        graph = self._build_graph(self.model, tools, self.checkpointer)
-        config: dict[str, Any] = {
-            "configurable": thread_config(self.settings, turn.caller),
-            # Each model turn is two graph steps (model, tools), plus the final answer.
-            "recursion_limit": 2 * turn.limits.turns + 1,
-            "callbacks": [_Budget(turn)],
-            "run_id": uuid.uuid4(),
-        }
-        try:
-            state = await graph.ainvoke({"messages": await self._turn_input(graph, config, turn.prompt)}, config)
-        except GraphRecursionError:
-            raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
+    async def _run(self, turn: Turn, gateway: list[Any]) -> str:
+        graph = self.graph_for(gateway)
+        config = self.run_config(turn)
+        with self.serving(gateway):
+            try:
+                state = await graph.ainvoke({"messages": await self._turn_input(graph, config, turn.prompt)}, config)
+            except GraphRecursionError:
+                raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
         final = state["messages"][-1]
         return _text(final.content).strip()
 
-    async def _turn_input(self, graph: Any, config: dict[str, Any], prompt: str) -> list[BaseMessage]:
+    async def _turn_input(self, graph: Any, config: RunnableConfig, prompt: str) -> list[BaseMessage]:
         """The prompt, with the stored history repaired when a turn never finished (stored by this turn's input)."""
         state = await graph.aget_state(config)
         stored = (state.values or {}).get("messages", []) if state else []
@@ -348,18 +572,21 @@ class LangGraphAgentRunner:
 class AgentCoreApp:
     """A LangGraph agent on AgentCore Runtime with every stage the constructs provide.
 
-    ``system_prompt`` and ``tools`` configure the default graph (LangGraph's prebuilt ReAct agent); ``build_graph``
-    builds your own from the kit's model, the tools (local + the gateway's) and the checkpointer. :meth:`run` serves
-    it; :meth:`create_app` builds the ASGI app (tests, local stacks)."""
+    ``AgentCoreApp(graph)``: your compiled graph (``create_agent(...)``, or a ``StateGraph`` with a ``messages``
+    channel), served as it is with the kit's memory as its checkpointer; build it with :class:`AgentCoreChatModel`
+    for the configured model and :class:`GatewayToolsMiddleware` for the gateway's tools.
+    ``AgentCoreApp(build_graph)``: ``build_graph(model, tools) -> graph`` per request, with the configured model and
+    the tools (``tools`` + the gateway's). ``AgentCoreApp(system_prompt=..., tools=...)``: LangChain's
+    ``create_agent`` with them. :meth:`run` serves it; :meth:`create_app` builds the ASGI app (tests, local stacks)."""
 
     def __init__(
-        self, *, system_prompt: str | None = None, tools: Sequence[Any] = (), build_graph: GraphBuilder | None = None
+        self,
+        graph: CompiledGraph | GraphBuilder | None = None,
+        *,
+        system_prompt: str | None = None,
+        tools: Sequence[Any] = (),
     ) -> None:
-        self.runner_kwargs: dict[str, Any] = {
-            "system_prompt": system_prompt,
-            "tools": tools,
-            "build_graph": build_graph,
-        }
+        self.runner_kwargs: dict[str, Any] = {"graph": graph, "system_prompt": system_prompt, "tools": tools}
 
     def runner(self, settings: Settings, **overrides: Any) -> LangGraphAgentRunner:
         return LangGraphAgentRunner(settings, **{**self.runner_kwargs, **overrides})
@@ -378,10 +605,14 @@ class AgentCoreApp:
 
 __all__ = [
     "AgentCoreApp",
+    "AgentCoreChatModel",
+    "GatewayToolsMiddleware",
+    "GraphBuilder",
     "LangGraphAgentRunner",
     "OfflineChatModel",
     "create_chat_model",
     "create_checkpointer",
     "gateway_tools",
     "thread_config",
+    "with_checkpointer",
 ]

@@ -13,20 +13,30 @@ from typing import Any
 
 import httpx
 import pytest
+from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 
+from agentcore_constructs.contract.tools import TOOL_CALL_ID_META
 from agentcore_constructs.kit.identity import CallerIdentity
-from agentcore_constructs.kit.langgraph import LangGraphAgentRunner, OfflineChatModel
+from agentcore_constructs.kit.langgraph import (
+    AgentCoreApp,
+    AgentCoreChatModel,
+    GatewayToolsMiddleware,
+    LangGraphAgentRunner,
+    OfflineChatModel,
+)
 from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE, InvocationLimitExceeded
 from agentcore_constructs.kit.settings import load_settings
-from local_dev.server import start_local_agent
+from local_dev.server import build_local_app, start_local_agent
 from tests.loopback import serve_asgi_on_loopback
 
 ORDERS = {"ORD-12345": "shipped"}
+#: The ``_meta`` of every ``tools/call`` the fake gateway received.
+CALL_META: list[dict[str, Any]] = []
 
 
 class HeaderRecorder:
@@ -46,7 +56,9 @@ def fake_gateway() -> Iterator[tuple[str, HeaderRecorder]]:
     server = FastMCP("fake-gateway", stateless_http=True, json_response=True)
 
     @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
-    def lookup_order(order_id: str) -> dict:
+    def lookup_order(order_id: str, ctx: Context) -> dict:
+        meta = ctx.request_context.meta
+        CALL_META.append(meta.model_dump(by_alias=True) if meta is not None else {})
         if order_id not in ORDERS:
             raise ToolError(f"order {order_id} not found")  # a deliberate, client-visible tool error
         return {"order_id": order_id, "status": ORDERS[order_id]}
@@ -77,6 +89,31 @@ def test_order_lookup_goes_through_the_gateway_with_the_callers_token(
     answer = post(agent_with_gateway, "What is order ORD-12345?", headers)
     assert "Order ORD-12345 status: shipped" in answer
     assert headers["Authorization"] in fake_gateway[1].authorizations
+
+
+def _users_graph_with_middleware() -> AgentCoreApp:
+    return AgentCoreApp(create_agent(AgentCoreChatModel(), system_prompt="t", middleware=[GatewayToolsMiddleware()]))
+
+
+def _users_graph_builder() -> AgentCoreApp:
+    return AgentCoreApp(lambda model, tools: create_agent(model, tools, system_prompt="t"))
+
+
+@pytest.mark.parametrize("app", [_users_graph_with_middleware, _users_graph_builder], ids=["middleware", "build_graph"])
+def test_a_users_own_graph_calls_the_gateways_tools_with_the_callers_token(
+    app, fake_gateway, tmp_path, make_env, identity_headers
+):
+    env = {**make_env(tmp_path / "memory"), "GATEWAY_URL": fake_gateway[0]}
+    url, stop = start_local_agent(app=build_local_app(env, app()))
+    headers = identity_headers(actor="alice", session=f"gw-{uuid.uuid4()}")
+    try:
+        answer = post(url, "What is order ORD-12345?", headers)
+    finally:
+        stop()
+    assert answer == "[offline model] Order ORD-12345 status: shipped."
+    assert fake_gateway[1].authorizations[-1] == headers["Authorization"]
+    # The tool ran inside the graph's ToolNode: the call carries the model's tool-call id (refunds need it).
+    assert CALL_META[-1].get(TOOL_CALL_ID_META, "").startswith("offline-")
 
 
 def test_tool_failure_reaches_the_model_as_a_tool_error(agent_with_gateway, identity_headers):

@@ -64,8 +64,10 @@ print(json.dumps({
             # fails loudly once that stops, so the guide can drop the caveat.
             marks=pytest.mark.xfail(strict=True, reason="Strands' default model creates a boto3 client at import"),
         ),
+        # The same PoC in LangGraph: AgentCoreChatModel creates its model client on the first request.
+        "docs/migration/langgraph/stage4_identity.py",
     ],
-    ids=["strands", "langgraph", "migrated-poc"],
+    ids=["strands", "langgraph", "migrated-poc", "migrated-poc-langgraph"],
 )
 def test_importing_the_agent_opens_no_socket_and_starts_no_thread(entrypoint: str) -> None:
     path = REPO / entrypoint
