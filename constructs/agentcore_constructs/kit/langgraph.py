@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -33,8 +34,9 @@ from typing import Any
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.errors import GraphRecursionError
 
@@ -43,7 +45,7 @@ from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.langgraph_checkpointer import LocalCheckpointSaver
 from agentcore_constructs.kit.langgraph_history import turn_input
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
-from agentcore_constructs.kit.offline_model import OfflineDriver
+from agentcore_constructs.kit.offline_model import OfflineDriver, text_pieces
 from agentcore_constructs.kit.runtime import (
     InvocationLimitExceeded,
     Limits,
@@ -109,10 +111,13 @@ def to_converse(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 class OfflineChatModel(BaseChatModel):
-    """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM)."""
+    """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM). Streamed
+    (``astream``, LangGraph's "messages" mode), its text comes word by word, each word ``token_delay`` seconds after
+    the one before."""
 
     #: The most tokens a call may generate, as a real model's ``max_tokens`` (the token budget checks it).
     max_tokens: int | None = None
+    token_delay: float = 0.0
 
     @property
     def _llm_type(self) -> str:
@@ -137,6 +142,27 @@ class OfflineChatModel(BaseChatModel):
         else:
             message = AIMessage(content=block["text"], usage_metadata=usage)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        # The answer _generate decides (so a subclass that overrides it streams what it would answer), in pieces.
+        message = self._generate(messages, stop, **kwargs).generations[0].message
+        assert isinstance(message, AIMessage)
+        if message.tool_calls:
+            calls = [
+                tool_call_chunk(name=call["name"], args=json.dumps(call["args"]), id=call["id"], index=index)
+                for index, call in enumerate(message.tool_calls)
+            ]
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata)
+            )
+            return
+        for piece in text_pieces(_text(message.content)):
+            if self.token_delay:
+                await asyncio.sleep(self.token_delay)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=message.usage_metadata))
 
 
 # =============================================================================================================
@@ -281,6 +307,31 @@ class _Budget(BaseCallbackHandler):
 GraphBuilder = Callable[[BaseChatModel, list[Any], Any], Any]
 
 
+async def run_graph(graph: Any, graph_input: Any, config: dict[str, Any], on_text: Callable[[str], None] | None) -> Any:
+    """The graph's final state: ``ainvoke``; with ``on_text`` (a streamed turn), ``astream`` instead, handing
+    ``on_text`` the text of the AI messages as the models generate them.
+
+    LangGraph's "messages" stream mode yields (message chunk, metadata) for every LLM token of any node, and the
+    messages a node returns without streaming; "values" yields the state after each step, the last being what
+    ``ainvoke`` returns (LangGraph docs, "Streaming", "Supported stream modes" and "Stream subgraph outputs",
+    https://docs.langchain.com/oss/python/langgraph/streaming). Subgraphs included, so a graph that nests agents
+    streams too; only the root graph's state is the answer. The run is the same (same steps, same checkpoints); only
+    the models are called through their streaming API (Bedrock's ConverseStream: the model grant includes
+    ``bedrock:InvokeModelWithResponseStream``)."""
+    if on_text is None:
+        return await graph.ainvoke(graph_input, config)
+    state = None
+    async for namespace, mode, chunk in graph.astream(
+        graph_input, config, stream_mode=["messages", "values"], subgraphs=True
+    ):
+        if mode == "values":
+            if not namespace:
+                state = chunk
+        elif isinstance(chunk[0], AIMessage):  # AIMessageChunk included; tool results and inputs are not answers
+            on_text(_text(chunk[0].content))
+    return state
+
+
 class LangGraphAgentRunner:
     """Answers one :class:`~.runtime.Turn` with the graph: its state in the checkpointer, the gateway's tools for
     this caller. ``build_graph(model, tools, checkpointer)`` builds it (default: the prebuilt ReAct agent with
@@ -329,7 +380,8 @@ class LangGraphAgentRunner:
             "run_id": uuid.uuid4(),
         }
         try:
-            state = await graph.ainvoke({"messages": await self._turn_input(graph, config, turn.prompt)}, config)
+            graph_input = {"messages": await self._turn_input(graph, config, turn.prompt)}
+            state = await run_graph(graph, graph_input, config, turn.on_text)
         except GraphRecursionError:
             raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
         final = state["messages"][-1]
