@@ -149,20 +149,17 @@ class OfflineChatModel(BaseChatModel):
         # The answer _generate decides (so a subclass that overrides it streams what it would answer), in pieces.
         message = self._generate(messages, stop, **kwargs).generations[0].message
         assert isinstance(message, AIMessage)
-        if message.tool_calls:
-            calls = [
-                tool_call_chunk(name=call["name"], args=json.dumps(call["args"]), id=call["id"], index=index)
-                for index, call in enumerate(message.tool_calls)
-            ]
-            yield ChatGenerationChunk(
-                message=AIMessageChunk(content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata)
-            )
-            return
         for piece in text_pieces(_text(message.content)):
             if self.token_delay:
                 await asyncio.sleep(self.token_delay)
             yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=message.usage_metadata))
+        calls = [
+            tool_call_chunk(name=call["name"], args=json.dumps(call["args"]), id=call["id"], index=index)
+            for index, call in enumerate(message.tool_calls)
+        ]
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata)
+        )
 
 
 # =============================================================================================================
@@ -270,7 +267,8 @@ def _sole_error(error: Exception) -> Exception:
 # Limits
 # =============================================================================================================
 class _Budget(BaseCallbackHandler):
-    """Stops the run when the turn's token budget or wall time is spent (checked at every model and tool step)."""
+    """Stops the run when the turn's token budget or wall time is spent (checked at every model and tool step, and
+    at every token of a streamed model call)."""
 
     raise_error = True
 
@@ -290,6 +288,10 @@ class _Budget(BaseCallbackHandler):
         check_token_budget(self.tokens, max_tokens if isinstance(max_tokens, int) else None, self.turn.limits)
 
     def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check_time()
+
+    def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+        # A streamed model call (a streamed turn): stopped mid-answer when the time is up or the client left.
         self._check_time()
 
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
