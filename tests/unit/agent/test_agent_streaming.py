@@ -228,6 +228,7 @@ def _refuse_tools(settings: Settings, bearer_token: str | None) -> list[Any]:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_a_request_refused_before_the_first_event_keeps_its_http_status(flavour, offline_settings) -> None:
     client = client_for(flavour, offline_settings)
+    assert events_of(ask(client, "hi", "s", stream=True))  # a good request streams
     for body, headers, status in [
         ({"prompt": ""}, STREAM, 400),
         ({"question": "hi"}, STREAM, 400),
