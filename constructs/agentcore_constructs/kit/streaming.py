@@ -146,7 +146,12 @@ async def _events(
             logger.info("Session %s: the client left the stream; stopping the turn", turn.caller.session_id)
             turn.cancel.set()
     if kind == _DONE:
-        yield final_body(value, turn)
-    else:
-        status, message = failure(value, turn)
-        yield {ERROR_FIELD: message, STATUS_FIELD: status}
+        try:
+            body = final_body(value, turn)
+        except Exception as error:  # never the SDK's own error event, which carries the exception's text
+            kind, value = _FAILED, error
+        else:
+            yield body
+            return
+    status, message = failure(value, turn)
+    yield {ERROR_FIELD: message, STATUS_FIELD: status}

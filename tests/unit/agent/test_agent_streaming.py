@@ -240,13 +240,13 @@ def test_a_request_refused_before_the_first_event_keeps_its_http_status(flavour,
         assert response.headers["content-type"].startswith("application/json") and response.json()["error"]
 
     # The token budget cannot cover the model's first call: refused before it is made (422), as on the JSON path.
-    budget = dataclasses.replace(offline_settings, max_total_tokens=1000)
-    greedy = MODELS[flavour]["offline"](max_tokens=5000)
-    refused = ask(client_for(flavour, budget, greedy), "hi", "s", stream=True)
-    assert (
-        refused.status_code == 422
-        and refused.json() == ask(client_for(flavour, budget, greedy), "hi", "s", stream=False).json()
+    budget = client_for(
+        flavour,
+        dataclasses.replace(offline_settings, max_total_tokens=1000),
+        MODELS[flavour]["offline"](max_tokens=5000),
     )
+    refused = ask(budget, "hi", "s", stream=True)
+    assert refused.status_code == 422 and refused.json() == ask(budget, "hi", "s", stream=False).json()
 
     failed = ask(client_for(flavour, offline_settings, MODELS[flavour]["failing"]()), "hi", "s", stream=True)
     assert failed.status_code == 500 and failed.json() == {"error": INTERNAL_ERROR_MESSAGE}
@@ -394,7 +394,7 @@ def test_make_invoke_prints_the_deltas_as_they_arrive(identity_settings, token_f
     }
 
 
-def test_make_invoke_reports_an_error_event_with_its_status(offline_settings, identity_settings, token_for) -> None:
+def test_make_invoke_reports_an_error_event_with_its_status(identity_settings, token_for) -> None:
     settings = dataclasses.replace(identity_settings, max_turns=1)
     with serve_asgi_on_loopback(app_for("strands", settings, ChattyLooping())) as port:
         printed: list[str] = []
@@ -403,3 +403,15 @@ def test_make_invoke_reports_an_error_event_with_its_status(offline_settings, id
         )
     assert printed == ["Let me check. "]
     assert status == 422 and "limit of 1 model turns" in body["error"]
+
+
+def test_a_failure_building_the_last_event_is_a_generic_error_event(offline_settings, monkeypatch) -> None:
+    # Without this, the SDK would end the stream with its own error event, which carries the exception's text.
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.EPIPE, "secret internal detail: stdout is gone")
+
+    monkeypatch.setattr(FileSessionManager, "_write_file", refuse)  # the turn is not stored: a metric is due
+    monkeypatch.setattr("agentcore_constructs.kit.runtime.emit_count", refuse)
+    response = ask(client_for("strands", offline_settings), "hi", "s", stream=True)
+    _, last = deltas_then_last(events_of(response))
+    assert last == {"error": INTERNAL_ERROR_MESSAGE, "status": 500} and "secret" not in response.text
