@@ -68,7 +68,12 @@ TOOLS_APP = textwrap.dedent(
     schema = {{"name": "echo", "description": "Echo", "inputSchema": text}}
     for i in range({tools}):
         tool = LambdaTool(
-            stack, f"T{{i}}", target_name=f"tool-{{i}}", tools=[schema], code_root="lambdas", handler="x.handler"
+            stack,
+            f"T{{i}}",
+            target_name=f"tool-{{i}}",
+            tools=[schema],
+            code_root="lambdas",
+            handler="order_service.handler.lambda_handler",  # synth refuses a handler missing from the code
         )
         gateway.add_lambda_tool(tool)
     gateway.connect_to(runtime)
