@@ -247,7 +247,9 @@ def _stream_timings(port: int, requests: int) -> tuple[float, float]:
         headers = {
             "Content-Type": "application/json",
             "Accept": EVENT_STREAM,
-            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-stream-{i % 10:04d}-padding-to-33-chars",
+            # A new session each time: every answer is the same text ("history: 0 earlier user turns"), as the bare
+            # app's (which keeps no history), so the whole-answer figures compare too.
+            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-stream-{i:04d}-padding-to-33-chars",
         }
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
