@@ -11,13 +11,12 @@ each item one ``data: <json>`` event (``bedrock_agentcore.runtime.app``: ``_stre
 ``_convert_to_sse``). The events are the contract's (:mod:`agentcore_constructs.contract.streaming`).
 
 :func:`stream_turn` runs the JSON path's turn (same guard, lock, limits and memory writes) on a thread of its own and
-hands the adapter's text deltas (``Turn.on_text``; an ``answer`` that never calls it streams its final event only)
-to the response as they come. Nothing is sent before the turn's
-first event, so a turn refused before it (a busy session, tools unavailable, a budget that cannot cover the first
-model call) keeps the JSON path's HTTP status. A failure after the stream started cannot change the status any more:
-the last event is then an error event with the JSON path's message and status. A client that leaves the stream
-cancels the turn like the wall-time limit (the frameworks stop at their next step); the stored session keeps only
-complete turns (the adapters' history repair).
+hands the adapter's text deltas (``Turn.on_text``; an ``answer`` that never calls it streams its final event only) to
+the response as they come. Nothing is sent before the turn's first event, so a turn refused before it (a busy session,
+tools unavailable, a budget that cannot cover the first model call) keeps the JSON path's HTTP status. A failure after
+the stream started cannot change the status any more: the last event is then an error event with the JSON path's message
+and status. A client that leaves the stream cancels the turn like the wall-time limit (the frameworks stop at their next
+step); the stored session keeps only complete turns (the adapters' history repair).
 """
 
 from __future__ import annotations
