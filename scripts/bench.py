@@ -1,4 +1,5 @@
-"""Benchmarks that print figures (never assertions): synth cost, agent cold start, test-suite time.
+"""Benchmarks that print figures (never assertions): synth cost, agent cold start, latency and time to first token,
+test-suite time.
 
 Run with `make bench`. Each figure is the median of several runs on this machine; compare the ratios, not the
 absolute seconds, across machines.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import io
 import json
 import os
@@ -23,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.streaming import EVENT_STREAM
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -65,7 +68,12 @@ TOOLS_APP = textwrap.dedent(
     schema = {{"name": "echo", "description": "Echo", "inputSchema": text}}
     for i in range({tools}):
         tool = LambdaTool(
-            stack, f"T{{i}}", target_name=f"tool-{{i}}", tools=[schema], code_root="lambdas", handler="x.handler"
+            stack,
+            f"T{{i}}",
+            target_name=f"tool-{{i}}",
+            tools=[schema],
+            code_root="lambdas",
+            handler="order_service.handler.lambda_handler",  # synth refuses a handler missing from the code
         )
         gateway.add_lambda_tool(tool)
     gateway.connect_to(runtime)
@@ -84,6 +92,38 @@ BARE_AGENT = textwrap.dedent(
     app.run(port=int(sys.argv[1]))
     """
 )
+
+
+#: The offline model's pause before each word of a streamed answer (a model's pace, so a stream has a first token).
+TOKEN_DELAY_SECONDS = 0.02
+#: A bare BedrockAgentCoreApp streaming a Strands agent (AgentCore developer guide, "Stream agent responses"), on the
+#: kit's offline model: the baseline of the kit's time to first token.
+BARE_STREAMING_AGENT = textwrap.dedent(
+    """
+    import sys
+    from bedrock_agentcore.runtime import BedrockAgentCoreApp
+    from strands import Agent
+    from agentcore_constructs.kit.strands import OfflineToolCallingModel
+    app = BedrockAgentCoreApp()
+    model = OfflineToolCallingModel(token_delay=TOKEN_DELAY)
+    @app.entrypoint
+    async def invoke(payload):
+        agent = Agent(model=model, callback_handler=None)
+        async for event in agent.stream_async(payload["prompt"]):
+            if "data" in event:
+                yield event["data"]
+    app.run(port=int(sys.argv[1]))
+    """
+).replace("TOKEN_DELAY", repr(TOKEN_DELAY_SECONDS))
+#: The kit's Strands app (guard, per-session lock, local memory, limits) on the same model.
+KIT_STREAMING_AGENT = textwrap.dedent(
+    """
+    import sys
+    from agentcore_constructs.kit.strands import AgentCoreApp, OfflineToolCallingModel
+    model = OfflineToolCallingModel(token_delay=TOKEN_DELAY)
+    AgentCoreApp(system_prompt="You are a helpful assistant.", model=model).run(int(sys.argv[1]))
+    """
+).replace("TOKEN_DELAY", repr(TOKEN_DELAY_SECONDS))
 
 
 #: A bare BedrockAgentCoreApp with a framework imported (the baseline the kit's cold start is compared with).
@@ -197,6 +237,71 @@ def _invocation_latency(url: str, requests: int) -> tuple[float, float]:
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def _stream_timings(port: int, requests: int) -> tuple[float, float]:
+    """(median ms to the first streamed event, median ms to the end of the stream) of sequential streamed requests."""
+    first_event, whole = [], []
+    body = json.dumps({"prompt": "Where is my parcel? It was due on Monday."}).encode()
+    for i in range(requests):
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": EVENT_STREAM,
+            # A new session each time: every answer is the same text ("history: 0 earlier user turns"), as the bare
+            # app's (which keeps no history), so the whole-answer figures compare too.
+            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-stream-{i:04d}-padding-to-33-chars",
+        }
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            start = time.perf_counter()
+            connection.request("POST", "/invocations", body, headers)
+            response = connection.getresponse()
+            first = None
+            for line in response:  # line by line, as the events arrive
+                if first is None and line.startswith(b"data:"):
+                    first = time.perf_counter()
+            end = time.perf_counter()
+        finally:
+            connection.close()
+        if response.status != 200 or first is None:
+            raise RuntimeError(f"streamed request {i} failed: HTTP {response.status}")
+        first_event.append((first - start) * 1000)
+        whole.append((end - start) * 1000)
+    return statistics.median(first_event), statistics.median(whole)
+
+
+def _time_to_first_token(requests: int = 30) -> list[tuple[str, str]]:
+    """Streamed answers of the kit's agent and of a bare streaming app, both on the offline model."""
+    rows, firsts = [], []
+    for label, code in (
+        ("kit agent (strands)", KIT_STREAMING_AGENT),
+        ("bare BedrockAgentCoreApp + Strands stream_async", BARE_STREAMING_AGENT),
+    ):
+        port = _free_port()
+        env = {**_env(), env_vars.MODEL_PROVIDER.name: "offline", "LOCAL_MEMORY_DIR": tempfile.mkdtemp()}
+        process = subprocess.Popen(
+            [PYTHON, "-c", code, str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_healthy(port)
+            first, whole = _stream_timings(port, requests)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        firsts.append(first)
+        rows.append(
+            (
+                f"streamed /invocations, {label}, {TOKEN_DELAY_SECONDS * 1000:.0f} ms/token offline model: "
+                f"first token / whole answer (ms, median of {requests})",
+                f"{first:.1f} / {whole:.1f}",
+            )
+        )
+    rows.append(("time to first token: kit agent - bare app (ms)", f"{firsts[0] - firsts[1]:.1f}"))
+    return rows
 
 
 def _free_port() -> int:
@@ -351,6 +456,8 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=10)
         rows.append((f"/invocations {label}: p50 / p99 (ms, 200 sequential)", f"{p50:.1f} / {p99:.1f}"))
+
+    rows += _time_to_first_token()
 
     bundles = sorted((REPO_ROOT / "cdk.out").glob("asset.*"))
     for bundle in bundles:

@@ -3,7 +3,8 @@ stage the constructs provide (identity, memory, gateway tools, model, limits: ``
 
 ``POST /invocations`` with ``{"prompt": "..."}`` -> ``{"response": "..."}`` (plus ``"memory": "not-saved"`` and the
 ``X-Agent-Memory: not-saved`` header when the turn could not be stored); client errors -> 4xx ``{"error": ...}``;
-anything unexpected -> 500 with a generic message (details only in the logs).
+anything unexpected -> 500 with a generic message (details only in the logs). With ``Accept: text/event-stream`` the
+answer streams as Server-Sent Events (``agentcore_constructs.contract.streaming``).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -49,7 +50,8 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import RunnableBinding, RunnableConfig
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -63,7 +65,7 @@ from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.langgraph_checkpointer import LocalCheckpointSaver
 from agentcore_constructs.kit.langgraph_history import turn_input
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
-from agentcore_constructs.kit.offline_model import OfflineDriver
+from agentcore_constructs.kit.offline_model import OfflineDriver, text_pieces
 from agentcore_constructs.kit.runtime import (
     InvocationLimitExceeded,
     Limits,
@@ -129,10 +131,13 @@ def to_converse(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 class OfflineChatModel(BaseChatModel):
-    """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM)."""
+    """The offline driver (:mod:`.offline_model`) as a LangChain chat model with tool calling (not an LLM). Streamed
+    (``astream``, LangGraph's "messages" mode), its text comes word by word, each word ``token_delay`` seconds after
+    the one before."""
 
     #: The most tokens a call may generate, as a real model's ``max_tokens`` (the token budget checks it).
     max_tokens: int | None = None
+    token_delay: float = 0.0
 
     @property
     def _llm_type(self) -> str:
@@ -157,6 +162,24 @@ class OfflineChatModel(BaseChatModel):
         else:
             message = AIMessage(content=block["text"], usage_metadata=usage)
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        # The answer _generate decides (so a subclass that overrides it streams what it would answer), in pieces.
+        message = self._generate(messages, stop, **kwargs).generations[0].message
+        assert isinstance(message, AIMessage)
+        for piece in text_pieces(_text(message.content)):
+            if self.token_delay:
+                await asyncio.sleep(self.token_delay)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        calls = [
+            tool_call_chunk(name=call["name"], args=json.dumps(call["args"]), id=call["id"], index=index)
+            for index, call in enumerate(message.tool_calls)
+        ]
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content="", tool_call_chunks=calls, usage_metadata=message.usage_metadata)
+        )
 
 
 #: The model and the gateway's tools of the request being answered (set by :class:`LangGraphAgentRunner` around
@@ -401,7 +424,7 @@ STEPS_PER_MODEL_TURN = 8
 
 class _Budget(BaseCallbackHandler):
     """Stops the run when the turn's model turns, token budget or wall time are spent (checked at every model and
-    tool step). Model calls are counted, whatever shape the graph has."""
+    tool step, and at every token of a streamed model call). Model calls are counted, whatever shape the graph has."""
 
     raise_error = True
 
@@ -425,6 +448,10 @@ class _Budget(BaseCallbackHandler):
         self.model_calls += 1
 
     def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check_time()
+
+    def on_llm_new_token(self, *args: Any, **kwargs: Any) -> None:
+        # A streamed model call (a streamed turn): stopped mid-answer when the time is up or the client left.
         self._check_time()
 
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
@@ -466,6 +493,33 @@ def with_checkpointer(graph: Any, checkpointer: Any) -> CompiledGraph:
             type(checkpointer).__name__,
         )
     return graph.copy(update={"checkpointer": checkpointer})
+
+
+async def run_graph(
+    graph: Any, graph_input: Any, config: RunnableConfig | dict[str, Any], on_text: Callable[[str], None] | None
+) -> Any:
+    """The graph's final state: ``ainvoke``; with ``on_text`` (a streamed turn), ``astream`` instead, handing
+    ``on_text`` the text of the AI messages as the models generate them.
+
+    LangGraph's "messages" stream mode yields (message chunk, metadata) for every LLM token of any node, and the
+    messages a node returns without streaming; "values" yields the state after each step, the last being what
+    ``ainvoke`` returns (LangGraph docs, "Streaming", "Supported stream modes" and "Stream subgraph outputs",
+    https://docs.langchain.com/oss/python/langgraph/streaming). Subgraphs included, so a graph that nests agents
+    streams too; only the root graph's state is the answer. The run is the same (same steps, same checkpoints); only
+    the models are called through their streaming API (Bedrock's ConverseStream: the model grant includes
+    ``bedrock:InvokeModelWithResponseStream``)."""
+    if on_text is None:
+        return await graph.ainvoke(graph_input, config)
+    state = None
+    async for namespace, mode, chunk in graph.astream(
+        graph_input, config, stream_mode=["messages", "values"], subgraphs=True
+    ):
+        if mode == "values":
+            if not namespace:
+                state = chunk
+        elif isinstance(chunk[0], AIMessage):  # AIMessageChunk included; tool results and inputs are not answers
+            on_text(_text(chunk[0].content))
+    return state
 
 
 class LangGraphAgentRunner:
@@ -553,7 +607,8 @@ class LangGraphAgentRunner:
         config = self.run_config(turn)
         with self.serving(gateway):
             try:
-                state = await graph.ainvoke({"messages": await self._turn_input(graph, config, turn.prompt)}, config)
+                graph_input = {"messages": await self._turn_input(graph, config, turn.prompt)}
+                state = await run_graph(graph, graph_input, config, turn.on_text)
             except GraphRecursionError:
                 raise InvocationLimitExceeded.for_limit("model turns", turn.limits.turns) from None
         final = state["messages"][-1]

@@ -52,6 +52,12 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 3] + "..."
 
 
+def text_pieces(text: str) -> list[str]:
+    """``text`` as the offline models stream it, word by word: each word with the whitespace after it (joined, they
+    are exactly ``text``), so a streamed answer arrives in several deltas like a real model's."""
+    return [piece for piece in re.findall(r"\S*\s*", text) if piece]
+
+
 def is_lookup_tool(name: str) -> bool:
     return name == LOOKUP_TOOL or name.endswith(GATEWAY_TOOL_SEPARATOR + LOOKUP_TOOL)
 

@@ -18,7 +18,10 @@
 * a turn the adapter could not store (``turn.memory_saved = False``: a full or read-only disk, AgentCore Memory
   failing) still returns its answer, flagged with the contract's ``X-Agent-Memory: not-saved`` header and
   ``"memory": "not-saved"`` field, and counted in the ``TurnsNotSaved`` metric (:mod:`.metrics`);
-* anything unexpected: 500 with a generic message; details only in the logs.
+* anything unexpected: 500 with a generic message; details only in the logs;
+* a caller that accepts ``text/event-stream`` gets the same turn as Server-Sent Events: text deltas as the model
+  generates them, then the JSON path's body (or its error, with the status, when the turn fails after the first
+  event) (:mod:`.streaming`).
 
 Framework adapters build on it (:mod:`.strands`, :mod:`.langgraph`); any other framework writes its own
 ``answer`` with the neutral parts (:mod:`.memory`, :mod:`.gateway`, :mod:`.model`).
@@ -43,6 +46,7 @@ from agentcore_constructs.kit.guard import RequestGuard, RequestRejected
 from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, CallerIdentity, resolve_identity
 from agentcore_constructs.kit.metrics import emit_count
 from agentcore_constructs.kit.settings import Settings, load_settings
+from agentcore_constructs.kit.streaming import accepts_event_stream, stream_turn
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +116,9 @@ class Turn:
     started: float = field(default_factory=time.monotonic)
     #: Adapters set False when this turn's conversation state could not be stored; the answer is returned, flagged.
     memory_saved: bool = True
+    #: Set when the answer is streamed (:mod:`.streaming`): adapters hand it the answer's text as the model generates
+    #: it. None on the JSON path.
+    on_text: Callable[[str], None] | None = None
 
     @property
     def deadline(self) -> float:
@@ -253,16 +260,28 @@ def configure_logging(level: str, package: str) -> None:
 Answer = Callable[[Turn], str]
 
 
-def _not_saved_response(text: str, settings: Settings, caller: CallerIdentity) -> Any:
-    """The answer, flagged as not stored (header and field of the contract), and one ``TurnsNotSaved`` count."""
-    from starlette.responses import JSONResponse
-
-    logger.warning("Session %s: the turn was answered but not stored; the client is told so", caller.session_id)
-    emit_count(memory_contract.MEMORY_NOT_SAVED_METRIC, {memory_contract.ENVIRONMENT_DIMENSION: settings.environment})
-    return JSONResponse(
-        {"response": text, memory_contract.MEMORY_STATUS_FIELD: memory_contract.MEMORY_NOT_SAVED},
-        headers={memory_contract.MEMORY_STATUS_HEADER: memory_contract.MEMORY_NOT_SAVED},
+def answer_body(text: str, turn: Turn) -> dict[str, Any]:
+    """The JSON path's body for an answered turn (and the last event of a streamed one): the answer, flagged as not
+    stored (the contract's field) when the adapter could not store the turn, which also counts one ``TurnsNotSaved``.
+    """
+    if turn.memory_saved:
+        return {"response": text}
+    logger.warning("Session %s: the turn was answered but not stored; the client is told so", turn.caller.session_id)
+    emit_count(
+        memory_contract.MEMORY_NOT_SAVED_METRIC, {memory_contract.ENVIRONMENT_DIMENSION: turn.settings.environment}
     )
+    return {"response": text, memory_contract.MEMORY_STATUS_FIELD: memory_contract.MEMORY_NOT_SAVED}
+
+
+def failure_reply(error: BaseException, turn: Turn) -> tuple[int, str]:
+    """The HTTP status and client-safe message of a turn that failed (logged here; details only in the logs)."""
+    if isinstance(error, InvocationLimitExceeded):
+        logger.warning("Invocation stopped at its per-invocation limit: %s", error.message)
+        return error.status, error.message
+    if isinstance(error, ToolsUnavailable):
+        return error.status, error.message
+    logger.error("Invocation failed for session %s", turn.caller.session_id, exc_info=error)
+    return 500, INTERNAL_ERROR_MESSAGE
 
 
 def serve(app: Any, port: int | None = None) -> None:
@@ -296,10 +315,6 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
     # another on one event loop (framework and boto calls block).
     @app.entrypoint
     def invoke(payload: Any, context: Any) -> Any:
-        with busy(app):
-            return _invoke(payload, context)
-
-    def _invoke(payload: Any, context: Any) -> Any:
         reseed()
         try:
             prompt = validate_payload(payload)
@@ -310,26 +325,32 @@ def create_app(answer: Answer, settings: Settings | None = None, *, logger_name:
         if ignored:
             logger.debug("Ignoring identity fields %s in the payload; identity comes from the token", ignored)
         turn = Turn(prompt=prompt, caller=caller, settings=settings, limits=limits)
+        if accepts_event_stream(context):
+            return stream_turn(run_turn, turn, final_body=answer_body, failure=failure_reply)
+        try:
+            text = run_turn(turn)
+        except Exception as error:
+            status, message = failure_reply(error, turn)
+            return JSONResponse({"error": message}, status_code=status)
+        body = answer_body(text, turn)
+        if not turn.memory_saved:
+            headers = {memory_contract.MEMORY_STATUS_HEADER: memory_contract.MEMORY_NOT_SAVED}
+            return JSONResponse(body, headers=headers)
+        return body
+
+    def run_turn(turn: Turn) -> str:
+        """The turn under its session's lock and wall-clock timer: the JSON and the streamed answer alike. ``/ping``
+        says HealthyBusy for as long as it runs (a streamed answer's handler returns at its first event, the turn
+        goes on)."""
         timer = threading.Timer(limits.seconds, turn.cancel.set)
         timer.daemon = True
         try:
-            with locks.lock(caller).lock:
+            with busy(app), locks.lock(turn.caller).lock:
                 turn.started = time.monotonic()  # the deadline the gateway's requests honour is the timer's
                 timer.start()
-                text = answer(turn)
-        except InvocationLimitExceeded as exceeded:
-            logger.warning("Invocation stopped at its per-invocation limit: %s", exceeded.message)
-            return JSONResponse({"error": exceeded.message}, status_code=exceeded.status)
-        except ToolsUnavailable as unavailable:
-            return JSONResponse({"error": unavailable.message}, status_code=unavailable.status)
-        except Exception:
-            logger.exception("Invocation failed for session %s", caller.session_id)
-            return JSONResponse({"error": INTERNAL_ERROR_MESSAGE}, status_code=500)
+                return answer(turn)
         finally:
             timer.cancel()
-        if not turn.memory_saved:
-            return _not_saved_response(text, settings, caller)
-        return {"response": text}
 
     app.state.settings = settings
     return app

@@ -22,6 +22,7 @@ comes from ``MODEL_ID``) with
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -59,7 +60,7 @@ from agentcore_constructs.kit.gateway import (
 from agentcore_constructs.kit.history import repair_in_place
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.model import boto_client_config, log_model_choice
-from agentcore_constructs.kit.offline_model import PREFIX, OfflineDriver
+from agentcore_constructs.kit.offline_model import PREFIX, OfflineDriver, text_pieces
 from agentcore_constructs.kit.runtime import (
     InvocationLimitExceeded,
     Limits,
@@ -99,11 +100,13 @@ def create_model(settings: Settings) -> Model:
 
 
 class OfflineToolCallingModel(Model):
-    """The offline driver (:mod:`.offline_model`) behind the Strands ``Model`` interface (not an LLM)."""
+    """The offline driver (:mod:`.offline_model`) behind the Strands ``Model`` interface (not an LLM). Text streams
+    word by word, each word ``token_delay`` seconds after the one before (0: no delay)."""
 
-    def __init__(self, **config: Any) -> None:
+    def __init__(self, *, token_delay: float = 0.0, **config: Any) -> None:
         self._config: dict[str, Any] = {"model_id": "offline-tool-calling-driver", **config}
         self.driver = OfflineDriver()
+        self.token_delay = token_delay
 
     def update_config(self, **model_config: Any) -> None:
         self._config.update(model_config)
@@ -135,7 +138,10 @@ class OfflineToolCallingModel(Model):
             yield {"messageStop": {"stopReason": "tool_use"}}
         else:
             yield {"contentBlockStart": {"start": {}}}
-            yield {"contentBlockDelta": {"delta": {"text": block["text"]}}}
+            for piece in text_pieces(block["text"]):
+                if self.token_delay:
+                    await asyncio.sleep(self.token_delay)
+                yield {"contentBlockDelta": {"delta": {"text": piece}}}
             yield {"contentBlockStop": {}}
             yield {"messageStop": {"stopReason": "end_turn"}}
         yield {
@@ -631,6 +637,25 @@ class _TokenBudget:
         check_token_budget(used, max_tokens if isinstance(max_tokens, int) else None, self.limits)
 
 
+def text_callback(turn: Turn) -> Callable[..., None] | None:
+    """The Strands callback handler that hands a streamed turn its text deltas (``Turn.on_text``), or None.
+
+    Callback handlers receive the events of ``Agent.stream_async`` (``Agent.__call__`` consumes it); text deltas are
+    the events with ``data``, "Text chunk from the model's output" (Strands user guide, "Streaming Events",
+    https://strandsagents.com/latest/documentation/docs/user-guide/concepts/streaming/overview). The JSON and the
+    streamed path thus run the same call, with the same session writes."""
+    on_text = turn.on_text
+    if on_text is None:
+        return None
+
+    def handle(**event: Any) -> None:
+        data = event.get("data")
+        if isinstance(data, str):
+            on_text(data)
+
+    return handle
+
+
 class StrandsAgentRunner:
     """Answers one :class:`~.runtime.Turn` with a fresh Strands ``Agent`` (not safe to share across requests).
 
@@ -683,7 +708,7 @@ class StrandsAgentRunner:
             model=self.model,
             tools=[*local_tools, *remote_tools],
             session_manager=session_manager,
-            callback_handler=None,  # no printing to stdout; the response is returned
+            callback_handler=text_callback(turn),  # no printing to stdout; text deltas only when streaming
             # One retry layer: botocore's (AGENT_RETRY_*). Strands' own model retry (6 attempts by default) would
             # multiply it to ~30 model calls per throttled call.
             retry_strategy=None,
