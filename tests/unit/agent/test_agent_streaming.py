@@ -316,7 +316,7 @@ def stored_conversation(flavour: str, app: Any, settings: Settings, session: str
             for message in messages
         ]
     runner = app.state.runner
-    graph = runner._build_graph(runner.model, [langchain_lookup_order], runner.checkpointer)
+    graph = runner.graph_for([])  # the served graph with the kit's checkpointer (the local tools are its own)
     state = asyncio.run(graph.aget_state({"configurable": thread_config(settings, caller)}))
     return [
         (type(message).__name__, message.content, getattr(message, "tool_calls", None))
