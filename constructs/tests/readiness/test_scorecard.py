@@ -126,3 +126,23 @@ def test_gap_table_and_verdict() -> None:
         "Almost",
         "Not production-ready",
     ]
+
+
+def test_item_5_is_not_ticked_with_tracing_off(tmp_path: Path) -> None:
+    """Every stage on, but the agent runs without ADOT: logs, dashboard and alarms are there, the agent's traces not."""
+    import aws_cdk as cdk
+
+    from agentcore_constructs.readiness.scorecard import build_scorecard
+    from tests.constructs.test_two_agents import ACCOUNT, add_agent, synthesize
+
+    def build(app: cdk.App) -> None:
+        add_agent(cdk.Stack(app, "Untraced", env=ACCOUNT), "untraced", runtime_props={"adot_instrumentation": False})
+
+    _, failures = synthesize(tmp_path, build)
+    assert [f.rule for f in failures] == ["Readiness-Observability[Traces::Agent]"]
+    (environment,) = build_scorecard(tmp_path)["environments"]
+    items = {i["key"]: i for i in environment["checklist"]}
+    assert not items["5"]["ok"]
+    assert [f["id"] for f in items["5"]["findings"]] == ["Readiness-Observability[Traces::Agent]"]
+    assert "does not run under opentelemetry-instrument" in items["5"]["findings"][0]["message"]
+    assert all(items[k]["ok"] for k in ("1", "2", "3", "4", "6", "7"))
