@@ -112,8 +112,9 @@ class AgentRuntime(Construct):
         source_dir: folder of the agent (the zip root for CODE, the Docker context for CONTAINER).
         model_id: what the agent invokes: a Bedrock foundation-model id, a system-defined inference-profile id
             (``us.``/``eu.``/``global.``...), or the ARN of either or of an application inference profile.
-        model_source_id: for an application inference profile only: the model or system profile it was created
-            from, whose models are granted too. Default: none (required for application profiles).
+        model_source_id: for an application inference profile only: the foundation model or system-defined
+            inference profile it was copied from (id or ARN; its ``modelSource.copyFrom``), whose models are
+            granted too. Default: none (required for application profiles).
         endpoint_name: name of the endpoint clients call. Default: ``"live"``.
         endpoint_version: the runtime version the endpoint serves: a version number (``"3"``) pins it, so a new
             deploy creates a version without serving it and promotion/rollback is a one-line change; ``"latest"``
@@ -244,7 +245,11 @@ class AgentRuntime(Construct):
         self.artifact_kind = artifact
         try:
             self.model_access = ModelAccess.for_model(
-                stack, model_id, routed_regions=model_routed_regions, source_model_id=model_source_id
+                stack,
+                model_id,
+                routed_regions=model_routed_regions,
+                source_model_id=model_source_id,
+                source_parameter="model_source_id",
             )
         except ValueError as error:
             raise ValueError(f"AgentRuntime {self.node.path}: {error}") from None
