@@ -56,9 +56,10 @@ _URL_START = re.compile(r"^https?://[^/?#\s]+(?:[/?#]|$)", re.IGNORECASE)
 _HOST_ENDS = re.compile(r"^https?://[^/?#\s]+[/?#]", re.IGNORECASE)
 
 
-def url_host(text: str) -> str | None:
-    """The lower-case host of an ``http(s)://host...`` string, or None."""
-    match = _URL_START.match(text.strip())
+def url_host(text: str, *, whole: bool = True) -> str | None:
+    """The lower-case host of an ``http(s)://host...`` string, or None. ``whole=False``: ``text`` is only the start
+    of a string (an f-string's literal head, a fragment of ``Fn::Join``), so the host counts only where it ends."""
+    match = (_URL_START if whole else _HOST_ENDS).match(text.strip())
     if match is None:
         return None
     try:
@@ -356,7 +357,7 @@ def _direct_http(module: _Module, resolver: _Resolver) -> list[dict[str, Any]]:
             if qualified in _HOST_CONNECTIONS and argument is (node.args[0] if node.args else None) and complete:
                 host: str | None = text.split(":", 1)[0].lower() or None
             else:
-                host = url_host(text) if complete or _HOST_ENDS.match(text) else None
+                host = url_host(text, whole=complete)
             if host:
                 found[(node.lineno, host)] = None
     return [{"file": module.file, "line": line, "host": host} for line, host in sorted(found)]

@@ -184,15 +184,17 @@ def test_direct_http_calls_with_a_literal_host_are_recorded(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("text", "host"),
+    ("text", "host", "head_host"),
     [
-        ("https://api.example.com", "api.example.com"),
-        ("https://API.example.com:8443/v1", "api.example.com"),
-        ("http://user:pw@h.example.com/x", "h.example.com"),
-        ("ftp://h.example.com", None),
-        ("api.example.com", None),
-        ("https://", None),
+        ("https://api.example.com", "api.example.com", None),
+        ("https://API.example.com:8443/v1", "api.example.com", "api.example.com"),
+        ("http://user:pw@h.example.com/x", "h.example.com", "h.example.com"),
+        ("https://cognito-idp.", "cognito-idp.", None),  # as the head of a longer string, the host goes on
+        ("ftp://h.example.com/", None, None),
+        ("api.example.com", None, None),
+        ("https://", None, None),
     ],
 )
-def test_url_host(text: str, host: str | None) -> None:
+def test_url_host(text: str, host: str | None, head_host: str | None) -> None:
     assert url_host(text) == host
+    assert url_host(text, whole=False) == head_host

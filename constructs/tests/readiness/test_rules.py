@@ -174,6 +174,31 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         lambda t: agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "api.example.com"}]),
         {("Readiness-Tools[Agent::Upstream::api.example.com]", "Runtime")},
     ),
+    (  # the tool's upstream built with Fn::Join still names its host
+        "Readiness-Tools",
+        lambda t: (
+            res(t, "ToolFunction")["Environment"]["Variables"].update(
+                ORDERS_API_BASE_URL={"Fn::Join": ["", ["https://api.example.com/", {"Ref": "AWS::Region"}]]}
+            ),
+            agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "api.example.com"}]),
+        ),
+        {("Readiness-Tools[Agent::Upstream::api.example.com]", "Runtime")},
+    ),
+    (  # an interceptor is no tool: the identity provider it checks tokens with is no upstream of the gateway
+        "Readiness-Tools",
+        lambda t: (
+            add(
+                "Interceptor",
+                "AWS::Lambda::Function",
+                {"Environment": {"Variables": {"AUTH_DISCOVERY_URL": "https://idp.example.com/.well-known/x"}}},
+            )(t),
+            res(t, "Gateway").update(
+                InterceptorConfigurations=[{"Interceptor": {"Lambda": {"Arn": {"Fn::GetAtt": ["Interceptor", "Arn"]}}}}]
+            ),
+            agent_source(t, direct_http=[{"file": "main.py", "line": 3, "host": "idp.example.com"}]),
+        ),
+        set(),
+    ),
     (  # a host no gateway tool serves is the agent's own business
         "Readiness-Tools",
         lambda t: agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "status.example.org"}]),

@@ -183,16 +183,23 @@ def source_records(runtime: Resource, key: str) -> list[dict[str, Any]]:
     return [r for r in as_list(agent_source(runtime).get(key)) if isinstance(r, dict)]
 
 
+def is_gateway_target(env: Environment, fn: Resource) -> bool:
+    return any(env.refers_to(t.prop("TargetConfiguration"), t.stack, fn) for t in env.resources(GATEWAY_TARGET))
+
+
 def tool_upstreams(env: Environment) -> dict[str, Resource]:
     """Host -> the gateway tool Lambda whose environment names an ``http(s)://`` URL on it (the upstream it serves,
-    e.g. ``ORDERS_API_BASE_URL``). Only literal values are read: a URL from a parameter or reference is unknown."""
+    e.g. ``ORDERS_API_BASE_URL``). A tool is a Lambda marked as one or a gateway target (an interceptor serves no
+    upstream). Only literals are read: a whole string value, or a ``Fn::Join`` part whose host ends inside it; a URL
+    from a parameter or reference is unknown."""
     hosts: dict[str, Resource] = {}
     for fn in env.resources(LAMBDA):
-        if not (is_tool(fn) or is_lambda_referenced_by_gateway(env, fn)):
+        if not (is_tool(fn) or is_gateway_target(env, fn)):
             continue
         for value in lambda_env(fn).values():
-            for text in env.literal_strings(value):
-                host = url_host(text)
+            candidates = [url_host(value)] if isinstance(value, str) else []
+            candidates += [url_host(text, whole=False) for text in env.literal_strings(value)]
+            for host in candidates:
                 if host:
                     hosts.setdefault(host, fn)
     return hosts
