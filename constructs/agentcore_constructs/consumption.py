@@ -164,7 +164,7 @@ def _module(source_dir: Path, path: Path) -> _Module | None:
 
 
 class _Resolver:
-    """Qualified names of expressions across the agent's modules (one hop of re-export: ``from .app import App``)."""
+    """Qualified names of expressions across the agent's modules, through re-exports (``from .app import App``)."""
 
     def __init__(self, modules: list[_Module]) -> None:
         self.by_name = {m.name: m for m in modules}

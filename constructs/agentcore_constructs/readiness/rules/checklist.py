@@ -135,13 +135,14 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
 def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
     gateways = env.resources(c.GATEWAY)
     runtimes = c.runtimes(env)
+    upstreams = c.tool_upstreams(env)
     for runtime in runtimes:
         for name, value in c.runtime_env(runtime).items():
             kind = credential_kind(name, value)
             if kind:
                 yield runtime, f"Env::{name}", f"runtime variable {name} looks like a hard-coded credential ({kind})"
         yield from _source_credentials(runtime)
-        yield from _direct_upstream_calls(runtime, c.tool_upstreams(env))
+        yield from _direct_upstream_calls(runtime, upstreams)
     for fn in env.resources(c.LAMBDA):
         for name, value in c.lambda_env(fn).items():
             kind = credential_kind(name, value)
