@@ -17,6 +17,16 @@ XRAY_TRACE_ACTIONS = (
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
 )
+#: The X-Ray OTLP traces endpoint, where ADOT sends the agent's spans, authorizes a request as PutTraceSegments
+#: (X-Ray developer guide, "Setting up bearer token authentication for traces": "the OTLP traces endpoint, which is
+#: authorized as xray:PutTraceSegments"; https://docs.aws.amazon.com/xray/latest/devguide/xray-opentelemetry-bearer-token.html).
+XRAY_SPAN_UPLOAD = "xray:PutTraceSegments"
+#: The ADOT launcher an instrumented agent runs under, and the distribution that provides it. Without it the agent
+#: emits no spans of its own (AgentCore developer guide, "Add observability to your Amazon Bedrock AgentCore
+#: resources": the full range of observability data needs the code instrumented with ADOT;
+#: https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/observability-configure.html).
+ADOT_LAUNCHER = "opentelemetry-instrument"
+ADOT_DISTRIBUTION = "aws-opentelemetry-distro"
 #: PutMetricData has no resource type; it is scoped with the ``cloudwatch:namespace`` condition key
 #: (Service Authorization Reference, Amazon CloudWatch).
 PUT_METRIC_DATA = "cloudwatch:PutMetricData"

@@ -71,12 +71,15 @@ class ModelAccess:
         *,
         routed_regions: Sequence[str] | None = None,
         source_model_id: str | None = None,
+        source_parameter: str = "source_model_id",
     ) -> ModelAccess:
         """Resolve ``model_id``: a foundation-model id, a system-defined inference profile id (``us.``, ``eu.``,
         ``global.``...), or the ARN of either, or of an application inference profile. An application profile runs
         the model or system profile it was created from: name it in ``source_model_id`` (its id or ARN), because the
         profile's ARN says nothing about it and IAM needs both (Bedrock user guide, "Prerequisites for inference
-        profiles"). Provisioned, custom and imported models and prompt routers are refused: grant those yourself."""
+        profiles"). Provisioned, custom and imported models and prompt routers are refused: grant those yourself.
+        ``source_parameter``: what the caller calls ``source_model_id`` in error messages (AgentRuntime:
+        ``model_source_id``)."""
         if cdk.Token.is_unresolved(model_id):
             raise ValueError(
                 "model_id is a deploy-time value: the model's ARNs must be known at synth to grant InvokeModel on "
@@ -84,9 +87,12 @@ class ModelAccess:
             )
         arn = _BEDROCK_ARN.match(model_id)
         if arn is not None:
-            return cls._for_arn(scope_stack, model_id, arn, routed_regions, source_model_id)
+            return cls._for_arn(scope_stack, model_id, arn, routed_regions, source_model_id, source_parameter)
         if source_model_id is not None:
-            raise ValueError(f"source_model_id applies to application inference profiles only; {model_id!r} is not one")
+            raise ValueError(
+                f"{source_parameter} applies to application inference profiles only; {model_id!r} is not one: drop "
+                f"{source_parameter}"
+            )
         return cls._for_id(scope_stack, model_id, routed_regions, region=scope_stack.region)
 
     @classmethod
@@ -97,6 +103,7 @@ class ModelAccess:
         arn: re.Match[str],
         routed_regions: Sequence[str] | None,
         source_model_id: str | None,
+        source_parameter: str,
     ) -> ModelAccess:
         kind, resource_id, region = arn.group("kind"), arn.group("id"), arn.group("region") or scope_stack.region
         if kind == "foundation-model":
@@ -110,10 +117,16 @@ class ModelAccess:
             )
         if kind == "application-inference-profile":
             if not source_model_id:
+                # GetInferenceProfile returns the profile's `models` (the model ARNs it routes to), not the source
+                # it was copied from (CreateInferenceProfile modelSource.copyFrom; Bedrock API reference,
+                # GetInferenceProfile and InferenceProfileModelSource).
                 raise ValueError(
-                    f"model_id {model_id!r} is an application inference profile: pass source_model_id, the "
-                    "foundation model or system-defined inference profile it was created from (aws bedrock "
-                    "get-inference-profile shows it), so the models it runs can be granted"
+                    f"model_id {model_id!r} is an application inference profile: pass {source_parameter}=, the "
+                    "foundation model or system-defined inference profile it was copied from (its modelSource "
+                    "copyFrom), so the models it runs can be granted. `aws bedrock get-inference-profile "
+                    "--inference-profile-identifier <its ARN>` lists the models it routes to: models in one Region "
+                    "mean it was copied from that foundation model (pass its id); models in several Regions mean a "
+                    "system-defined profile (pass its id, e.g. us.<model id>)"
                 )
             source = cls.for_model(scope_stack, source_model_id, routed_regions=routed_regions)
             models = source.foundation_model_arns

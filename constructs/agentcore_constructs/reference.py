@@ -15,31 +15,66 @@ import re
 import sys
 from typing import Any
 
-#: The public API, in the order of the migration stages, then the cross-cutting parts.
-PUBLIC: tuple[tuple[str, str], ...] = (
-    ("agentcore_constructs.runtime", "AgentRuntime"),
-    ("agentcore_constructs.memory", "AgentMemory"),
-    ("agentcore_constructs.gateway", "ToolGateway"),
-    ("agentcore_constructs.gateway", "LambdaTool"),
-    ("agentcore_constructs.python_function", "PythonArm64Function"),
-    ("agentcore_constructs.identity", "AgentIdentity"),
-    ("agentcore_constructs.identity", "ExternalOidcIdentity"),
-    ("agentcore_constructs.identity", "OutboundOAuth2"),
-    ("agentcore_constructs.observability", "AgentObservability"),
-    ("agentcore_constructs.observability", "TransactionSearch"),
-    ("agentcore_constructs.thresholds", "AlarmThresholds"),
-    ("agentcore_constructs.model_access", "ModelAccess"),
-    ("agentcore_constructs.readiness.pack", "ProductionReadinessChecks"),
+#: The public API (every name of ``agentcore_constructs.__all__``), in the order of the migration stages, then the
+#: cross-cutting parts; the readiness pack's plugin last.
+PUBLIC_ORDER: tuple[str, ...] = (
+    "AgentRuntime",
+    "RuntimeArtifactKind",
+    "RuntimeVpcEndpoints",
+    "AgentMemory",
+    "ToolGateway",
+    "LambdaTool",
+    "ToolPolicy",
+    "PythonArm64Function",
+    "AgentIdentity",
+    "ExternalOidcIdentity",
+    "OutboundOAuth2",
+    "AgentObservability",
+    "TransactionSearch",
+    "AlarmThresholds",
+    "OnlineEvaluation",
+    "EndpointRollback",
+    "ModelAccess",
 )
+_PLUGIN = ("agentcore_constructs.readiness.pack", "ProductionReadinessChecks")
 _SKIPPED_PARAMETERS = {"self", "scope", "construct_id", "id"}
 
 
+def public_names() -> list[tuple[str, str]]:
+    """(module, name) of every public export, in :data:`PUBLIC_ORDER`; an export missing there fails loudly."""
+    import agentcore_constructs
+
+    unlisted = sorted(set(agentcore_constructs.__all__) - set(PUBLIC_ORDER))
+    if unlisted:
+        raise ValueError(f"agentcore_constructs exports {unlisted} that reference.PUBLIC_ORDER does not place")
+    exports: dict[str, str] = agentcore_constructs._EXPORTS
+    return [(exports[name], name) for name in PUBLIC_ORDER if name in agentcore_constructs.__all__] + [_PLUGIN]
+
+
 def public_classes() -> list[type[Any]]:
-    return [getattr(importlib.import_module(module), name) for module, name in PUBLIC]
+    return [getattr(importlib.import_module(module), name) for module, name in public_names()]
 
 
 def keyword_parameters(cls: type[Any]) -> list[inspect.Parameter]:
+    if issubclass(cls, enum.Enum):
+        return []  # an enum is chosen from, not constructed: its members are listed instead
     return [p for p in inspect.signature(cls.__init__).parameters.values() if p.name not in _SKIPPED_PARAMETERS]
+
+
+def _member_docs(cls: type[enum.Enum]) -> dict[str, str]:
+    """The ``#:`` comment above each member of an enum, from its source."""
+    docs: dict[str, str] = {}
+    comment: list[str] = []
+    for line in inspect.getsource(cls).splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#:"):
+            comment.append(stripped[2:].strip())
+            continue
+        match = re.match(r"([A-Z][A-Z0-9_]*)\s*=", stripped)
+        if match and comment:
+            docs[match.group(1)] = " ".join(comment)
+        comment = []
+    return docs
 
 
 def undocumented_parameters(cls: type[Any]) -> list[str]:
@@ -122,6 +157,13 @@ def render() -> str:
                 type_text = _annotation(parameter).replace("|", "\\|")
                 lines.append(f"| `{parameter.name}` | `{type_text}` | {_default(parameter)} |")
             lines.append("")
+        if issubclass(cls, enum.Enum):
+            docs = _member_docs(cls)
+            lines += ["| member | value | meaning |", "|---|---|---|"]
+            for member in cls:
+                lines.append(f"| `{cls.__name__}.{member.name}` | `{member.value!r}` | {docs.get(member.name, '')} |")
+            lines.append("")
+            continue
         methods = _methods(cls)
         if methods:
             lines += ["Methods:", ""]

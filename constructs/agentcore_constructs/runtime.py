@@ -31,6 +31,8 @@ from aws_cdk import aws_s3_assets as s3_assets
 
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint, acknowledge_wildcard_resource
 from agentcore_constructs.aws_facts import (
+    ADOT_DISTRIBUTION,
+    ADOT_LAUNCHER,
     AGENTCORE_SERVICE_PRINCIPAL,
     DESCRIBE_LOG_GROUPS,
     ECR_AUTHORIZATION_TOKEN,
@@ -51,10 +53,10 @@ from agentcore_constructs.bundling import (
     source_fingerprint,
     vendored_python_bundling,
 )
-from agentcore_constructs.consumption import consumed_variables
+from agentcore_constructs.consumption import scan_agent_source
 from agentcore_constructs.contract import CONTRACT_VERSION
 from agentcore_constructs.contract import env_vars as env_contract
-from agentcore_constructs.contract.consumers import MANIFEST_FILE, METADATA_KEY
+from agentcore_constructs.contract.consumers import MANIFEST_FILE, METADATA_KEY, SOURCE_METADATA_KEY
 from agentcore_constructs.imports import unlocked_imports
 from agentcore_constructs.keys import key_for_log_groups
 from agentcore_constructs.model_access import ModelAccess
@@ -72,10 +74,6 @@ _RUNTIME_VERSION = re.compile(r"^[1-9][0-9]{0,4}$")
 PLATFORM_VERSIONS = ("V1", "V2")
 #: ``endpoint_version`` value that makes the endpoint follow the newest runtime version on every deploy.
 LATEST_VERSION = "latest"
-#: The ADOT launcher the default entrypoint runs and the distribution that provides it (AgentCore observability
-#: guide: "opentelemetry-instrument" from aws-opentelemetry-distro).
-ADOT_LAUNCHER = "opentelemetry-instrument"
-ADOT_DISTRIBUTION = "aws-opentelemetry-distro"
 
 
 def agentcore_service_principal(stack: cdk.Stack, resource_pattern: str) -> iam.IPrincipal:
@@ -114,8 +112,9 @@ class AgentRuntime(Construct):
         source_dir: folder of the agent (the zip root for CODE, the Docker context for CONTAINER).
         model_id: what the agent invokes: a Bedrock foundation-model id, a system-defined inference-profile id
             (``us.``/``eu.``/``global.``...), or the ARN of either or of an application inference profile.
-        model_source_id: for an application inference profile only: the model or system profile it was created
-            from, whose models are granted too. Default: none (required for application profiles).
+        model_source_id: for an application inference profile only: the foundation model or system-defined
+            inference profile it was copied from (id or ARN; its ``modelSource.copyFrom``), whose models are
+            granted too. Default: none (required for application profiles).
         endpoint_name: name of the endpoint clients call. Default: ``"live"``.
         endpoint_version: the runtime version the endpoint serves: a version number (``"3"``) pins it, so a new
             deploy creates a version without serving it and promotion/rollback is a one-line change; ``"latest"``
@@ -246,7 +245,11 @@ class AgentRuntime(Construct):
         self.artifact_kind = artifact
         try:
             self.model_access = ModelAccess.for_model(
-                stack, model_id, routed_regions=model_routed_regions, source_model_id=model_source_id
+                stack,
+                model_id,
+                routed_regions=model_routed_regions,
+                source_model_id=model_source_id,
+                source_parameter="model_source_id",
             )
         except ValueError as error:
             raise ValueError(f"AgentRuntime {self.node.path}: {error}") from None
@@ -286,10 +289,12 @@ class AgentRuntime(Construct):
         self._add_runtime_log_permissions(stack)
         self._add_telemetry_permissions()
 
-        #: The contract variables the agent's source consumes (read statically at synth: kit modules it imports,
+        #: What the agent's source consumes and does, read statically at synth (``agentcore_constructs.consumption``).
+        self.agent_source = scan_agent_source(source_path)
+        #: The contract variables the agent's source consumes (kit modules it imports, memory only when called,
         #: variables it names); recorded on the runtime and in the bundle, compared with the stages provided by
         #: the readiness pack.
-        self.consumes = consumed_variables(source_path)
+        self.consumes = self.agent_source.consumes
         self.code_asset: s3_assets.Asset | None = None
         self.bytecode_python: str | None = None
         runtime_artifact = self._build_artifact(
@@ -347,6 +352,9 @@ class AgentRuntime(Construct):
         )
         self.cfn_runtime: agentcore.CfnRuntime = self.runtime.node.default_child  # type: ignore[assignment]
         self.cfn_runtime.add_metadata(METADATA_KEY, self.consumes)
+        source_facts = self.agent_source.metadata()
+        if source_facts:  # hard-coded credentials, direct HTTP calls, memory imported but never called
+            self.cfn_runtime.add_metadata(SOURCE_METADATA_KEY, source_facts)
         if vpc is not None:
             self.cfn_runtime.add_metadata(VPC_ENDPOINTS_METADATA, sorted(vpc_endpoints or ()))
         elif vpc_endpoints:
@@ -765,11 +773,15 @@ class AgentRuntime(Construct):
                 f"source_dir {str(source_path)!r}: the runtime would fail to start. Add the file or pass entrypoint="
             )
         if entry and entry[0] == ADOT_LAUNCHER and (lock is None or ADOT_DISTRIBUTION not in lock):
-            where = f"requirements_file {requirements_file!r}" if requirements_file else "no requirements_file"
+            not_installed = (
+                f"requirements_file {requirements_file!r} does not install {ADOT_DISTRIBUTION}"
+                if requirements_file
+                else f"there is no requirements_file to install {ADOT_DISTRIBUTION}"
+            )
             raise ValueError(
                 f"AgentRuntime {self.node.path}: the entrypoint runs under {ADOT_LAUNCHER} (ADOT auto-instrumentation)"
-                f" but {where} installs {ADOT_DISTRIBUTION}: the runtime would fail to start. Pin it in the lock, or "
-                "pass adot_instrumentation=False"
+                f" but {not_installed}: the runtime would fail to start. Pin it in the lock, or pass "
+                "adot_instrumentation=False (the agent then emits no spans of its own)"
             )
 
     def _acknowledge_upstream_redundant_depends_on(self) -> None:

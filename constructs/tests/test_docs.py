@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,35 @@ def test_every_keyword_parameter_is_documented() -> None:
 
 def test_the_reference_is_current() -> None:
     assert (LIBRARY_ROOT / "REFERENCE.md").read_text() == render(), "run `make reference`"
+
+
+def test_the_reference_lists_every_public_export() -> None:
+    import agentcore_constructs
+
+    headings = set(re.findall(r"^## `(\w+)`$", (LIBRARY_ROOT / "REFERENCE.md").read_text(), re.MULTILINE))
+    assert sorted(set(agentcore_constructs.__all__) - headings) == []
+    assert "ProductionReadinessChecks" in headings
+
+
+def test_the_wheel_and_the_sdist_ship_the_reference_and_the_changelog(tmp_path: Path) -> None:
+    """Built as a team builds it (uv build: the sdist, then the wheel from the sdist), from a copy of the sources."""
+    source = tmp_path / "source"
+    ignored = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "tests", ".pytest_cache")
+    shutil.copytree(LIBRARY_ROOT, source, ignore=ignored)
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    dist = tmp_path / "dist"
+    result = subprocess.run(
+        [uv, "build", "--quiet", str(source), "--out-dir", str(dist)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    (wheel,) = dist.glob("agentcore_constructs-*.whl")
+    (sdist,) = dist.glob("agentcore_constructs-*.tar.gz")
+    with zipfile.ZipFile(wheel) as packaged:
+        for name in ("REFERENCE.md", "CHANGELOG.md"):
+            assert packaged.read(f"agentcore_constructs/{name}") == (LIBRARY_ROOT / name).read_bytes(), name
+    with tarfile.open(sdist) as archive:
+        root = sdist.name.removesuffix(".tar.gz")
+        assert {f"{root}/REFERENCE.md", f"{root}/CHANGELOG.md"} <= set(archive.getnames())
 
 
 def _readme_app() -> str:

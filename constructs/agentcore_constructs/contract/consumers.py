@@ -3,7 +3,10 @@
 ``AgentRuntime`` scans the agent's source at synth (``agentcore_constructs.consumption``): the kit modules it imports
 (:data:`KIT_CONSUMES`) and the contract variables it names itself. It writes the result into the bundle
 (:data:`MANIFEST_FILE`) and onto the runtime resource (:data:`METADATA_KEY`), where the readiness pack compares it
-with what the constructs provide: a stage the agent never reads is a stage that is not on.
+with what the constructs provide: a stage the agent never reads is a stage that is not on. Memory counts only when
+the agent calls what wires it (:data:`KIT_MEMORY_CALLABLES`), not when it merely imports the module. What the source
+does that no template shows (hard-coded credentials, direct HTTP calls, memory imported but never called) goes onto
+the runtime resource as :data:`SOURCE_METADATA_KEY`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,18 @@ KIT_CONSUMES: dict[str, tuple[env_vars.EnvVar, ...]] = {
     "agentcore_constructs.kit.outbound": (env_vars.OUTBOUND_OAUTH_PROVIDER, env_vars.OUTBOUND_OAUTH_SCOPES),
 }
 
+#: Kit module -> the names in it whose call (or subclass, or use as a decorator) wires AgentCore Memory into the
+#: agent: the framework apps and runners (their session manager / checkpointer reads MEMORY_ID), and the neutral API.
+KIT_MEMORY_CALLABLES: dict[str, tuple[str, ...]] = {
+    "agentcore_constructs.kit.strands": ("AgentCoreApp", "StrandsAgentRunner", "create_session_manager"),
+    "agentcore_constructs.kit.langgraph": ("AgentCoreApp", "LangGraphAgentRunner", "create_checkpointer"),
+    "agentcore_constructs.kit.memory": ("conversation_memory", "AgentCoreConversationMemory"),
+}
+
 #: The manifest in the agent bundle's root, and the metadata key on the AWS::BedrockAgentCore::Runtime resource.
 MANIFEST_FILE = "agentcore-manifest.json"
 METADATA_KEY = "agentcore:consumes"
+#: The metadata key on the runtime resource for what the agent source does that the template cannot show:
+#: ``{"credentials": [{"file", "line", "kind"}], "direct_http": [{"file", "line", "host"}], "memory": "imported"}``,
+#: each key only when there is something to say (never a secret's value). Absent: nothing found, or no record.
+SOURCE_METADATA_KEY = "agentcore:source"

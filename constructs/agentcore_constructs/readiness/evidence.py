@@ -26,7 +26,7 @@ class E2eRun:
     passed: int
     failed: int
     skipped: int
-    source: str = "make e2e"  #: who ran it (the pipeline's post-deploy step, or a person)
+    source: str = "end-to-end suite"  #: who ran it (the app's suite command, the pipeline's post-deploy step)
 
     @property
     def result(self) -> str:

@@ -110,6 +110,7 @@ def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None, gated
         )
     run = read_e2e_run(evidence_dir, env.display_name) if evidence_dir is not None else None
     if run is None:
+        where = f"{evidence_dir / env.display_name}.json" if evidence_dir is not None else "no evidence directory"
         return Item(
             item.key,
             item.title,
@@ -117,7 +118,9 @@ def _with_e2e_run(item: Item, env: Environment, evidence_dir: Path | None, gated
             item.findings,
             item.acknowledged,
             NEVER_RUN,
-            f"{NEVER_RUN}: `make e2e ENV={env.display_name}` (or the pipeline) records a run",
+            f"{NEVER_RUN}: no end-to-end run against {env.display_name} is recorded ({where}); run your end-to-end "
+            "suite against the deployed environment and record its result with "
+            "agentcore_constructs.readiness.evidence.record_e2e_run (or deploy through a pipeline gated on it)",
         )
     return Item(
         item.key,

@@ -5,6 +5,7 @@ code imports the library (never over a version the lock pins)."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -89,10 +90,16 @@ def test_a_missing_entrypoint_file_fails_synth(tmp_path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize("lock", ["requests==2.32.3\n", None])
-def test_the_adot_entrypoint_without_adot_in_the_lock_fails_synth(tmp_path: Path, lock: str | None) -> None:
+@pytest.mark.parametrize(
+    ("lock", "says"),
+    [
+        ("requests==2.32.3\n", "but requirements_file 'requirements.lock' does not install aws-opentelemetry-distro:"),
+        (None, "but there is no requirements_file to install aws-opentelemetry-distro:"),
+    ],
+)
+def test_the_adot_entrypoint_without_adot_in_the_lock_fails_synth(tmp_path: Path, lock: str | None, says: str) -> None:
     source = _agent(tmp_path, lock=lock)
-    with pytest.raises(ValueError, match="runs under opentelemetry-instrument .* installs aws-opentelemetry-distro"):
+    with pytest.raises(ValueError, match=f"runs under opentelemetry-instrument .* {re.escape(says)}"):
         AgentRuntime(
             new_stack(),
             "Agent",

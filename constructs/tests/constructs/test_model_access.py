@@ -52,8 +52,10 @@ def test_a_system_profile_arn_grants_the_profile_and_its_routed_models() -> None
 
 
 def test_an_application_profile_needs_its_source_and_grants_the_source_models_through_it() -> None:
-    with pytest.raises(ValueError, match="is an application inference profile: pass source_model_id"):
+    with pytest.raises(ValueError, match="is an application inference profile: pass source_model_id=") as refused:
         _access(APP_PROFILE)
+    # Actionable: where the source is recorded, and what get-inference-profile does (and does not) show.
+    assert "copyFrom" in str(refused.value) and "lists the models it routes to" in str(refused.value)
     access = _access(APP_PROFILE, source_model_id="eu.anthropic.claude-haiku-4-5-20251001-v1:0")
     assert access.inference_profile_arn == APP_PROFILE
     assert len(access.foundation_model_arns) == 6
@@ -87,5 +89,17 @@ def test_a_deploy_time_model_id_is_refused_and_the_runtime_error_names_the_const
     parameter = cdk.CfnParameter(stack, "Model", type="String")
     with pytest.raises(ValueError, match="AgentRuntime Test/Agent: model_id is a deploy-time value"):
         AgentRuntime(stack, "Agent", runtime_name="a", source_dir=FIXTURE_AGENT, model_id=parameter.value_as_string)
-    with pytest.raises(ValueError, match="AgentRuntime Test/Agent2: .*application inference profile"):
+    with pytest.raises(ValueError, match="AgentRuntime Test/Agent2: .*application inference profile") as refused:
         AgentRuntime(stack, "Agent2", runtime_name="b", source_dir=FIXTURE_AGENT, model_id=APP_PROFILE)
+    # The hint names AgentRuntime's own prop, not ModelAccess's parameter.
+    assert "pass model_source_id=" in str(refused.value) and "source_model_id" not in str(refused.value)
+    with pytest.raises(ValueError, match="model_source_id applies to application inference profiles only") as refused:
+        AgentRuntime(
+            stack,
+            "Agent3",
+            runtime_name="c",
+            source_dir=FIXTURE_AGENT,
+            model_id="amazon.nova-lite-v1:0",
+            model_source_id="amazon.nova-pro-v1:0",
+        )
+    assert "source_model_id" not in str(refused.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
@@ -23,6 +24,8 @@ from agentcore_constructs.readiness.gate import gate_failures
 from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS
 
 ACCOUNT = cdk.Environment(account="111122223333", region="us-east-1")
+#: The upstream the echo tool serves (as the order service's ORDERS_API_BASE_URL): an agent calling it directly fails.
+UPSTREAM = {"ECHO_API_BASE_URL": "https://api.example.com"}
 ECHO = {
     "name": "echo",
     "description": "Echo text back",
@@ -31,7 +34,11 @@ ECHO = {
 
 
 def add_agent(
-    stack: cdk.Stack, name: str, source_dir: Path = FIXTURE_AGENT, **observability: str
+    stack: cdk.Stack,
+    name: str,
+    source_dir: Path = FIXTURE_AGENT,
+    runtime_props: dict[str, Any] | None = None,
+    **observability: str,
 ) -> AgentObservability:
     """Every stage, named after ``name`` only (no name of ours)."""
     scope = cdk.Stack.of(stack)
@@ -42,6 +49,7 @@ def add_agent(
         source_dir=source_dir,
         model_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
         endpoint_version="1",
+        **(runtime_props or {}),
     )
     memory = AgentMemory(stack, f"{name}Memory", memory_name=f"{name}_memory")
     memory.grant_to(runtime)
@@ -59,6 +67,7 @@ def add_agent(
             code_root=FIXTURE_TOOLS,
             handler=FIXTURE_TOOL_HANDLER,
             reserved_concurrency=2,
+            environment=UPSTREAM,
         )
     )
     gateway.connect_to(runtime)
@@ -151,7 +160,8 @@ def test_a_shared_name_prefix_in_one_account_fails_synth_naming_both(tmp_path: P
 
 
 def test_an_agent_that_ignores_the_stages_it_is_given_is_not_production_ready(tmp_path: Path) -> None:
-    """The article's wrap of the PoC with every stage on: each stage the agent never reads fails, naming it."""
+    """The article's wrap of the PoC with every stage on: each stage the agent never reads fails, naming it, and so
+    do its hard-coded API key and its direct call to the upstream the gateway tool serves."""
     from agentcore_constructs.readiness.scorecard import build_scorecard
     from tests.conftest import FIXTURE_WRAPPED_POC
 
@@ -164,7 +174,9 @@ def test_an_agent_that_ignores_the_stages_it_is_given_is_not_production_ready(tm
     assert ignored == [
         "Readiness-Identity[Agent::AUTH_DISCOVERY_URL]",
         "Readiness-Memory[Agent::MEMORY_ID]",
+        "Readiness-Tools[Agent::Credential::main.py]",
         "Readiness-Tools[Agent::GATEWAY_URL]",
+        "Readiness-Tools[Agent::Upstream::api.example.com]",
     ]
     (environment,) = build_scorecard(tmp_path)["environments"]
     assert environment["verdict"].startswith("Not production-ready")

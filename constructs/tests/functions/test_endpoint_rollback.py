@@ -165,7 +165,9 @@ def test_an_alarm_inside_the_window_moves_the_endpoint_back_and_says_so(aws, mon
     assert [(r["from"], r["to"], r["status"]) for r in state["rollbacks"]] == [("3", "2", "confirmed")]
     (note,) = world.notifications()
     assert note["Subject"] == f"Rolled back {world.runtime_id}/prod: version 3 -> 2"
-    assert 'set endpoint_version to "2"' in note["Message"]
+    assert 'set the runtime\'s endpoint_version to "2"' in note["Message"]
+    # Advice for any app built on the library: no make targets or files of this repository.
+    assert "make " not in note["Message"] and "cdk.json" not in note["Message"]
 
 
 @pytest.mark.parametrize(
@@ -230,6 +232,7 @@ def test_a_throttled_control_plane_is_reported_and_raised_for_lambda_to_retry(aw
     assert ReleaseState.from_json(json.dumps(world.state())).rollback_undone_by("3", live="3", target="3") is None
     (note,) = world.notifications()
     assert note["Subject"].startswith("Rollback FAILED") and "ClientError" in note["Message"]
+    assert "get-agent-runtime-endpoint" in note["Message"] and "make " not in note["Message"]
 
 
 def test_its_clients_retry_throttling_before_giving_up(aws) -> None:

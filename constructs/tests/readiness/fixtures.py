@@ -73,7 +73,7 @@ def good_template(env_name: str = "prod") -> dict[str, Any]:
                 "AgentRuntimeArtifact": {
                     "CodeConfiguration": {
                         "Code": {"S3": {"Bucket": "assets-bucket", "Prefix": ASSET_KEY}},
-                        "EntryPoint": ["main.py"],
+                        "EntryPoint": ["opentelemetry-instrument", "main.py"],
                         "Runtime": "PYTHON_3_13",
                     }
                 },

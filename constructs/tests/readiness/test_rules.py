@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_GATEWAY, VPC_ENDPOINTS_METADATA
+from agentcore_constructs.contract.consumers import METADATA_KEY as CONSUMES_METADATA_KEY
+from agentcore_constructs.contract.consumers import SOURCE_METADATA_KEY
 from agentcore_constructs.readiness import RULES, evaluate
 from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
 from agentcore_constructs.readiness.rules import credential_kind
@@ -53,6 +55,17 @@ def with_tool_policy(t: dict[str, Any], depends_on: list[str]) -> None:
             "Definition": {"Cedar": {"Statement": "permit (principal, action, resource);"}},
         },
     }
+
+
+def agent_source(t: dict[str, Any], consumes: list[str] | None = None, **found: Any) -> None:
+    """The runtime's record of its agent source, as AgentRuntime writes it (consumes and what no template shows)."""
+    metadata = t["Resources"]["Runtime"].setdefault("Metadata", {})
+    metadata[CONSUMES_METADATA_KEY] = consumes if consumes is not None else ["GATEWAY_URL", "MEMORY_ID"]
+    if found:
+        metadata[SOURCE_METADATA_KEY] = found
+
+
+SEED_CREDENTIAL = {"file": "main.py", "line": 12, "kind": "secret-key style token (sk-...) in key 'X-API-Key'"}
 
 
 def drop(*logical_ids: str) -> Callable[[dict[str, Any]], None]:
@@ -126,6 +139,13 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         {("Readiness-Memory[Grant]", "Runtime")},
     ),
     ("Readiness-Memory", lambda t: statements(t)[0].update(Action="bedrock-agentcore:*"), set()),
+    # the agent imports the kit's memory and never calls it: MEMORY_ID is not consumed
+    (
+        "Readiness-Memory",
+        lambda t: agent_source(t, ["GATEWAY_URL"], memory="imported"),
+        {("Readiness-Memory[Agent::MEMORY_ID]", "Runtime")},
+    ),
+    ("Readiness-Memory", lambda t: agent_source(t), set()),
     # 3 Tools
     (
         "Readiness-Tools",
@@ -143,6 +163,47 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         {("Readiness-Tools[Env::DB_PASSWORD]", "ToolFunction")},
     ),
     ("Readiness-Tools", drop("ToolTarget"), {("Readiness-Tools[NotOnGateway]", "ToolFunction")}),
+    # the seed PoC's anti-pattern, read from the agent source: a literal API key and a direct call to the orders API
+    (
+        "Readiness-Tools",
+        lambda t: agent_source(t, credentials=[SEED_CREDENTIAL]),
+        {("Readiness-Tools[Agent::Credential::main.py]", "Runtime")},
+    ),
+    (
+        "Readiness-Tools",
+        lambda t: agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "api.example.com"}]),
+        {("Readiness-Tools[Agent::Upstream::api.example.com]", "Runtime")},
+    ),
+    (  # the tool's upstream built with Fn::Join still names its host
+        "Readiness-Tools",
+        lambda t: (
+            res(t, "ToolFunction")["Environment"]["Variables"].update(
+                ORDERS_API_BASE_URL={"Fn::Join": ["", ["https://api.example.com/", {"Ref": "AWS::Region"}]]}
+            ),
+            agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "api.example.com"}]),
+        ),
+        {("Readiness-Tools[Agent::Upstream::api.example.com]", "Runtime")},
+    ),
+    (  # an interceptor is no tool: the identity provider it checks tokens with is no upstream of the gateway
+        "Readiness-Tools",
+        lambda t: (
+            add(
+                "Interceptor",
+                "AWS::Lambda::Function",
+                {"Environment": {"Variables": {"AUTH_DISCOVERY_URL": "https://idp.example.com/.well-known/x"}}},
+            )(t),
+            res(t, "Gateway").update(
+                InterceptorConfigurations=[{"Interceptor": {"Lambda": {"Arn": {"Fn::GetAtt": ["Interceptor", "Arn"]}}}}]
+            ),
+            agent_source(t, direct_http=[{"file": "main.py", "line": 3, "host": "idp.example.com"}]),
+        ),
+        set(),
+    ),
+    (  # a host no gateway tool serves is the agent's own business
+        "Readiness-Tools",
+        lambda t: agent_source(t, direct_http=[{"file": "main.py", "line": 11, "host": "status.example.org"}]),
+        set(),
+    ),
     (
         "Readiness-Tools",
         lambda t: (
@@ -213,6 +274,17 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], set[tuple[str, str]]]] 
         {("Readiness-Observability[ApplicationLogs]", "Runtime")},
     ),
     ("Readiness-Observability", drop("Dashboard"), {("Readiness-Observability[Dashboard]", "Runtime")}),
+    # tracing off: the agent does not run under ADOT, or its role may not upload spans
+    (
+        "Readiness-Observability",
+        lambda t: res(t, "Runtime")["AgentRuntimeArtifact"]["CodeConfiguration"].update(EntryPoint=["main.py"]),
+        {("Readiness-Observability[Traces::Agent]", "Runtime")},
+    ),
+    (
+        "Readiness-Observability",
+        lambda t: statements(t).pop(2),
+        {("Readiness-Observability[Traces::Grant]", "Runtime")},
+    ),
     (
         "Readiness-Observability",
         lambda t: res(t, "ErrorAlarm").update(Dimensions=[{"Name": "FunctionName", "Value": "other"}]),
@@ -932,3 +1004,23 @@ def test_v2_outside_its_regions_is_a_warning(region: str, flagged: bool) -> None
     findings = evaluate(env_of(template, aws_environment=f"aws://123456789012/{region}"), ["Readiness-RuntimeV2Region"])
     assert [f.id for f in findings] == ([f"Readiness-RuntimeV2Region[Region::{region}]"] if flagged else [])
     assert all(RULES["Readiness-RuntimeV2Region"].advisory for _ in findings)
+
+
+# ---- what the agent source does (AgentRuntime's agentcore:source record) -----------------------------------------
+def test_agent_source_findings_name_the_place_never_the_secret() -> None:
+    template = mutated(
+        lambda t: agent_source(
+            t,
+            ["GATEWAY_URL"],
+            memory="imported",
+            credentials=[SEED_CREDENTIAL, {**SEED_CREDENTIAL, "line": 30}],
+            direct_http=[{"file": "main.py", "line": 11, "host": "api.example.com"}],
+        )
+    )
+    messages = {f.id: f.message for f in evaluate(env_of(template), ["Readiness-Tools", "Readiness-Memory"])}
+    credential = messages["Readiness-Tools[Agent::Credential::main.py]"]
+    assert "main.py (line 12: secret-key style token" in credential and "line 30" in credential
+    assert "sk-hardcoded" not in " ".join(messages.values())
+    upstream = messages["Readiness-Tools[Agent::Upstream::api.example.com]"]
+    assert "main.py:11" in upstream and "prod/Agent/ToolFunction" in upstream
+    assert "imports the kit's memory and never calls it" in messages["Readiness-Memory[Agent::MEMORY_ID]"]

@@ -54,7 +54,7 @@ def test_complete_stage_has_no_gaps(card: dict[str, Any]) -> None:
     assert evidence["7"] == ("verified", None)
     assert evidence["8"] == (
         "e2e run",
-        "passed 2026-11-29T10:00:00+00:00 (make e2e) against canary, version 7: 12 passed, 0 failed, 1 skipped",
+        "passed 2026-11-29T10:00:00+00:00 (end-to-end suite) against canary, version 7: 12 passed, 0 failed, 1 skipped",
     )
 
 
@@ -69,7 +69,10 @@ def test_item_8_is_never_proven_by_outputs_alone_and_a_failed_run_fails_it(
     card: dict[str, Any], tmp_path: Path
 ) -> None:
     never = _item_8(card["_outdir"], tmp_path, "full")
-    assert not never["ok"] and never["evidence"] == "never run" and "make e2e ENV=full" in never["run"]
+    assert not never["ok"] and never["evidence"] == "never run"
+    # Advice any app can follow (the library's users have no `make e2e`): where the record goes and what writes it.
+    assert f"({tmp_path / 'full.json'})" in never["run"] and "evidence.record_e2e_run" in never["run"]
+    assert "make " not in never["run"]
     assert not _item_8(card["_outdir"], None, "full")["ok"]
     record_e2e_run(tmp_path, _run("full", failed=2))
     failed = _item_8(card["_outdir"], tmp_path, "full")
@@ -126,3 +129,23 @@ def test_gap_table_and_verdict() -> None:
         "Almost",
         "Not production-ready",
     ]
+
+
+def test_item_5_is_not_ticked_with_tracing_off(tmp_path: Path) -> None:
+    """Every stage on, but the agent runs without ADOT: logs, dashboard and alarms are there, the agent's traces not."""
+    import aws_cdk as cdk
+
+    from agentcore_constructs.readiness.scorecard import build_scorecard
+    from tests.constructs.test_two_agents import ACCOUNT, add_agent, synthesize
+
+    def build(app: cdk.App) -> None:
+        add_agent(cdk.Stack(app, "Untraced", env=ACCOUNT), "untraced", runtime_props={"adot_instrumentation": False})
+
+    _, failures = synthesize(tmp_path, build)
+    assert [f.rule for f in failures] == ["Readiness-Observability[Traces::Agent]"]
+    (environment,) = build_scorecard(tmp_path)["environments"]
+    items = {i["key"]: i for i in environment["checklist"]}
+    assert not items["5"]["ok"]
+    assert [f["id"] for f in items["5"]["findings"]] == ["Readiness-Observability[Traces::Agent]"]
+    assert "does not run under opentelemetry-instrument" in items["5"]["findings"][0]["message"]
+    assert all(items[k]["ok"] for k in ("1", "2", "3", "4", "6", "7"))

@@ -317,16 +317,18 @@ def roll_back(settings: Settings, change: AlarmChange, now: datetime, sleep: Cal
             settings,
             f"Rollback FAILED: {where}",
             f"{alarm} fired and moving {where} back failed: {type(error).__name__}. Lambda retries the event; "
-            "check the endpoint (make release-status) and move it by hand if it keeps failing.",
+            "check which version the endpoint serves (bedrock-agentcore-control get-agent-runtime-endpoint) and move "
+            "it by hand if it keeps failing.",
         )
         raise
     notify(
         settings,
         f"Rolled back {where}: version {live} -> {target}",
         f"{alarm} fired {promoted_ago} after version {live} was promoted on {where}; the endpoint now serves "
-        f'known-good version {target}. Make the pin agree: set endpoint_version to "{target}" in cdk.json (a '
-        f"deploy that leaves the endpoint untouched keeps the rollback; release_guard refuses to deploy {live} again "
-        "until the pin moves).",
+        f'known-good version {target}. Make the pin agree: set the runtime\'s endpoint_version to "{target}" (a '
+        "deploy that leaves the endpoint untouched keeps the rollback; the release record in "
+        f"{settings.parameter_name} names {live} rolled back, so a deploy guard that reads it refuses {live} until "
+        "the pin moves).",
     )
     logger.info("rolled back %s from %s to %s (%s)", where, live, target, alarm)
     return {"result": ROLLED_BACK, "from": str(live), "to": target}

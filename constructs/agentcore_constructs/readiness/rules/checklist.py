@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from agentcore_constructs.aws_facts import COMPONENT_TAG
+from agentcore_constructs.aws_facts import ADOT_LAUNCHER, COMPONENT_TAG, XRAY_SPAN_UPLOAD
 from agentcore_constructs.contract.env_vars import (
     AUTH_DISCOVERY_URL,
     GATEWAY_URL,
@@ -71,8 +71,9 @@ def runtime_hosts_the_agent(env: Environment) -> Iterator[RawFinding]:
     explanation="Without Memory the agent forgets everything between sessions. Add AgentMemory (stage 2) and connect "
     "it with "
     "memory.grant_to(runtime): it sets MEMORY_ID and grants bedrock-agentcore:CreateEvent/ListEvents on the memory "
-    "ARN. The agent must read MEMORY_ID ([Agent::MEMORY_ID]: AgentRuntime records what the agent source consumes; "
-    "the kit's framework apps read it, or name agentcore_constructs.contract.env_vars.MEMORY_ID).",
+    "ARN. The agent must use it ([Agent::MEMORY_ID]: AgentRuntime records what the agent source consumes; the kit's "
+    "memory counts when it is called, not imported: AgentCoreApp(...), a runner or conversation_memory(...); or the "
+    "agent names agentcore_constructs.contract.env_vars.MEMORY_ID itself).",
     checklist=2,
     gaps=("memory",),
 )
@@ -89,7 +90,9 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
     for runtime in runtimes:
         if c.absent(c.runtime_env(runtime).get(MEMORY_ID.name)):
             yield runtime, f"Env::{MEMORY_ID.name}", f"runtime has no {MEMORY_ID.name} environment variable"
-        ignored = c.ignored_stage(runtime, MEMORY_ID.name)
+        uncalled = c.agent_source(runtime).get("memory") == "imported"
+        why = "its agent imports the kit's memory and never calls it" if uncalled else "its agent never reads it"
+        ignored = c.ignored_stage(runtime, MEMORY_ID.name, why)
         if ignored is not None:
             yield ignored
         role = c.runtime_role(env, runtime)
@@ -117,11 +120,14 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
 # =========================================================================================================
 @rule(
     "Readiness-Tools",
-    info="Tools are not routed through an AgentCore Gateway, or a credential is hard-coded in an environment variable.",
+    info="Tools are not routed through an AgentCore Gateway, or a credential is hard-coded in an environment variable "
+    "or in the agent source.",
     explanation="Put each tool behind ToolGateway (stage 3) as a LambdaTool, connect it with "
     "gateway.connect_to(runtime) "
     "(sets GATEWAY_URL; the agent must read it: [Agent::GATEWAY_URL]), keep API keys in Secrets Manager and pass only "
-    "the secret's ARN (*_SECRET_ARN). "
+    "the secret's ARN (*_SECRET_ARN). The agent source is read at synth too: a credential literal in it "
+    "([Agent::Credential::<file>]) moves to the tool's secret, and a direct HTTP call to an upstream a gateway tool "
+    "serves ([Agent::Upstream::<host>]) becomes a call of that tool. "
     "An agent that really has no tools acknowledges Readiness-Tools[Gateway::Missing] with that reason.",
     checklist=3,
     gaps=("tools",),
@@ -129,11 +135,14 @@ def memory_connected(env: Environment) -> Iterator[RawFinding]:
 def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
     gateways = env.resources(c.GATEWAY)
     runtimes = c.runtimes(env)
+    upstreams = c.tool_upstreams(env)
     for runtime in runtimes:
         for name, value in c.runtime_env(runtime).items():
             kind = credential_kind(name, value)
             if kind:
                 yield runtime, f"Env::{name}", f"runtime variable {name} looks like a hard-coded credential ({kind})"
+        yield from _source_credentials(runtime)
+        yield from _direct_upstream_calls(runtime, upstreams)
     for fn in env.resources(c.LAMBDA):
         for name, value in c.lambda_env(fn).items():
             kind = credential_kind(name, value)
@@ -172,6 +181,35 @@ def tools_through_gateway(env: Environment) -> Iterator[RawFinding]:
         role = c.runtime_role(env, runtime)
         if role is not None and any(c.allows(s, "lambda:InvokeFunction") for s in c.role_statements(env, role)):
             yield runtime, "DirectInvoke", "runtime role may invoke Lambda directly, bypassing the gateway"
+
+
+def _source_credentials(runtime: Resource) -> Iterator[RawFinding]:
+    by_file: dict[str, list[str]] = {}
+    for record in c.source_records(runtime, "credentials"):
+        by_file.setdefault(str(record.get("file")), []).append(f"line {record.get('line')}: {record.get('kind')}")
+    for file, places in sorted(by_file.items()):
+        yield (
+            runtime,
+            f"Agent::Credential::{file}",
+            f"the agent source hard-codes a credential in {file} ({'; '.join(places)}): keep it in Secrets Manager, "
+            "held by the gateway tool that calls the API, never in the agent",
+        )
+
+
+def _direct_upstream_calls(runtime: Resource, upstreams: dict[str, Resource]) -> Iterator[RawFinding]:
+    calls: dict[str, list[str]] = {}
+    for record in c.source_records(runtime, "direct_http"):
+        host = str(record.get("host"))
+        if host in upstreams:
+            calls.setdefault(host, []).append(f"{record.get('file')}:{record.get('line')}")
+    for host, places in sorted(calls.items()):
+        yield (
+            runtime,
+            f"Agent::Upstream::{host}",
+            f"the agent calls {host} directly ({', '.join(places)}), an upstream the gateway tool "
+            f"{upstreams[host].path} serves: call the tool through the gateway (GATEWAY_URL), which holds the "
+            "credential and checks the caller",
+        )
 
 
 # =========================================================================================================
@@ -244,10 +282,12 @@ def per_user_identity(env: Environment) -> Iterator[RawFinding]:
 # =========================================================================================================
 @rule(
     "Readiness-Observability",
-    info="Logs, traces, dashboards or alarms are missing (log retention, TRACES/APPLICATION_LOGS delivery, dashboard, "
-    "alarm).",
+    info="Logs, traces, dashboards or alarms are missing (log retention, TRACES/APPLICATION_LOGS delivery, agent "
+    "tracing, dashboard, alarm).",
     explanation="Give every log group a retention, deliver the runtime's TRACES and APPLICATION_LOGS (AgentRuntime "
-    "does), "
+    "does), run the agent under ADOT so it emits spans of its own (a code entrypoint that starts with "
+    "opentelemetry-instrument: AgentRuntime's default, adot_instrumentation=True) and let its role upload them "
+    "(xray:PutTraceSegments), "
     "and add AgentObservability: a dashboard and alarms that reference the runtime.",
     checklist=5,
     gaps=("observability",),
@@ -274,11 +314,32 @@ def observability(env: Environment) -> Iterator[RawFinding]:
                     detail,
                     f"runtime has no {log_type} delivery (AWS::Logs::DeliverySource + AWS::Logs::Delivery)",
                 )
+        yield from _agent_tracing(env, runtime)
         name = runtime.prop("AgentRuntimeName")
         if not any(_mentions(env, d, d.prop("DashboardBody"), runtime, name) for d in dashboards):
             yield runtime, "Dashboard", "no CloudWatch dashboard shows this runtime"
         if not any(_mentions(env, a, a.properties, runtime, name) for a in alarms):
             yield runtime, "Alarm", "no CloudWatch alarm watches this runtime"
+
+
+def _agent_tracing(env: Environment, runtime: Resource) -> Iterator[RawFinding]:
+    """The agent's own spans: a code artifact runs under the ADOT launcher, and the role may upload spans. (An
+    image's command is not in the template: a container is judged on the grant only.)"""
+    entry = runtime.prop("AgentRuntimeArtifact", "CodeConfiguration", "EntryPoint")
+    if isinstance(entry, list) and entry and isinstance(entry[0], str) and entry[0] != ADOT_LAUNCHER:
+        yield (
+            runtime,
+            "Traces::Agent",
+            f"runtime entrypoint {entry} does not run under {ADOT_LAUNCHER} (ADOT): the agent emits no spans of "
+            "its own, tracing is off",
+        )
+    role = c.runtime_role(env, runtime)
+    if role is not None and not any(c.allows(s, XRAY_SPAN_UPLOAD) for s in c.role_statements(env, role)):
+        yield (
+            runtime,
+            "Traces::Grant",
+            f"runtime role {role.path} is not allowed {XRAY_SPAN_UPLOAD}: the agent's spans cannot be uploaded",
+        )
 
 
 def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource, name: Any) -> bool:

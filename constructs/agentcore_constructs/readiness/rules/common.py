@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentcore_constructs.aws_facts import COMPONENT_TAG, TOOL_COMPONENT
+from agentcore_constructs.consumption import url_host
 from agentcore_constructs.contract import env_vars
 from agentcore_constructs.contract.consumers import METADATA_KEY as CONSUMES_METADATA_KEY
+from agentcore_constructs.contract.consumers import SOURCE_METADATA_KEY
 from agentcore_constructs.readiness.assembly import Environment, Resource, Stack
 from agentcore_constructs.readiness.model import RawFinding
 
@@ -157,7 +159,7 @@ def consumed_by_agent(runtime: Resource) -> set[str] | None:
     return {str(v) for v in value} if isinstance(value, list) else None
 
 
-def ignored_stage(runtime: Resource, variable: str) -> RawFinding | None:
+def ignored_stage(runtime: Resource, variable: str, why: str = "its agent never reads it") -> RawFinding | None:
     """A finding when the constructs set ``variable`` on the runtime but its agent bundle never reads it."""
     consumed = consumed_by_agent(runtime)
     if consumed is None or absent(runtime_env(runtime).get(variable)) or variable in consumed:
@@ -165,6 +167,39 @@ def ignored_stage(runtime: Resource, variable: str) -> RawFinding | None:
     return (
         runtime,
         f"Agent::{variable}",
-        f"the runtime gets {variable} but its agent never reads it (read from the agent source at synth): the stage "
-        "is provisioned, not used",
+        f"the runtime gets {variable} but {why} (read from the agent source at synth): the stage is provisioned, "
+        "not used",
     )
+
+
+def agent_source(runtime: Resource) -> dict[str, Any]:
+    """What ``AgentRuntime`` recorded of the agent source that no template shows (``agentcore:source``: hard-coded
+    credentials, direct HTTP calls, memory imported but never called); empty when nothing was found or recorded."""
+    value = runtime.metadata.get(SOURCE_METADATA_KEY)
+    return value if isinstance(value, dict) else {}
+
+
+def source_records(runtime: Resource, key: str) -> list[dict[str, Any]]:
+    return [r for r in as_list(agent_source(runtime).get(key)) if isinstance(r, dict)]
+
+
+def is_gateway_target(env: Environment, fn: Resource) -> bool:
+    return any(env.refers_to(t.prop("TargetConfiguration"), t.stack, fn) for t in env.resources(GATEWAY_TARGET))
+
+
+def tool_upstreams(env: Environment) -> dict[str, Resource]:
+    """Host -> the gateway tool Lambda whose environment names an ``http(s)://`` URL on it (the upstream it serves,
+    e.g. ``ORDERS_API_BASE_URL``). A tool is a Lambda marked as one or a gateway target (an interceptor serves no
+    upstream). Only literals are read: a whole string value, or a ``Fn::Join`` part whose host ends inside it; a URL
+    from a parameter or reference is unknown."""
+    hosts: dict[str, Resource] = {}
+    for fn in env.resources(LAMBDA):
+        if not (is_tool(fn) or is_gateway_target(env, fn)):
+            continue
+        for value in lambda_env(fn).values():
+            candidates = [url_host(value)] if isinstance(value, str) else []
+            candidates += [url_host(text, whole=False) for text in env.literal_strings(value)]
+            for host in candidates:
+                if host:
+                    hosts.setdefault(host, fn)
+    return hosts
