@@ -33,10 +33,14 @@ def test_the_guide_followed_literally_is_production_ready(tmp_path: Path) -> Non
     for block in guide_blocks():
         environment.update(block)
     assert environment["stages"] == ["runtime", "memory", "gateway", "identity"]
-    # The agent the guide migrates, locked as its "Once" steps say (docs/migration/requirements.in -> .lock).
+    # The agent the guide migrates, in its own folder and locked as its "Once" steps say (docs/migration/agent:
+    # main.py is the file after stage 4, requirements.in -> requirements.lock).
+    assert (REPO_ROOT / "docs/migration/agent/main.py").read_text() == (
+        REPO_ROOT / "docs/migration/stage4_identity.py"
+    ).read_text()
     environment["agent"] = {
-        "source": "docs/migration",
-        "entrypoint": "stage4_identity.py",
+        "source": "docs/migration/agent",
+        "entrypoint": "main.py",
         "requirements": "requirements.lock",
     }
     out = tmp_path / "cdk.out"
