@@ -14,12 +14,13 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DEFAULT_ACCOUNT ?= 123456789012
 export CDK_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint synth test dev invoke bench cost e2e token release-status deploy eval snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
+.PHONY: help install lint check synth test dev invoke bench cost e2e token release-status deploy eval snapshot-update clean agent-lock tools-lock checkov-lock reference example example-lock
 
 help:
 	@echo "make synth            install, synthesize every environment with the rule packs, print the scorecard"
 	@echo "make test             install and run the offline test suite"
 	@echo "make lint             ruff format check, ruff lint, mypy (CI runs it before the tests)"
+	@echo "make check            everything a change must pass: format, lint, types, REFERENCE.md current, both suites"
 	@echo "make dev [ENV=dev]    run the environment's agent and stages locally on 127.0.0.1:8080 (Runtime contract)"
 	@echo "make snapshot-update  re-record the template snapshots"
 	@echo "make reference        re-render constructs/REFERENCE.md from the library's code"
@@ -64,6 +65,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Everything a change must pass before it lands: format, lint, types, the rendered reference, both suites.
+check: lint
+	$(PY) -m agentcore_constructs.reference | diff -q - constructs/REFERENCE.md >/dev/null \
+		|| (echo "constructs/REFERENCE.md is stale: run make reference" && exit 1)
+	$(MAKE) --no-print-directory test
 
 # The app's suite, then the construct library's own (offline, its own fixture agent and tool).
 test: install

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from agentcore_constructs.readiness.assembly import Environment, load_cloud_assembly
-from agentcore_constructs.readiness.model import CHECKLIST, GAPS, Finding, Level, Rule, evaluate, evaluate_app
+from agentcore_constructs.readiness.evaluation import evaluate, evaluate_app
+from agentcore_constructs.readiness.model import CHECKLIST, GAPS, Finding, Level, Rule
 from agentcore_constructs.readiness.rules import RULES
 
 __all__ = [

@@ -31,7 +31,8 @@ import aws_cdk as cdk
 import jsii
 
 from agentcore_constructs.readiness.assembly import load_assembly_directory, normalize_rule_id
-from agentcore_constructs.readiness.model import Finding, Level, evaluate_app
+from agentcore_constructs.readiness.evaluation import evaluate_app
+from agentcore_constructs.readiness.model import Finding, Level
 from agentcore_constructs.readiness.rules import RULES
 from constructs import IConstruct
 

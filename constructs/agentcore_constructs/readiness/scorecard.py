@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from agentcore_constructs.readiness.assembly import Environment, e2e_gates, load_cloud_assembly
+from agentcore_constructs.readiness.evaluation import evaluate_app
 from agentcore_constructs.readiness.evidence import DEFAULT_EVIDENCE_DIR, PASSED, read_e2e_run
 from agentcore_constructs.readiness.model import (
     CHECKLIST,
@@ -29,7 +30,6 @@ from agentcore_constructs.readiness.model import (
     GAPS,
     VERIFIED,
     Finding,
-    evaluate_app,
 )
 from agentcore_constructs.readiness.rules import RULES
 

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Template
 from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_METADATA
 from agentcore_constructs.network import RuntimeVpcEndpoints
 from agentcore_constructs.readiness.assembly import environment_from_templates
-from agentcore_constructs.readiness.model import evaluate
+from agentcore_constructs.readiness.evaluation import evaluate
 from tests.conftest import new_runtime, new_stack
 
 
