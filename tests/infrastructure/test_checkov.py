@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
+#: One checkov run (about 30 s) for both tests: on two workers each would run its own.
+pytestmark = pytest.mark.xdist_group("checkov")
 
 
 @pytest.fixture(scope="session")
