@@ -21,10 +21,10 @@ import boto3
 from botocore.config import Config
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierConfig, single_authorization
 
 MAX_BODY_BYTES = 64 * 1024
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 def _setting(variable: env_vars.EnvVar, default: str = "") -> str:

@@ -366,7 +366,7 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
 def retries_configured(env: Environment) -> Iterator[RawFinding]:
     checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         RETRY_MAX_ATTEMPTS.name: (lambda v: int(v) >= 2, "must be an integer >= 2"),
-        RETRY_MODE.name: (lambda v: v in ("adaptive", "standard"), "must be 'adaptive' or 'standard'"),
+        RETRY_MODE.name: (lambda v: v in RETRY_MODE.choices, f"must be one of {', '.join(RETRY_MODE.choices)}"),
         HTTP_TIMEOUT_SECONDS.name: (lambda v: float(v) > 0, "must be a number > 0"),
     }
     assert set(checks) == {v.name for v in RETRY_SIGNAL}, "RETRY_SIGNAL changed: update Readiness-Retries"
