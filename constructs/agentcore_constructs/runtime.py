@@ -233,6 +233,7 @@ class AgentRuntime(Construct):
             retry_max_attempts=retry_max_attempts,
             retry_mode=retry_mode,
             model_provider=model_provider,
+            log_level=log_level,
             max_turns=max_turns,
             max_total_tokens=max_total_tokens,
             max_seconds=max_invocation_time.to_seconds(),
@@ -816,6 +817,7 @@ def _validate(
     retry_max_attempts: int,
     retry_mode: str,
     model_provider: str,
+    log_level: str,
     max_turns: int,
     max_total_tokens: int,
     max_seconds: float,
@@ -849,6 +851,7 @@ def _validate(
     chosen = (
         ("retry_mode", env_contract.RETRY_MODE, retry_mode),
         ("model_provider", env_contract.MODEL_PROVIDER, model_provider),
+        ("log_level", env_contract.LOG_LEVEL, log_level),
     )
     for prop, var, choice in chosen:
         if choice not in var.choices:
