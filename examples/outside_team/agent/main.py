@@ -34,7 +34,7 @@ def _setting(variable: env_vars.EnvVar, default: str = "") -> str:
 RETRIES = Config(
     retries={
         "max_attempts": int(_setting(env_vars.RETRY_MAX_ATTEMPTS, "4")),
-        "mode": _setting(env_vars.RETRY_MODE, "adaptive"),
+        "mode": _setting(env_vars.RETRY_MODE, env_vars.DEFAULT_RETRY_MODE),
     },
     read_timeout=int(_setting(env_vars.HTTP_TIMEOUT_SECONDS, "60")),
 )

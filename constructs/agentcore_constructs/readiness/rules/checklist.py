@@ -354,7 +354,7 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
 @rule(
     "Readiness-Retries",
     info="The runtime has no sane retry configuration (AGENT_RETRY_MAX_ATTEMPTS >= 2, AGENT_RETRY_MODE "
-    "adaptive|standard, "
+    f"{'|'.join(RETRY_MODE.choices)}, "
     "AGENT_HTTP_TIMEOUT_SECONDS > 0).",
     explanation="Transient throttles and timeouts of the model and tools must be retried with exponential backoff. "
     "AgentRuntime sets these from its retry_max_attempts, retry_mode and http_timeout props; an agent that retries "
