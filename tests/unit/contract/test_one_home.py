@@ -101,6 +101,10 @@ def contract_value_sets() -> dict[str, frozenset[str]]:
     return sets
 
 
+def _where(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if REPO_ROOT in path.parents else path.name
+
+
 def value_copies_in(path: Path, sets: dict[str, frozenset[str]], scalars: set[str]) -> list[str]:
     """Literal copies of contract values in ``path``: a scalar value (the session header), or a tuple/list/set
     of string constants drawn from one home's collection (all of a small one, at least three of a larger one)."""
@@ -108,12 +112,12 @@ def value_copies_in(path: Path, sets: dict[str, frozenset[str]], scalars: set[st
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value in scalars:
-            found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {node.value!r}")
+            found.append(f"{_where(path)}:{node.lineno}: {node.value!r}")
         elements = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else []
         strings = {e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)}
         for home, values in sets.items():
             if len(strings) >= min(3, len(values)) and strings <= values:
-                found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}: {sorted(strings)} (home: {home})")
+                found.append(f"{_where(path)}:{node.lineno}: {sorted(strings)} (home: {home})")
     return found
 
 
@@ -136,15 +140,17 @@ def test_the_scan_finds_a_copy() -> None:
         probe.unlink()
 
 
-def test_the_value_scan_finds_a_copy() -> None:
+def test_the_value_scan_finds_a_copy(tmp_path: Path) -> None:
+    """A copied header or allowed-value tuple is found; a single value (``"standard"`` as a botocore retry mode of a
+    function outside the contract) and a schema instance (a dict using the keywords) are not copies of a rule."""
     sets = contract_value_sets()
-    probe = Path(__file__).with_name("_value_probe.py")
+    probe = tmp_path / "probe.py"
     modes = env_vars.RETRY_MODE.choices
-    probe.write_text(f"H = {SESSION_HEADER!r}\nok = mode in {tuple(modes)!r}\nsolo = {modes[0]!r}\n")
-    try:
-        assert value_copies_in(probe, sets, {SESSION_HEADER}) == [
-            f"{probe.relative_to(REPO_ROOT)}:1: {SESSION_HEADER!r}",
-            f"{probe.relative_to(REPO_ROOT)}:2: {sorted(modes)} (home: env_vars.{env_vars.RETRY_MODE.name}.choices)",
-        ]
-    finally:
-        probe.unlink()
+    probe.write_text(
+        f"H = {SESSION_HEADER!r}\nok = mode in {tuple(modes)!r}\nsolo = {modes[0]!r}\n"
+        'schema = {"type": "object", "properties": {}, "required": []}\n'
+    )
+    assert value_copies_in(probe, sets, {SESSION_HEADER}) == [
+        f"probe.py:1: {SESSION_HEADER!r}",
+        f"probe.py:2: {sorted(modes)} (home: env_vars.{env_vars.RETRY_MODE.name}.choices)",
+    ]
