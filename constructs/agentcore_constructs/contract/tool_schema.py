@@ -4,8 +4,7 @@ Pure Python, so both the construct (at synth) and the Lambda's own declaration (
 same rules. AgentCore Control API reference, ``SchemaDefinition`` (type: string | number | object | array | boolean |
 integer; description; items; properties; required;
 https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_SchemaDefinition.html), the same as the
-CloudFormation
-``AWS::BedrockAgentCore::GatewayTarget`` ``SchemaDefinition``
+CloudFormation ``AWS::BedrockAgentCore::GatewayTarget`` ``SchemaDefinition``
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-bedrockagentcore-gatewaytarget-schemadefinition.html).
 Other JSON Schema keywords have no place to go.
 """
