@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.contract.streaming import EVENT_STREAM
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -228,7 +229,7 @@ def _invocation_latency(url: str, requests: int) -> tuple[float, float]:
             data=body,
             headers={
                 "Content-Type": "application/json",
-                "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-session-{i % 10:04d}-padding-to-33-chars-x",
+                SESSION_HEADER: f"bench-session-{i % 10:04d}-padding-to-33-chars-x",
             },
         )
         start = time.perf_counter()
@@ -249,7 +250,7 @@ def _stream_timings(port: int, requests: int) -> tuple[float, float]:
             "Accept": EVENT_STREAM,
             # A new session each time: every answer is the same text ("history: 0 earlier user turns"), as the bare
             # app's (which keeps no history), so the whole-answer figures compare too.
-            "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"bench-stream-{i:04d}-padding-to-33-chars",
+            SESSION_HEADER: f"bench-stream-{i:04d}-padding-to-33-chars",
         }
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:

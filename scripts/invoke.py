@@ -21,11 +21,11 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.contract.memory import MEMORY_NOT_SAVED, MEMORY_STATUS_FIELD
 from agentcore_constructs.contract.streaming import DELTA_FIELD, ERROR_FIELD, EVENT_STREAM, STATUS_FIELD
 from scripts.dev_token import DevTokenError, fetch_token, identity_off, stack_state, token_endpoint
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 DEFAULT_AGENT_URL = "http://127.0.0.1:8080"
 
 

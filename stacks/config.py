@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
@@ -23,8 +23,9 @@ DEFAULT_REGION = "us-east-1"
 STAGES = ("runtime", "memory", "gateway", "identity")
 NETWORK_MODES = ("PUBLIC", "VPC")
 ARTIFACT_KINDS = ("code", "container")
-RETRY_MODES = ("adaptive", "standard")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: The agent's own allowed values (the contract): a value the agent would refuse fails synth instead.
+RETRY_MODES = env_vars.RETRY_MODE.choices
+LOG_LEVELS = env_vars.LOG_LEVEL.choices
 #: X-Ray Transaction Search is one per account and Region: "manage" (the app's account stack owns it; every
 #: environment of the app in that account/Region says "manage" and deploys the same stack), "enabled" (turned on
 #: outside this app: console, CLI or another app), "off" (not used).
@@ -76,13 +77,8 @@ class VpcConfig:
     route_table_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class AlarmConfig:
-    error_rate_percent: float
-    latency_p90_ms: float
-    throttles: float
-    tool_errors: float
-    evaluation_periods: int
+#: An environment's alarm thresholds: the library's own type, so its fields and defaults live once.
+AlarmConfig = AlarmThresholds
 
 
 @dataclass(frozen=True)
@@ -475,27 +471,25 @@ def _parse_agent(where: str, raw: Any) -> AgentSourceConfig:
 
 def _parse_retry(where: str, raw: Any) -> RetryConfig:
     values = _with_defaults(where, raw, _RETRY_DEFAULTS)
-    attempts = values["max_attempts"]
-    _check(_is_int(attempts) and 1 <= attempts <= 10, f"{where}.max_attempts: {attempts!r} must be an integer 1..10")
+    attempts = _bounded_int(where, values, "max_attempts", env_vars.RETRY_MAX_ATTEMPTS)
     mode = values["mode"]
     _check(mode in RETRY_MODES, f"{where}.mode: {mode!r} is not one of {', '.join(RETRY_MODES)}")
-    timeout = values["timeout_seconds"]
-    _check(_is_int(timeout) and 1 <= timeout <= 900, f"{where}.timeout_seconds: {timeout!r} must be an integer 1..900")
+    timeout = _bounded_int(where, values, "timeout_seconds", env_vars.HTTP_TIMEOUT_SECONDS)
     return RetryConfig(max_attempts=attempts, mode=mode, timeout_seconds=timeout)
+
+
+def _bounded_int(where: str, values: Mapping[str, Any], key: str, var: env_vars.EnvVar) -> int:
+    """``values[key]``, an integer within the bounds the contract gives ``var`` (the agent's own check)."""
+    value = values[key]
+    _check(_is_int(value) and var.in_range(value), f"{where}.{key}: {value!r} must be an integer {var.range_text()}")
+    return int(value)
 
 
 def _parse_limits(where: str, raw: Any) -> LimitsConfig:
     values = _with_defaults(where, raw, _LIMITS_DEFAULTS)
-    turns = values["max_turns"]
-    _check(_is_int(turns) and 1 <= turns <= 100, f"{where}.max_turns: {turns!r} must be an integer 1..100")
-    tokens = values["max_total_tokens"]
-    _check(_is_int(tokens) and tokens >= 1000, f"{where}.max_total_tokens: {tokens!r} must be an integer >= 1000")
-    seconds = values["max_seconds"]
-    ceiling = env_vars.MAX_SECONDS_CEILING
-    _check(
-        _is_int(seconds) and 1 <= seconds <= ceiling,
-        f"{where}.max_seconds: {seconds!r} must be an integer 1..{ceiling}",
-    )
+    turns = _bounded_int(where, values, "max_turns", env_vars.MAX_TURNS)
+    tokens = _bounded_int(where, values, "max_total_tokens", env_vars.MAX_TOTAL_TOKENS)
+    seconds = _bounded_int(where, values, "max_seconds", env_vars.MAX_SECONDS)
     return LimitsConfig(max_turns=turns, max_total_tokens=tokens, max_seconds=seconds)
 
 
@@ -553,7 +547,7 @@ def _parse_vpc(where: str, raw: Any) -> VpcConfig:
 
 def _parse_alarms(where: str, raw: Any) -> AlarmConfig:
     values = _with_defaults(where, raw, _ALARM_DEFAULTS)
-    for key in ("error_rate_percent", "latency_p90_ms", "throttles", "tool_errors"):
+    for key in (f.name for f in fields(AlarmThresholds) if f.type in (float, "float")):
         value = values[key]
         _check(
             isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0,

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
-from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, AlarmThresholds, RuntimeArtifactKind
+from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.evaluation import OnlineEvaluation
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
@@ -111,7 +111,7 @@ class RuntimeStack(cdk.Stack):
             runtime=self.agent,
             memory=memory,
             gateway=self.gateway,
-            thresholds=AlarmThresholds(**vars(config.alarms)),
+            thresholds=config.alarms,
             alarm_emails=config.alarm_emails,
             topic_key=key,
         )

@@ -30,6 +30,7 @@ from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.aws_facts import TOOL_COMPONENT
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.contract import tool_schema
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.keys import refuse_alias
 from agentcore_constructs.naming import pascal_case
@@ -40,72 +41,8 @@ from constructs import Construct
 
 _TARGET_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
 _GATEWAY_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,98}[a-zA-Z0-9])?$")
-_SCHEMA_TYPES = {
-    name.lower(): getattr(agentcore.SchemaDefinitionType, name)
-    for name in ("ARRAY", "BOOLEAN", "INTEGER", "NUMBER", "OBJECT", "STRING")
-}
-#: What an inline tool schema node may hold: AgentCore Control API reference, SchemaDefinition (type: string | number
-#: | object | array | boolean | integer; description; items; properties; required), the same as the CloudFormation
-#: AWS::BedrockAgentCore::GatewayTarget SchemaDefinition. Other JSON Schema keywords have no place to go.
-SCHEMA_KEYWORDS = frozenset({"type", "description", "properties", "required", "items"})
-#: A tool declaration's keys (ToolDefinition: name, description, inputSchema, outputSchema).
-TOOL_KEYS = frozenset({"name", "description", "inputSchema", "outputSchema"})
-_KEYWORD_ADVICE = {
-    "enum": "list the allowed values in the description and check them in the handler",
-    "const": "state the value in the description and check it in the handler",
-    "default": "apply the default in the handler and say so in the description",
-    "minimum": "state the bound in the description and check it in the handler",
-    "maximum": "state the bound in the description and check it in the handler",
-    "pattern": "state the format in the description and check it in the handler",
-    "format": "state the format in the description and check it in the handler",
-    "anyOf": "use one type and check the alternatives in the handler",
-    "oneOf": "use one type and check the alternatives in the handler",
-    "allOf": "merge the schemas into one object",
-    "$ref": "inline the referenced schema",
-    "additionalProperties": "declare the properties; the handler must ignore or refuse unknown ones",
-}
-
-
-def schema_problems(schema: Any, where: str) -> list[str]:
-    """Why ``schema`` (one node of a tool's inputSchema/outputSchema, at JSON path ``where``) is not an AgentCore
-    inline SchemaDefinition; [] when it is."""
-    if not isinstance(schema, Mapping):
-        return [f"{where} must be an object, got {type(schema).__name__}"]
-    problems = []
-    for keyword in sorted(set(schema) - SCHEMA_KEYWORDS):
-        advice = _KEYWORD_ADVICE.get(keyword, "remove it")
-        problems.append(f"{where}: keyword {keyword!r} is not accepted by AgentCore's inline tool schema ({advice})")
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        problems.append(
-            f"{where}: type {kind} is a list; AgentCore takes exactly one type"
-            + (" (leave the property out of 'required' instead of allowing null)" if "null" in kind else "")
-        )
-    elif kind not in _SCHEMA_TYPES:
-        problems.append(f"{where}: type {kind!r} must be one of {', '.join(sorted(_SCHEMA_TYPES))}")
-    properties = schema.get("properties")
-    if properties is not None:
-        if kind != "object" or not isinstance(properties, Mapping):
-            problems.append(f"{where}: 'properties' needs type 'object' and a map of schemas")
-        else:
-            for name, child in properties.items():
-                problems += schema_problems(child, f"{where}.properties.{name}")
-    required = schema.get("required")
-    if required is not None:
-        declared = set(properties) if isinstance(properties, Mapping) else set()
-        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-            problems.append(f"{where}: 'required' must be a list of property names")
-        elif set(required) - declared:
-            problems.append(f"{where}: 'required' names undeclared properties {sorted(set(required) - declared)}")
-    items = schema.get("items")
-    if items is not None:
-        if kind != "array":
-            problems.append(f"{where}: 'items' needs type 'array'")
-        else:
-            problems += schema_problems(items, f"{where}.items")
-    elif kind == "array":
-        problems.append(f"{where}: an array needs 'items'")
-    return problems
+#: AgentCore's inline SchemaDefinition type names -> the L2's enum (the rules themselves: contract.tool_schema).
+_SCHEMA_TYPES = {name: getattr(agentcore.SchemaDefinitionType, name.upper()) for name in tool_schema.SCHEMA_TYPES}
 
 
 def _schema_definition(schema: Mapping[str, Any]) -> agentcore.SchemaDefinition:
@@ -189,17 +126,7 @@ class LambdaTool(Construct):
             raise ValueError(f"{owner}: pass existing_function or code_root/handler, not both")
         if existing_function is None and (code_root is None or handler is None):
             raise ValueError(f"{owner}: code_root and handler are required unless existing_function is given")
-        problems = []
-        for tool in tools:
-            label = f"tool {tool.get('name')!r}"
-            missing = {"name", "description", "inputSchema"} - set(tool)
-            if missing:
-                problems.append(f"{label} lacks {sorted(missing)}")
-            if set(tool) - TOOL_KEYS:
-                problems.append(f"{label} has keys AgentCore does not take: {sorted(set(tool) - TOOL_KEYS)}")
-            for key in ("inputSchema", "outputSchema"):
-                if key in tool:
-                    problems += [f"{label} {p}" for p in schema_problems(tool[key], key)]
+        problems = [problem for tool in tools for problem in tool_schema.tool_problems(tool)]
         if problems:
             raise ValueError(f"{owner} (target {target_name}): " + "; ".join(problems))
         self.target_name = target_name

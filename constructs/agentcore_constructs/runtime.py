@@ -233,9 +233,11 @@ class AgentRuntime(Construct):
             retry_max_attempts=retry_max_attempts,
             retry_mode=retry_mode,
             model_provider=model_provider,
+            log_level=log_level,
             max_turns=max_turns,
             max_total_tokens=max_total_tokens,
             max_seconds=max_invocation_time.to_seconds(),
+            http_timeout_seconds=http_timeout.to_seconds(),
         )
         stack = cdk.Stack.of(self)
         self.runtime_name = runtime_name
@@ -815,9 +817,11 @@ def _validate(
     retry_max_attempts: int,
     retry_mode: str,
     model_provider: str,
+    log_level: str,
     max_turns: int,
     max_total_tokens: int,
     max_seconds: float,
+    http_timeout_seconds: float,
 ) -> None:
     if not _NAME.match(runtime_name):
         raise ValueError(f"AgentRuntime runtime_name {runtime_name!r} must match {_NAME.pattern}")
@@ -833,17 +837,22 @@ def _validate(
         raise ValueError(f"AgentRuntime requirements_file {requirements_file!r} not found in {source_path}")
     if artifact is RuntimeArtifactKind.CONTAINER and not (source_path / "Dockerfile").is_file():
         raise ValueError(f"AgentRuntime artifact CONTAINER needs a Dockerfile in {source_path}")
-    if not 1 <= retry_max_attempts <= 10:
-        raise ValueError(f"AgentRuntime retry_max_attempts {retry_max_attempts} must be 1..10")
-    if retry_mode not in ("adaptive", "standard"):
-        raise ValueError(f"AgentRuntime retry_mode {retry_mode!r} must be 'adaptive' or 'standard'")
-    if not 1 <= max_turns <= 100:
-        raise ValueError(f"AgentRuntime max_turns {max_turns} must be 1..100")
-    if max_total_tokens < 1000:
-        raise ValueError(f"AgentRuntime max_total_tokens {max_total_tokens} must be at least 1000")
-    if not 1 <= max_seconds <= env_contract.MAX_SECONDS_CEILING:
-        raise ValueError(
-            f"AgentRuntime max_invocation_time {max_seconds:g} s must be 1..{env_contract.MAX_SECONDS_CEILING} s"
-        )
-    if model_provider not in ("bedrock", "offline"):
-        raise ValueError(f"AgentRuntime model_provider {model_provider!r} must be 'bedrock' or 'offline'")
+    # The agent refuses to start outside these ranges (kit settings read the same contract): refuse at synth.
+    bounded = (
+        ("retry_max_attempts", env_contract.RETRY_MAX_ATTEMPTS, retry_max_attempts),
+        ("max_turns", env_contract.MAX_TURNS, max_turns),
+        ("max_total_tokens", env_contract.MAX_TOTAL_TOKENS, max_total_tokens),
+        ("max_invocation_time", env_contract.MAX_SECONDS, max_seconds),
+        ("http_timeout", env_contract.HTTP_TIMEOUT_SECONDS, http_timeout_seconds),
+    )
+    for prop, var, value in bounded:
+        if not var.in_range(value):
+            raise ValueError(f"AgentRuntime {prop} {value:g} must be {var.range_text()}")
+    chosen = (
+        ("retry_mode", env_contract.RETRY_MODE, retry_mode),
+        ("model_provider", env_contract.MODEL_PROVIDER, model_provider),
+        ("log_level", env_contract.LOG_LEVEL, log_level),
+    )
+    for prop, var, choice in chosen:
+        if choice not in var.choices:
+            raise ValueError(f"AgentRuntime {prop} {choice!r} must be one of {', '.join(var.choices)}")

@@ -9,8 +9,9 @@ Pure Python, standard library only. Three readers:
 AgentCore Gateway inline schemas (``AWS::BedrockAgentCore::GatewayTarget`` ``SchemaDefinition``) support only
 ``type``, ``description``, ``properties``, ``required`` and ``items`` -- no ``pattern``, ``enum``, ``minLength`` or
 ``additionalProperties``. So a declaration carries two parts: the Gateway-visible ``input_schema`` (restricted to
-those keywords, checked by :func:`_check_gateway_schema` at import time) and handler-only ``patterns`` that the
-Lambda enforces. The pattern is also spelled out in the property description so the model sees it.
+those keywords, checked at import time by the rules ``ToolGateway`` applies, ``contract.tool_schema``) and
+handler-only ``patterns`` that the Lambda enforces. The pattern is also spelled out in the property description so
+the model sees it.
 
 Reserved arguments (:data:`RESERVED_ARGUMENTS`) are never part of the published schema and never come from the
 model: the Gateway request interceptor (stage 4, Identity) injects the verified caller identity as ``caller_id``, the
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentcore_constructs.contract.tool_schema import schema_problems
 from agentcore_constructs.contract.tools import (
     CALL_CONTEXT_VALUE_PATTERN,
     CALLER_GROUPS_ARGUMENT,
@@ -67,10 +69,6 @@ REFUND_GROUP = "support-staff"
 REFUND_LIMIT_CENTS = 50_000
 
 ORDER_ID_PATTERN = r"^ORD-\d{5}$"
-
-# Keywords AgentCore Gateway accepts in an inline SchemaDefinition, and its type names.
-_GATEWAY_SCHEMA_KEYWORDS = frozenset({"type", "description", "properties", "required", "items"})
-_GATEWAY_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 
 
 @dataclass(frozen=True)
@@ -118,19 +116,10 @@ def _plain(value: Any) -> Any:
 
 
 def _check_gateway_schema(schema: Mapping[str, Any], where: str) -> None:
-    unsupported = set(schema) - _GATEWAY_SCHEMA_KEYWORDS
-    if unsupported:
-        raise ValueError(f"{where}: keywords {sorted(unsupported)} are not supported by AgentCore Gateway")
-    if schema.get("type") not in _GATEWAY_TYPES:
-        raise ValueError(f"{where}: unsupported type {schema.get('type')!r}")
-    for name, sub in schema.get("properties", {}).items():
-        _check_gateway_schema(sub, f"{where}.properties.{name}")
-    required = schema.get("required", [])
-    missing = [r for r in required if r not in schema.get("properties", {})]
-    if missing:
-        raise ValueError(f"{where}: required {missing} not declared in properties")
-    if "items" in schema:
-        _check_gateway_schema(schema["items"], f"{where}.items")
+    """Refuse a schema AgentCore Gateway's inline SchemaDefinition cannot carry (the rules ``ToolGateway`` applies)."""
+    problems = schema_problems(schema, where)
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
 #: The ``order_id`` argument every order tool takes (its pattern is :data:`ORDER_ID_PATTERN`).

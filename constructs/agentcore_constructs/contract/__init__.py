@@ -5,8 +5,11 @@ emit metrics and receive the caller) and the local stand-ins all import these mo
 only: :class:`~agentcore_constructs.runtime.AgentRuntime` ships this package into the agent bundle and
 :class:`~agentcore_constructs.python_function.PythonArm64Function` into every Lambda asset.
 
-* :mod:`.env_vars` — environment variables the constructs set on the Runtime and the agent reads;
+* :mod:`.env_vars` — environment variables the constructs set on the Runtime and the agent reads, with their allowed
+  values and bounds (the app config, ``AgentRuntime`` and the agent's settings all check against them);
+* :mod:`.invocation` — the ``/invocations`` request: the runtime session header;
 * :mod:`.tools` — the reserved caller argument, tool naming, the tool metrics namespace and dimensions;
+* :mod:`.tool_schema` — the inline tool-schema rules ``ToolGateway`` and the tool Lambdas' declarations both apply;
 * :mod:`.identity` — OAuth scope names and the default resource-server id;
 * :mod:`.memory` — AgentCore Memory long-term namespaces; a turn not stored: the response field and header, the metric;
 * :mod:`.streaming` — the streamed answer on ``/invocations`` (Server-Sent Events): its media type and event fields;

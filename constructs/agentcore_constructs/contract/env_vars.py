@@ -12,31 +12,92 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EnvVar:
+    """One variable: its name, who sets it, what it means and, for a bounded one, the values the agent accepts.
+
+    ``choices``, ``minimum`` and ``maximum`` are read by every side that checks the value (the app config, the
+    ``AgentRuntime`` props and the agent's settings), so the three agree on what is allowed.
+    """
+
     name: str
     set_by: str
     meaning: str
+    #: The values a choice variable may take (empty: not a choice).
+    choices: tuple[str, ...] = ()
+    #: Inclusive bounds of a numeric variable (None: unbounded on that side).
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def in_range(self, value: float) -> bool:
+        """True when ``value`` lies within this variable's bounds."""
+        return (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)
+
+    def range_text(self) -> str:
+        """The bounds for an error message: ``1..10`` or ``>= 1000``."""
+        if self.maximum is None:
+            return f">= {self.minimum}"
+        return f"{self.minimum}..{self.maximum}"
+
+
+#: The Runtime ends a synchronous invocation after 15 minutes (AgentCore guide, "Runtime quotas"): no budget beyond.
+MAX_SECONDS_CEILING = 900
 
 
 MODEL_PROVIDER = EnvVar(
-    "MODEL_PROVIDER", "AgentRuntime", "'bedrock' (deployed default) or 'offline' (deterministic dev driver)"
+    "MODEL_PROVIDER",
+    "AgentRuntime",
+    "'bedrock' (deployed default) or 'offline' (deterministic dev driver)",
+    choices=("bedrock", "offline"),
 )
 MODEL_ID = EnvVar("MODEL_ID", "AgentRuntime", "Bedrock model or inference-profile id the agent invokes")
 MODEL_REGION = EnvVar("MODEL_REGION", "AgentRuntime", "Region of the Bedrock endpoint the agent calls")
 RETRY_MAX_ATTEMPTS = EnvVar(
-    "AGENT_RETRY_MAX_ATTEMPTS", "AgentRuntime", "Total attempts (first call + retries) for every remote call"
+    "AGENT_RETRY_MAX_ATTEMPTS",
+    "AgentRuntime",
+    "Total attempts (first call + retries) for every remote call",
+    minimum=1,
+    maximum=10,
 )
-RETRY_MODE = EnvVar("AGENT_RETRY_MODE", "AgentRuntime", "botocore retry mode for AWS calls ('adaptive' or 'standard')")
+#: botocore's retry modes besides "legacy" (botocore "Retries" guide,
+#: https://docs.aws.amazon.com/boto3/latest/guide/retries.html).
+RETRY_MODE = EnvVar(
+    "AGENT_RETRY_MODE", "AgentRuntime", "botocore retry mode for AWS calls", choices=("adaptive", "standard")
+)
+#: At most the Runtime's own request limit, 15 minutes.
 HTTP_TIMEOUT_SECONDS = EnvVar(
-    "AGENT_HTTP_TIMEOUT_SECONDS", "AgentRuntime", "Read timeout for every remote call, seconds"
+    "AGENT_HTTP_TIMEOUT_SECONDS",
+    "AgentRuntime",
+    "Read timeout for every remote call, seconds",
+    minimum=1,
+    maximum=MAX_SECONDS_CEILING,
 )
 MAX_TURNS = EnvVar(
-    "AGENT_MAX_TURNS", "AgentRuntime", "Most model turns (model call + its tools) one invocation may take"
+    "AGENT_MAX_TURNS",
+    "AgentRuntime",
+    "Most model turns (model call + its tools) one invocation may take",
+    minimum=1,
+    maximum=100,
 )
 MAX_TOTAL_TOKENS = EnvVar(
-    "AGENT_MAX_TOTAL_TOKENS", "AgentRuntime", "Most input+output tokens one invocation may spend (soft cap)"
+    "AGENT_MAX_TOTAL_TOKENS",
+    "AgentRuntime",
+    "Most input+output tokens one invocation may spend (soft cap)",
+    minimum=1000,
+    maximum=10_000_000,
 )
-MAX_SECONDS = EnvVar("AGENT_MAX_SECONDS", "AgentRuntime", "Most wall-clock seconds one invocation may take")
-LOG_LEVEL = EnvVar("LOG_LEVEL", "AgentRuntime", "Python log level of the agent")
+MAX_SECONDS = EnvVar(
+    "AGENT_MAX_SECONDS",
+    "AgentRuntime",
+    "Most wall-clock seconds one invocation may take",
+    minimum=1,
+    maximum=MAX_SECONDS_CEILING,
+)
+#: Python's logging level names (``logging`` module, "Logging Levels").
+LOG_LEVEL = EnvVar(
+    "LOG_LEVEL",
+    "AgentRuntime",
+    "Python log level of the agent",
+    choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+)
 ENVIRONMENT_NAME = EnvVar(
     "AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)"
 )
@@ -103,8 +164,6 @@ LIMITS: tuple[EnvVar, ...] = (MAX_TURNS, MAX_TOTAL_TOKENS, MAX_SECONDS)
 DEFAULT_MAX_TURNS = 8
 DEFAULT_MAX_TOTAL_TOKENS = 100_000
 DEFAULT_MAX_SECONDS = 120
-#: The Runtime ends a synchronous invocation after 15 minutes (AgentCore guide, "Runtime quotas"): no budget beyond.
-MAX_SECONDS_CEILING = 900
 #: Retry defaults shared by the construct, the app config and the agent (total attempts, first call included).
 DEFAULT_RETRY_MAX_ATTEMPTS = 4
 DEFAULT_RETRY_MODE = "adaptive"

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlparse
 
 from agentcore_constructs.contract import env_vars as contract
@@ -20,8 +19,9 @@ from agentcore_constructs.kit.auth import VerifierConfig
 
 logger = logging.getLogger(__name__)
 
-ModelProvider = Literal["bedrock", "offline"]
-RetryMode = Literal["adaptive", "standard"]
+#: One of ``contract.MODEL_PROVIDER.choices`` / ``contract.RETRY_MODE.choices`` (checked by :func:`load_settings`).
+ModelProvider = str
+RetryMode = str
 
 #: Local-only knob (not part of the Runtime contract: the deployed agent uses AgentCore Memory, never files).
 LOCAL_MEMORY_DIR_ENV = "LOCAL_MEMORY_DIR"
@@ -34,12 +34,15 @@ DEFAULT_REGION = "us-east-1"
 MAX_CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_ENVIRONMENT = "local"
 
-_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _MEMORY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 #: AgentCore Identity credential provider names.
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def _one_of(var: contract.EnvVar) -> str:
+    return "one of " + ", ".join(repr(choice) for choice in var.choices)
 
 
 class SettingsError(ValueError):
@@ -100,19 +103,20 @@ def load_settings(
         return value.strip() if value is not None and value.strip() else None
 
     provider_raw = get(contract.MODEL_PROVIDER)
-    provider: ModelProvider = "offline"
+    bedrock, offline = contract.MODEL_PROVIDER.choices
+    provider: ModelProvider = offline
     if provider_raw is None:
         # Lazy on purpose: probing the credential chain is only needed when the provider is not given.
         if credentials_available():
-            provider, reason = "bedrock", f"{contract.MODEL_PROVIDER.name} unset and AWS credentials found"
+            provider, reason = bedrock, f"{contract.MODEL_PROVIDER.name} unset and AWS credentials found"
         else:
-            provider, reason = "offline", f"{contract.MODEL_PROVIDER.name} unset and no AWS credentials found"
-    elif provider_raw.lower() in ("bedrock", "offline"):
-        provider = provider_raw.lower()  # type: ignore[assignment]
+            provider, reason = offline, f"{contract.MODEL_PROVIDER.name} unset and no AWS credentials found"
+    elif provider_raw.lower() in contract.MODEL_PROVIDER.choices:
+        provider = provider_raw.lower()
         reason = f"{contract.MODEL_PROVIDER.name}={provider_raw}"
     else:
         reason = ""
-        errors.append(f"{contract.MODEL_PROVIDER.name}={provider_raw!r}: expected 'bedrock' or 'offline'")
+        errors.append(f"{contract.MODEL_PROVIDER.name}={provider_raw!r}: expected {_one_of(contract.MODEL_PROVIDER)}")
 
     model_id = get(contract.MODEL_ID) or DEFAULT_MODEL_ID
     if len(model_id) > 2048 or any(c.isspace() for c in model_id):
@@ -122,46 +126,41 @@ def load_settings(
     if not _REGION.match(region):
         errors.append(f"{contract.MODEL_REGION.name}={region!r}: not an AWS region name (e.g. us-east-1)")
 
-    attempts = contract.DEFAULT_RETRY_MAX_ATTEMPTS
-    attempts_raw = get(contract.RETRY_MAX_ATTEMPTS)
-    if attempts_raw is not None:
+    def bounded_int(var: contract.EnvVar, default: int) -> int:
+        raw = get(var)
+        if raw is None:
+            return default
         try:
-            attempts = int(attempts_raw)
-            if not 1 <= attempts <= 10:
+            value = int(raw)
+            if not var.in_range(value):
                 raise ValueError
         except ValueError:
-            errors.append(f"{contract.RETRY_MAX_ATTEMPTS.name}={attempts_raw!r}: expected an integer from 1 to 10")
+            errors.append(f"{var.name}={raw!r}: expected an integer from {var.minimum} to {var.maximum}")
+            return default
+        return value
+
+    attempts = bounded_int(contract.RETRY_MAX_ATTEMPTS, contract.DEFAULT_RETRY_MAX_ATTEMPTS)
 
     retry_mode_raw = get(contract.RETRY_MODE) or contract.DEFAULT_RETRY_MODE
-    if retry_mode_raw not in ("adaptive", "standard"):
-        errors.append(f"{contract.RETRY_MODE.name}={retry_mode_raw!r}: expected 'adaptive' or 'standard'")
+    if retry_mode_raw not in contract.RETRY_MODE.choices:
+        errors.append(f"{contract.RETRY_MODE.name}={retry_mode_raw!r}: expected {_one_of(contract.RETRY_MODE)}")
 
     timeout = float(contract.DEFAULT_HTTP_TIMEOUT_SECONDS)
     timeout_raw = get(contract.HTTP_TIMEOUT_SECONDS)
     if timeout_raw is not None:
         try:
             timeout = float(timeout_raw)
-            if not 0 < timeout <= 900:  # the Runtime's own request limit is 15 minutes
+            if not contract.HTTP_TIMEOUT_SECONDS.in_range(timeout):
                 raise ValueError
         except ValueError:
-            errors.append(f"{contract.HTTP_TIMEOUT_SECONDS.name}={timeout_raw!r}: expected seconds in (0, 900]")
+            errors.append(
+                f"{contract.HTTP_TIMEOUT_SECONDS.name}={timeout_raw!r}: expected seconds from "
+                f"{contract.HTTP_TIMEOUT_SECONDS.minimum} to {contract.HTTP_TIMEOUT_SECONDS.maximum}"
+            )
 
-    def bounded_int(var: contract.EnvVar, default: int, low: int, high: int) -> int:
-        raw = get(var)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-            if not low <= value <= high:
-                raise ValueError
-        except ValueError:
-            errors.append(f"{var.name}={raw!r}: expected an integer from {low} to {high}")
-            return default
-        return value
-
-    max_turns = bounded_int(contract.MAX_TURNS, contract.DEFAULT_MAX_TURNS, 1, 100)
-    max_total_tokens = bounded_int(contract.MAX_TOTAL_TOKENS, contract.DEFAULT_MAX_TOTAL_TOKENS, 1000, 10_000_000)
-    max_seconds = bounded_int(contract.MAX_SECONDS, contract.DEFAULT_MAX_SECONDS, 1, contract.MAX_SECONDS_CEILING)
+    max_turns = bounded_int(contract.MAX_TURNS, contract.DEFAULT_MAX_TURNS)
+    max_total_tokens = bounded_int(contract.MAX_TOTAL_TOKENS, contract.DEFAULT_MAX_TOTAL_TOKENS)
+    max_seconds = bounded_int(contract.MAX_SECONDS, contract.DEFAULT_MAX_SECONDS)
 
     auth: VerifierConfig | None = None
     try:
@@ -170,8 +169,8 @@ def load_settings(
         errors.append(str(error))
 
     log_level = (get(contract.LOG_LEVEL) or "INFO").upper()
-    if log_level not in _LOG_LEVELS:
-        errors.append(f"{contract.LOG_LEVEL.name}={log_level!r}: expected one of {', '.join(_LOG_LEVELS)}")
+    if log_level not in contract.LOG_LEVEL.choices:
+        errors.append(f"{contract.LOG_LEVEL.name}={log_level!r}: expected {_one_of(contract.LOG_LEVEL)}")
 
     environment = get(contract.ENVIRONMENT_NAME) or DEFAULT_ENVIRONMENT
     if not _ENVIRONMENT.match(environment):
@@ -211,7 +210,7 @@ def load_settings(
         model_id=model_id,
         model_region=region,
         retry_max_attempts=attempts,
-        retry_mode=retry_mode_raw,  # type: ignore[arg-type]
+        retry_mode=retry_mode_raw,
         http_timeout_seconds=timeout,
         log_level=log_level,
         environment=environment,

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from bedrock_agentcore.runtime import app as sdk_app
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Turn, busy, create_app
 from agentcore_constructs.kit.settings import load_settings
 
@@ -123,7 +124,7 @@ def test_busy_while_any_of_two_concurrent_turns_runs(clock: Clock) -> None:
 
     async def scenario() -> list[str]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://agent") as client:
-            headers = [{"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"session-{n}-" + "x" * 33} for n in (1, 2)]
+            headers = [{SESSION_HEADER: f"session-{n}-" + "x" * 33} for n in (1, 2)]
             turns = [
                 asyncio.create_task(client.post("/invocations", json={"prompt": p}, headers=h))
                 for p, h in zip(("first", "second"), headers, strict=True)

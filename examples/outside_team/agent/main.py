@@ -21,10 +21,10 @@ import boto3
 from botocore.config import Config
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.auth import JWTVerifier, TokenRejected, VerifierConfig, single_authorization
 
 MAX_BODY_BYTES = 64 * 1024
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 def _setting(variable: env_vars.EnvVar, default: str = "") -> str:
@@ -34,7 +34,7 @@ def _setting(variable: env_vars.EnvVar, default: str = "") -> str:
 RETRIES = Config(
     retries={
         "max_attempts": int(_setting(env_vars.RETRY_MAX_ATTEMPTS, "4")),
-        "mode": _setting(env_vars.RETRY_MODE, "adaptive"),
+        "mode": _setting(env_vars.RETRY_MODE, env_vars.DEFAULT_RETRY_MODE),
     },
     read_timeout=int(_setting(env_vars.HTTP_TIMEOUT_SECONDS, "60")),
 )

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import LocalAgentServer, start_local_agent
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TokenIssuer, start_token_issuer
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 DEFAULT_ACTOR = "local-dev-user"
 
 

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from mcp.server.fastmcp import FastMCP
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import build_local_app, start_local_agent
 from tests.loopback import serve_asgi_on_loopback
 
@@ -96,7 +97,7 @@ def test_a_hung_gateway_is_a_504_at_the_wall_limit_and_its_request_is_abandoned(
     response = httpx.post(
         f"{agent_url}/invocations",
         json={"prompt": "What is order ORD-12345?"},
-        headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": f"deadline-{uuid.uuid4()}"},
+        headers={SESSION_HEADER: f"deadline-{uuid.uuid4()}"},
         timeout=30,  # an answer at all: the SDK's own timeouts would hold the request 300 s
     )
     assert hanging.hung.is_set(), f"the gateway never received {hang_on}"

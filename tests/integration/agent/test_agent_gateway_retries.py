@@ -23,6 +23,7 @@ from botocore.credentials import ReadOnlyCredentials
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.gateway import GatewayAuth, SigV4Signer
 from local_dev.server import start_local_agent
 from tests.loopback import serve_asgi_on_loopback
@@ -163,7 +164,7 @@ def ask(url: str, prompt: str, session: str | None = None) -> str:
     response = httpx.post(
         f"{url}/invocations",
         json={"prompt": prompt},
-        headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": session or f"retry-{uuid.uuid4()}"},
+        headers={SESSION_HEADER: session or f"retry-{uuid.uuid4()}"},
         timeout=60,
     )
     assert response.status_code == 200, response.text

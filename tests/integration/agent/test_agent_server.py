@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import start_local_agent
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -64,9 +65,7 @@ def test_malformed_payloads_get_400_json(http, content, message):
 
 
 def test_malformed_session_header_gets_400(http):
-    response = http.post(
-        "/invocations", json={"prompt": "hi"}, headers={"X-Amzn-Bedrock-AgentCore-Runtime-Session-Id": "../x"}
-    )
+    response = http.post("/invocations", json={"prompt": "hi"}, headers={SESSION_HEADER: "../x"})
     assert response.status_code == 400 and "session id" in response.json()["error"]
 
 

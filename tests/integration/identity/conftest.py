@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import DevStack, start_dev_stack
-
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 def hermetic_env(memory_dir) -> dict[str, str]:

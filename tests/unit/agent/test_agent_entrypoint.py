@@ -8,11 +8,10 @@ import logging
 import pytest
 from starlette.testclient import TestClient
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, LOCAL_SESSION_ID
 from agentcore_constructs.kit.strands import create_session_manager
 from support_agent.app import INTERNAL_ERROR_MESSAGE, MAX_PROMPT_CHARS, SupportAgent, create_app
-
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 class RecordingFactory:

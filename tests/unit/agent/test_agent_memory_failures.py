@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from strands.session import FileSessionManager
 
 from agentcore_constructs.contract import env_vars as contract
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.contract.memory import (
     AGENT_METRICS_NAMESPACE,
     ENVIRONMENT_DIMENSION,
@@ -32,8 +33,6 @@ from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID
 from agentcore_constructs.kit.settings import Settings, load_settings
 from agentcore_constructs.kit.strands import create_session_manager
 from support_agent.app import SupportAgent, create_app
-
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 
 
 def _ask(client: TestClient, prompt: str, session: str = "s1"):

@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from strands import tool as strands_tool
 from strands.session import FileSessionManager
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.contract.memory import MEMORY_NOT_SAVED, MEMORY_NOT_SAVED_METRIC, MEMORY_STATUS_FIELD
 from agentcore_constructs.contract.streaming import DELTA_FIELD, EVENT_STREAM
 from agentcore_constructs.kit.identity import LOCAL_ACTOR_ID, CallerIdentity
@@ -32,7 +33,6 @@ from agentcore_constructs.kit.strands import OfflineToolCallingModel, StrandsAge
 from scripts import invoke as invoke_script
 from tests.loopback import serve_asgi_on_loopback
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 STREAM = {"Accept": EVENT_STREAM}
 FLAVOURS = ["strands", "langgraph"]
 

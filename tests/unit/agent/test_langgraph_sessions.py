@@ -14,6 +14,7 @@ from langchain_core.tools import tool
 from moto import mock_aws
 from starlette.testclient import TestClient
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.langgraph import LangGraphAgentRunner, OfflineChatModel
 from agentcore_constructs.kit.langgraph_history import complete_turns, turn_input
@@ -21,7 +22,6 @@ from agentcore_constructs.kit.runtime import InvocationLimitExceeded, Limits, Tu
 from agentcore_constructs.kit.settings import Settings
 from support_agent.graph import support_agent
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 ALICE = CallerIdentity(actor_id="alice", session_id="session-0123456789012345678901234567")
 
 

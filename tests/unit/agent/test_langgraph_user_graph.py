@@ -15,11 +15,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from starlette.testclient import TestClient
 
+from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.langgraph import AgentCoreApp, AgentCoreChatModel, OfflineChatModel
 from agentcore_constructs.kit.settings import Settings
 from tests.unit.agent.test_langgraph_agent import Looping, echo
 
-SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 SESSION = "session-0123456789012345678901234567"
 
 

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from agentcore_constructs.contract.tool_schema import SCHEMA_KEYWORDS
 from order_service import tools
 from order_service.tools import ArgumentError, ToolDeclaration, validate_arguments
 
-GATEWAY_KEYWORDS = {"type", "description", "properties", "required", "items"}
+GATEWAY_KEYWORDS = SCHEMA_KEYWORDS
 
 
 def _keywords(schema: dict) -> set[str]:
@@ -58,10 +59,10 @@ def test_rendering_returns_copies() -> None:
     [
         (
             {"input_schema": {"type": "object", "properties": {"a": {"type": "string", "pattern": "x"}}}},
-            "not supported",
+            "'pattern' is not accepted by AgentCore's inline tool schema",
         ),
         ({"input_schema": {"type": "object", "properties": {"caller_id": {"type": "string"}}}}, "reserved"),
-        ({"input_schema": {"type": "object", "properties": {}, "required": ["a"]}}, "not declared"),
+        ({"input_schema": {"type": "object", "properties": {}, "required": ["a"]}}, "undeclared properties"),
         ({"input_schema": {"type": "string"}}, "object schema"),
         (
             {"input_schema": {"type": "object", "properties": {"a": {"type": "integer"}}}, "patterns": {"a": "x"}},
@@ -153,3 +154,14 @@ def test_type_checks_cover_every_gateway_type() -> None:
     ):
         with pytest.raises(ArgumentError):
             validate_arguments(declaration, bad)
+
+
+def test_a_declaration_is_checked_by_the_rules_the_gateway_applies() -> None:
+    """The Lambda's import-time check and ToolGateway's synth-time check are one function: same refusal, same advice."""
+    from agentcore_constructs.contract.tool_schema import schema_problems
+
+    schema = {"type": "object", "properties": {"tags": {"type": "array"}, "kind": {"type": "string", "enum": ["a"]}}}
+    with pytest.raises(ValueError) as refused:
+        ToolDeclaration(name="tagged", description="Tags.", input_schema=schema)
+    assert str(refused.value) == "; ".join(schema_problems(schema, "tagged.inputSchema"))
+    assert "an array needs 'items'" in str(refused.value) and "check them in the handler" in str(refused.value)

@@ -354,7 +354,7 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
 @rule(
     "Readiness-Retries",
     info="The runtime has no sane retry configuration (AGENT_RETRY_MAX_ATTEMPTS >= 2, AGENT_RETRY_MODE "
-    "adaptive|standard, "
+    f"{'|'.join(RETRY_MODE.choices)}, "
     "AGENT_HTTP_TIMEOUT_SECONDS > 0).",
     explanation="Transient throttles and timeouts of the model and tools must be retried with exponential backoff. "
     "AgentRuntime sets these from its retry_max_attempts, retry_mode and http_timeout props; an agent that retries "
@@ -366,7 +366,7 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
 def retries_configured(env: Environment) -> Iterator[RawFinding]:
     checks: dict[str, tuple[Callable[[Any], bool], str]] = {
         RETRY_MAX_ATTEMPTS.name: (lambda v: int(v) >= 2, "must be an integer >= 2"),
-        RETRY_MODE.name: (lambda v: v in ("adaptive", "standard"), "must be 'adaptive' or 'standard'"),
+        RETRY_MODE.name: (lambda v: v in RETRY_MODE.choices, f"must be one of {', '.join(RETRY_MODE.choices)}"),
         HTTP_TIMEOUT_SECONDS.name: (lambda v: float(v) > 0, "must be a number > 0"),
     }
     assert set(checks) == {v.name for v in RETRY_SIGNAL}, "RETRY_SIGNAL changed: update Readiness-Retries"
