@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agentcore_constructs.reference import public_classes, render, undocumented_parameters
-from tests.conftest import FIXTURE_AGENT, FIXTURE_TOOLS, LIBRARY_ROOT
+from tests.support import FIXTURE_AGENT, FIXTURE_TOOLS, LIBRARY_ROOT
 
 
 def test_every_keyword_parameter_is_documented() -> None:

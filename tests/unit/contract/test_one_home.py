@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 from agentcore_constructs.contract import env_vars, memory, tools
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 CONTRACT_DIR = REPO_ROOT / "constructs" / "agentcore_constructs" / "contract"
 SCANNED = [

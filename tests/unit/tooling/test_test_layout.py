@@ -1,0 +1,37 @@
+"""The two test suites stay easy to change: helpers live in plain modules (pytest loads conftest.py itself; importing
+it runs its setup twice and binds to whichever ``conftest`` module got the name first)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support import REPO_ROOT
+
+APP_TESTS = REPO_ROOT / "tests"
+LIBRARY_TESTS = REPO_ROOT / "constructs" / "tests"
+EVALS = REPO_ROOT / "evals"
+
+
+def _imports(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Every module name ``folder``'s Python files import (``from x import y`` yields ``x`` and ``x.y``)."""
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield path, alias.name
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                yield path, node.module
+                for alias in node.names:
+                    yield path, f"{node.module}.{alias.name}"
+
+
+def test_no_test_module_imports_a_conftest() -> None:
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for folder in (APP_TESTS, LIBRARY_TESTS, EVALS)
+        for path, name in _imports(folder)
+        if "conftest" in name.split(".")
+    ]
+    assert offenders == []
