@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.deployed_target import deployed_target_or_skip_reason
 from tests.e2e.evidence import DeployedRunRecorder
-from tests.e2e.targets import LocalTarget, deployed_target_or_skip_reason
+from tests.e2e.targets import LocalTarget
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

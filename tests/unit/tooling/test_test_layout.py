@@ -35,3 +35,11 @@ def test_no_test_module_imports_a_conftest() -> None:
         if "conftest" in name.split(".")
     ]
     assert offenders == []
+
+
+def test_evals_import_no_test_module() -> None:
+    """The evaluation runner ships with the app (``python -m evals.run``): it runs where no test suite is installed."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}" for path, name in _imports(EVALS) if name.split(".")[0] == "tests"
+    ]
+    assert offenders == []
