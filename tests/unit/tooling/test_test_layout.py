@@ -4,13 +4,15 @@ it runs its setup twice and binds to whichever ``conftest`` module got the name 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from tests.support import REPO_ROOT
 
 APP_TESTS = REPO_ROOT / "tests"
-LIBRARY_TESTS = REPO_ROOT / "constructs" / "tests"
+LIBRARY_TESTS = REPO_ROOT / "constructs" / "library_tests"
 EVALS = REPO_ROOT / "evals"
 
 
@@ -43,3 +45,39 @@ def test_evals_import_no_test_module() -> None:
         f"{path.relative_to(REPO_ROOT)}: {name}" for path, name in _imports(EVALS) if name.split(".")[0] == "tests"
     ]
     assert offenders == []
+
+
+def test_the_two_suites_are_distinct_top_level_packages() -> None:
+    """Both suites named ``tests`` made one shadow the other (``ImportPathMismatchError: ('tests.conftest', ...)``
+    when pytest saw both, and ``from tests... import`` bound to whichever came first on sys.path)."""
+    assert (APP_TESTS / "__init__.py").is_file()
+    assert (LIBRARY_TESTS / "__init__.py").is_file()
+    assert APP_TESTS.name != LIBRARY_TESTS.name
+    library_imports_app_tests = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path, name in _imports(LIBRARY_TESTS)
+        if name.split(".")[0] == "tests"
+    ]
+    assert library_imports_app_tests == []
+
+
+def test_pytest_collects_both_suites_in_one_run() -> None:
+    """One pytest run over both suites loads both conftest.py files without a module-name clash."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(APP_TESTS / "unit" / "tooling" / "test_test_layout.py"),
+            str(LIBRARY_TESTS / "test_docs.py"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "library_tests/test_docs.py::" in result.stdout

@@ -9,7 +9,7 @@ import pytest
 
 from agentcore_constructs.readiness import RULES, ProductionReadinessChecks, evaluate, load_cloud_assembly
 from agentcore_constructs.readiness.model import Level
-from tests.readiness.cdk_app import (
+from library_tests.readiness.cdk_app import (
     RETRY_ACK,
     Synthesized,
     add_poc_stage,
@@ -126,7 +126,7 @@ def test_error_stage_passes_when_its_findings_are_acknowledged(tmp_path: Path) -
 
 
 def test_an_advisory_finding_is_a_warning_even_in_an_error_stage(tmp_path: Path) -> None:
-    from tests.readiness.fixtures import good_template
+    from library_tests.readiness.fixtures import good_template
 
     app = new_app(tmp_path / "cdk.out")
     template = good_template()

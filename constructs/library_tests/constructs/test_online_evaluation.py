@@ -7,7 +7,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability
 from agentcore_constructs.evaluation import OnlineEvaluation
-from tests.support import new_runtime, new_stack
+from library_tests.support import new_runtime, new_stack
 
 
 def test_it_scores_a_sample_of_the_endpoint_with_built_in_evaluators() -> None:

@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.support import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_runtime, new_stack
+from library_tests.support import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_runtime, new_stack
 
 TOOL = {
     "name": "echo",

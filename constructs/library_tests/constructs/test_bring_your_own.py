@@ -11,7 +11,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from agentcore_constructs import AgentIdentity, AgentMemory, AgentRuntime, LambdaTool, ToolGateway
 from agentcore_constructs.identity import ExternalOidcIdentity, InboundIdentity
-from tests.support import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
+from library_tests.support import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 ECHO = {"name": "echo", "description": "Echo", "inputSchema": {"type": "object", "properties": {}}}

@@ -24,7 +24,7 @@ from agentcore_constructs.bundling import (
     runtime_package_files,
     unmet_requirements,
 )
-from tests.support import FIXTURE_AGENT, FIXTURE_WRAPPED_POC, new_stack
+from library_tests.support import FIXTURE_AGENT, FIXTURE_WRAPPED_POC, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 

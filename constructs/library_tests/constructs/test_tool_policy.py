@@ -10,7 +10,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import LambdaTool, ToolGateway, ToolPolicy
 from agentcore_constructs.tool_policy import gateway_cedar_schema, policy_problems
-from tests.support import new_stack
+from library_tests.support import new_stack
 
 PERMIT = (
     'permit (principal, action == AgentCore::Action::"t___echo", resource == AgentCore::Gateway::"{{gateway_arn}}");'

@@ -10,7 +10,7 @@ from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_M
 from agentcore_constructs.network import RuntimeVpcEndpoints
 from agentcore_constructs.readiness.assembly import environment_from_templates
 from agentcore_constructs.readiness.model import evaluate
-from tests.support import new_runtime, new_stack
+from library_tests.support import new_runtime, new_stack
 
 
 def _private_runtime():

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentMemory
 from agentcore_constructs.memory import AGENT_DATA_PLANE_ACTIONS
-from tests.support import new_runtime, new_stack
+from library_tests.support import new_runtime, new_stack
 
 
 @pytest.mark.parametrize(

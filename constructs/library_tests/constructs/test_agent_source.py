@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 
 from agentcore_constructs.consumption import AgentSource, scan_agent_source, url_host
 from agentcore_constructs.contract.consumers import KIT_MEMORY_CALLABLES, SOURCE_METADATA_KEY
-from tests.support import FIXTURE_AGENT, FIXTURE_WRAPPED_POC, new_runtime, new_stack
+from library_tests.support import FIXTURE_AGENT, FIXTURE_WRAPPED_POC, new_runtime, new_stack
 
 SECRET = "sk-hardcoded-key-12345"
 

@@ -86,7 +86,7 @@ def test_a_malformed_run_record_is_an_error_not_a_pass(card: dict[str, Any], tmp
 
 
 def test_acknowledged_findings_pass_with_their_reason(card: dict[str, Any]) -> None:
-    from tests.readiness.cdk_app import RETRY_ACK
+    from library_tests.readiness.cdk_app import RETRY_ACK
 
     retries = next(i for i in card["leaky"]["checklist"] if i["key"] == "6")
     assert [f["id"] for f in retries["acknowledged"]] == ["Readiness-Retries[Env::AGENT_RETRY_MODE]"]
@@ -136,7 +136,7 @@ def test_item_5_is_not_ticked_with_tracing_off(tmp_path: Path) -> None:
     import aws_cdk as cdk
 
     from agentcore_constructs.readiness.scorecard import build_scorecard
-    from tests.constructs.test_two_agents import ACCOUNT, add_agent, synthesize
+    from library_tests.constructs.test_two_agents import ACCOUNT, add_agent, synthesize
 
     def build(app: cdk.App) -> None:
         add_agent(cdk.Stack(app, "Untraced", env=ACCOUNT), "untraced", runtime_props={"adot_instrumentation": False})

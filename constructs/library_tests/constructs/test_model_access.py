@@ -6,7 +6,7 @@ import aws_cdk as cdk
 import pytest
 
 from agentcore_constructs import AgentRuntime, ModelAccess
-from tests.support import FIXTURE_AGENT, new_stack
+from library_tests.support import FIXTURE_AGENT, new_stack
 
 APP_PROFILE = "arn:aws:bedrock:eu-west-1:111122223333:application-inference-profile/a1b2c3d4e5f6"
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.readiness.cdk_app import Synthesized
+    from library_tests.readiness.cdk_app import Synthesized
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    from tests.readiness.cdk_app import synthesize_session_app
+    from library_tests.readiness.cdk_app import synthesize_session_app
 
     return synthesize_session_app(tmp_path_factory.mktemp("readiness") / "cdk.out")

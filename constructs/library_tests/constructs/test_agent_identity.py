@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentIdentity, OutboundOAuth2
-from tests.support import NO_BUNDLING, new_runtime, new_stack
+from library_tests.support import NO_BUNDLING, new_runtime, new_stack
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from agentcore_constructs import (
 )
 from agentcore_constructs.readiness import ProductionReadinessChecks
 from agentcore_constructs.readiness.gate import gate_failures
-from tests.support import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS
+from library_tests.support import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS
 
 ACCOUNT = cdk.Environment(account="111122223333", region="us-east-1")
 #: The upstream the echo tool serves (as the order service's ORDERS_API_BASE_URL): an agent calling it directly fails.
@@ -163,7 +163,7 @@ def test_an_agent_that_ignores_the_stages_it_is_given_is_not_production_ready(tm
     """The article's wrap of the PoC with every stage on: each stage the agent never reads fails, naming it, and so
     do its hard-coded API key and its direct call to the upstream the gateway tool serves."""
     from agentcore_constructs.readiness.scorecard import build_scorecard
-    from tests.support import FIXTURE_WRAPPED_POC
+    from library_tests.support import FIXTURE_WRAPPED_POC
 
     def build_with_poc(app: cdk.App) -> None:
         stack = cdk.Stack(app, "Poc", env=ACCOUNT)

@@ -11,7 +11,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 
 from agentcore_constructs import EndpointRollback
-from tests.support import new_runtime, new_stack
+from library_tests.support import new_runtime, new_stack
 
 
 def _alarm(stack: cdk.Stack, name: str = "Errors") -> cw.Alarm:

@@ -10,7 +10,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match, Template
 
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, ToolGateway
-from tests.support import FIXTURE_AGENT, new_stack
+from library_tests.support import FIXTURE_AGENT, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 

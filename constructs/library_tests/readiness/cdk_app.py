@@ -19,7 +19,7 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_s3 as s3
 
 from agentcore_constructs.readiness import ProductionReadinessChecks
-from tests.readiness.fixtures import add_to_stack, good_template
+from library_tests.readiness.fixtures import add_to_stack, good_template
 
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
 CONTEXT = {"@aws-cdk/core:validateAgainstDefaultRules": False}

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.contract import env_vars as env_contract
-from tests.support import FIXTURE_AGENT, LIBRARY_ROOT, new_stack
+from library_tests.support import FIXTURE_AGENT, LIBRARY_ROOT, new_stack
 
 
 def _runtime(stack: cdk.Stack, **overrides) -> AgentRuntime:

@@ -13,7 +13,7 @@ from agentcore_constructs.contract.consumers import SOURCE_METADATA_KEY
 from agentcore_constructs.readiness import RULES, evaluate
 from agentcore_constructs.readiness.assembly import environment_from_templates, normalize_rule_id
 from agentcore_constructs.readiness.rules import credential_kind
-from tests.readiness.fixtures import good_template, mutated
+from library_tests.readiness.fixtures import good_template, mutated
 
 STACK = "prod/Agent"
 

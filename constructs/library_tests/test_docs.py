@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agentcore_constructs.reference import public_classes, render, undocumented_parameters
-from tests.support import FIXTURE_AGENT, FIXTURE_TOOLS, LIBRARY_ROOT
+from library_tests.support import FIXTURE_AGENT, FIXTURE_TOOLS, LIBRARY_ROOT
 
 
 def test_every_keyword_parameter_is_documented() -> None:
@@ -39,7 +39,7 @@ def test_the_reference_lists_every_public_export() -> None:
 def test_the_wheel_and_the_sdist_ship_the_reference_and_the_changelog(tmp_path: Path) -> None:
     """Built as a team builds it (uv build: the sdist, then the wheel from the sdist), from a copy of the sources."""
     source = tmp_path / "source"
-    ignored = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "tests", ".pytest_cache")
+    ignored = shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__", "library_tests", ".pytest_cache")
     shutil.copytree(LIBRARY_ROOT, source, ignore=ignored)
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     dist = tmp_path / "dist"

@@ -8,7 +8,7 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk.assertions import Template
 
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from tests.support import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
+from library_tests.support import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
 
 ECHO_TOOL = {
     "name": "echo",

@@ -8,7 +8,7 @@ import pytest
 
 from agentcore_constructs.bundling import contract_package_files
 from agentcore_constructs.imports import required_imports, unlocked_imports, unresolved_imports
-from tests.support import new_runtime, new_stack
+from library_tests.support import new_runtime, new_stack
 
 
 def _agent(tmp_path: Path, files: dict[str, str], lock: str = "") -> Path:
@@ -79,7 +79,7 @@ def test_what_the_built_bundle_lacks_is_named(tmp_path) -> None:
 )
 def test_a_tool_handler_that_is_not_in_the_code_fails_synth(handler: str, message: str) -> None:
     from agentcore_constructs import LambdaTool
-    from tests.support import FIXTURE_TOOLS
+    from library_tests.support import FIXTURE_TOOLS
 
     tool = {"name": "echo", "description": "Echo", "inputSchema": {"type": "object", "properties": {}}}
     with pytest.raises(ValueError, match=message):
