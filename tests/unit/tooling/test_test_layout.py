@@ -14,11 +14,23 @@ from tests.support import REPO_ROOT
 APP_TESTS = REPO_ROOT / "tests"
 LIBRARY_TESTS = REPO_ROOT / "constructs" / "library_tests"
 EVALS = REPO_ROOT / "evals"
+#: What the app is made of (a test importing none of these, only the kit, tests the library).
+APP_PACKAGES = {
+    "app",
+    "evals",
+    "gateway_interceptor",
+    "local_dev",
+    "order_service",
+    "scripts",
+    "stacks",
+    "support_agent",
+}
 
 
-def _imports(folder: Path) -> Iterator[tuple[Path, str]]:
-    """Every module name ``folder``'s Python files import (``from x import y`` yields ``x`` and ``x.y``)."""
-    for path in sorted(folder.rglob("*.py")):
+def _imports(root: Path) -> Iterator[tuple[Path, str]]:
+    """Every module name the Python file ``root`` or the files under folder ``root`` import (``from x import y``
+    yields ``x`` and ``x.y``)."""
+    for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -81,3 +93,18 @@ def test_pytest_collects_both_suites_in_one_run() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "library_tests/test_docs.py::" in result.stdout
+
+
+def test_tests_of_the_kit_alone_live_in_the_library_suite() -> None:
+    """A test that imports the kit and nothing of the app belongs to the kit's owner (constructs/library_tests/kit);
+    a test module another app test imports helpers from stays with it."""
+    imported_by_app_tests = {name for _, name in _imports(APP_TESTS) if name.split(".")[0] == "tests"}
+    misplaced = []
+    for path in sorted(APP_TESTS.rglob("test_*.py")):
+        names = {name for _, name in _imports(path)}
+        module = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts)
+        uses_kit = any(name.startswith("agentcore_constructs.kit") for name in names)
+        uses_app = any(name.split(".")[0] in APP_PACKAGES | {"tests"} for name in names)
+        if uses_kit and not uses_app and module not in imported_by_app_tests:
+            misplaced.append(str(path.relative_to(REPO_ROOT)))
+    assert misplaced == []

@@ -1,4 +1,4 @@
-"""Gateway authentication and retries (agentcore_constructs.kit.gateway, wired by support_agent.tools),
+"""Gateway authentication and retries (agentcore_constructs.kit.gateway; the app wires it in support_agent.tools),
 against real loopback HTTP servers.
 
 SigV4 is checked the way the Gateway checks it: the server recomputes the signature with botocore from the
