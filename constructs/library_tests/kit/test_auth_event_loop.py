@@ -25,6 +25,7 @@ from agentcore_constructs.kit import auth
 from agentcore_constructs.kit.auth import JWTVerifier
 from agentcore_constructs.kit.runtime import Turn, create_app
 from agentcore_constructs.kit.settings import load_settings
+from library_tests.loopback import serve_on_loopback
 
 CLIENT = "local-client"
 SCOPE = "agent/invoke"
@@ -84,13 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def issuer() -> Iterator[_Issuer]:
-    server = _Issuer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.release.set()
-    server.shutdown()
-    server.server_close()
+    with serve_on_loopback(_Issuer()) as server:
+        yield server
+        server.release.set()  # a held JWKS request answers before the server shuts down
 
 
 def _agent(issuer: _Issuer) -> Any:

@@ -36,6 +36,7 @@ from agentcore_constructs.kit.gateway import (
 )
 from agentcore_constructs.kit.settings import load_settings
 from agentcore_constructs.kit.strands import gateway_tools
+from library_tests.loopback import serve_on_loopback
 
 # Obviously fake credentials (the AWS documentation's example key pair).
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -101,12 +102,8 @@ class _RecordingHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[RecordingServer]:
-    srv = RecordingServer()
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with serve_on_loopback(RecordingServer()) as running:
+        yield running
 
 
 @pytest.fixture
