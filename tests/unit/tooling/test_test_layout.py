@@ -108,3 +108,24 @@ def test_tests_of_the_kit_alone_live_in_the_library_suite() -> None:
         if uses_kit and not uses_app and module not in imported_by_app_tests:
             misplaced.append(str(path.relative_to(REPO_ROOT)))
     assert misplaced == []
+
+
+def _starts_a_server(path: Path) -> bool:
+    """``path`` runs a server loop itself: it names ``uvicorn.Server`` or a socketserver's ``serve_forever``."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and (node.attr == "serve_forever" or (node.attr == "Server" and ast.unparse(node.value) == "uvicorn"))
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+    )
+
+
+def test_each_suite_starts_local_servers_one_way() -> None:
+    """A loopback server's start, readiness wait and shutdown live once per suite (tests/loopback.py,
+    constructs/library_tests/loopback.py); tests hand it their app or server."""
+    elsewhere = [
+        str(path.relative_to(REPO_ROOT))
+        for folder in (APP_TESTS, LIBRARY_TESTS)
+        for path in sorted(folder.rglob("*.py"))
+        if path != folder / "loopback.py" and _starts_a_server(path)
+    ]
+    assert elsewhere == []
