@@ -23,7 +23,7 @@ def run_local(agent: str = "strands") -> list[Outcome]:
     import tempfile
 
     from local_dev.server import start_dev_stack
-    from tests.e2e.targets import SESSION_HEADER, _post
+    from scripts.deployed_target import SESSION_HEADER, post_json
 
     with tempfile.TemporaryDirectory(prefix="eval-memory-") as memory:
         stack = start_dev_stack(port=0, env={"LOCAL_MEMORY_DIR": memory, "MODEL_PROVIDER": "offline"}, agent=agent)
@@ -39,7 +39,7 @@ def run_local(agent: str = "strands") -> list[Outcome]:
             def ask(user: str, prompt: str, session: str) -> str:
                 token = stack.token_for(user)
                 headers = {SESSION_HEADER: session, "Authorization": f"Bearer {token}"}
-                return _post(f"{stack.agent.url}/invocations", {"prompt": prompt}, headers, 30).text
+                return post_json(f"{stack.agent.url}/invocations", {"prompt": prompt}, headers, 30).text
 
             return [run_case(case, ask, observe) for case in load_cases()]
         finally:
@@ -49,7 +49,7 @@ def run_local(agent: str = "strands") -> list[Outcome]:
 def run_deployed(environment: str) -> list[Outcome]:
     import os
 
-    from tests.e2e.targets import deployed_target_or_skip_reason
+    from scripts.deployed_target import deployed_target_or_skip_reason
 
     os.environ.setdefault("E2E_ENV", environment)
     target, reason = deployed_target_or_skip_reason()

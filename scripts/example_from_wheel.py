@@ -24,7 +24,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "outside_team"
 CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"
-_IGNORED = shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests", "cdk.out", ".pytest_cache")
+_IGNORED = shutil.ignore_patterns(
+    "build", "*.egg-info", "__pycache__", "tests", "library_tests", "cdk.out", ".pytest_cache"
+)
 
 
 @dataclass(frozen=True)

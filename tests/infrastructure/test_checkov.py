@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 CHECKOV = REPO_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 #: One checkov run (about 30 s) for both tests: on two workers each would run its own.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 pytestmark = [

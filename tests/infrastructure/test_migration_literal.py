@@ -10,7 +10,7 @@ from pathlib import Path
 
 from agentcore_constructs.readiness.scorecard import build_scorecard
 from stacks.synth import synth_app
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 GUIDE = REPO_ROOT / "docs" / "migration.md"
 #: What the guide says a new environment needs before stage 1 ("Required keys are ...").

@@ -19,8 +19,8 @@ from agentcore_constructs.kit.identity import CallerIdentity
 from agentcore_constructs.kit.settings import load_settings
 from agentcore_constructs.kit.strands import OfflineToolCallingModel
 from support_agent.app import SupportAgent
-from tests.conftest import REPO_ROOT
 from tests.security.interrupted_turn import ACTOR, SESSION
+from tests.support import REPO_ROOT
 
 
 class ConverseRules(OfflineToolCallingModel):

@@ -9,19 +9,17 @@ restarted (forgetting its MCP sessions) and started late, through the real MCP c
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 from mcp.server.fastmcp import FastMCP
 
 from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE
 from local_dev.server import build_local_app, start_local_agent
+from tests.loopback import free_loopback_port, serve_asgi_on_loopback
 
 ORDER_PROMPT = "What is order ORD-12345?"
 SHIPPED = "[offline model] Order ORD-12345 status: shipped."
@@ -35,12 +33,9 @@ class RestartableGateway:
 
     def __init__(self, *, stateful: bool = False) -> None:
         self.stateful = stateful
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_loopback_port()
         self.url = f"http://127.0.0.1:{self.port}/mcp"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._running: contextlib.ExitStack | None = None
 
     def _app(self):
         server = FastMCP("restartable-gateway", stateless_http=not self.stateful, json_response=True)
@@ -52,24 +47,14 @@ class RestartableGateway:
         return server.streamable_http_app()
 
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), log_level="warning", lifespan="on"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30  # bounds a broken start only
-        while not self._server.started:
-            assert self._thread.is_alive() and time.monotonic() < deadline, "gateway did not start"
-            time.sleep(0.01)
+        self._running = contextlib.ExitStack()
+        # Stopped abruptly, as a crash: open connections (a stateful session's event stream) are not waited for.
+        self._running.enter_context(serve_asgi_on_loopback(self._app(), port=self.port, abrupt_stop=True))
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            # Abruptly, as a crash: open connections (a stateful session's event stream) are not waited for.
-            self._server.force_exit = True
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            self._server = self._thread = None
+        if self._running is not None:
+            self._running.close()
+            self._running = None
 
     def restart(self) -> None:
         self.stop()

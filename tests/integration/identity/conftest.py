@@ -1,23 +1,19 @@
 """Stage 4 locally: the dev stack with identity on (token issuer -> JWT-checked agent -> JWT-checked gateway with
 the interceptor Lambda in-process -> order service -> fake orders API), started once per session.
 
-The environment is pinned to the offline model and a temporary memory directory (as in tests/integration/dev_stack).
+The stack is tests/integration/conftest.py's ``dev_stack`` (offline model, a temporary memory directory).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from agentcore_constructs.contract.invocation import SESSION_HEADER
-from local_dev.server import DevStack, start_dev_stack
-
-
-def hermetic_env(memory_dir) -> dict[str, str]:
-    return {"MODEL_PROVIDER": "offline", "LOCAL_MEMORY_DIR": str(memory_dir), "MEMORY_ID": ""}
+from local_dev.server import DevStack
 
 
 def new_session() -> str:
@@ -25,16 +21,9 @@ def new_session() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[DevStack]:
-    dev_stack = start_dev_stack(port=0, env=hermetic_env(tmp_path_factory.mktemp("identity-memory")))
-    yield dev_stack
-    dev_stack.stop()
-
-
-@pytest.fixture(scope="session")
-def agent_http(stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.agent.url, timeout=60) as client:
-        yield client
+def stack(dev_stack: DevStack) -> DevStack:
+    """The dev stack (tests/integration/conftest.py), identity on."""
+    return dev_stack
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +56,3 @@ def ask(invoke) -> Callable[..., str]:
         return response.json()["response"]
 
     return _ask
-
-
-@pytest.fixture
-def upstream(stack):
-    stack.upstream.reset()
-    yield stack.upstream
-    stack.upstream.reset()

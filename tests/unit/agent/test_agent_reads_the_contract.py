@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agentcore_constructs.contract import env_vars as env_contract
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 
 def test_env_contract_names_are_unique_and_the_agent_reads_every_one_through_it() -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from stacks.config import PLACEHOLDER_ACCOUNT, ConfigError, load_environments
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 ENVIRONMENTS = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"]
 NO_ENV: dict[str, str] = {}

@@ -18,7 +18,7 @@ from agentcore_constructs.contract import env_vars
 from agentcore_constructs.kit.settings import SettingsError, load_settings
 from agentcore_constructs.testing import OFFLINE_CONTEXT
 from stacks.config import ConfigError, load_environments
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 ENVIRONMENTS = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"]
 FIXTURE_AGENT = REPO_ROOT / "constructs" / "tests" / "fixtures" / "agent"

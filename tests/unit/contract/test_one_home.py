@@ -16,7 +16,7 @@ from pathlib import Path
 
 from agentcore_constructs.contract import env_vars, memory, tool_schema, tools
 from agentcore_constructs.contract.invocation import SESSION_HEADER
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 CONTRACT_DIR = REPO_ROOT / "constructs" / "agentcore_constructs" / "contract"
 SCANNED = [

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from agentcore_constructs.readiness.evidence import read_e2e_run
-from tests.e2e import conftest as e2e
+from tests.e2e.evidence import DeployedRunRecorder
 
 
 def _report(nodeid: str, when: str, outcome: str) -> SimpleNamespace:
@@ -19,8 +19,6 @@ def _report(nodeid: str, when: str, outcome: str) -> SimpleNamespace:
 
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path):
-    monkeypatch.setattr(e2e, "_deployed_outcomes", type(e2e._deployed_outcomes)())
-    monkeypatch.setattr(e2e, "_deployed_run", {"endpoint": "canary", "version": "7"})
     monkeypatch.setenv("E2E_EVIDENCE_DIR", str(tmp_path))
     monkeypatch.setenv("E2E_ENV", "staging")
     return tmp_path
@@ -31,6 +29,7 @@ def _session() -> SimpleNamespace:
 
 
 def test_a_run_against_a_deployed_environment_is_recorded_with_its_outcome(fresh) -> None:
+    recorder = DeployedRunRecorder(endpoint="canary", version="7")
     for nodeid, when, outcome in [
         ("tests/e2e/test_agent_e2e.py::test_a[deployed]", "setup", "passed"),
         ("tests/e2e/test_agent_e2e.py::test_a[deployed]", "call", "passed"),
@@ -38,8 +37,8 @@ def test_a_run_against_a_deployed_environment_is_recorded_with_its_outcome(fresh
         ("tests/e2e/test_agent_e2e.py::test_c[deployed]", "setup", "skipped"),
         ("tests/e2e/test_agent_e2e.py::test_a[local]", "call", "failed"),  # local targets are not evidence
     ]:
-        e2e.pytest_runtest_logreport(_report(nodeid, when, outcome))  # type: ignore[arg-type]
-    e2e.pytest_sessionfinish(_session())  # type: ignore[arg-type]
+        recorder.log_report(_report(nodeid, when, outcome))
+    recorder.finish(_session())
     run = read_e2e_run(fresh, "staging")
     assert run is not None
     assert (run.passed, run.failed, run.skipped, run.endpoint, run.runtime_version) == (1, 1, 1, "canary", "7")
@@ -47,7 +46,8 @@ def test_a_run_against_a_deployed_environment_is_recorded_with_its_outcome(fresh
 
 
 def test_nothing_is_recorded_when_no_deployed_test_ran(fresh) -> None:
-    e2e.pytest_runtest_logreport(_report("tests/e2e/test_agent_e2e.py::test_a[deployed]", "setup", "skipped"))  # type: ignore[arg-type]
-    e2e.pytest_runtest_logreport(_report("tests/e2e/test_agent_e2e.py::test_a[local]", "call", "passed"))  # type: ignore[arg-type]
-    e2e.pytest_sessionfinish(_session())  # type: ignore[arg-type]
+    recorder = DeployedRunRecorder(endpoint="canary", version="7")
+    recorder.log_report(_report("tests/e2e/test_agent_e2e.py::test_a[deployed]", "setup", "skipped"))
+    recorder.log_report(_report("tests/e2e/test_agent_e2e.py::test_a[local]", "call", "passed"))
+    recorder.finish(_session())
     assert read_e2e_run(fresh, "staging") is None
