@@ -21,7 +21,7 @@ from stacks.config import ConfigError, load_environments
 from tests.support import REPO_ROOT
 
 ENVIRONMENTS = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"]
-FIXTURE_AGENT = REPO_ROOT / "constructs" / "tests" / "fixtures" / "agent"
+FIXTURE_AGENT = REPO_ROOT / "constructs" / "library_tests" / "fixtures" / "agent"
 
 #: Where each variable is set in cdk.json (an environment's key path) and on AgentRuntime (prop, value -> argument).
 CONFIG_KEYS: dict[str, tuple[str, ...]] = {

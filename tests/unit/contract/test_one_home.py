@@ -29,7 +29,7 @@ SCANNED = [
     REPO_ROOT / "scripts",
 ]
 #: Where a copied value would drift too: the tests and examples, besides the code above.
-VALUE_SCANNED = [*SCANNED, REPO_ROOT / "tests", REPO_ROOT / "constructs" / "tests", REPO_ROOT / "examples"]
+VALUE_SCANNED = [*SCANNED, REPO_ROOT / "tests", REPO_ROOT / "constructs" / "library_tests", REPO_ROOT / "examples"]
 
 
 def contract_literals() -> set[str]:
