@@ -19,7 +19,10 @@ from agentcore_constructs.readiness.scorecard import JSON_NAME, MARKDOWN_NAME, r
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="agentcore-scorecard", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="agentcore-scorecard",
+        description=(__doc__ or "The production-readiness scorecard of a cloud assembly.").splitlines()[0],
+    )
     parser.add_argument("outdir", nargs="?", default="cdk.out", help="cloud assembly directory (default: cdk.out)")
     parser.add_argument(
         "--strict", action="append", default=[], metavar="ENV", help="exit 1 if ENV is not production-ready"

@@ -149,3 +149,18 @@ def test_item_5_is_not_ticked_with_tracing_off(tmp_path: Path) -> None:
     assert [f["id"] for f in items["5"]["findings"]] == ["Readiness-Observability[Traces::Agent]"]
     assert "does not run under opentelemetry-instrument" in items["5"]["findings"][0]["message"]
     assert all(items[k]["ok"] for k in ("1", "2", "3", "4", "6", "7"))
+
+
+def test_the_scorecard_cli_runs_under_python_oo_without_docstrings() -> None:
+    """``python -OO`` strips docstrings: the CLI's description must not depend on one (a pyright finding)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-OO", "-m", "agentcore_constructs.readiness.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    assert "usage: agentcore-scorecard" in result.stdout
