@@ -34,7 +34,7 @@ from agentcore_constructs.contract import tool_schema
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.keys import refuse_alias
 from agentcore_constructs.naming import pascal_case
-from agentcore_constructs.props import exactly_one_source
+from agentcore_constructs.props import Problems, exactly_one_source
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import SERVICE_PRINCIPAL, AgentRuntime, agentcore_service_principal
 from constructs import Construct
@@ -121,7 +121,9 @@ class LambdaTool(Construct):
             raise ValueError(f"LambdaTool target_name {target_name!r} must match {_TARGET_NAME.pattern}")
         if not tools:
             raise ValueError(f"LambdaTool {target_name}: tools must declare at least one tool")
-        exactly_one_source(owner, "existing_function", existing_function, "function_props", function_props)
+        sources = Problems(owner)
+        exactly_one_source(sources, "existing_function", existing_function, "function_props", function_props)
+        sources.raise_if_any()
         if existing_function is not None and (code_root is not None or handler is not None):
             raise ValueError(f"{owner}: pass existing_function or code_root/handler, not both")
         if existing_function is None and (code_root is None or handler is None):

@@ -31,7 +31,7 @@ from agentcore_constructs.acknowledgements import acknowledge, acknowledge_wildc
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract import identity as identity_contract
-from agentcore_constructs.props import exactly_one_source, merged_props
+from agentcore_constructs.props import Problems, exactly_one_source, merged_props
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
@@ -253,10 +253,12 @@ class AgentIdentity(_InboundWiring, Construct):
                 raise ValueError(f"{owner}: user_groups entry {group!r} is not a Cognito group name")
         if len(set(user_groups)) != len(user_groups):
             raise ValueError(f"{owner}: user_groups lists a group twice")
-        exactly_one_source(owner, "existing_user_pool", existing_user_pool, "user_pool_props", user_pool_props)
+        sources = Problems(owner)
+        exactly_one_source(sources, "existing_user_pool", existing_user_pool, "user_pool_props", user_pool_props)
         exactly_one_source(
-            owner, "existing_user_pool_client", existing_user_pool_client, "user_client_props", user_client_props
+            sources, "existing_user_pool_client", existing_user_pool_client, "user_client_props", user_client_props
         )
+        sources.raise_if_any()
         if domain_prefix is None and existing_user_pool is None:
             raise ValueError(f"{owner}: domain_prefix is required for the pool it creates (hosted UI, OAuth flows)")
         if domain_prefix is not None and not cdk.Token.is_unresolved(domain_prefix):

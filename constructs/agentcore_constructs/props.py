@@ -1,18 +1,73 @@
-"""Documented defaults merged with a user's overrides, aws-solutions-constructs style (``x_props``), checked early."""
+"""How every construct takes and checks its props: one convention.
+
+* Documented defaults merged with a user's overrides, aws-solutions-constructs style (``x_props``,
+  :func:`merged_props`), and ``existing_x`` xor ``x_props`` (:func:`exactly_one_source`).
+* Every construct checks all its props before it creates a resource and collects every problem (:class:`Problems`),
+  so one synth names every mistake, then raises once (:class:`PropsError`). Every line of the error reads
+  ``<Class> <path>: <prop> <what is wrong>``.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from constructs import Construct
 
-def exactly_one_source(owner: str, existing_name: str, existing: object, props_name: str, props: object) -> None:
-    """``existing_x`` and ``x_props`` are alternatives: refuse both at once, naming them."""
+
+class PropsError(ValueError):
+    """Props a construct cannot build from. ``problems`` holds each ``<prop> <what is wrong>`` line."""
+
+    def __init__(self, owner: str, problems: Iterable[str]) -> None:
+        self.owner = owner
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{owner}: {problem}" for problem in self.problems))
+
+
+@dataclass
+class Problems:
+    """Collects ``<prop> <what is wrong>`` lines for one construct; :meth:`raise_if_any` raises them together."""
+
+    owner: str
+    found: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, construct: Construct) -> Problems:
+        """Problems of ``construct``, owned as ``<Class> <path>``."""
+        return cls(f"{type(construct).__name__} {construct.node.path}")
+
+    def add(self, prop: str, problem: str) -> None:
+        """Record that ``prop`` is wrong: ``problem`` says how, and what to do (``prop`` starts the line)."""
+        self.found.append(f"{prop} {problem}")
+
+    def check(self, condition: object, prop: str, problem: str) -> bool:
+        """Record ``problem`` for ``prop`` unless ``condition`` holds; returns whether it holds."""
+        if not condition:
+            self.add(prop, problem)
+        return bool(condition)
+
+    def extend(self, problems: Iterable[tuple[str, str]]) -> None:
+        """Record ``(prop, problem)`` pairs, e.g. an option group's ``problems()``."""
+        for prop, problem in problems:
+            self.add(prop, problem)
+
+    def raise_if_any(self) -> None:
+        """Raise every problem recorded so far as one :class:`PropsError`."""
+        if self.found:
+            raise PropsError(self.owner, self.found)
+
+
+def exactly_one_source(
+    problems: Problems, existing_name: str, existing: object, props_name: str, props: object
+) -> None:
+    """``existing_x`` and ``x_props`` are alternatives: record a problem when both are given, naming them."""
     if existing is not None and props is not None:
-        raise ValueError(
-            f"{owner}: pass {existing_name} or {props_name}, not both ({props_name} configures the resource the "
-            f"construct creates; with {existing_name} it creates none)"
+        problems.add(
+            props_name,
+            f"and {existing_name} are alternatives: pass one ({props_name} configures the resource the construct "
+            f"creates; with {existing_name} it creates none)",
         )
 
 
@@ -33,10 +88,10 @@ def merged_props(
     accepted = set(signature.parameters) - {"self", "scope", "id", "construct_id"}
     unknown = sorted(set(overrides) - accepted)
     if unknown:
-        raise ValueError(f"{owner}: {props_name} has keys {target.__qualname__} does not take: {unknown}")
+        raise PropsError(owner, [f"{props_name} has keys {target.__qualname__} does not take: {unknown}"])
     owned = sorted(set(overrides) & set(fixed))
     if owned:
-        raise ValueError(
-            f"{owner}: {props_name} may not set {owned}: the construct sets them (use its own props for those)"
+        raise PropsError(
+            owner, [f"{props_name} may not set {owned}: the construct sets them (use its own props for those)"]
         )
     return {**defaults, **overrides}

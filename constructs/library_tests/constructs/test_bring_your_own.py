@@ -71,7 +71,10 @@ def test_pool_and_client_overrides_merge_over_the_hardened_defaults() -> None:
             r"user_pool_props has keys UserPool does not take: \['mfa_typo'\]",
         ),
         ({"user_pool_props": {"lambda_triggers": None}}, r"user_pool_props may not set \['lambda_triggers'\]"),
-        ({"existing_user_pool": "pool", "user_pool_props": {}}, "pass existing_user_pool or user_pool_props, not both"),
+        (
+            {"existing_user_pool": "pool", "user_pool_props": {}},
+            "user_pool_props and existing_user_pool are alternatives",
+        ),
         ({"domain_prefix": None}, "domain_prefix is required for the pool it creates"),
     ],
 )
