@@ -13,6 +13,7 @@ from typing import Any
 
 from agentcore_constructs.aws_facts import LOG_RETENTION_DAYS
 from agentcore_constructs.contract import env_vars
+from agentcore_constructs.options import InvocationLimits, RetryPolicy
 from agentcore_constructs.thresholds import AlarmThresholds
 
 #: Used when neither cdk.json nor CDK_DEFAULT_ACCOUNT gives an account: lets synth run offline.
@@ -42,18 +43,9 @@ class ConfigError(ValueError):
     """cdk.json holds a value synth cannot use. The message names the environment and the key."""
 
 
-@dataclass(frozen=True)
-class RetryConfig:
-    max_attempts: int
-    mode: str
-    timeout_seconds: int
-
-
-@dataclass(frozen=True)
-class LimitsConfig:
-    max_turns: int
-    max_total_tokens: int
-    max_seconds: int
+#: The agent's retry policy and invocation limits: the library's option groups, so fields and defaults live once.
+RetryConfig = RetryPolicy
+LimitsConfig = InvocationLimits
 
 
 @dataclass(frozen=True)
