@@ -183,8 +183,9 @@ class _PoliciesValidate:
         # The principal type follows the gateway's authorizer (guide, "Schema constraints", Principal Types).
         iam_gateway = self._gateway.cfn_gateway.authorizer_type == "AWS_IAM"
         schema = gateway_cedar_schema(tools, principal="IamEntity" if iam_gateway else "OAuthUser")
+        # The props convention's shape (agentcore_constructs.props): ``<Class> <path>: <prop> <what is wrong>``.
         return [
-            f"ToolPolicy {self._owner}: {problem} (tools on the gateway: {', '.join(sorted(tools))})"
+            f"{self._owner}: policy_dir {problem} (tools on the gateway: {', '.join(sorted(tools))})"
             for problem in policy_problems(self._rendered, schema)
         ]
 
@@ -251,7 +252,7 @@ class ToolPolicy(Construct):
             for stem, text in rendered.items()
         }
         self.node.add_validation(
-            _PoliciesValidate(self.node.path, gateway, {f"{stem}.cedar": text for stem, text in rendered.items()})
+            _PoliciesValidate(problems.owner, gateway, {f"{stem}.cedar": text for stem, text in rendered.items()})
         )
         for policy in self.policies.values():
             # AgentCore validates each policy against the schema generated from the gateway's tools: created in

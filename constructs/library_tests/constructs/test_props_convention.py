@@ -296,6 +296,18 @@ def test_tool_policy(tmp_path: Path) -> None:
     assert "holds 2 permit/forbid statements" in str(error) and r"unknown placeholder {{gateway}}" in str(error)
 
 
+def test_tool_policy_validation_at_synth_speaks_the_convention(tmp_path: Path) -> None:
+    (tmp_path / "unknown_tool.cedar").write_text(
+        'permit (principal, action == AgentCore::Action::"nope___tool", '
+        'resource == AgentCore::Gateway::"{{gateway_arn}}");'
+    )
+    stack = new_stack()
+    gateway = ToolGateway(stack, "Tools", gateway_name="t-tools")
+    ToolPolicy(stack, "Policy", gateway=gateway, policy_dir=tmp_path)
+    lines = stack.node.find_child("Policy").node.validate()
+    assert lines and all(line.startswith("ToolPolicy Test/Policy: policy_dir unknown_tool.cedar: ") for line in lines)
+
+
 # --- Helpers the constructs use -------------------------------------------------------------------------------------
 
 
