@@ -91,6 +91,9 @@ class EndpointRollback(Construct):
             "check_interval",
             f"must be 1 minute .. the window (is {interval_minutes:g} min, the window {window_minutes:g} min)",
         )
+        # The function is granted kms:GenerateDataKey/Decrypt on topic_key's ARN: an IAM statement names a KMS key by
+        # its key ARN only, never an alias ARN (KMS developer guide, "Specifying KMS keys in IAM policy statements":
+        # https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
         check_not_alias(problems, "topic_key", topic_key)
         check_not_alias(problems, "log_encryption_key", log_encryption_key)
         problems.raise_if_any()
