@@ -29,6 +29,7 @@ from agentcore_constructs.acknowledgements import acknowledge, acknowledge_cfn_l
 from agentcore_constructs.aws_facts import RUNTIME_INVOKE_OPERATION
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.observability import AgentObservability
+from agentcore_constructs.props import Problems
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
 
@@ -104,17 +105,20 @@ class OnlineEvaluation(Construct):
         min_score: float = 0.5,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not 0 < min_score <= 1:
-            raise ValueError(f"{self.node.path}: min_score {min_score} must be in (0, 1]")
+        problems = Problems.of(self)
+        problems.check(0 < min_score <= 1, "min_score", f"{min_score} must be in (0, 1]")
         endpoint = endpoint_name or runtime.endpoint_name
-        if not 0.01 <= sampling_percent <= 100:
-            raise ValueError(f"{self.node.path}: sampling_percent {sampling_percent} must be in 0.01..100")
+        problems.check(0.01 <= sampling_percent <= 100, "sampling_percent", f"{sampling_percent} must be in 0.01..100")
         unknown = [e for e in evaluators if not hasattr(agentcore.BuiltinEvaluator, e)]
-        if unknown or not evaluators:
-            raise ValueError(f"{self.node.path}: unknown built-in evaluators {unknown or '(none given)'}")
+        problems.check(
+            evaluators and not unknown,
+            "evaluators",
+            f"has unknown built-in evaluators {unknown or '(none given)'}: name aws_bedrockagentcore.BuiltinEvaluator "
+            "members",
+        )
         name = config_name or f"{runtime.runtime_name}_{endpoint}_eval"[:48]
-        if not _NAME.match(name):
-            raise ValueError(f"{self.node.path}: config_name {name!r} must match {_NAME.pattern}")
+        problems.check(_NAME.match(name), "config_name", f"{name!r} must match {_NAME.pattern}")
+        problems.raise_if_any()
         self.evaluators = tuple(evaluators)
         #: The OTel service name the data source reads (``DataSourceConfig.from_agent_runtime_endpoint_name``).
         self.service_name = f"{runtime.runtime_name}.{endpoint}"
@@ -152,8 +156,13 @@ class OnlineEvaluation(Construct):
 
     def metric_score(self, evaluator: str, *, period: cdk.Duration = SCORE_PERIOD) -> cw.Metric:
         """The average score of ``evaluator`` (a ``BuiltinEvaluator`` member name) on this configuration."""
-        if evaluator not in self.evaluators:
-            raise ValueError(f"{self.node.path}: {evaluator} is not one of this configuration's evaluators")
+        problems = Problems.of(self)
+        problems.check(
+            evaluator in self.evaluators,
+            "evaluator",
+            f"{evaluator} is not one of this configuration's evaluators ({', '.join(self.evaluators)})",
+        )
+        problems.raise_if_any()
         evaluator_id = getattr(agentcore.BuiltinEvaluator, evaluator).value
         return cw.Metric(
             namespace=EVALUATION_METRICS_NAMESPACE,

@@ -18,7 +18,8 @@ from aws_cdk import aws_kms as kms
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.contract import env_vars as env_contract
 from agentcore_constructs.contract.memory import FACTS_NAMESPACE, PREFERENCES_NAMESPACE, SUMMARIES_NAMESPACE
-from agentcore_constructs.keys import refuse_alias
+from agentcore_constructs.keys import check_not_alias
+from agentcore_constructs.props import Problems
 from agentcore_constructs.runtime import AgentRuntime
 from constructs import Construct
 
@@ -77,13 +78,13 @@ class AgentMemory(Construct):
         memory_strategies: Sequence[agentcore.IMemoryStrategy] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not _NAME.match(memory_name):
-            raise ValueError(f"AgentMemory memory_name {memory_name!r} must match {_NAME.pattern}")
+        problems = Problems.of(self)
+        problems.check(_NAME.match(memory_name), "memory_name", f"{memory_name!r} must match {_NAME.pattern}")
         expiry_days = event_expiry.to_days()
-        if not 7 <= expiry_days <= 365:
-            raise ValueError(f"AgentMemory event_expiry {expiry_days} days must be within 7..365 days")
+        problems.check(7 <= expiry_days <= 365, "event_expiry", f"{expiry_days} days must be within 7..365 days")
+        check_not_alias(problems, "encryption_key", encryption_key)
+        problems.raise_if_any()
 
-        refuse_alias(f"AgentMemory {self.node.path}", "encryption_key", encryption_key)
         if encryption_key is None:
             created_key = kms.Key(
                 self,

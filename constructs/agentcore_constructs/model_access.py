@@ -49,6 +49,17 @@ _BEDROCK_ARN = re.compile(
 _UNSUPPORTED_KINDS = ("provisioned-model", "custom-model", "imported-model", "prompt-router", "default-prompt-router")
 
 
+class ModelAccessError(ValueError):
+    """A model id :class:`ModelAccess` cannot grant. ``prop`` names the parameter at fault (as the caller calls it),
+    ``problem`` says what is wrong and what to do; ``str()`` is the ``<prop> <problem>`` line of the props convention
+    (:mod:`agentcore_constructs.props`), so a construct records it as is."""
+
+    def __init__(self, prop: str, problem: str) -> None:
+        self.prop = prop
+        self.problem = problem
+        super().__init__(f"{prop} {problem}")
+
+
 @dataclass(frozen=True)
 class ModelAccess:
     """What a principal needs to invoke one model id, resolved at synth time.
@@ -79,26 +90,40 @@ class ModelAccess:
         profile's ARN says nothing about it and IAM needs both (Bedrock user guide, "Prerequisites for inference
         profiles"). Provisioned, custom and imported models and prompt routers are refused: grant those yourself.
         ``source_parameter``: what the caller calls ``source_model_id`` in error messages (AgentRuntime:
-        ``model_source_id``)."""
+        ``model_source_id``). Refusals raise :class:`ModelAccessError` (a ValueError) naming the parameter."""
+        return cls._resolve(scope_stack, "model_id", model_id, routed_regions, source_model_id, source_parameter)
+
+    @classmethod
+    def _resolve(
+        cls,
+        scope_stack: cdk.Stack,
+        prop: str,
+        model_id: str,
+        routed_regions: Sequence[str] | None,
+        source_model_id: str | None,
+        source_parameter: str,
+    ) -> ModelAccess:
         if cdk.Token.is_unresolved(model_id):
-            raise ValueError(
-                "model_id is a deploy-time value: the model's ARNs must be known at synth to grant InvokeModel on "
-                "them (pass the id, not a parameter or reference)"
+            raise ModelAccessError(
+                prop,
+                "is a deploy-time value: the model's ARNs must be known at synth to grant InvokeModel on them (pass "
+                "the id, not a parameter or reference)",
             )
         arn = _BEDROCK_ARN.match(model_id)
         if arn is not None:
-            return cls._for_arn(scope_stack, model_id, arn, routed_regions, source_model_id, source_parameter)
+            return cls._for_arn(scope_stack, prop, model_id, arn, routed_regions, source_model_id, source_parameter)
         if source_model_id is not None:
-            raise ValueError(
-                f"{source_parameter} applies to application inference profiles only; {model_id!r} is not one: drop "
-                f"{source_parameter}"
+            raise ModelAccessError(
+                source_parameter,
+                f"applies to application inference profiles only; {model_id!r} is not one: drop {source_parameter}",
             )
-        return cls._for_id(scope_stack, model_id, routed_regions, region=scope_stack.region)
+        return cls._for_id(scope_stack, prop, model_id, routed_regions, region=scope_stack.region)
 
     @classmethod
     def _for_arn(
         cls,
         scope_stack: cdk.Stack,
+        prop: str,
         model_id: str,
         arn: re.Match[str],
         routed_regions: Sequence[str] | None,
@@ -109,9 +134,9 @@ class ModelAccess:
         if kind == "foundation-model":
             return cls(model_id=model_id, inference_profile_arn=None, foundation_model_arns=(model_id,))
         if kind == "inference-profile":
-            resolved = cls._for_id(scope_stack, resource_id, routed_regions, region=region)
+            resolved = cls._for_id(scope_stack, prop, resource_id, routed_regions, region=region)
             if resolved.inference_profile_arn is None:
-                raise ValueError(f"model_id {model_id!r}: {resource_id!r} is not an inference-profile id")
+                raise ModelAccessError(prop, f"{model_id!r}: {resource_id!r} is not an inference-profile id")
             return cls(
                 model_id=model_id, inference_profile_arn=model_id, foundation_model_arns=resolved.foundation_model_arns
             )
@@ -120,27 +145,31 @@ class ModelAccess:
                 # GetInferenceProfile returns the profile's `models` (the model ARNs it routes to), not the source
                 # it was copied from (CreateInferenceProfile modelSource.copyFrom; Bedrock API reference,
                 # GetInferenceProfile and InferenceProfileModelSource).
-                raise ValueError(
-                    f"model_id {model_id!r} is an application inference profile: pass {source_parameter}=, the "
-                    "foundation model or system-defined inference profile it was copied from (its modelSource "
-                    "copyFrom), so the models it runs can be granted. `aws bedrock get-inference-profile "
-                    "--inference-profile-identifier <its ARN>` lists the models it routes to: models in one Region "
-                    "mean it was copied from that foundation model (pass its id); models in several Regions mean a "
-                    "system-defined profile (pass its id, e.g. us.<model id>)"
+                raise ModelAccessError(
+                    prop,
+                    f"{model_id!r} is an application inference profile: pass {source_parameter}=, the foundation "
+                    "model or system-defined inference profile it was copied from (its modelSource copyFrom), so the "
+                    "models it runs can be granted. `aws bedrock get-inference-profile --inference-profile-identifier "
+                    "<its ARN>` lists the models it routes to: models in one Region mean it was copied from that "
+                    "foundation model (pass its id); models in several Regions mean a system-defined profile (pass its "
+                    "id, e.g. us.<model id>)",
                 )
-            source = cls.for_model(scope_stack, source_model_id, routed_regions=routed_regions)
+            source = cls._resolve(
+                scope_stack, source_parameter, source_model_id, routed_regions, None, source_parameter
+            )
             models = source.foundation_model_arns
             return cls(model_id=model_id, inference_profile_arn=model_id, foundation_model_arns=models)
         if kind in _UNSUPPORTED_KINDS:
-            raise ValueError(
-                f"model_id {model_id!r} is a {kind}: this helper grants foundation models and inference profiles "
-                "only; grant InvokeModel on it yourself (AgentRuntime.add_to_execution_policy)"
+            raise ModelAccessError(
+                prop,
+                f"{model_id!r} is a {kind}: this helper grants foundation models and inference profiles only; grant "
+                "InvokeModel on it yourself (AgentRuntime.add_to_execution_policy)",
             )
-        raise ValueError(f"model_id {model_id!r} is not a Bedrock model or inference-profile ARN")
+        raise ModelAccessError(prop, f"{model_id!r} is not a Bedrock model or inference-profile ARN")
 
     @classmethod
     def _for_id(
-        cls, scope_stack: cdk.Stack, model_id: str, routed_regions: Sequence[str] | None, *, region: str
+        cls, scope_stack: cdk.Stack, prop: str, model_id: str, routed_regions: Sequence[str] | None, *, region: str
     ) -> ModelAccess:
         partition, account = scope_stack.partition, scope_stack.account
         match = _PROFILE_ID.match(model_id)
@@ -154,7 +183,9 @@ class ModelAccess:
             model_arns: tuple[str, ...] = (f"arn:{partition}:bedrock:::foundation-model/{base_model}",)
         else:
             if not routed_regions and geo not in GEO_DESTINATION_REGIONS:
-                raise ValueError(f"model_id {model_id!r}: unknown inference-profile geo {geo!r}; pass routed_regions")
+                raise ModelAccessError(
+                    prop, f"{model_id!r}: unknown inference-profile geo {geo!r}; pass routed_regions"
+                )
             regions = tuple(routed_regions) if routed_regions else GEO_DESTINATION_REGIONS[geo]
             model_arns = tuple(f"arn:{partition}:bedrock:{r}::foundation-model/{base_model}" for r in regions)
         return cls(model_id=model_id, inference_profile_arn=profile_arn, foundation_model_arns=model_arns)

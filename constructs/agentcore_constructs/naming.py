@@ -19,11 +19,12 @@ def kebab_case(name: str) -> str:
     return "-".join(part.lower() for part in re.split(r"[^a-zA-Z0-9]+", name) if part)
 
 
-def check_name_prefix(owner: str, prefix: str) -> str:
-    """``prefix`` if it can start every physical name derived from it, else a ValueError naming ``owner``."""
-    if not NAME_PREFIX.match(prefix):
-        raise ValueError(
-            f"{owner} name_prefix {prefix!r} must be 1-100 letters, digits, '-' or '_' starting with a letter or digit "
-            "(it starts dashboard, alarm and topic names)"
-        )
-    return prefix
+def name_prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot start every physical name derived from it (the rest of a ``name_prefix ...`` line), or
+    None."""
+    if NAME_PREFIX.match(prefix):
+        return None
+    return (
+        f"{prefix!r} must be 1-100 letters, digits, '-' or '_' starting with a letter or digit (it starts dashboard, "
+        "alarm and topic names)"
+    )

@@ -17,6 +17,7 @@ from agentcore_constructs.aws_facts import (
     VPC_ENDPOINTS_TOKEN_ISSUER,
 )
 from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.props import Problems
 from agentcore_constructs.runtime import AgentRuntime, RuntimeArtifactKind
 from constructs import Construct
 
@@ -47,8 +48,12 @@ class RuntimeVpcEndpoints(Construct):
         extra_services: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        if runtime.vpc is None or runtime.vpc_subnets is None:
-            raise ValueError(f"{self.node.path}: the runtime is not in VPC mode (AgentRuntime(vpc=...))")
+        problems = Problems.of(self)
+        problems.check(
+            runtime.vpc is not None and runtime.vpc_subnets is not None,
+            "runtime",
+            "is not in VPC mode (AgentRuntime(vpc=...)): it has no VPC to create endpoints in",
+        )
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if runtime.artifact_kind is RuntimeArtifactKind.CONTAINER:
             needed.update(VPC_ENDPOINTS_CONTAINER)
@@ -65,10 +70,14 @@ class RuntimeVpcEndpoints(Construct):
             *VPC_ENDPOINTS_TOKEN_ISSUER,
             *VPC_ENDPOINTS_BY_ACTION_PREFIX.values(),
         }
-        unknown = sorted(set(chosen) - known)
-        if unknown or not chosen:
-            raise ValueError(f"{self.node.path}: unknown endpoint services {unknown or '(none given)'}")
+        unknown_services = sorted(set(services or ()) - known)
+        unknown_extra = sorted(set(extra_services) - known)
+        problems.check(not unknown_services, "services", f"has unknown endpoint services {unknown_services}")
+        problems.check(not unknown_extra, "extra_services", f"has unknown endpoint services {unknown_extra}")
+        problems.check(chosen, "services", "is empty and so is extra_services: name at least one endpoint service")
+        problems.raise_if_any()
         vpc = runtime.vpc
+        assert vpc is not None and runtime.vpc_subnets is not None  # checked above
         self.security_group = ec2.SecurityGroup(
             self,
             "EndpointsSecurityGroup",

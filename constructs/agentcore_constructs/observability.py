@@ -29,9 +29,15 @@ from agentcore_constructs.aws_facts import (
 )
 from agentcore_constructs.contract import tools as tool_contract
 from agentcore_constructs.gateway import LambdaTool, ToolGateway
-from agentcore_constructs.keys import allow_cloudwatch_alarms, allow_cloudwatch_logs, key_for_alarm_topic
+from agentcore_constructs.keys import (
+    allow_cloudwatch_alarms,
+    allow_cloudwatch_logs,
+    check_not_alias,
+    key_for_alarm_topic,
+)
 from agentcore_constructs.memory import AgentMemory
-from agentcore_constructs.naming import check_name_prefix, kebab_case, pascal_case
+from agentcore_constructs.naming import kebab_case, name_prefix_problem, pascal_case
+from agentcore_constructs.props import Problems
 from agentcore_constructs.runtime import AgentRuntime
 from agentcore_constructs.thresholds import AlarmThresholds
 from constructs import Construct
@@ -83,31 +89,38 @@ class AgentObservability(Construct):
         topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        problems = Problems.of(self)
         # An alarm whose threshold the metric can never cross never fires: refuse it.
-        if not 0 < thresholds.error_rate_percent < 100:
-            raise ValueError(
-                f"AgentObservability error_rate_percent {thresholds.error_rate_percent} must be in (0, 100): "
-                "a rate cannot exceed 100"
-            )
-        if not 0 < thresholds.latency_p90_ms < runtime.max_invocation_seconds * 1000:
-            raise ValueError(
-                f"AgentObservability latency_p90_ms {thresholds.latency_p90_ms:g} must be below the runtime's "
-                f"max_invocation_time ({runtime.max_invocation_seconds * 1000:g} ms): no invocation lasts longer, "
-                "so the alarm could never fire"
-            )
-        if thresholds.evaluation_periods < 1:
-            raise ValueError("AgentObservability evaluation_periods must be >= 1")
+        problems.check(
+            0 < thresholds.error_rate_percent < 100,
+            "thresholds.error_rate_percent",
+            f"{thresholds.error_rate_percent} must be in (0, 100): a rate cannot exceed 100",
+        )
+        problems.check(
+            0 < thresholds.latency_p90_ms < runtime.max_invocation_seconds * 1000,
+            "thresholds.latency_p90_ms",
+            f"{thresholds.latency_p90_ms:g} must be below the runtime's max_invocation_time "
+            f"({runtime.max_invocation_seconds * 1000:g} ms): no invocation lasts longer, so the alarm could never "
+            "fire",
+        )
+        problems.check(
+            thresholds.evaluation_periods >= 1,
+            "thresholds.evaluation_periods",
+            f"{thresholds.evaluation_periods} must be >= 1",
+        )
         for email in alarm_emails:
-            if "@" not in email:
-                raise ValueError(f"AgentObservability alarm email {email!r} is not an email address")
+            problems.check("@" in email, "alarm_emails", f"{email!r} is not an email address")
+        self.name_prefix = name_prefix if name_prefix is not None else kebab_case(runtime.runtime_name)
+        prefix_problem = name_prefix_problem(self.name_prefix)
+        if prefix_problem is not None:
+            problems.add("name_prefix", prefix_problem)
+        check_not_alias(problems, "topic_key", topic_key)
+        problems.raise_if_any()
+
         self._runtime = runtime
         self._thresholds = thresholds
-        self.name_prefix = check_name_prefix(
-            "AgentObservability", name_prefix if name_prefix is not None else kebab_case(runtime.runtime_name)
-        )
         self._prefix = self.name_prefix
-
-        topic_key = key_for_alarm_topic(self, f"AgentObservability {self.node.path}", "topic_key", topic_key)
+        topic_key = key_for_alarm_topic(self, problems.owner, "topic_key", topic_key)
         if topic_key is None:
             created = kms.Key(
                 self,
@@ -374,8 +387,9 @@ class TransactionSearch(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, indexing_percent: float = 1) -> None:
         super().__init__(scope, construct_id)
-        if not 0 <= indexing_percent <= 100:
-            raise ValueError(f"TransactionSearch indexing_percent {indexing_percent} must be 0..100")
+        problems = Problems.of(self)
+        problems.check(0 <= indexing_percent <= 100, "indexing_percent", f"{indexing_percent} must be 0..100")
+        problems.raise_if_any()
         stack = cdk.Stack.of(self)
         log_group_arns = [
             f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:{name}:*"

@@ -71,6 +71,25 @@ def exactly_one_source(
         )
 
 
+def override_problems(
+    props_name: str, overrides: Mapping[str, Any] | None, target: Callable[..., Any], *, fixed: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """``(props_name, what is wrong)`` for keys of ``overrides`` that ``target`` does not take or that the construct
+    must own (``fixed``: what its guarantees rest on), so a construct can collect them before it creates anything."""
+    if not overrides:
+        return []
+    signature = inspect.signature(target.__init__ if inspect.isclass(target) else target)  # jsii: the class's own
+    accepted = set(signature.parameters) - {"self", "scope", "id", "construct_id"}
+    found = []
+    unknown = sorted(set(overrides) - accepted)
+    if unknown:
+        found.append((props_name, f"has keys {target.__qualname__} does not take: {unknown}"))
+    owned = sorted(set(overrides) & set(fixed))
+    if owned:
+        found.append((props_name, f"may not set {owned}: the construct sets them (use its own props for those)"))
+    return found
+
+
 def merged_props(
     owner: str,
     props_name: str,
@@ -81,17 +100,8 @@ def merged_props(
     fixed: Collection[str] = (),
 ) -> dict[str, Any]:
     """``defaults`` updated with ``overrides``; a key ``target`` does not take, or one the construct must own
-    (``fixed``: what its guarantees rest on), fails naming ``owner`` and ``props_name``."""
-    if not overrides:
-        return dict(defaults)
-    signature = inspect.signature(target.__init__ if inspect.isclass(target) else target)  # jsii: the class's own
-    accepted = set(signature.parameters) - {"self", "scope", "id", "construct_id"}
-    unknown = sorted(set(overrides) - accepted)
-    if unknown:
-        raise PropsError(owner, [f"{props_name} has keys {target.__qualname__} does not take: {unknown}"])
-    owned = sorted(set(overrides) & set(fixed))
-    if owned:
-        raise PropsError(
-            owner, [f"{props_name} may not set {owned}: the construct sets them (use its own props for those)"]
-        )
-    return {**defaults, **overrides}
+    (``fixed``: what its guarantees rest on), fails naming ``owner`` and ``props_name`` (:func:`override_problems`)."""
+    found = override_problems(props_name, overrides, target, fixed=fixed)
+    if found:
+        raise PropsError(owner, [f"{prop} {problem}" for prop, problem in found])
+    return {**defaults, **(overrides or {})}

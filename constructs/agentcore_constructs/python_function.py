@@ -27,8 +27,8 @@ from agentcore_constructs.bundling import (
     vendored_python_bundling,
 )
 from agentcore_constructs.imports import handler_problem
-from agentcore_constructs.keys import key_for_log_groups
-from agentcore_constructs.props import merged_props
+from agentcore_constructs.keys import check_not_alias, key_for_log_groups
+from agentcore_constructs.props import Problems, merged_props, override_problems
 from constructs import Construct
 
 #: What the construct's guarantees rest on: the arm64 bundle for this runtime, the scoped role, the own log group.
@@ -78,16 +78,33 @@ class PythonArm64Function(Construct):
         function_props: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        problems = Problems.of(self)
         code_path = Path(code_root)
-        if not code_path.is_dir():
-            raise ValueError(f"{construct_id}: code_root {str(code_path)!r} is not a directory")
-        problem = handler_problem(code_path, handler)
-        if problem is not None:
-            raise ValueError(f"{self.node.path}: {problem}: the function would fail at its first invocation")
-        if reserved_concurrency is not None and reserved_concurrency < 1:
-            raise ValueError(f"{construct_id}: reserved_concurrency {reserved_concurrency} must be >= 1")
+        if problems.check(code_path.is_dir(), "code_root", f"{str(code_path)!r} is not a directory"):
+            problem = handler_problem(code_path, handler)
+            if problem is not None:
+                # handler_problem's text starts with the prop it is about.
+                problems.add(
+                    "handler", f"{problem.removeprefix('handler ')}: the function would fail at its first invocation"
+                )
+        problems.check(
+            reserved_concurrency is None or reserved_concurrency >= 1,
+            "reserved_concurrency",
+            f"{reserved_concurrency} must be >= 1",
+        )
+        check_not_alias(problems, "log_encryption_key", log_encryption_key)
+        problems.extend(
+            override_problems("function_props", function_props, lambda_.Function, fixed=_OWNED_FUNCTION_PROPS)
+        )
+        requirements = code_path / "requirements.lock"
+        lock = None
+        try:
+            lock = read_lock(requirements) if requirements.is_file() else None
+        except LockFileError as error:
+            problems.add("code_root", f"holds a lock that cannot be installed: {error}")
+        problems.raise_if_any()
 
-        log_encryption_key = key_for_log_groups(self, self.node.path, "log_encryption_key", log_encryption_key)
+        log_encryption_key = key_for_log_groups(self, problems.owner, "log_encryption_key", log_encryption_key)
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -98,12 +115,7 @@ class PythonArm64Function(Construct):
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.role)
 
-        requirements = code_path / "requirements.lock"
         python_version = runtime.name.removeprefix("python")
-        try:
-            lock = read_lock(requirements) if requirements.is_file() else None
-        except LockFileError as error:
-            raise ValueError(f"{self.node.path}: {error}") from None
         contract_files = runtime_package_files(code_path, lock)
         defaults: dict[str, Any] = dict(
             runtime=runtime,
@@ -120,7 +132,7 @@ class PythonArm64Function(Construct):
                     requirements_file=requirements if requirements.is_file() else None,
                     python_version=python_version,
                     extra_files=contract_files,
-                    owner=self.node.path,
+                    owner=problems.owner,
                 ),
             ),
             role=self.role,
@@ -133,7 +145,7 @@ class PythonArm64Function(Construct):
             description=description,
         )
         props = merged_props(
-            self.node.path, "function_props", defaults, function_props, lambda_.Function, fixed=_OWNED_FUNCTION_PROPS
+            problems.owner, "function_props", defaults, function_props, lambda_.Function, fixed=_OWNED_FUNCTION_PROPS
         )
         self.function = lambda_.Function(self, "Function", **props)
         acknowledge_cfn_lint(

@@ -27,6 +27,8 @@ from aws_cdk import aws_sns as sns
 
 from agentcore_constructs.components import mark_component
 from agentcore_constructs.contract.release import STATE_PARAMETER_PREFIX, state_parameter_name
+from agentcore_constructs.keys import check_not_alias
+from agentcore_constructs.props import Problems
 from agentcore_constructs.python_function import PythonArm64Function
 from agentcore_constructs.runtime import LATEST_VERSION, AgentRuntime
 from constructs import Construct
@@ -70,17 +72,31 @@ class EndpointRollback(Construct):
         log_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if runtime.endpoint_version == LATEST_VERSION:
-            raise ValueError(
-                f"{self.node.path}: EndpointRollback needs a pinned endpoint: endpoint_version 'latest' follows every "
-                "new version, so there is nothing to roll back to. Pin it (e.g. '1')."
-            )
-        if not alarms:
-            raise ValueError(f"{self.node.path}: EndpointRollback needs at least one alarm to watch")
-        if not 5 <= window.to_minutes() <= 24 * 60:
-            raise ValueError(f"{self.node.path}: EndpointRollback window must be between 5 minutes and 24 hours")
-        if not 1 <= check_interval.to_minutes() <= window.to_minutes():
-            raise ValueError(f"{self.node.path}: EndpointRollback check_interval must be 1 minute .. the window")
+        problems = Problems.of(self)
+        problems.check(
+            runtime.endpoint_version != LATEST_VERSION,
+            "runtime",
+            "needs a pinned endpoint: endpoint_version 'latest' follows every new version, so there is nothing to "
+            "roll back to. Pin it (e.g. '1').",
+        )
+        problems.check(alarms, "alarms", "is empty: pass at least one alarm to watch")
+        window_minutes, interval_minutes = window.to_minutes(), check_interval.to_minutes()
+        problems.check(
+            5 <= window_minutes <= 24 * 60,
+            "window",
+            f"must be between 5 minutes and 24 hours (is {window_minutes:g} min)",
+        )
+        problems.check(
+            1 <= interval_minutes <= window_minutes,
+            "check_interval",
+            f"must be 1 minute .. the window (is {interval_minutes:g} min, the window {window_minutes:g} min)",
+        )
+        # The function is granted kms:GenerateDataKey/Decrypt on topic_key's ARN: an IAM statement names a KMS key by
+        # its key ARN only, never an alias ARN (KMS developer guide, "Specifying KMS keys in IAM policy statements":
+        # https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html).
+        check_not_alias(problems, "topic_key", topic_key)
+        check_not_alias(problems, "log_encryption_key", log_encryption_key)
+        problems.raise_if_any()
         stack = cdk.Stack.of(self)
         self.parameter_name = state_parameter_name(runtime.runtime_name, runtime.endpoint_name)
         self.function = PythonArm64Function(

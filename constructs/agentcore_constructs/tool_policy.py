@@ -29,6 +29,7 @@ from aws_cdk import aws_iam as iam
 
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint
 from agentcore_constructs.gateway import ToolGateway
+from agentcore_constructs.props import Problems
 from constructs import Construct, IValidation
 
 #: The gateway's policy-engine modes (CloudFormation ``PolicyEngineConfiguration.Mode``).
@@ -54,31 +55,47 @@ _CEDAR_TYPES: dict[str, dict[str, Any]] = {
 }
 
 
-def read_policy_files(policy_dir: Path) -> dict[str, str]:
-    """``{file stem: Cedar text}`` for every ``*.cedar`` file, one statement per file (validated)."""
+def policy_files(policy_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """``{file stem: Cedar text}`` for every ``*.cedar`` file, and why the folder is not one statement per file
+    (``<path>: <what is wrong>`` lines; [] when it is)."""
     files = sorted(Path(policy_dir).glob("*.cedar"))
     if not files:
-        raise ValueError(f"{policy_dir}: no .cedar files")
-    policies = {}
+        return {}, [f"{policy_dir}: no .cedar files"]
+    policies, problems = {}, []
     for path in files:
         text = path.read_text()
         statements = len(_STATEMENT.findall(text))
         if statements != 1:
-            raise ValueError(f"{path}: holds {statements} permit/forbid statements; put exactly one in each file")
+            problems.append(f"{path}: holds {statements} permit/forbid statements; put exactly one in each file")
         policies[path.stem] = text
+    return policies, problems
+
+
+def read_policy_files(policy_dir: Path) -> dict[str, str]:
+    """``{file stem: Cedar text}`` for every ``*.cedar`` file, one statement per file (a ValueError naming every
+    file that is not)."""
+    policies, problems = policy_files(policy_dir)
+    if problems:
+        raise ValueError("; ".join(problems))
     return policies
+
+
+def unknown_placeholders(text: str, values: Mapping[str, str]) -> list[str]:
+    """The ``{{name}}`` placeholders of ``text`` that ``values`` does not fill, in order of appearance."""
+    return list(dict.fromkeys(name for name in _PLACEHOLDER.findall(text) if name not in values))
 
 
 def render_policy(text: str, values: Mapping[str, str], source: str = "policy") -> str:
     """Fill ``{{name}}`` placeholders; an unknown one is an error naming it."""
+    unknown = unknown_placeholders(text, values)
+    if unknown:
+        raise ValueError(_unknown_placeholder_text(source, unknown, values))
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise ValueError(f"{source}: unknown placeholder {{{{{name}}}}} (known: {', '.join(sorted(values))})")
-        return values[name]
 
-    return _PLACEHOLDER.sub(fill, text)
+def _unknown_placeholder_text(source: str, unknown: list[str], values: Mapping[str, str]) -> str:
+    names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
+    return f"{source}: unknown placeholder {names} (known: {', '.join(sorted(values))})"
 
 
 def _cedar_type(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,8 +183,9 @@ class _PoliciesValidate:
         # The principal type follows the gateway's authorizer (guide, "Schema constraints", Principal Types).
         iam_gateway = self._gateway.cfn_gateway.authorizer_type == "AWS_IAM"
         schema = gateway_cedar_schema(tools, principal="IamEntity" if iam_gateway else "OAuthUser")
+        # The props convention's shape (agentcore_constructs.props): ``<Class> <path>: <prop> <what is wrong>``.
         return [
-            f"ToolPolicy {self._owner}: {problem} (tools on the gateway: {', '.join(sorted(tools))})"
+            f"{self._owner}: policy_dir {problem} (tools on the gateway: {', '.join(sorted(tools))})"
             for problem in policy_problems(self._rendered, schema)
         ]
 
@@ -198,15 +216,24 @@ class ToolPolicy(Construct):
         engine_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if mode not in MODES:
-            raise ValueError(f"{self.node.path}: mode {mode!r} must be one of {', '.join(MODES)}")
-        if GATEWAY_ARN_PLACEHOLDER in (variables or {}):
-            raise ValueError(f"{self.node.path}: {{{{gateway_arn}}}} is filled in by the construct")
+        problems = Problems.of(self)
+        problems.check(mode in MODES, "mode", f"{mode!r} must be one of {', '.join(MODES)}")
+        problems.check(
+            GATEWAY_ARN_PLACEHOLDER not in (variables or {}),
+            "variables",
+            "may not set {{gateway_arn}}: it is filled in by the construct",
+        )
         name = engine_name or f"{gateway.gateway_name.replace('-', '_')}_policies"
-        if not _NAME.match(name):
-            raise ValueError(f"{self.node.path}: engine_name {name!r} must match {_NAME.pattern}")
-        files = read_policy_files(Path(policy_dir))
+        problems.check(_NAME.match(name), "engine_name", f"{name!r} must match {_NAME.pattern}")
+        files, file_problems = policy_files(Path(policy_dir))
+        problems.extend(("policy_dir", problem) for problem in file_problems)
         values = {**dict(variables or {}), GATEWAY_ARN_PLACEHOLDER: gateway.gateway.gateway_arn}
+        for stem, text in files.items():
+            unknown = unknown_placeholders(text, values)
+            if unknown:
+                source = f"{policy_dir}/{stem}.cedar"
+                problems.add("policy_dir", f"{_unknown_placeholder_text(source, unknown, values)}: set it in variables")
+        problems.raise_if_any()
         rendered = {stem: render_policy(text, values, f"{policy_dir}/{stem}.cedar") for stem, text in files.items()}
 
         self.mode = mode
@@ -225,7 +252,7 @@ class ToolPolicy(Construct):
             for stem, text in rendered.items()
         }
         self.node.add_validation(
-            _PoliciesValidate(self.node.path, gateway, {f"{stem}.cedar": text for stem, text in rendered.items()})
+            _PoliciesValidate(problems.owner, gateway, {f"{stem}.cedar": text for stem, text in rendered.items()})
         )
         for policy in self.policies.values():
             # AgentCore validates each policy against the schema generated from the gateway's tools: created in

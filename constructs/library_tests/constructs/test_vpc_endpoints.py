@@ -49,7 +49,10 @@ def test_the_endpoints_admit_https_from_the_runtime_only() -> None:
     assert list(created.endpoints) == ["bedrock-runtime"]
 
 
-@pytest.mark.parametrize(("services", "message"), [(["ftp"], r"unknown endpoint services \['ftp'\]"), ([], "none")])
+@pytest.mark.parametrize(
+    ("services", "message"),
+    [(["ftp"], r"unknown endpoint services \['ftp'\]"), ([], "services is empty and so is extra_services")],
+)
 def test_unknown_services_are_refused(services, message) -> None:
     stack, runtime = _private_runtime()
     with pytest.raises(ValueError, match=message):
