@@ -27,17 +27,25 @@ _HAS_LOGS_STATEMENT: weakref.WeakSet[kms.Key] = weakref.WeakSet()
 _HAS_ALARMS_STATEMENT: weakref.WeakSet[kms.Key] = weakref.WeakSet()
 
 
-def refuse_alias(owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
-    """``key``, unless it is a KMS alias (then a ValueError naming ``owner`` and ``prop``)."""
+def alias_problem(key: kms.IKey | None) -> str | None:
+    """What is wrong with ``key`` when it is a KMS alias (the prop's name goes before it), else None."""
     if key is None:
         return None
     alias_name = getattr(key, "alias_name", None)
     key_arn = key.key_arn
     if alias_name is not None or (not cdk.Token.is_unresolved(key_arn) and ":alias/" in key_arn):
-        raise ValueError(
-            f"{owner}: {prop} is a KMS alias ({alias_name or key_arn}); pass the key itself (kms.Key, or "
+        return (
+            f"is a KMS alias ({alias_name or key_arn}); pass the key itself (kms.Key, or "
             "kms.Key.from_key_arn with the key's ARN): CloudWatch Logs, SNS and IAM grants need the key ARN"
         )
+    return None
+
+
+def refuse_alias(owner: str, prop: str, key: kms.IKey | None) -> kms.IKey | None:
+    """``key``, unless it is a KMS alias (then a ValueError naming ``owner`` and ``prop``)."""
+    problem = alias_problem(key)
+    if problem is not None:
+        raise ValueError(f"{owner}: {prop} {problem}")
     return key
 
 

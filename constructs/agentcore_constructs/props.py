@@ -95,3 +95,21 @@ def merged_props(
             owner, [f"{props_name} may not set {owned}: the construct sets them (use its own props for those)"]
         )
     return {**defaults, **overrides}
+
+
+def collect_merged(
+    problems: Problems,
+    props_name: str,
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None,
+    target: Callable[..., Any],
+    *,
+    fixed: Collection[str] = (),
+) -> dict[str, Any]:
+    """:func:`merged_props`, recording its problems in ``problems`` instead of raising, so a construct can check
+    ``x_props`` with everything else before it creates anything (the defaults alone when the overrides are refused)."""
+    try:
+        return merged_props(problems.owner, props_name, defaults, overrides, target, fixed=fixed)
+    except PropsError as error:
+        problems.found.extend(error.problems)
+        return dict(defaults)
