@@ -105,6 +105,9 @@ class UserClientSettings:
         if not self.callback_urls:
             found.append(("callback_urls", "must not be empty (the authorization code flow redirects to one)"))
         for prop in ("callback_urls", "logout_urls"):
+            if isinstance(getattr(self, prop), str):
+                found.append((prop, "must be a list of URLs, not one string"))
+                continue
             # Cognito API reference, CreateUserPoolClient CallbackURLs: "Amazon Cognito requires HTTPS over HTTP
             # except for http://localhost for testing purposes only" (https://docs.aws.amazon.com/cognito-user-
             # identity-pools/latest/APIReference/API_CreateUserPoolClient.html).

@@ -45,6 +45,8 @@ def domain_prefix_problems(domain_prefix: str) -> Found:
 
 
 def user_group_problems(groups: Sequence[str]) -> Found:
+    if isinstance(groups, str):
+        return [("user_groups", "must be a list of group names, not one string")]
     found: Found = []
     for group in groups:
         # Cognito API reference, CreateGroup: GroupName 1-128 characters of [\p{L}\p{M}\p{S}\p{N}\p{P}].
