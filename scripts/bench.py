@@ -58,7 +58,7 @@ TOOLS_APP = textwrap.dedent(
     """
     import aws_cdk as cdk
     from agentcore_constructs import AgentRuntime
-    from agentcore_constructs.gateway import LambdaTool, ToolGateway
+    from agentcore_constructs.gateway import LambdaTool, ToolFunction, ToolGateway
     context = {{"aws:cdk:bundling-stacks": [], "@aws-cdk/core:validateAgainstDefaultRules": False}}
     app = cdk.App(context=context, outdir={outdir!r})
     stack = cdk.Stack(app, "Tools", env=cdk.Environment(account="123456789012", region="us-east-1"))
@@ -73,8 +73,8 @@ TOOLS_APP = textwrap.dedent(
             f"T{{i}}",
             target_name=f"tool-{{i}}",
             tools=[schema],
-            code_root="lambdas",
-            handler="order_service.handler.lambda_handler",  # synth refuses a handler missing from the code
+            # synth refuses a handler missing from the code
+            function=ToolFunction(code_root="lambdas", handler="order_service.handler.lambda_handler"),
         )
         gateway.add_lambda_tool(tool)
     gateway.connect_to(runtime)

@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, RuntimeArtifactKind
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.evaluation import OnlineEvaluation
-from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from agentcore_constructs.gateway import LambdaTool, ToolFunction, ToolGateway
 from agentcore_constructs.identity import AgentIdentity, OutboundOAuth2
 from agentcore_constructs.naming import pascal_case
 from agentcore_constructs.network import RuntimeVpcEndpoints
@@ -218,12 +218,14 @@ class RuntimeStack(cdk.Stack):
                 pascal_case(service.target_name) + "Tool",
                 target_name=service.target_name,
                 tools=service.tool_schemas,
-                code_root=tools_code_root,
-                handler=service.handler,
+                function=ToolFunction(
+                    code_root=tools_code_root,
+                    handler=service.handler,
+                    reserved_concurrency=config.tool_reserved_concurrency,
+                ),
                 environment=service.environment(config),
                 api_key_secret_env=service.api_key_secret_env,
                 log_retention=retention_days(config.log_retention_days),
-                reserved_concurrency=config.tool_reserved_concurrency,
                 log_encryption_key=key,
                 secret_encryption_key=key,
             )

@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 
 from agentcore_constructs import AgentIdentity, AgentMemory
+from agentcore_constructs.identity import UserClientSettings, UserPoolSettings
 from agentcore_constructs.keys import allow_cloudwatch_alarms, allow_cloudwatch_logs
 from agentcore_constructs.observability import retention_days
 from constructs import Construct
@@ -51,10 +52,11 @@ class StatefulStack(cdk.Stack):
                 name=f"support-agent-{config.name}",
                 # Account-unique: Cognito domain prefixes are global per Region.
                 domain_prefix=f"support-agent-{config.name}-{config.account}",
-                mfa_required=config.identity_mfa == "required",
-                callback_urls=config.identity_callback_urls,
+                pool=UserPoolSettings(
+                    mfa_required=config.identity_mfa == "required", deletion_protection=config.protect_stateful
+                ),
+                client=UserClientSettings(callback_urls=config.identity_callback_urls),
                 removal_policy=cdk.RemovalPolicy.RETAIN,
-                deletion_protection=config.protect_stateful,
                 e2e_test_client=config.identity_e2e_client,
                 log_retention=retention_days(config.log_retention_days),
                 log_encryption_key=self.key,

@@ -14,8 +14,15 @@ __version__ = "0.5.0"
 
 if TYPE_CHECKING:
     from agentcore_constructs.evaluation import OnlineEvaluation
-    from agentcore_constructs.gateway import LambdaTool, ToolGateway
-    from agentcore_constructs.identity import AgentIdentity, ExternalOidcIdentity, OutboundOAuth2
+    from agentcore_constructs.gateway import LambdaTool, ToolFunction, ToolGateway
+    from agentcore_constructs.identity import (
+        AgentIdentity,
+        ExternalOidcIdentity,
+        OAuthScopes,
+        OutboundOAuth2,
+        UserClientSettings,
+        UserPoolSettings,
+    )
     from agentcore_constructs.memory import AgentMemory
     from agentcore_constructs.model_access import ModelAccess
     from agentcore_constructs.network import RuntimeVpcEndpoints
@@ -36,14 +43,18 @@ __all__ = [
     "ExternalOidcIdentity",
     "LambdaTool",
     "ModelAccess",
+    "OAuthScopes",
     "OnlineEvaluation",
     "OutboundOAuth2",
     "PythonArm64Function",
     "RuntimeArtifactKind",
     "RuntimeVpcEndpoints",
+    "ToolFunction",
     "ToolGateway",
     "ToolPolicy",
     "TransactionSearch",
+    "UserClientSettings",
+    "UserPoolSettings",
 ]
 
 _EXPORTS = {
@@ -56,14 +67,18 @@ _EXPORTS = {
     "ExternalOidcIdentity": "agentcore_constructs.identity",
     "LambdaTool": "agentcore_constructs.gateway",
     "ModelAccess": "agentcore_constructs.model_access",
+    "OAuthScopes": "agentcore_constructs.identity",
     "OnlineEvaluation": "agentcore_constructs.evaluation",
     "OutboundOAuth2": "agentcore_constructs.identity",
     "PythonArm64Function": "agentcore_constructs.python_function",
     "RuntimeArtifactKind": "agentcore_constructs.runtime",
     "RuntimeVpcEndpoints": "agentcore_constructs.network",
+    "ToolFunction": "agentcore_constructs.gateway",
     "ToolGateway": "agentcore_constructs.gateway",
     "ToolPolicy": "agentcore_constructs.tool_policy",
     "TransactionSearch": "agentcore_constructs.observability",
+    "UserClientSettings": "agentcore_constructs.identity",
+    "UserPoolSettings": "agentcore_constructs.identity",
 }
 
 

@@ -105,3 +105,21 @@ def merged_props(
     if found:
         raise PropsError(owner, [f"{prop} {problem}" for prop, problem in found])
     return {**defaults, **(overrides or {})}
+
+
+def collect_merged(
+    problems: Problems,
+    props_name: str,
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any] | None,
+    target: Callable[..., Any],
+    *,
+    fixed: Collection[str] = (),
+) -> dict[str, Any]:
+    """:func:`merged_props`, recording its problems in ``problems`` instead of raising, so a construct can check
+    ``x_props`` with everything else before it creates anything (the defaults alone when the overrides are refused)."""
+    found = override_problems(props_name, overrides, target, fixed=fixed)
+    if found:
+        problems.extend(found)
+        return dict(defaults)
+    return {**defaults, **(overrides or {})}

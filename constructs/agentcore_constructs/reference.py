@@ -24,9 +24,13 @@ PUBLIC_ORDER: tuple[str, ...] = (
     "AgentMemory",
     "ToolGateway",
     "LambdaTool",
+    "ToolFunction",
     "ToolPolicy",
     "PythonArm64Function",
     "AgentIdentity",
+    "OAuthScopes",
+    "UserPoolSettings",
+    "UserClientSettings",
     "ExternalOidcIdentity",
     "OutboundOAuth2",
     "AgentObservability",
@@ -147,8 +151,10 @@ def render() -> str:
         "what they mean, in the description.",
         "",
     ]
-    for cls in public_classes():
-        lines += [f"## `{cls.__name__}`", "", f"`{cls.__module__}`", ""]
+    for module, name in public_names():
+        # The module users import it from (a package re-exports what its modules define).
+        cls = getattr(importlib.import_module(module), name)
+        lines += [f"## `{cls.__name__}`", "", f"`{module}`", ""]
         lines += [*_doc_markdown(inspect.getdoc(cls) or ""), ""]
         parameters = keyword_parameters(cls)
         if parameters:

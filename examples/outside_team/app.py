@@ -25,6 +25,8 @@ from agentcore_constructs import (
     AgentObservability,
     AgentRuntime,
     LambdaTool,
+    OAuthScopes,
+    ToolFunction,
     ToolGateway,
     ToolPolicy,
 )
@@ -59,9 +61,7 @@ class LedgerData(cdk.Stack):
             "Users",
             name="ledger-assistant",
             domain_prefix=f"ledger-assistant-{self.account}",
-            resource_server_id="ledger",
-            agent_scope_name="ask",
-            tools_scope_name="tools",
+            scopes=OAuthScopes(resource_server_id="ledger", agent_scope_name="ask", tools_scope_name="tools"),
         )
         cdk.CfnOutput(self, "UserPoolId", value=self.identity.user_pool.user_pool_id)
         cdk.CfnOutput(self, "ClientId", value=self.identity.user_client.user_pool_client_id)
@@ -96,9 +96,9 @@ class LedgerAssistant(cdk.Stack):
                 "Invoices",
                 target_name="invoices",
                 tools=json.loads((HERE / "tools" / "invoice_lookup" / "tools.json").read_text()),
-                code_root=HERE / "tools",
-                handler="invoice_lookup.handler.lambda_handler",
-                reserved_concurrency=5,
+                function=ToolFunction(
+                    code_root=HERE / "tools", handler="invoice_lookup.handler.lambda_handler", reserved_concurrency=5
+                ),
             )
         )
         gateway.add_lambda_tool(

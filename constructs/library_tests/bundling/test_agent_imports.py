@@ -78,12 +78,18 @@ def test_what_the_built_bundle_lacks_is_named(tmp_path) -> None:
     ],
 )
 def test_a_tool_handler_that_is_not_in_the_code_fails_synth(handler: str, message: str) -> None:
-    from agentcore_constructs import LambdaTool
+    from agentcore_constructs import LambdaTool, ToolFunction
     from library_tests.support import FIXTURE_TOOLS
 
     tool = {"name": "echo", "description": "Echo", "inputSchema": {"type": "object", "properties": {}}}
     with pytest.raises(ValueError, match=message):
-        LambdaTool(new_stack(), "Echo", target_name="echo", tools=[tool], code_root=FIXTURE_TOOLS, handler=handler)
+        LambdaTool(
+            new_stack(),
+            "Echo",
+            target_name="echo",
+            tools=[tool],
+            function=ToolFunction(code_root=FIXTURE_TOOLS, handler=handler),
+        )
 
 
 def test_handler_forms_lambda_can_load_are_accepted(tmp_path) -> None:

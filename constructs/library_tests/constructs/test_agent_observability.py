@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from agentcore_constructs import AgentObservability, AgentRuntime, AlarmThresholds, TransactionSearch
-from agentcore_constructs.gateway import LambdaTool, ToolGateway
+from agentcore_constructs.gateway import LambdaTool, ToolFunction, ToolGateway
 from library_tests.support import FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_runtime, new_stack
 
 TOOL = {
@@ -31,7 +31,11 @@ def test_each_added_tool_gets_its_row_and_alarm_without_dashboard_code_changes()
     for name in ("alpha-service", "beta-service", "gamma-service"):
         gateway.add_lambda_tool(
             LambdaTool(
-                stack, name, target_name=name, tools=[TOOL], code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER
+                stack,
+                name,
+                target_name=name,
+                tools=[TOOL],
+                function=ToolFunction(code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER),
             )
         )
     AgentObservability(stack, "Obs", runtime=runtime, gateway=gateway)

@@ -9,8 +9,9 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Annotations, Match, Template
 
-from agentcore_constructs import AgentIdentity, AgentMemory, AgentRuntime, LambdaTool, ToolGateway
+from agentcore_constructs import AgentIdentity, AgentMemory, AgentRuntime, LambdaTool, ToolFunction, ToolGateway
 from agentcore_constructs.identity import ExternalOidcIdentity, InboundIdentity
+from agentcore_constructs.props import PropsError
 from library_tests.support import FIXTURE_AGENT, FIXTURE_TOOL_HANDLER, FIXTURE_TOOLS, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -118,15 +119,27 @@ def test_an_external_issuer_protects_runtime_and_gateway_by_audience() -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"discovery_url": "https://idp.example.com/"}, "must be https://.../.well-known/openid-configuration"),
-        ({"allowed_audiences": ()}, "needs allowed_clients or allowed_audiences"),
-        ({"tools_scope": "agent"}, "needs an agent_scope and a different tools_scope"),
+        (
+            {"discovery_url": "https://idp.example.com/"},
+            "discovery_url 'https://idp.example.com/' must be https://.../.well-known/openid-configuration",
+        ),
+        ({"allowed_audiences": ()}, "allowed_clients and allowed_audiences are both empty"),
+        ({"tools_scope": "agent"}, "tools_scope must differ from agent_scope"),
+        ({"agent_scope": ""}, "agent_scope must not be empty"),
     ],
 )
 def test_an_external_issuer_is_checked(props: dict, message: str) -> None:
     base = {"discovery_url": ENTRA, "allowed_audiences": ["api://a"], "agent_scope": "agent", "tools_scope": "tools"}
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(PropsError, match="^ExternalOidcIdentity: " + message):
         ExternalOidcIdentity(**{**base, **props})
+
+
+def test_every_bad_external_issuer_prop_is_named_in_one_error() -> None:
+    with pytest.raises(PropsError) as error:
+        ExternalOidcIdentity(discovery_url="http://idp.example.com", agent_scope="", tools_scope="")
+    lines = str(error.value).splitlines()
+    assert all(line.startswith("ExternalOidcIdentity: ") for line in lines), lines
+    assert [line.split(" ")[1] for line in lines] == ["discovery_url", "allowed_clients", "agent_scope", "tools_scope"]
 
 
 def test_a_tool_function_of_any_runtime_is_wired_like_the_built_one() -> None:
@@ -156,17 +169,16 @@ def test_an_imported_tool_function_warns_and_props_are_alternatives() -> None:
     imported = lambda_.Function.from_function_arn(stack, "Imported", "arn:aws:lambda:us-east-1:111122223333:function:t")
     LambdaTool(stack, "Echo", target_name="echo", tools=[ECHO], existing_function=imported)
     Annotations.from_stack(stack).has_warning("/Test/Echo", Match.string_like_regexp("existing_function is imported"))
-    with pytest.raises(ValueError, match="LambdaTool Test/Both: pass existing_function or code_root/handler"):
+    with pytest.raises(PropsError, match="^LambdaTool Test/Both: function and existing_function are alternatives"):
         LambdaTool(
             stack,
             "Both",
             target_name="both",
             tools=[ECHO],
             existing_function=imported,
-            code_root=FIXTURE_TOOLS,
-            handler=FIXTURE_TOOL_HANDLER,
+            function=ToolFunction(code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER),
         )
-    with pytest.raises(ValueError, match="LambdaTool Test/Neither: code_root and handler are required"):
+    with pytest.raises(PropsError, match="^LambdaTool Test/Neither: function is required unless existing_function"):
         LambdaTool(stack, "Neither", target_name="neither", tools=[ECHO])
 
 
@@ -177,21 +189,19 @@ def test_function_overrides_merge_and_owned_keys_are_refused() -> None:
         "Echo",
         target_name="echo",
         tools=[ECHO],
-        code_root=FIXTURE_TOOLS,
-        handler=FIXTURE_TOOL_HANDLER,
+        function=ToolFunction(code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER),
         function_props={"memory_size": 1024, "ephemeral_storage_size": None},
     )
     Template.from_stack(stack).has_resource_properties(
         "AWS::Lambda::Function", {"MemorySize": 1024, "Architectures": ["arm64"]}
     )
-    with pytest.raises(ValueError, match=r"function_props may not set \['architecture'\]"):
+    with pytest.raises(PropsError, match=r"^LambdaTool Test/X86: function_props may not set \['architecture'\]"):
         LambdaTool(
             stack,
             "X86",
             target_name="x86",
             tools=[ECHO],
-            code_root=FIXTURE_TOOLS,
-            handler=FIXTURE_TOOL_HANDLER,
+            function=ToolFunction(code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER),
             function_props={"architecture": lambda_.Architecture.X86_64},
         )
 

@@ -16,6 +16,7 @@ from agentcore_constructs import (
     AgentObservability,
     AgentRuntime,
     LambdaTool,
+    ToolFunction,
     ToolGateway,
     ToolPolicy,
 )
@@ -64,9 +65,7 @@ def add_agent(
             f"{name}Echo",
             target_name=f"{name}-echo",
             tools=[ECHO],
-            code_root=FIXTURE_TOOLS,
-            handler=FIXTURE_TOOL_HANDLER,
-            reserved_concurrency=2,
+            function=ToolFunction(code_root=FIXTURE_TOOLS, handler=FIXTURE_TOOL_HANDLER, reserved_concurrency=2),
             environment=UPSTREAM,
         )
     )
