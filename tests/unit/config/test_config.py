@@ -56,12 +56,12 @@ VALID_VPC = {
         ("prod", {"stages": []}, r"environments\.prod\.stages: must be a non-empty list"),
         ("staging", {"stages": ...}, r"environments\.staging\.stages: required value is missing"),
         ("staging", {"model_id": ...}, r"environments\.staging\.model_id: required value is missing"),
-        ("dev", {"model_id": "claude haiku"}, r"environments\.dev\.model_id: 'claude haiku' is not a Bedrock model"),
+        ("dev", {"model_id": "claude haiku"}, r"environments\.dev\.model_id: 'claude haiku' must be a Bedrock model"),
         ("dev", {"model_id": "us.anthropic"}, r"environments\.dev\.model_id"),
         ("dev", {"model_id": 42}, r"environments\.dev\.model_id"),
-        ("dev", {"log_retention_days": 31}, r"environments\.dev\.log_retention_days: 31 is not a CloudWatch"),
+        ("dev", {"log_retention_days": 31}, r"environments\.dev\.log_retention_days: 31 must be a CloudWatch"),
         ("dev", {"log_retention_days": True}, r"environments\.dev\.log_retention_days"),
-        ("dev", {"network_mode": "MESH"}, r"environments\.dev\.network_mode: 'MESH' is not supported"),
+        ("dev", {"network_mode": "MESH"}, r"environments\.dev\.network_mode: 'MESH' must be one of PUBLIC, VPC"),
         ("dev", {"network_mode": "VPC"}, r"environments\.dev\.vpc: required when network_mode is 'VPC'"),
         (
             "dev",
@@ -77,7 +77,7 @@ VALID_VPC = {
         (
             "dev",
             {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-1", "subnet_ids": [], "availability_zones": []}},
-            r"environments\.dev\.vpc\.vpc_id: 'vpc-1' is not a VPC id",
+            r"environments\.dev\.vpc\.vpc_id: 'vpc-1' must be a VPC id",
         ),
         (
             "dev",
@@ -89,7 +89,7 @@ VALID_VPC = {
                     "availability_zones": ["us-east-1a"],
                 },
             },
-            r"environments\.dev\.vpc\.subnet_ids: must list at least two",
+            r"environments\.dev\.vpc\.subnet_ids: \['subnet-0aaaaaaaaaaaaaaa1'\] must be a list of at least two",
         ),
         (
             "dev",
@@ -109,7 +109,7 @@ VALID_VPC = {
                 "network_mode": "VPC",
                 "vpc": {**VALID_VPC, "endpoints": "all"},
             },
-            r"environments\.dev\.vpc\.endpoints: must be \"create\" or list endpoint service names",
+            r"environments\.dev\.vpc\.endpoints: 'all' must be \"create\" or a list of endpoint service names",
         ),
         (
             "dev",
@@ -117,10 +117,10 @@ VALID_VPC = {
                 "network_mode": "VPC",
                 "vpc": {**VALID_VPC, "endpoints": "create"},
             },
-            r"environments\.dev\.vpc\.route_table_ids: the route table \(rtb-\.\.\.\) of each subnet",
+            r"environments\.dev\.vpc\.route_table_ids: must list the route table \(rtb-\.\.\.\) of each subnet",
         ),
-        ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' is not a 12-digit"),
-        ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' is not an AWS region"),
+        ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' must be a 12-digit"),
+        ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' must be an AWS Region"),
         ("dev", {"artifact": "lambda"}, r"environments\.dev\.artifact: 'lambda'"),
         ("dev", {"idle_timeout_minutes": 0}, r"environments\.dev\.idle_timeout_minutes"),
         ("dev", {"max_lifetime_hours": 9}, r"environments\.dev\.max_lifetime_hours"),
@@ -151,7 +151,11 @@ VALID_VPC = {
             r"environments\.dev\.endpoint_version: 3 must be 'latest' or a runtime version",
         ),
         ("dev", {"release": {"canary": True}}, r"environments\.dev\.release: a canary and rollback need a pinned"),
-        ("staging", {"release": {"canary": "yes"}}, r"environments\.staging\.release\.canary: must be true or false"),
+        (
+            "staging",
+            {"release": {"canary": "yes"}},
+            r"environments\.staging\.release\.canary: 'yes' must be true or false",
+        ),
         (
             "staging",
             {"release": {"rollback_window_minutes": 2}},
@@ -174,7 +178,7 @@ VALID_VPC = {
         (
             "dev",
             {"outbound_oauth": {"provider_name": "crm", "discovery_url": "http://x", "client_id": "c"}},
-            r"outbound_oauth\.discovery_url: must be an https",
+            r"environments\.dev\.outbound_oauth\.discovery_url: 'http://x' must be an https",
         ),
         (
             "dev",
@@ -188,7 +192,7 @@ VALID_VPC = {
             {"agent": {"entrypoint": "main.sh"}},
             r"environments\.dev\.agent\.entrypoint: 'main.sh' must be a \.py",
         ),
-        ("dev", {"agent": "langgraph"}, r"environments\.dev\.agent: must be an object"),
+        ("dev", {"agent": "langgraph"}, r"environments\.dev\.agent: 'langgraph' must be an object"),
     ],
 )
 def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:
