@@ -14,7 +14,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, Literal, Union, get_args
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -217,6 +217,9 @@ def _alarm_problems(alarms: AlarmThresholds) -> list[tuple[str, str]]:
 # ---- one environment -----------------------------------------------------------------------------------------------
 class EnvironmentConfig(_Model):
     """One entry of cdk.json ``environments`` (its key is :attr:`name`)."""
+
+    #: Set by the loader from the environment's key, never written as a key of its own.
+    loader_keys: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: str = Field(pattern=ENV_NAME_PATTERN.pattern, description="1-16 lowercase letters/digits, a letter first")
     account: str = Field(pattern=ACCOUNT_PATTERN.pattern, description="a 12-digit AWS account id")
@@ -421,7 +424,7 @@ def parse_environment(name: str, raw: Any, env: Mapping[str, str]) -> Environmen
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be an object, got {type(raw).__name__}")
     if "name" in raw:  # the environment's name is its key
-        raise ConfigError(f"{where}: unknown key 'name' (allowed: {', '.join(_keys(EnvironmentConfig, {'name'}))})")
+        raise ConfigError(f"{where}: unknown key 'name' (allowed: {', '.join(_keys(EnvironmentConfig))})")
     account = raw.get("account")
     region = raw.get("region")
     document = {
@@ -593,8 +596,9 @@ def _members(cls: Any) -> dict[str, FieldInfo | None]:
     return {}
 
 
-def _keys(cls: Any, leave_out: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
-    return [key for key in _members(cls) if key not in leave_out]
+def _keys(cls: Any) -> list[str]:
+    """The keys cdk.json may give an object of ``cls``."""
+    return [key for key in _members(cls) if key not in getattr(cls, "loader_keys", ())]
 
 
 def _nested(annotation: Any) -> Any:

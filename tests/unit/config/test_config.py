@@ -51,6 +51,7 @@ VALID_VPC = {
     ("env", "changes", "message"),
     [
         ("dev", {"modle_id": "x"}, r"environments\.dev: unknown key 'modle_id'"),
+        ("dev", {"name": "qa"}, r"environments\.dev: unknown key 'name' \(allowed: account, region, stages"),
         ("prod", {"stages": ["runtime", "memroy"]}, r"environments\.prod\.stages: unknown stage 'memroy'"),
         ("prod", {"stages": ["memory"]}, r"environments\.prod\.stages: 'runtime' is stage 1"),
         ("prod", {"stages": []}, r"environments\.prod\.stages: must be a non-empty list"),
@@ -248,3 +249,79 @@ def test_outbound_return_urls_are_https() -> None:
         _with("dev", outbound_oauth={**base, "return_urls": ["https://app.example.com/r"]}), NO_ENV
     )
     assert dev.outbound_oauth is not None and dev.outbound_oauth.return_urls == ("https://app.example.com/r",)
+
+
+def _problems(environments: dict) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_environments(environments, NO_ENV)
+    return str(raised.value).splitlines()
+
+
+def test_every_mistake_of_every_environment_is_reported_in_one_error() -> None:
+    environments = _with(
+        "dev",
+        modle_id="x",
+        log_level="TRACE",
+        idle_timeout_minutes=0,
+        retry={"max_attempts": 0, "mode": "legacy"},
+        alarm_emails=["oncall"],
+    )
+    environments["staging"]["release"] = {"canary": "yes"}
+    assert sorted(_problems(environments)) == sorted(
+        [
+            "environments.dev: unknown key 'modle_id' (allowed: account, region, stages, model_id, log_retention_days, "
+            "network_mode, artifact, idle_timeout_minutes, max_lifetime_hours, retry, limits, log_level, "
+            "protect_stateful, memory_event_expiry_days, orders_api_base_url, tool_reserved_concurrency, identity_mfa, "
+            "identity_callback_urls, identity_e2e_client, outbound_oauth, alarms, alarm_emails, transaction_search, "
+            "transaction_search_indexing_percent, readiness, vpc, endpoint_version, agent, release, tool_policy, "
+            "evaluation_sampling_percent, platform_version)",
+            "environments.dev.alarm_emails: ['oncall'] must be a list of email addresses",
+            "environments.dev.idle_timeout_minutes: 0 must be an integer 1..480",
+            "environments.dev.log_level: 'TRACE' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+            "environments.dev.retry.max_attempts: 0 must be an integer 1..10 (what the agent accepts in "
+            "AGENT_RETRY_MAX_ATTEMPTS)",
+            "environments.dev.retry.mode: 'legacy' must be one of adaptive, standard",
+            "environments.staging.release.canary: 'yes' must be true or false",
+        ]
+    )
+
+
+def test_every_broken_rule_between_keys_is_reported() -> None:
+    lines = _problems(_with("prod", identity_mfa="optional", identity_e2e_client=True, readiness="warning"))
+    assert lines == [
+        "environments.prod.identity_mfa: prod must use 'required'",
+        "environments.prod.identity_e2e_client: not allowed in prod (ADMIN_USER_PASSWORD_AUTH client)",
+        "environments.prod.readiness: prod must be 'error' (findings fail synth)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        ({"idle_timeout_minutes": "15"}, "environments.dev.idle_timeout_minutes: '15' must be an integer 1..480"),
+        ({"log_retention_days": 14.0}, "environments.dev.log_retention_days: 14.0 must be a CloudWatch"),
+        ({"protect_stateful": 1}, "environments.dev.protect_stateful: 1 must be true or false"),
+        ({"account": 123456789012}, "environments.dev.account: 123456789012 must be a 12-digit AWS account id"),
+        ({"limits": {"max_turns": "8"}}, "environments.dev.limits.max_turns: '8' must be an integer"),
+        ({"alarms": {"throttles": True}}, "environments.dev.alarms.throttles: True must be a number"),
+        ({"stages": "runtime"}, "environments.dev.stages: 'runtime' must be a non-empty list drawn from runtime"),
+    ],
+)
+def test_cdk_json_types_are_taken_as_written(changes: dict, line: str) -> None:
+    """A quoted number, a number for a flag or a string for a list is a typo: it fails instead of being converted."""
+    assert any(problem.startswith(line) for problem in _problems(_with("dev", **changes)))
+
+
+def test_the_configuration_is_frozen_and_gives_the_runtime_its_lifecycle() -> None:
+    from pydantic import ValidationError
+
+    from agentcore_constructs.options import SessionLifecycle
+
+    (dev, *_) = load_environments(_with("dev", idle_timeout_minutes=30, max_lifetime_hours=2), NO_ENV)
+    assert dev.lifecycle == SessionLifecycle(idle_timeout_seconds=1800, max_lifetime_seconds=7200)
+    assert dev.lifecycle.problems() == []
+    with pytest.raises(ValidationError):
+        dev.log_level = "ERROR"  # type: ignore[misc]
+    assert _problems(_with("dev", idle_timeout_minutes=180, max_lifetime_hours=2)) == [
+        "environments.dev.idle_timeout_minutes: 180 exceeds max_lifetime_hours (2 h)"
+    ]
