@@ -249,7 +249,7 @@ class EnvironmentConfig(_Model):
         default=LimitsConfig(), description="an object with max_turns, max_total_tokens, max_seconds"
     )
     log_level: Annotated[str, _check(lambda level: level in LOG_LEVELS)] = Field(
-        default="INFO", description=f"one of {', '.join(LOG_LEVELS)}"
+        default=env_vars.DEFAULT_LOG_LEVEL, description=f"one of {', '.join(LOG_LEVELS)}"
     )
     protect_stateful: bool = Field(default=False, description="true or false")
     memory_event_expiry_days: int = Field(default=30, ge=7, le=365, description="an integer 7..365")
