@@ -373,7 +373,9 @@ class EnvironmentConfig(_Model):
     def _feature_problems(self) -> Iterable[tuple[str, str]]:
         if "transaction_search_indexing_percent" in self.model_fields_set and self.transaction_search != "manage":
             yield "transaction_search_indexing_percent", "only used with transaction_search 'manage'"
-        if self.endpoint_version == "latest" and (self.release.canary or self.release.rollback_window_minutes):
+        if self.endpoint_version == "latest" and (
+            self.release.canary or self.release.rollback_window_minutes is not None
+        ):
             yield (
                 "release",
                 "a canary and rollback need a pinned endpoint_version (it is 'latest', which follows every version)",
