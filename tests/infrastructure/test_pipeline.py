@@ -174,6 +174,18 @@ def test_pipeline_config_errors_name_the_key(change: dict, message: str) -> None
         load_pipeline(raw, ENVIRONMENTS)
 
 
+def test_every_pipeline_mistake_is_reported_in_one_error() -> None:
+    raw = {**copy.deepcopy(PIPELINE), "account": 123456789012, "branch": "", "approvers": "x"}
+    with pytest.raises(ConfigError) as raised:
+        load_pipeline(raw, ENVIRONMENTS)
+    assert sorted(str(raised.value).splitlines()) == [
+        "pipeline.account: 123456789012 must be a 12-digit account id",
+        "pipeline.branch: '' must be a branch name",
+        "pipeline: unknown key 'approvers' (allowed: account, region, connection_arn, repository, branch, stages, "
+        "e2e_environment, approval_before, approval_topic_arn)",
+    ]
+
+
 def test_no_pipeline_by_default() -> None:
     assert CDK_JSON["context"]["pipeline"] is None and load_pipeline(None, ENVIRONMENTS) is None
 

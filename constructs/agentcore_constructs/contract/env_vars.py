@@ -14,8 +14,9 @@ from dataclasses import dataclass
 class EnvVar:
     """One variable: its name, who sets it, what it means and, for a bounded one, the values the agent accepts.
 
-    ``choices``, ``minimum`` and ``maximum`` are read by every side that checks the value (the app config, the
-    ``AgentRuntime`` props and the agent's settings), so the three agree on what is allowed.
+    ``choices``, ``minimum``, ``maximum`` and ``default`` are read by every side that checks or defaults the value (the
+    app config, the ``AgentRuntime`` props and the agent's settings), so the three agree on what is allowed and on
+    what an unset variable means.
     """
 
     name: str
@@ -26,6 +27,9 @@ class EnvVar:
     #: Inclusive bounds of a numeric variable (None: unbounded on that side).
     minimum: int | None = None
     maximum: int | None = None
+    #: What the agent assumes when the variable is unset, and the construct's and the config's default (None: no
+    #: contract default; the agent decides, e.g. from the credentials it finds, or the construct requires it).
+    default: int | str | None = None
 
     def in_range(self, value: float) -> bool:
         """True when ``value`` lies within this variable's bounds."""
@@ -56,11 +60,16 @@ RETRY_MAX_ATTEMPTS = EnvVar(
     "Total attempts (first call + retries) for every remote call",
     minimum=1,
     maximum=10,
+    default=4,
 )
 #: botocore's retry modes besides "legacy" (botocore "Retries" guide,
 #: https://docs.aws.amazon.com/boto3/latest/guide/retries.html).
 RETRY_MODE = EnvVar(
-    "AGENT_RETRY_MODE", "AgentRuntime", "botocore retry mode for AWS calls", choices=("adaptive", "standard")
+    "AGENT_RETRY_MODE",
+    "AgentRuntime",
+    "botocore retry mode for AWS calls",
+    choices=("adaptive", "standard"),
+    default="adaptive",
 )
 #: At most the Runtime's own request limit, 15 minutes.
 HTTP_TIMEOUT_SECONDS = EnvVar(
@@ -69,6 +78,7 @@ HTTP_TIMEOUT_SECONDS = EnvVar(
     "Read timeout for every remote call, seconds",
     minimum=1,
     maximum=MAX_SECONDS_CEILING,
+    default=60,
 )
 MAX_TURNS = EnvVar(
     "AGENT_MAX_TURNS",
@@ -76,6 +86,7 @@ MAX_TURNS = EnvVar(
     "Most model turns (model call + its tools) one invocation may take",
     minimum=1,
     maximum=100,
+    default=8,
 )
 MAX_TOTAL_TOKENS = EnvVar(
     "AGENT_MAX_TOTAL_TOKENS",
@@ -83,6 +94,7 @@ MAX_TOTAL_TOKENS = EnvVar(
     "Most input+output tokens one invocation may spend (soft cap)",
     minimum=1000,
     maximum=10_000_000,
+    default=100_000,
 )
 MAX_SECONDS = EnvVar(
     "AGENT_MAX_SECONDS",
@@ -90,6 +102,7 @@ MAX_SECONDS = EnvVar(
     "Most wall-clock seconds one invocation may take",
     minimum=1,
     maximum=MAX_SECONDS_CEILING,
+    default=120,
 )
 #: Python's logging level names (``logging`` module, "Logging Levels").
 LOG_LEVEL = EnvVar(
@@ -97,6 +110,7 @@ LOG_LEVEL = EnvVar(
     "AgentRuntime",
     "Python log level of the agent",
     choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    default="INFO",
 )
 ENVIRONMENT_NAME = EnvVar(
     "AGENT_ENVIRONMENT", "AgentRuntime", "Name of the deployment environment (dev, staging, prod)"
@@ -160,11 +174,25 @@ RETRY_SIGNAL: tuple[EnvVar, ...] = (RETRY_MAX_ATTEMPTS, RETRY_MODE, HTTP_TIMEOUT
 #: The per-invocation limits (one request cannot loop and burn money).
 LIMITS: tuple[EnvVar, ...] = (MAX_TURNS, MAX_TOTAL_TOKENS, MAX_SECONDS)
 
-#: Defaults of the limits, used by the construct and, when a variable is unset (local runs), by the agent.
-DEFAULT_MAX_TURNS = 8
-DEFAULT_MAX_TOTAL_TOKENS = 100_000
-DEFAULT_MAX_SECONDS = 120
-#: Retry defaults shared by the construct, the app config and the agent (total attempts, first call included).
-DEFAULT_RETRY_MAX_ATTEMPTS = 4
-DEFAULT_RETRY_MODE = "adaptive"
-DEFAULT_HTTP_TIMEOUT_SECONDS = 60
+
+def _int_default(var: EnvVar) -> int:
+    if not isinstance(var.default, int):
+        raise TypeError(f"{var.name} has no integer default")
+    return var.default
+
+
+def _str_default(var: EnvVar) -> str:
+    if not isinstance(var.default, str):
+        raise TypeError(f"{var.name} has no string default")
+    return var.default
+
+
+#: The defaults above under the names the construct, the option groups and examples import (the values live once, on
+#: the variables): the limits, and the retry policy (total attempts, first call included).
+DEFAULT_MAX_TURNS = _int_default(MAX_TURNS)
+DEFAULT_MAX_TOTAL_TOKENS = _int_default(MAX_TOTAL_TOKENS)
+DEFAULT_MAX_SECONDS = _int_default(MAX_SECONDS)
+DEFAULT_RETRY_MAX_ATTEMPTS = _int_default(RETRY_MAX_ATTEMPTS)
+DEFAULT_RETRY_MODE = _str_default(RETRY_MODE)
+DEFAULT_HTTP_TIMEOUT_SECONDS = _int_default(HTTP_TIMEOUT_SECONDS)
+DEFAULT_LOG_LEVEL = _str_default(LOG_LEVEL)

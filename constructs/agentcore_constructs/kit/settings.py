@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 from agentcore_constructs.contract import env_vars as contract
@@ -39,6 +40,9 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ENVIRONMENT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 #: AgentCore Identity credential provider names.
 _PROVIDER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+_Number = TypeVar("_Number", int, float)
 
 
 def _one_of(var: contract.EnvVar) -> str:
@@ -94,133 +98,136 @@ def load_settings(
     *,
     credentials_available: Callable[[], bool] = aws_credentials_available,
 ) -> Settings:
-    """Read and validate the settings; raise :class:`SettingsError` naming every bad variable."""
-    env = os.environ if environ is None else environ
-    errors: list[str] = []
+    """Read and validate the settings; raise :class:`SettingsError` naming every bad variable, one per line.
 
-    def get(var: contract.EnvVar) -> str | None:
-        value = env.get(var.name)
-        return value.strip() if value is not None and value.strip() else None
+    A contract variable's choices, bounds and default are the contract's own (:class:`contract.EnvVar`)."""
+    reader = _Reader(os.environ if environ is None else environ)
+    get = reader.get
 
-    provider_raw = get(contract.MODEL_PROVIDER)
-    bedrock, offline = contract.MODEL_PROVIDER.choices
-    provider: ModelProvider = offline
-    if provider_raw is None:
-        # Lazy on purpose: probing the credential chain is only needed when the provider is not given.
-        if credentials_available():
-            provider, reason = bedrock, f"{contract.MODEL_PROVIDER.name} unset and AWS credentials found"
-        else:
-            provider, reason = offline, f"{contract.MODEL_PROVIDER.name} unset and no AWS credentials found"
-    elif provider_raw.lower() in contract.MODEL_PROVIDER.choices:
-        provider = provider_raw.lower()
-        reason = f"{contract.MODEL_PROVIDER.name}={provider_raw}"
-    else:
-        reason = ""
-        errors.append(f"{contract.MODEL_PROVIDER.name}={provider_raw!r}: expected {_one_of(contract.MODEL_PROVIDER)}")
-
+    provider, reason = _model_provider(reader, credentials_available)
     model_id = get(contract.MODEL_ID) or DEFAULT_MODEL_ID
-    if len(model_id) > 2048 or any(c.isspace() for c in model_id):
-        errors.append(f"{contract.MODEL_ID.name}={model_id!r}: not a model or inference-profile id")
-
+    reader.check(
+        contract.MODEL_ID,
+        model_id,
+        len(model_id) <= 2048 and not any(c.isspace() for c in model_id),
+        "a model or inference-profile id",
+    )
+    env = reader.environ
     region = get(contract.MODEL_REGION) or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    if not _REGION.match(region):
-        errors.append(f"{contract.MODEL_REGION.name}={region!r}: not an AWS region name (e.g. us-east-1)")
-
-    def bounded_int(var: contract.EnvVar, default: int) -> int:
-        raw = get(var)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-            if not var.in_range(value):
-                raise ValueError
-        except ValueError:
-            errors.append(f"{var.name}={raw!r}: expected an integer from {var.minimum} to {var.maximum}")
-            return default
-        return value
-
-    attempts = bounded_int(contract.RETRY_MAX_ATTEMPTS, contract.DEFAULT_RETRY_MAX_ATTEMPTS)
-
-    retry_mode_raw = get(contract.RETRY_MODE) or contract.DEFAULT_RETRY_MODE
-    if retry_mode_raw not in contract.RETRY_MODE.choices:
-        errors.append(f"{contract.RETRY_MODE.name}={retry_mode_raw!r}: expected {_one_of(contract.RETRY_MODE)}")
-
-    timeout = float(contract.DEFAULT_HTTP_TIMEOUT_SECONDS)
-    timeout_raw = get(contract.HTTP_TIMEOUT_SECONDS)
-    if timeout_raw is not None:
-        try:
-            timeout = float(timeout_raw)
-            if not contract.HTTP_TIMEOUT_SECONDS.in_range(timeout):
-                raise ValueError
-        except ValueError:
-            errors.append(
-                f"{contract.HTTP_TIMEOUT_SECONDS.name}={timeout_raw!r}: expected seconds from "
-                f"{contract.HTTP_TIMEOUT_SECONDS.minimum} to {contract.HTTP_TIMEOUT_SECONDS.maximum}"
-            )
-
-    max_turns = bounded_int(contract.MAX_TURNS, contract.DEFAULT_MAX_TURNS)
-    max_total_tokens = bounded_int(contract.MAX_TOTAL_TOKENS, contract.DEFAULT_MAX_TOTAL_TOKENS)
-    max_seconds = bounded_int(contract.MAX_SECONDS, contract.DEFAULT_MAX_SECONDS)
+    reader.check(contract.MODEL_REGION, region, bool(_REGION.match(region)), "an AWS region name (e.g. us-east-1)")
 
     auth: VerifierConfig | None = None
     try:
         auth = VerifierConfig.from_env(env)
-    except ValueError as error:
-        errors.append(str(error))
-
-    log_level = (get(contract.LOG_LEVEL) or "INFO").upper()
-    if log_level not in contract.LOG_LEVEL.choices:
-        errors.append(f"{contract.LOG_LEVEL.name}={log_level!r}: expected {_one_of(contract.LOG_LEVEL)}")
+    except ValueError as error:  # its message names the AUTH_* variables
+        reader.errors.append(str(error))
 
     environment = get(contract.ENVIRONMENT_NAME) or DEFAULT_ENVIRONMENT
-    if not _ENVIRONMENT.match(environment):
-        errors.append(f"{contract.ENVIRONMENT_NAME.name}={environment!r}: expected 1-32 of [A-Za-z0-9_-]")
-
+    reader.check(contract.ENVIRONMENT_NAME, environment, bool(_ENVIRONMENT.match(environment)), "1-32 of [A-Za-z0-9_-]")
     memory_id = get(contract.MEMORY_ID)
-    if memory_id is not None and not _MEMORY_ID.match(memory_id):
-        errors.append(f"{contract.MEMORY_ID.name}={memory_id!r}: not an AgentCore Memory id")
-
+    reader.check(
+        contract.MEMORY_ID, memory_id, memory_id is None or bool(_MEMORY_ID.match(memory_id)), "an AgentCore Memory id"
+    )
     gateway_url = get(contract.GATEWAY_URL)
-    if gateway_url is not None:
-        parsed = urlparse(gateway_url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            errors.append(f"{contract.GATEWAY_URL.name}={gateway_url!r}: expected an http(s) URL")
-
-    local_memory_dir = Path(env.get(LOCAL_MEMORY_DIR_ENV) or DEFAULT_LOCAL_MEMORY_DIR)
+    reader.check(contract.GATEWAY_URL, gateway_url, gateway_url is None or _is_http_url(gateway_url), "an http(s) URL")
 
     outbound_provider = get(contract.OUTBOUND_OAUTH_PROVIDER)
+    reader.check(
+        contract.OUTBOUND_OAUTH_PROVIDER,
+        outbound_provider,
+        outbound_provider is None or bool(_PROVIDER_NAME.match(outbound_provider)),
+        "a credential provider name ([A-Za-z0-9_-]{1,128})",
+    )
     outbound_scopes = tuple((get(contract.OUTBOUND_OAUTH_SCOPES) or "").split())
-    if outbound_provider is not None and not _PROVIDER_NAME.match(outbound_provider):
-        errors.append(
-            f"{contract.OUTBOUND_OAUTH_PROVIDER.name}={outbound_provider!r}: not a credential provider name "
-            f"([A-Za-z0-9_-]{{1,128}})"
-        )
     if outbound_provider is None and outbound_scopes:
-        errors.append(
-            f"{contract.OUTBOUND_OAUTH_SCOPES.name} is set but {contract.OUTBOUND_OAUTH_PROVIDER.name} is not: "
-            "scopes need a credential provider"
+        reader.errors.append(
+            f"{contract.OUTBOUND_OAUTH_SCOPES.name}: is set but {contract.OUTBOUND_OAUTH_PROVIDER.name} is not "
+            "(scopes need a credential provider)"
         )
 
-    if errors:
-        raise SettingsError("Invalid agent configuration:\n  - " + "\n  - ".join(errors))
-
-    return Settings(
+    settings = Settings(
         model_provider=provider,
         model_provider_reason=reason,
         model_id=model_id,
         model_region=region,
-        retry_max_attempts=attempts,
-        retry_mode=retry_mode_raw,
-        http_timeout_seconds=timeout,
-        log_level=log_level,
+        retry_max_attempts=reader.bounded(contract.RETRY_MAX_ATTEMPTS, int),
+        retry_mode=reader.choice(contract.RETRY_MODE),
+        http_timeout_seconds=reader.bounded(contract.HTTP_TIMEOUT_SECONDS, float),
+        log_level=reader.choice(contract.LOG_LEVEL),
         environment=environment,
         memory_id=memory_id,
         gateway_url=gateway_url,
-        local_memory_dir=local_memory_dir,
+        local_memory_dir=Path(env.get(LOCAL_MEMORY_DIR_ENV) or DEFAULT_LOCAL_MEMORY_DIR),
         outbound_oauth_provider=outbound_provider,
         outbound_oauth_scopes=outbound_scopes,
-        max_turns=max_turns,
-        max_total_tokens=max_total_tokens,
-        max_seconds=float(max_seconds),
+        max_turns=reader.bounded(contract.MAX_TURNS, int),
+        max_total_tokens=reader.bounded(contract.MAX_TOTAL_TOKENS, int),
+        max_seconds=float(reader.bounded(contract.MAX_SECONDS, int)),
         auth=auth,
     )
+    if reader.errors:
+        raise SettingsError("\n".join(reader.errors))
+    return settings
+
+
+class _Reader:
+    """Reads contract variables from ``environ``; records each bad one as ``<VAR_NAME>: <what is wrong>``."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.errors: list[str] = []
+
+    def get(self, var: contract.EnvVar) -> str | None:
+        """The variable's value, None when unset or blank."""
+        value = self.environ.get(var.name)
+        return value.strip() if value is not None and value.strip() else None
+
+    def check(self, var: contract.EnvVar, value: str | None, ok: bool, expected: str) -> None:
+        if not ok:
+            self.errors.append(f"{var.name}: {value!r} must be {expected}")
+
+    def choice(self, var: contract.EnvVar, fallback: str | None = None) -> str:
+        """One of the contract's choices (any case), else its default (``fallback`` for a variable without one)."""
+        default = str(var.default) if var.default is not None else str(fallback)
+        raw = self.get(var)
+        by_folded = {choice.casefold(): choice for choice in var.choices}
+        if raw is None:
+            return default
+        if raw.casefold() not in by_folded:
+            self.check(var, raw, False, _one_of(var))
+            return default
+        return by_folded[raw.casefold()]
+
+    def bounded(self, var: contract.EnvVar, parse: Callable[[str], _Number]) -> _Number:
+        """A number within the contract's bounds, else its default."""
+        default = parse(str(var.default))
+        raw = self.get(var)
+        if raw is None:
+            return default
+        try:
+            value = parse(raw)
+        except ValueError:
+            value = None
+        if value is None or not var.in_range(value):
+            kind = "an integer" if parse is int else "a number"
+            self.check(var, raw, False, f"{kind} {var.range_text()}")
+            return default
+        return value
+
+
+def _model_provider(reader: _Reader, credentials_available: Callable[[], bool]) -> tuple[ModelProvider, str]:
+    """The provider and why it was chosen: the variable when set, else the credentials found."""
+    var = contract.MODEL_PROVIDER
+    bedrock, offline = var.choices
+    raw = reader.get(var)
+    if raw is not None:
+        return reader.choice(var, fallback=offline), f"{var.name}={raw}"
+    # Lazy on purpose: probing the credential chain is only needed when the provider is not given.
+    if credentials_available():
+        return bedrock, f"{var.name} unset and AWS credentials found"
+    return offline, f"{var.name} unset and no AWS credentials found"
+
+
+def _is_http_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)

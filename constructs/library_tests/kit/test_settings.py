@@ -129,3 +129,60 @@ def test_blank_values_mean_unset():
 def test_bad_limits_are_named(var, value):
     with pytest.raises(SettingsError, match=var.name):
         load_settings({var.name: value}, credentials_available=no_credentials)
+
+
+#: The setting each contract variable with a default fills.
+DEFAULTED = {
+    contract.RETRY_MAX_ATTEMPTS: "retry_max_attempts",
+    contract.RETRY_MODE: "retry_mode",
+    contract.HTTP_TIMEOUT_SECONDS: "http_timeout_seconds",
+    contract.MAX_TURNS: "max_turns",
+    contract.MAX_TOTAL_TOKENS: "max_total_tokens",
+    contract.MAX_SECONDS: "max_seconds",
+    contract.LOG_LEVEL: "log_level",
+}
+
+
+def test_an_unset_variable_takes_the_contracts_default():
+    assert {var for var in contract.ALL if var.default is not None} == set(DEFAULTED)
+    settings = load_settings({}, credentials_available=no_credentials)
+    assert {var.name: getattr(settings, attr) for var, attr in DEFAULTED.items()} == {
+        var.name: var.default for var in DEFAULTED
+    }
+
+
+def test_every_bad_variable_is_one_line_naming_it():
+    env = {
+        contract.MODEL_PROVIDER.name: "openai",
+        contract.RETRY_MAX_ATTEMPTS.name: "0",
+        contract.RETRY_MODE.name: "legacy",
+        contract.HTTP_TIMEOUT_SECONDS.name: "soon",
+        contract.MAX_TURNS.name: "101",
+        contract.LOG_LEVEL.name: "LOUD",
+        contract.MEMORY_ID.name: "../etc",
+        contract.GATEWAY_URL.name: "ftp://gw",
+    }
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env, credentials_available=no_credentials)
+    assert sorted(str(raised.value).splitlines()) == [
+        "AGENT_HTTP_TIMEOUT_SECONDS: 'soon' must be a number 1..900",
+        "AGENT_MAX_TURNS: '101' must be an integer 1..100",
+        "AGENT_RETRY_MAX_ATTEMPTS: '0' must be an integer 1..10",
+        "AGENT_RETRY_MODE: 'legacy' must be one of 'adaptive', 'standard'",
+        "GATEWAY_URL: 'ftp://gw' must be an http(s) URL",
+        "LOG_LEVEL: 'LOUD' must be one of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'",
+        "MEMORY_ID: '../etc' must be an AgentCore Memory id",
+        "MODEL_PROVIDER: 'openai' must be one of 'bedrock', 'offline'",
+    ]
+
+
+def test_a_choice_is_matched_in_any_case_and_read_as_the_contract_spells_it():
+    settings = load_settings(
+        {
+            contract.MODEL_PROVIDER.name: "OFFLINE",
+            contract.RETRY_MODE.name: "Standard",
+            contract.LOG_LEVEL.name: "debug",
+        },
+        credentials_available=no_credentials,
+    )
+    assert (settings.model_provider, settings.retry_mode, settings.log_level) == ("offline", "standard", "DEBUG")

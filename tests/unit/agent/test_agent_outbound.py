@@ -148,8 +148,11 @@ def test_settings_read_the_env_contract(tmp_path):
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"OUTBOUND_OAUTH_PROVIDER": "bad name!"}, "not a credential provider name"),
-        ({"OUTBOUND_OAUTH_SCOPES": "a b"}, "OUTBOUND_OAUTH_SCOPES is set but OUTBOUND_OAUTH_PROVIDER is not"),
+        (
+            {"OUTBOUND_OAUTH_PROVIDER": "bad name!"},
+            "OUTBOUND_OAUTH_PROVIDER: .bad name!. must be a credential provider name",
+        ),
+        ({"OUTBOUND_OAUTH_SCOPES": "a b"}, "OUTBOUND_OAUTH_SCOPES: is set but OUTBOUND_OAUTH_PROVIDER is not"),
     ],
 )
 def test_bad_outbound_settings_fail_fast(env, message):

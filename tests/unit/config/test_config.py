@@ -51,17 +51,18 @@ VALID_VPC = {
     ("env", "changes", "message"),
     [
         ("dev", {"modle_id": "x"}, r"environments\.dev: unknown key 'modle_id'"),
+        ("dev", {"name": "qa"}, r"environments\.dev: unknown key 'name' \(allowed: account, region, stages"),
         ("prod", {"stages": ["runtime", "memroy"]}, r"environments\.prod\.stages: unknown stage 'memroy'"),
         ("prod", {"stages": ["memory"]}, r"environments\.prod\.stages: 'runtime' is stage 1"),
         ("prod", {"stages": []}, r"environments\.prod\.stages: must be a non-empty list"),
         ("staging", {"stages": ...}, r"environments\.staging\.stages: required value is missing"),
         ("staging", {"model_id": ...}, r"environments\.staging\.model_id: required value is missing"),
-        ("dev", {"model_id": "claude haiku"}, r"environments\.dev\.model_id: 'claude haiku' is not a Bedrock model"),
+        ("dev", {"model_id": "claude haiku"}, r"environments\.dev\.model_id: 'claude haiku' must be a Bedrock model"),
         ("dev", {"model_id": "us.anthropic"}, r"environments\.dev\.model_id"),
         ("dev", {"model_id": 42}, r"environments\.dev\.model_id"),
-        ("dev", {"log_retention_days": 31}, r"environments\.dev\.log_retention_days: 31 is not a CloudWatch"),
+        ("dev", {"log_retention_days": 31}, r"environments\.dev\.log_retention_days: 31 must be a CloudWatch"),
         ("dev", {"log_retention_days": True}, r"environments\.dev\.log_retention_days"),
-        ("dev", {"network_mode": "MESH"}, r"environments\.dev\.network_mode: 'MESH' is not supported"),
+        ("dev", {"network_mode": "MESH"}, r"environments\.dev\.network_mode: 'MESH' must be one of PUBLIC, VPC"),
         ("dev", {"network_mode": "VPC"}, r"environments\.dev\.vpc: required when network_mode is 'VPC'"),
         (
             "dev",
@@ -77,7 +78,7 @@ VALID_VPC = {
         (
             "dev",
             {"network_mode": "VPC", "vpc": {"vpc_id": "vpc-1", "subnet_ids": [], "availability_zones": []}},
-            r"environments\.dev\.vpc\.vpc_id: 'vpc-1' is not a VPC id",
+            r"environments\.dev\.vpc\.vpc_id: 'vpc-1' must be a VPC id",
         ),
         (
             "dev",
@@ -89,7 +90,7 @@ VALID_VPC = {
                     "availability_zones": ["us-east-1a"],
                 },
             },
-            r"environments\.dev\.vpc\.subnet_ids: must list at least two",
+            r"environments\.dev\.vpc\.subnet_ids: \['subnet-0aaaaaaaaaaaaaaa1'\] must be a list of at least two",
         ),
         (
             "dev",
@@ -109,7 +110,7 @@ VALID_VPC = {
                 "network_mode": "VPC",
                 "vpc": {**VALID_VPC, "endpoints": "all"},
             },
-            r"environments\.dev\.vpc\.endpoints: must be \"create\" or list endpoint service names",
+            r"environments\.dev\.vpc\.endpoints: 'all' must be \"create\" or a list of endpoint service names",
         ),
         (
             "dev",
@@ -117,10 +118,10 @@ VALID_VPC = {
                 "network_mode": "VPC",
                 "vpc": {**VALID_VPC, "endpoints": "create"},
             },
-            r"environments\.dev\.vpc\.route_table_ids: the route table \(rtb-\.\.\.\) of each subnet",
+            r"environments\.dev\.vpc\.route_table_ids: must list the route table \(rtb-\.\.\.\) of each subnet",
         ),
-        ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' is not a 12-digit"),
-        ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' is not an AWS region"),
+        ("dev", {"account": "12345"}, r"environments\.dev\.account: '12345' must be a 12-digit"),
+        ("dev", {"region": "mars-1"}, r"environments\.dev\.region: 'mars-1' must be an AWS Region"),
         ("dev", {"artifact": "lambda"}, r"environments\.dev\.artifact: 'lambda'"),
         ("dev", {"idle_timeout_minutes": 0}, r"environments\.dev\.idle_timeout_minutes"),
         ("dev", {"max_lifetime_hours": 9}, r"environments\.dev\.max_lifetime_hours"),
@@ -151,7 +152,11 @@ VALID_VPC = {
             r"environments\.dev\.endpoint_version: 3 must be 'latest' or a runtime version",
         ),
         ("dev", {"release": {"canary": True}}, r"environments\.dev\.release: a canary and rollback need a pinned"),
-        ("staging", {"release": {"canary": "yes"}}, r"environments\.staging\.release\.canary: must be true or false"),
+        (
+            "staging",
+            {"release": {"canary": "yes"}},
+            r"environments\.staging\.release\.canary: 'yes' must be true or false",
+        ),
         (
             "staging",
             {"release": {"rollback_window_minutes": 2}},
@@ -174,7 +179,7 @@ VALID_VPC = {
         (
             "dev",
             {"outbound_oauth": {"provider_name": "crm", "discovery_url": "http://x", "client_id": "c"}},
-            r"outbound_oauth\.discovery_url: must be an https",
+            r"environments\.dev\.outbound_oauth\.discovery_url: 'http://x' must be an https",
         ),
         (
             "dev",
@@ -188,7 +193,7 @@ VALID_VPC = {
             {"agent": {"entrypoint": "main.sh"}},
             r"environments\.dev\.agent\.entrypoint: 'main.sh' must be a \.py",
         ),
-        ("dev", {"agent": "langgraph"}, r"environments\.dev\.agent: must be an object"),
+        ("dev", {"agent": "langgraph"}, r"environments\.dev\.agent: 'langgraph' must be an object"),
     ],
 )
 def test_bad_config_names_environment_and_key(env: str, changes: dict, message: str) -> None:
@@ -244,3 +249,79 @@ def test_outbound_return_urls_are_https() -> None:
         _with("dev", outbound_oauth={**base, "return_urls": ["https://app.example.com/r"]}), NO_ENV
     )
     assert dev.outbound_oauth is not None and dev.outbound_oauth.return_urls == ("https://app.example.com/r",)
+
+
+def _problems(environments: dict) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        load_environments(environments, NO_ENV)
+    return str(raised.value).splitlines()
+
+
+def test_every_mistake_of_every_environment_is_reported_in_one_error() -> None:
+    environments = _with(
+        "dev",
+        modle_id="x",
+        log_level="TRACE",
+        idle_timeout_minutes=0,
+        retry={"max_attempts": 0, "mode": "legacy"},
+        alarm_emails=["oncall"],
+    )
+    environments["staging"]["release"] = {"canary": "yes"}
+    assert sorted(_problems(environments)) == sorted(
+        [
+            "environments.dev: unknown key 'modle_id' (allowed: account, region, stages, model_id, log_retention_days, "
+            "network_mode, artifact, idle_timeout_minutes, max_lifetime_hours, retry, limits, log_level, "
+            "protect_stateful, memory_event_expiry_days, orders_api_base_url, tool_reserved_concurrency, identity_mfa, "
+            "identity_callback_urls, identity_e2e_client, outbound_oauth, alarms, alarm_emails, transaction_search, "
+            "transaction_search_indexing_percent, readiness, vpc, endpoint_version, agent, release, tool_policy, "
+            "evaluation_sampling_percent, platform_version)",
+            "environments.dev.alarm_emails: ['oncall'] must be a list of email addresses",
+            "environments.dev.idle_timeout_minutes: 0 must be an integer 1..480",
+            "environments.dev.log_level: 'TRACE' must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+            "environments.dev.retry.max_attempts: 0 must be an integer 1..10 (what the agent accepts in "
+            "AGENT_RETRY_MAX_ATTEMPTS)",
+            "environments.dev.retry.mode: 'legacy' must be one of adaptive, standard",
+            "environments.staging.release.canary: 'yes' must be true or false",
+        ]
+    )
+
+
+def test_every_broken_rule_between_keys_is_reported() -> None:
+    lines = _problems(_with("prod", identity_mfa="optional", identity_e2e_client=True, readiness="warning"))
+    assert lines == [
+        "environments.prod.identity_mfa: prod must use 'required'",
+        "environments.prod.identity_e2e_client: not allowed in prod (ADMIN_USER_PASSWORD_AUTH client)",
+        "environments.prod.readiness: prod must be 'error' (findings fail synth)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "line"),
+    [
+        ({"idle_timeout_minutes": "15"}, "environments.dev.idle_timeout_minutes: '15' must be an integer 1..480"),
+        ({"log_retention_days": 14.0}, "environments.dev.log_retention_days: 14.0 must be a CloudWatch"),
+        ({"protect_stateful": 1}, "environments.dev.protect_stateful: 1 must be true or false"),
+        ({"account": 123456789012}, "environments.dev.account: 123456789012 must be a 12-digit AWS account id"),
+        ({"limits": {"max_turns": "8"}}, "environments.dev.limits.max_turns: '8' must be an integer"),
+        ({"alarms": {"throttles": True}}, "environments.dev.alarms.throttles: True must be a number"),
+        ({"stages": "runtime"}, "environments.dev.stages: 'runtime' must be a non-empty list drawn from runtime"),
+    ],
+)
+def test_cdk_json_types_are_taken_as_written(changes: dict, line: str) -> None:
+    """A quoted number, a number for a flag or a string for a list is a typo: it fails instead of being converted."""
+    assert any(problem.startswith(line) for problem in _problems(_with("dev", **changes)))
+
+
+def test_the_configuration_is_frozen_and_gives_the_runtime_its_lifecycle() -> None:
+    from pydantic import ValidationError
+
+    from agentcore_constructs.options import SessionLifecycle
+
+    (dev, *_) = load_environments(_with("dev", idle_timeout_minutes=30, max_lifetime_hours=2), NO_ENV)
+    assert dev.lifecycle == SessionLifecycle(idle_timeout_seconds=1800, max_lifetime_seconds=7200)
+    assert dev.lifecycle.problems() == []
+    with pytest.raises(ValidationError):
+        dev.log_level = "ERROR"  # type: ignore[misc]
+    assert _problems(_with("dev", idle_timeout_minutes=180, max_lifetime_hours=2)) == [
+        "environments.dev.idle_timeout_minutes: 180 exceeds max_lifetime_hours (2 h)"
+    ]
