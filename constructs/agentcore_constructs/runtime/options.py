@@ -132,14 +132,17 @@ class VpcPlacement:
     def problems(self) -> list[tuple[str, str]]:
         """``(prop, what is wrong)`` for a placement the runtime cannot work in."""
         selection = self.selection
-        selected = self.vpc.select_subnets(
-            availability_zones=selection.availability_zones,
-            one_per_az=selection.one_per_az,
-            subnet_filters=selection.subnet_filters,
-            subnet_group_name=selection.subnet_group_name,
-            subnets=selection.subnets,
-            subnet_type=selection.subnet_type,
-        )
+        try:
+            selected = self.vpc.select_subnets(
+                availability_zones=selection.availability_zones,
+                one_per_az=selection.one_per_az,
+                subnet_filters=selection.subnet_filters,
+                subnet_group_name=selection.subnet_group_name,
+                subnets=selection.subnets,
+                subnet_type=selection.subnet_type,
+            )
+        except RuntimeError as error:  # jsii: the VPC has no such group or type of subnet
+            return [("subnets", f"cannot be selected: {error}")]
         if selected.has_public:
             return [
                 (

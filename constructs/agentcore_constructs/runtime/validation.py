@@ -134,7 +134,7 @@ def check_canary(
     problems: Problems, exists: bool, endpoint_name: str, main_endpoint_name: str, main_endpoint_version: str
 ) -> None:
     """``add_canary_endpoint``: one canary, beside a pinned main endpoint, under a name of its own."""
-    problems.check(not exists, "add_canary_endpoint", "was called already: the canary endpoint exists")
+    problems.check(not exists, "add_canary_endpoint", "was called already: the canary endpoint exists already")
     problems.check(
         main_endpoint_version != LATEST_VERSION,
         "endpoint_version",
