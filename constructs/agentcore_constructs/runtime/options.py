@@ -72,6 +72,13 @@ class CodeArtifact:
     def kind(self) -> RuntimeArtifactKind:
         return RuntimeArtifactKind.CODE
 
+    def __repr__(self) -> str:  # the jsii runtime object would repr as a memory address
+        return (
+            f"CodeArtifact(entrypoint={self.entrypoint!r}, "
+            f"python_runtime=AgentCoreRuntime.{self.python_runtime.value}, "
+            f"requirements_file={self.requirements_file!r}, compile_bytecode={self.compile_bytecode!r})"
+        )
+
     def problems(self) -> list[tuple[str, str]]:
         """``(prop, what is wrong)`` for each value the zip cannot be built from (``source_dir`` is checked by the
         construct)."""
