@@ -115,7 +115,7 @@ def _entrypoint_runs(
         problems.add(
             "artifact.entrypoint",
             f"{list(entry)} runs {missing[0]!r}, which is not in source_dir {str(source_path)!r}: the runtime would "
-            "fail to start. Add the file or pass entrypoint=",
+            "fail to start. Add the file or pass CodeArtifact(entrypoint=)",
         )
         return False
     if entry and entry[0] == ADOT_LAUNCHER and (lock is None or ADOT_DISTRIBUTION not in lock):
