@@ -23,9 +23,12 @@ from agentcore_constructs.runtime.options import (
     VpcPlacement,
 )
 
-#: AgentCore runtime and endpoint names (bedrock-agentcore-control API model: ``[a-zA-Z][a-zA-Z0-9_]{0,47}``).
+#: AgentCore runtime and endpoint names: ``agentRuntimeName`` and the endpoint's ``name`` (AgentCore Control Plane API
+#: reference, CreateAgentRuntime and CreateAgentRuntimeEndpoint, "Pattern: [a-zA-Z][a-zA-Z0-9_]{0,47}":
+#: https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_CreateAgentRuntime.html,
+#: https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_CreateAgentRuntimeEndpoint.html).
 NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$")
-#: Runtime versions are "1", "2", ... (bedrock-agentcore-control API model: AgentRuntimeVersion ``[1-9][0-9]{0,4}``).
+#: Runtime versions are "1", "2", ... (CreateAgentRuntimeEndpoint ``agentRuntimeVersion``: ``[1-9][0-9]{0,4}``).
 _RUNTIME_VERSION = re.compile(r"^[1-9][0-9]{0,4}$")
 
 
