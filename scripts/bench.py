@@ -411,7 +411,7 @@ def main() -> None:
             (f"bare BedrockAgentCoreApp with {flavour} imported (s)", f"{bare:.2f}"),
             (f"support agent / bare, {flavour} (target <= 1.3x)", f"{kit / bare:.2f}x"),
         ]
-        # A bundle without bytecode in a microVM that keeps none: what AgentRuntime(compile_bytecode=) avoids.
+        # A bundle without bytecode in a microVM that keeps none: what CodeArtifact(compile_bytecode=) avoids.
         sources_only = _median_cold_start(
             lambda port, e=entrypoint: [PYTHON, e, str(port)], args.runs, recompiling=True
         )

@@ -9,7 +9,15 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
-from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs import (
+    AgentMemory,
+    AgentObservability,
+    AgentRuntime,
+    CodeArtifact,
+    ContainerArtifact,
+    RuntimeArtifactKind,
+    VpcPlacement,
+)
 from agentcore_constructs.acknowledgements import acknowledge
 from agentcore_constructs.evaluation import OnlineEvaluation
 from agentcore_constructs.gateway import LambdaTool, ToolFunction, ToolGateway
@@ -48,28 +56,20 @@ class RuntimeStack(cdk.Stack):
             "Agent",
             runtime_name=config.runtime_name,
             source_dir=agent_source_dir,
-            # The file cdk.json's "agent" names, under ADOT auto-instrumentation (AgentRuntime's default launcher).
-            entrypoint=[ADOT_LAUNCHER, config.agent.entrypoint],
-            requirements_file=config.agent.requirements,
             model_id=config.model_id,
             endpoint_name=config.name,
             endpoint_version=config.endpoint_version,
             environment_name=config.name,
-            artifact=RuntimeArtifactKind(config.artifact),
+            artifact=_artifact(config),
             log_retention=retention_days(config.log_retention_days),
-            idle_timeout=cdk.Duration.minutes(config.idle_timeout_minutes),
-            max_lifetime=cdk.Duration.hours(config.max_lifetime_hours),
-            retry_max_attempts=config.retry.max_attempts,
-            retry_mode=config.retry.mode,
-            http_timeout=cdk.Duration.seconds(config.retry.timeout_seconds),
-            max_turns=config.limits.max_turns,
-            max_total_tokens=config.limits.max_total_tokens,
-            max_invocation_time=cdk.Duration.seconds(config.limits.max_seconds),
+            lifecycle=config.lifecycle,
+            retry=config.retry,
+            limits=config.limits,
             log_level=config.log_level,
             description=f"Support agent ({config.name})",
             platform_version=config.platform_version,
             log_encryption_key=key,
-            **_network(self, config),
+            network=_network(self, config),
         )
         if memory is not None:
             memory.grant_to(self.agent)
@@ -233,9 +233,19 @@ class RuntimeStack(cdk.Stack):
         return gateway
 
 
-def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
+def _artifact(config: EnvironmentConfig) -> CodeArtifact | ContainerArtifact:
+    if RuntimeArtifactKind(config.artifact) is RuntimeArtifactKind.CONTAINER:
+        return ContainerArtifact()
+    return CodeArtifact(
+        # The file cdk.json's "agent" names, under ADOT auto-instrumentation (AgentRuntime's default launcher).
+        entrypoint=[ADOT_LAUNCHER, config.agent.entrypoint],
+        requirements_file=config.agent.requirements,
+    )
+
+
+def _network(scope: Construct, config: EnvironmentConfig) -> VpcPlacement | None:
     if config.vpc is None:
-        return {}
+        return None
     vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         "Vpc",
@@ -244,8 +254,6 @@ def _network(scope: Construct, config: EnvironmentConfig) -> dict[str, Any]:
         private_subnet_ids=list(config.vpc.subnet_ids),
         private_subnet_route_table_ids=list(config.vpc.route_table_ids) or None,
     )
-    return {
-        "vpc": vpc,
-        "vpc_subnets": ec2.SubnetSelection(subnets=vpc.private_subnets),
-        "vpc_endpoints": list(config.vpc.endpoints),
-    }
+    return VpcPlacement(
+        vpc=vpc, subnets=ec2.SubnetSelection(subnets=vpc.private_subnets), endpoints=list(config.vpc.endpoints)
+    )

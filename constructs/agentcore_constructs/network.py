@@ -52,7 +52,7 @@ class RuntimeVpcEndpoints(Construct):
         problems.check(
             runtime.vpc is not None and runtime.vpc_subnets is not None,
             "runtime",
-            "is not in VPC mode (AgentRuntime(vpc=...)): it has no VPC to create endpoints in",
+            "is not in VPC mode (AgentRuntime(network=VpcPlacement(...))): it has no VPC to create endpoints in",
         )
         needed = dict(VPC_ENDPOINTS_ALWAYS)
         if runtime.artifact_kind is RuntimeArtifactKind.CONTAINER:

@@ -99,7 +99,7 @@ class AgentObservability(Construct):
         problems.check(
             0 < thresholds.latency_p90_ms < runtime.max_invocation_seconds * 1000,
             "thresholds.latency_p90_ms",
-            f"{thresholds.latency_p90_ms:g} must be below the runtime's max_invocation_time "
+            f"{thresholds.latency_p90_ms:g} must be below the runtime's limits.max_seconds "
             f"({runtime.max_invocation_seconds * 1000:g} ms): no invocation lasts longer, so the alarm could never "
             "fire",
         )

@@ -19,7 +19,13 @@ from typing import Any
 #: cross-cutting parts; the readiness pack's plugin last.
 PUBLIC_ORDER: tuple[str, ...] = (
     "AgentRuntime",
+    "CodeArtifact",
+    "ContainerArtifact",
     "RuntimeArtifactKind",
+    "VpcPlacement",
+    "RetryPolicy",
+    "InvocationLimits",
+    "SessionLifecycle",
     "RuntimeVpcEndpoints",
     "AgentMemory",
     "ToolGateway",

@@ -13,7 +13,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 
-from agentcore_constructs import AgentRuntime
+from agentcore_constructs import AgentRuntime, CodeArtifact
 from agentcore_constructs.bundling import (
     BYTECODE_PYTHON_ENV,
     LockFileError,
@@ -71,14 +71,16 @@ def test_what_is_not_a_lock_is_refused_naming_the_line(tmp_path: Path, line: str
 
 def test_an_unpinned_agent_lock_fails_synth_naming_the_construct(tmp_path: Path) -> None:
     source = _agent(tmp_path, lock="aws-opentelemetry-distro==0.21.0\nstrands-agents\n")
-    with pytest.raises(ValueError, match=r"AgentRuntime Test/Agent: requirements_file .*line 2: 'strands-agents'"):
+    with pytest.raises(
+        ValueError, match=r"AgentRuntime Test/Agent: artifact.requirements_file .*line 2: 'strands-agents'"
+    ):
         AgentRuntime(new_stack(), "Agent", runtime_name="a", source_dir=source, model_id=MODEL)
 
 
 def test_a_missing_entrypoint_file_fails_synth(tmp_path: Path) -> None:
     source = _agent(tmp_path)
     with pytest.raises(
-        ValueError, match=r"Test/Agent: entrypoint \['opentelemetry-instrument', 'app.py'\] runs 'app.py'"
+        ValueError, match=r"Test/Agent: artifact.entrypoint \['opentelemetry-instrument', 'app.py'\] runs 'app.py'"
     ):
         AgentRuntime(
             new_stack(),
@@ -86,7 +88,7 @@ def test_a_missing_entrypoint_file_fails_synth(tmp_path: Path) -> None:
             runtime_name="a",
             source_dir=source,
             model_id=MODEL,
-            entrypoint=["opentelemetry-instrument", "app.py"],
+            artifact=CodeArtifact(entrypoint=["opentelemetry-instrument", "app.py"]),
         )
 
 
@@ -106,7 +108,7 @@ def test_the_adot_entrypoint_without_adot_in_the_lock_fails_synth(tmp_path: Path
             runtime_name="a",
             source_dir=source,
             model_id=MODEL,
-            requirements_file="requirements.lock" if lock else None,
+            artifact=CodeArtifact(requirements_file="requirements.lock" if lock else None),
         )
     # Without ADOT the same agent is fine.
     AgentRuntime(
@@ -116,7 +118,7 @@ def test_the_adot_entrypoint_without_adot_in_the_lock_fails_synth(tmp_path: Path
         source_dir=source,
         model_id=MODEL,
         adot_instrumentation=False,
-        requirements_file="requirements.lock" if lock else None,
+        artifact=CodeArtifact(requirements_file="requirements.lock" if lock else None),
     )
 
 
@@ -291,31 +293,39 @@ def test_the_runtime_compiles_when_it_can_and_says_how_when_it_cannot(
     from aws_cdk import aws_bedrockagentcore as agentcore
     from aws_cdk.assertions import Annotations, Match
 
-    from agentcore_constructs import runtime as runtime_module
+    from agentcore_constructs.runtime import artifact as runtime_module
 
     source = _agent(tmp_path, lock=None)  # nothing to vendor: the bundle is the source, built right here
-    props = {"runtime_name": "a", "source_dir": source, "model_id": MODEL, "requirements_file": None}
-    props["adot_instrumentation"] = False
+    props = {"runtime_name": "a", "source_dir": source, "model_id": MODEL, "adot_instrumentation": False}
     running = getattr(agentcore.AgentCoreRuntime, f"PYTHON_{sys.version_info.major}_{sys.version_info.minor}")
 
     monkeypatch.setattr(runtime_module, "bytecode_interpreter", lambda version: None)
     stack = _bundling_stack()
-    agent = AgentRuntime(stack, "Agent", **props)
+    agent = AgentRuntime(stack, "Agent", **props, artifact=CodeArtifact(requirements_file=None))
     assert agent.bytecode_python is None
     Annotations.from_stack(stack).has_warning("/Test/Agent", Match.string_like_regexp("no Python 3.13 on this machine"))
-    with pytest.raises(ValueError, match="compile_bytecode=True but no Python 3.13"):
-        AgentRuntime(_bundling_stack(), "Agent", **props, compile_bytecode=True)
+    with pytest.raises(ValueError, match="artifact.compile_bytecode is True but no Python 3.13"):
+        AgentRuntime(
+            _bundling_stack(), "Agent", **props, artifact=CodeArtifact(requirements_file=None, compile_bytecode=True)
+        )
 
     monkeypatch.setattr(
         runtime_module, "bytecode_interpreter", lambda v: sys.executable if v == _running_version() else None
     )
     stack = _bundling_stack()
-    compiled = AgentRuntime(stack, "Agent", **props, python_runtime=running)
+    compiled = AgentRuntime(
+        stack, "Agent", **props, artifact=CodeArtifact(requirements_file=None, python_runtime=running)
+    )
     assert compiled.bytecode_python == sys.executable
     bundle = Path(cdk.App.of(stack).outdir) / compiled.code_asset.asset_path  # type: ignore[union-attr, attr-defined]
     assert (bundle / "__pycache__" / f"main.{sys.implementation.cache_tag}.pyc").is_file()
 
-    sources_only = AgentRuntime(_bundling_stack(), "Agent", **props, python_runtime=running, compile_bytecode=False)
+    sources_only = AgentRuntime(
+        _bundling_stack(),
+        "Agent",
+        **props,
+        artifact=CodeArtifact(requirements_file=None, python_runtime=running, compile_bytecode=False),
+    )
     assert sources_only.bytecode_python is None
     # Sources-only and compiled bundles are different assets (never one hash for two contents).
     assert compiled.code_asset.asset_hash != sources_only.code_asset.asset_hash  # type: ignore[union-attr]

@@ -126,7 +126,7 @@ def test_runtime_alarms_read_the_endpoints_metrics_under_the_dimension_set_aws_p
     ("thresholds", "message"),
     [
         (AlarmThresholds(error_rate_percent=100), r"error_rate_percent 100 must be in \(0, 100\)"),
-        (AlarmThresholds(latency_p90_ms=900_000), "must be below the runtime's max_invocation_time"),
+        (AlarmThresholds(latency_p90_ms=900_000), "must be below the runtime's limits.max_seconds"),
     ],
 )
 def test_a_threshold_the_metric_can_never_cross_is_refused(thresholds: AlarmThresholds, message: str) -> None:

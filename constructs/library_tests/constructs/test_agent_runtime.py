@@ -10,8 +10,17 @@ import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
 
-from agentcore_constructs import AgentRuntime, RuntimeArtifactKind
+from agentcore_constructs import (
+    AgentRuntime,
+    CodeArtifact,
+    ContainerArtifact,
+    InvocationLimits,
+    RetryPolicy,
+    SessionLifecycle,
+    VpcPlacement,
+)
 from agentcore_constructs.contract import env_vars as env_contract
+from agentcore_constructs.props import PropsError
 from library_tests.support import FIXTURE_AGENT, LIBRARY_ROOT, new_stack
 
 
@@ -37,10 +46,16 @@ def _statements(template: Template) -> list[dict]:
         ({"runtime_name": "my-agent"}, "runtime_name 'my-agent'"),
         ({"endpoint_name": "1st"}, "endpoint_name '1st'"),
         ({"source_dir": "/nonexistent"}, "source_dir '/nonexistent' is not a directory"),
-        ({"requirements_file": "missing.lock"}, "requirements_file 'missing.lock' not found"),
-        ({"artifact": RuntimeArtifactKind.CONTAINER}, "needs a Dockerfile"),
-        ({"retry_max_attempts": 0}, "retry_max_attempts 0"),
-        ({"retry_mode": "legacy"}, "retry_mode 'legacy'"),
+        (
+            {"artifact": CodeArtifact(requirements_file="missing.lock")},
+            "artifact.requirements_file 'missing.lock' not found",
+        ),
+        ({"artifact": ContainerArtifact()}, "needs a Dockerfile"),
+        ({"retry": RetryPolicy(max_attempts=0)}, "retry.max_attempts 0"),
+        ({"retry": RetryPolicy(mode="legacy")}, "retry.mode 'legacy'"),
+        ({"limits": InvocationLimits(max_seconds=901)}, "limits.max_seconds 901"),
+        ({"lifecycle": SessionLifecycle(idle_timeout_seconds=30)}, "lifecycle.idle_timeout_seconds 30"),
+        ({"retry": {"max_attempts": 3}}, "retry must be a RetryPolicy, not dict"),
         ({"model_provider": "openai"}, "model_provider 'openai'"),
         ({"endpoint_version": "v3"}, "endpoint_version 'v3' must be 'latest' or a version number"),
         ({"endpoint_version": "0"}, "endpoint_version '0'"),
@@ -77,7 +92,7 @@ def test_plain_foundation_model_gets_one_statement_without_profile() -> None:
 def test_container_artifact_is_arm64_and_pull_is_scoped_to_its_repository(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.13-slim\n")
     stack = new_stack("eu-west-1")
-    agent = _runtime(stack, source_dir=tmp_path, artifact=RuntimeArtifactKind.CONTAINER)
+    agent = _runtime(stack, source_dir=tmp_path, artifact=ContainerArtifact())
     template = Template.from_stack(stack)
     assert "ContainerConfiguration" in json.dumps(template.find_resources("AWS::BedrockAgentCore::Runtime"))
     assembly = cdk.Stage.of(stack).synth()
@@ -86,7 +101,7 @@ def test_container_artifact_is_arm64_and_pull_is_scoped_to_its_repository(tmp_pa
     assert image["source"]["platform"] == "linux/arm64"
     pull = next(s for s in _statements(template) if s.get("Sid") == "PullAgentImage")
     assert "*" not in json.dumps(pull["Resource"])
-    assert agent.image_asset.image_tag  # content-hash tag: immutable per build
+    assert agent.image_asset is not None and agent.image_asset.image_tag  # content-hash tag: immutable per build
 
 
 def test_add_environment_accepts_only_contract_variables() -> None:
@@ -139,11 +154,13 @@ def test_l2_account_wide_grants_never_reach_the_role() -> None:
 def test_wheels_are_vendored_for_the_chosen_python(runtime: str, expected: str) -> None:
     from aws_cdk import aws_bedrockagentcore as agentcore
 
-    from agentcore_constructs.runtime import _python_version
+    from agentcore_constructs.runtime.options import python_version
 
-    assert _python_version(getattr(agentcore.AgentCoreRuntime, runtime)) == expected
-    with pytest.raises(ValueError, match="not a Python runtime"):
-        _python_version(agentcore.AgentCoreRuntime.NODE_22)
+    assert python_version(getattr(agentcore.AgentCoreRuntime, runtime)) == expected
+    assert CodeArtifact(python_runtime=getattr(agentcore.AgentCoreRuntime, runtime)).problems() == []
+    assert CodeArtifact(python_runtime=agentcore.AgentCoreRuntime.NODE_22).problems() == [
+        ("python_runtime", "'NODE_22' is not a Python runtime")
+    ]
 
 
 def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_group() -> None:
@@ -157,13 +174,14 @@ def test_vpc_network_mode_uses_the_given_subnets_and_an_egress_only_security_gro
         availability_zones=["eu-west-1a", "eu-west-1b"],
         private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"],
     )
-    agent = _runtime(stack, vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnets=vpc.private_subnets))
+    agent = _runtime(stack, network=VpcPlacement(vpc, subnets=ec2.SubnetSelection(subnets=vpc.private_subnets)))
     template = Template.from_stack(stack).to_json()
     (runtime,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::BedrockAgentCore::Runtime"]
     network = runtime["Properties"]["NetworkConfiguration"]
     assert network["NetworkMode"] == "VPC"
     assert network["NetworkModeConfig"]["Subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
-    sg_id = stack.get_logical_id(agent.security_group.node.default_child)
+    assert agent.security_group is not None
+    sg_id = stack.get_logical_id(agent.security_group.node.default_child)  # type: ignore[arg-type]
     assert network["NetworkModeConfig"]["SecurityGroups"] == [{"Fn::GetAtt": [sg_id, "GroupId"]}]
     assert "SecurityGroupIngress" not in template["Resources"][sg_id]["Properties"]
 
@@ -186,3 +204,80 @@ def test_package_exports_are_visible_to_type_checkers_and_resolve_at_run_time() 
     for name in agentcore_constructs.__all__:
         assert f" {name}" in source.split("if TYPE_CHECKING:")[1].split("__all__")[0], name
         assert getattr(agentcore_constructs, name).__name__ == name
+
+
+def test_every_bad_prop_is_named_in_one_error_before_anything_is_created(tmp_path: Path) -> None:
+    """Several mistakes at once: one PropsError names each, every line in the ``AgentRuntime <path>: <prop>``
+    shape, and the construct created nothing (not even the role) before raising."""
+    stack = new_stack("eu-west-1")
+    with pytest.raises(PropsError) as raised:
+        _runtime(
+            stack,
+            runtime_name="my-agent",
+            endpoint_version="v3",
+            model_provider="openai",
+            platform_version="V9",
+            model_id="arn:aws:bedrock:eu-west-1:111122223333:provisioned-model/abc",
+            retry=RetryPolicy(max_attempts=0, mode="legacy"),
+            limits=InvocationLimits(max_turns=0),
+            lifecycle=SessionLifecycle(idle_timeout_seconds=28_800, max_lifetime_seconds=3_600),
+            artifact=CodeArtifact(requirements_file="missing.lock"),
+        )
+    lines = str(raised.value).splitlines()
+    assert all(line.startswith("AgentRuntime Test/Agent: ") for line in lines), lines
+    named = [line.removeprefix("AgentRuntime Test/Agent: ").split(" ", 1)[0] for line in lines]
+    assert sorted(named) == sorted(
+        [
+            "runtime_name",
+            "endpoint_version",
+            "platform_version",
+            "model_provider",
+            "retry.max_attempts",
+            "retry.mode",
+            "limits.max_turns",
+            "lifecycle.idle_timeout_seconds",
+            "artifact.requirements_file",
+            "model_id",
+        ]
+    )
+    assert raised.value.problems == tuple(line.removeprefix("AgentRuntime Test/Agent: ") for line in lines)
+    agent = stack.node.find_child("Agent")
+    assert agent.node.children == []
+
+
+def test_a_vpc_placement_names_its_own_problems(tmp_path: Path) -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    stack = new_stack("eu-west-1")
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-0123456789abcdef0",
+        availability_zones=["eu-west-1a"],
+        private_subnet_ids=["subnet-0aaaaaaaaaaaaaaa1"],
+        public_subnet_ids=["subnet-0ccccccccccccccc3"],
+    )
+    assert VpcPlacement(vpc).problems() == []
+    public = VpcPlacement(vpc, subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC))
+    assert [prop for prop, _ in public.problems()] == ["subnets"]
+    assert "selects public subnets" in public.problems()[0][1]
+    elsewhere = VpcPlacement(vpc, subnets=ec2.SubnetSelection(availability_zones=["eu-west-1b"]))
+    assert elsewhere.problems() == [("subnets", "selects no subnet of the VPC")]
+    absent = VpcPlacement(vpc, subnets=ec2.SubnetSelection(subnet_group_name="absent"))
+    assert [(prop, what.split(":")[0]) for prop, what in absent.problems()] == [("subnets", "cannot be selected")]
+    with pytest.raises(PropsError, match="AgentRuntime Test/Agent: network.subnets selects public subnets"):
+        _runtime(stack, network=public)
+
+
+def test_the_late_checks_use_the_same_shape() -> None:
+    agent = _runtime(new_stack("eu-west-1"))
+    with pytest.raises(PropsError) as raised:
+        agent.use_jwt_authorizer(discovery_url="https://issuer.example/.well-known/openid-configuration")
+    assert str(raised.value).splitlines() == [
+        "AgentRuntime Test/Agent: use_jwt_authorizer allowed_clients/allowed_audiences are both empty: the "
+        "authorizer needs at least one allowed client or allowed audience",
+        "AgentRuntime Test/Agent: use_jwt_authorizer allowed_scopes is empty: the authorizer needs the scope a "
+        "caller's token must carry",
+    ]
+    with pytest.raises(PropsError, match=r"^AgentRuntime Test/Agent: endpoint_version is 'latest'"):
+        agent.add_canary_endpoint()

@@ -9,7 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match, Template
 
-from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, ToolGateway
+from agentcore_constructs import AgentMemory, AgentObservability, AgentRuntime, ToolGateway, VpcPlacement
 from library_tests.support import FIXTURE_AGENT, new_stack
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -82,28 +82,15 @@ def _vpc(stack: cdk.Stack) -> ec2.IVpc:
 def test_public_subnets_fail_synth() -> None:
     stack = new_stack()
     vpc = _vpc(stack)
-    with pytest.raises(ValueError, match="AgentRuntime Test/Agent: vpc_subnets selects public subnets"):
-        _runtime(stack, vpc=vpc, vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC))
-
-
-@pytest.mark.parametrize("prop", ["vpc_subnets", "existing_security_groups"])
-def test_network_options_without_a_vpc_fail_synth(prop: str) -> None:
-    stack = new_stack()
-    vpc = _vpc(stack)
-    value = (
-        ec2.SubnetSelection(subnets=vpc.private_subnets)
-        if prop == "vpc_subnets"
-        else [ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0")]
-    )
-    with pytest.raises(ValueError, match="need vpc; without it the runtime would run in the PUBLIC network mode"):
-        _runtime(stack, **{prop: value})
+    with pytest.raises(ValueError, match="AgentRuntime Test/Agent: network.subnets selects public subnets"):
+        _runtime(stack, network=VpcPlacement(vpc, subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)))
 
 
 def test_by_default_the_private_subnets_and_existing_groups_are_used() -> None:
     stack = new_stack()
     vpc = _vpc(stack)
     group = ec2.SecurityGroup.from_security_group_id(stack, "Sg", "sg-0123456789abcdef0")
-    agent = _runtime(stack, vpc=vpc, existing_security_groups=[group])
+    agent = _runtime(stack, network=VpcPlacement(vpc, existing_security_groups=[group]))
     (runtime,) = Template.from_stack(stack).find_resources("AWS::BedrockAgentCore::Runtime").values()
     config = runtime["Properties"]["NetworkConfiguration"]["NetworkModeConfig"]
     assert config == {

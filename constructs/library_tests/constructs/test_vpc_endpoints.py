@@ -6,6 +6,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 
+from agentcore_constructs import VpcPlacement
 from agentcore_constructs.aws_facts import VPC_ENDPOINTS_ALWAYS, VPC_ENDPOINTS_METADATA
 from agentcore_constructs.network import RuntimeVpcEndpoints
 from agentcore_constructs.readiness.assembly import environment_from_templates
@@ -22,7 +23,7 @@ def _private_runtime():
         nat_gateways=0,
         subnet_configuration=[ec2.SubnetConfiguration(name="agents", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
     )
-    return stack, new_runtime(stack, vpc=vpc)
+    return stack, new_runtime(stack, network=VpcPlacement(vpc))
 
 
 def test_every_needed_endpoint_is_created_and_recorded() -> None:

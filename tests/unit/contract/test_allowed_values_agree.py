@@ -13,7 +13,7 @@ from collections.abc import Callable
 import aws_cdk as cdk
 import pytest
 
-from agentcore_constructs import AgentRuntime
+from agentcore_constructs import AgentRuntime, InvocationLimits, RetryPolicy
 from agentcore_constructs.contract import env_vars
 from agentcore_constructs.kit.settings import SettingsError, load_settings
 from agentcore_constructs.testing import OFFLINE_CONTEXT
@@ -34,12 +34,12 @@ CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     env_vars.LOG_LEVEL.name: ("log_level",),
 }
 RUNTIME_PROPS: dict[str, tuple[str, Callable[[object], object]]] = {
-    env_vars.RETRY_MAX_ATTEMPTS.name: ("retry_max_attempts", lambda v: v),
-    env_vars.RETRY_MODE.name: ("retry_mode", lambda v: v),
-    env_vars.HTTP_TIMEOUT_SECONDS.name: ("http_timeout", lambda v: cdk.Duration.seconds(v)),
-    env_vars.MAX_TURNS.name: ("max_turns", lambda v: v),
-    env_vars.MAX_TOTAL_TOKENS.name: ("max_total_tokens", lambda v: v),
-    env_vars.MAX_SECONDS.name: ("max_invocation_time", lambda v: cdk.Duration.seconds(v)),
+    env_vars.RETRY_MAX_ATTEMPTS.name: ("retry", lambda v: RetryPolicy(max_attempts=v)),
+    env_vars.RETRY_MODE.name: ("retry", lambda v: RetryPolicy(mode=v)),
+    env_vars.HTTP_TIMEOUT_SECONDS.name: ("retry", lambda v: RetryPolicy(timeout_seconds=v)),
+    env_vars.MAX_TURNS.name: ("limits", lambda v: InvocationLimits(max_turns=v)),
+    env_vars.MAX_TOTAL_TOKENS.name: ("limits", lambda v: InvocationLimits(max_total_tokens=v)),
+    env_vars.MAX_SECONDS.name: ("limits", lambda v: InvocationLimits(max_seconds=v)),
     env_vars.LOG_LEVEL.name: ("log_level", lambda v: v),
     env_vars.MODEL_PROVIDER.name: ("model_provider", lambda v: v),
 }

@@ -451,7 +451,8 @@ def _connected_services(env: Environment, runtime: Resource) -> dict[str, str]:
         "internet; Cognito guide, 'Access Amazon Cognito using an interface endpoint'), plus every service the "
         "runtime's role is granted actions of (secretsmanager, kms, ssm, dynamodb, ...: the agent calls them). "
         "Declare what the VPC provides with "
-        "AgentRuntime(vpc_endpoints=[...]) (or 'internet' for a NAT route) and create the missing endpoints."
+        "AgentRuntime(network=VpcPlacement(vpc, endpoints=[...])) (or 'internet' for a NAT route) and create the "
+        "missing endpoints."
     ),
     checklist=None,
     gaps=("hosting",),

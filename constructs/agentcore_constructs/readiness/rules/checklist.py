@@ -357,9 +357,9 @@ def _mentions(env: Environment, holder: Resource, value: Any, runtime: Resource,
     f"{'|'.join(RETRY_MODE.choices)}, "
     "AGENT_HTTP_TIMEOUT_SECONDS > 0).",
     explanation="Transient throttles and timeouts of the model and tools must be retried with exponential backoff. "
-    "AgentRuntime sets these from its retry_max_attempts, retry_mode and http_timeout props; an agent that retries "
-    "otherwise acknowledges this finding saying how. The template shows the setting, not the agent honouring it: "
-    "the scorecard marks this item 'declared'.",
+    "AgentRuntime sets these from its retry prop (RetryPolicy: max_attempts, mode, timeout_seconds); an agent that "
+    "retries otherwise acknowledges this finding saying how. The template shows the setting, not the agent honouring "
+    "it: the scorecard marks this item 'declared'.",
     checklist=6,
     gaps=("hosting",),
 )

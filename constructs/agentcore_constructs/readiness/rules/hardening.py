@@ -163,7 +163,8 @@ def endpoint_version_pinned(env: Environment) -> Iterator[RawFinding]:
     "Readiness-InvocationLimits",
     info="The runtime sets no per-invocation limits (AGENT_MAX_TURNS, AGENT_MAX_TOTAL_TOKENS, AGENT_MAX_SECONDS).",
     explanation="Without limits one request can loop through model and tool calls until the Runtime's 15-minute cap, "
-    "spending tokens all the way. AgentRuntime sets max_turns, max_total_tokens and max_invocation_time; "
+    "spending tokens all the way. AgentRuntime sets them from its limits prop (InvocationLimits: max_turns, "
+    "max_total_tokens, max_seconds); "
     "the agent kit stops the request at the first one reached with a clear error.",
     checklist=None,
     gaps=("hosting",),
