@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 #: The library version (semantic versioning: CHANGELOG.md, "Versioning").
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 if TYPE_CHECKING:
     from agentcore_constructs.evaluation import OnlineEvaluation
