@@ -59,3 +59,12 @@ def test_every_checkov_skip_names_a_true_reason(checkov_report: list[dict]) -> N
     for check in skipped:
         reason = check.get("check_result", {}).get("suppress_comment", "")
         assert len(reason) > 40, (check["check_id"], check["resource"], reason)
+
+
+def test_checkov_starts_from_the_bytecode_make_install_compiled() -> None:
+    # Without it each checkov start recompiles its ~2,000 modules (make install runs compileall on its venv).
+    packages = list(CHECKOV.parent.parent.glob("lib/python*/site-packages/checkov"))
+    if not packages:
+        pytest.skip("checkov is not installed: run `make install`")
+    (package,) = packages
+    assert list((package / "__pycache__").glob("*.pyc")), "checkov's venv has no bytecode: rerun `make install`"
