@@ -436,7 +436,16 @@ def main() -> None:
     parser.add_argument(
         "--tests-recompiling", action="store_true", help="also time both suites with no installed bytecode"
     )
+    parser.add_argument("--suites-only", action="store_true", help="print only the test-suite figures (instant)")
     args = parser.parse_args()
+    if args.suites_only:
+        if args.tests:
+            run_suites(_env())
+        suites = suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
+        _print_rows(
+            suites, f"Test suites ({os.cpu_count()} cores; JUnit reports under {TEST_RESULTS.relative_to(REPO_ROOT)})"
+        )
+        return
 
     rows: list[tuple[str, str]] = []
     bare = _time_script(BARE_APP, args.runs)
@@ -545,8 +554,12 @@ def main() -> None:
             rows.append(("offline test suites, 2 workers, recompiling every import (s)", f"{recompiling:.1f}"))
         rows += suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
 
+    _print_rows(rows, f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
+
+
+def _print_rows(rows: list[tuple[str, str]], title: str) -> None:
     width = max(len(name) for name, _ in rows)
-    print(f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
+    print(title)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
 
