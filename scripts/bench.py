@@ -2,7 +2,8 @@
 test-suite time.
 
 Run with `make bench`. Each figure is the median of several runs on this machine; compare the ratios, not the
-absolute seconds, across machines.
+absolute seconds, across machines. The test suites are not re-run: `make test` leaves a JUnit report per suite under
+.bench/tests/ and the bench prints their wall time, test count and slowest tests (``--tests`` runs them first).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentcore_constructs.contract import env_vars
@@ -178,12 +181,73 @@ def _time_script_cpu(code: str, runs: int, env: dict[str, str] | None = None) ->
     return statistics.median(walls), statistics.median(cpus)
 
 
-def _time_suites(env: dict[str, str]) -> float:
-    """Wall seconds of the app's suite plus the construct library's suite, as ``make test`` runs them."""
+#: The JUnit report each suite's last `make test` run left (gitignored; the Makefile passes --junitxml).
+TEST_RESULTS = REPO_ROOT / ".bench" / "tests"
+#: Suite name -> the folder `make test` runs it from.
+SUITES = {"app": REPO_ROOT, "library": REPO_ROOT / "constructs"}
+SLOWEST = 10
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    """One suite's figures from its JUnit report."""
+
+    name: str
+    wall_seconds: float  #: the whole pytest session: collection, worker start-up and every test
+    tests: int
+    failed: int  #: failures + errors
+    skipped: int
+    finished: str  #: when the run started (the report's timestamp)
+    slowest: list[tuple[float, str]]  #: (seconds of setup + call + teardown, test id), slowest first
+
+
+def read_suite_report(name: str, path: Path) -> SuiteReport | None:
+    """The figures of the JUnit report at ``path`` (None when there is none: the suite never ran through make test)."""
+    if not path.is_file():
+        return None
+    root = ElementTree.parse(path).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is None:
+        raise ValueError(f"{path} is not a JUnit report: no <testsuite>")
+    cases = [
+        (float(case.get("time", "0")), f"{case.get('classname', '')}::{case.get('name', '')}")
+        for case in suite.iter("testcase")
+    ]
+    return SuiteReport(
+        name=name,
+        wall_seconds=float(suite.get("time", "0")),
+        tests=int(suite.get("tests", "0")),
+        failed=int(suite.get("failures", "0")) + int(suite.get("errors", "0")),
+        skipped=int(suite.get("skipped", "0")),
+        finished=suite.get("timestamp", "?"),
+        slowest=sorted(cases, key=lambda case: -case[0])[:SLOWEST],
+    )
+
+
+def suite_rows(reports: list[SuiteReport | None]) -> list[tuple[str, str]]:
+    """Rows for the figures table: per suite wall time and counts, then its slowest tests."""
+    rows: list[tuple[str, str]] = []
+    for name, report in zip(SUITES, reports, strict=True):
+        if report is None:
+            rows.append((f"test suite {name}", "no report: run `make test` (or `make bench BENCH_ARGS=--tests`)"))
+            continue
+        rows.append(
+            (
+                f"test suite {name}, 2 workers (run {report.finished}): wall (s) / tests / failed / skipped",
+                f"{report.wall_seconds:.1f} / {report.tests} / {report.failed} / {report.skipped}",
+            )
+        )
+        rows += [(f"  {test}", f"{seconds:.2f}") for seconds, test in report.slowest]
+    return rows
+
+
+def run_suites(env: dict[str, str], results: Path = TEST_RESULTS) -> float:
+    """Run both suites as ``make test`` does, each writing its JUnit report under ``results``; their wall seconds."""
+    results.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    for cwd in (REPO_ROOT, REPO_ROOT / "constructs"):
+    for name, cwd in SUITES.items():
         subprocess.run(
-            [PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"],
+            [PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", f"--junitxml={results / name}.xml"],
             cwd=cwd,
             env=env,
             check=True,
@@ -367,8 +431,21 @@ def _zip_size(folder: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument("--skip-tests", action="store_true", help="print no test-suite figures")
+    parser.add_argument("--tests", action="store_true", help="run both suites first (else: the last `make test`)")
+    parser.add_argument(
+        "--tests-recompiling", action="store_true", help="also time both suites with no installed bytecode"
+    )
+    parser.add_argument("--suites-only", action="store_true", help="print only the test-suite figures (instant)")
     args = parser.parse_args()
+    if args.suites_only:
+        if args.tests:
+            run_suites(_env())
+        suites = suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
+        _print_rows(
+            suites, f"Test suites ({os.cpu_count()} cores; JUnit reports under {TEST_RESULTS.relative_to(REPO_ROOT)})"
+        )
+        return
 
     rows: list[tuple[str, str]] = []
     bare = _time_script(BARE_APP, args.runs)
@@ -469,13 +546,20 @@ def main() -> None:
             rows.append(("agent bundle, zipped (MB)", f"{zipped / 1e6:.1f}"))
 
     if not args.skip_tests:
-        rows.append(("offline test suites, 2 workers, installed bytecode (s)", f"{_time_suites(_env()):.1f}"))
-        with tempfile.TemporaryDirectory() as cache:
-            recompiling = _time_suites(_without_installed_bytecode(_env(), cache))
-        rows.append(("offline test suites, 2 workers, recompiling every import (s)", f"{recompiling:.1f}"))
+        if args.tests:
+            rows.append(("offline test suites, 2 workers, installed bytecode (s)", f"{run_suites(_env()):.1f}"))
+        if args.tests_recompiling:
+            with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as results:
+                recompiling = run_suites(_without_installed_bytecode(_env(), cache), Path(results))
+            rows.append(("offline test suites, 2 workers, recompiling every import (s)", f"{recompiling:.1f}"))
+        rows += suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
 
+    _print_rows(rows, f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
+
+
+def _print_rows(rows: list[tuple[str, str]], title: str) -> None:
     width = max(len(name) for name, _ in rows)
-    print(f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
+    print(title)
     for name, value in rows:
         print(f"  {name:<{width}}  {value}")
 

@@ -7,23 +7,33 @@ repository) imports only the installed wheel. The venv takes the same versions a
 wheel's dependency ranges are what resolves. The pinned CDK CLI synthesizes it with the example's cdk.json (CDK's
 built-in validation on), the app registers cdk-nag and the readiness pack at error level and exits 1 on any finding;
 then the installed ``agentcore-scorecard`` console command scores the assembly.
+
+The clean venv is kept under .tools/example-venv/, named by what it is made of (the wheel's file hashes, the
+constraints, the interpreter and uv): a run with the same library reuses it, any change builds a new one.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "outside_team"
 CDK_CLI = REPO_ROOT / "node_modules" / ".bin" / "cdk"
+#: Clean venvs by content (gitignored; `make clean` removes them): only the newest is kept.
+VENV_CACHE = REPO_ROOT / ".tools" / "example-venv"
+#: Written last into a cached venv: a venv without it was interrupted and is rebuilt.
+_COMPLETE = ".complete"
 _IGNORED = shutil.ignore_patterns(
     "build", "*.egg-info", "__pycache__", "tests", "library_tests", "cdk.out", ".pytest_cache"
 )
@@ -61,17 +71,56 @@ def build_wheel(workdir: Path) -> Path:
     return wheel
 
 
-def clean_venv(workdir: Path, wheel: Path) -> Path:
-    venv = workdir / "venv"
-    # --seed: pip in the venv, as `python -m venv` gives a team (bundling vendors wheels with uv or pip).
-    _checked([_uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)])
+def _constraints() -> str:
+    """uv.lock's versions as pip constraints, so the wheel's dependency ranges resolve to what the repository tests."""
     exported = _checked(
         [_uv(), "export", "--frozen", "--no-hashes", "--format", "requirements-txt", "--all-groups"], cwd=REPO_ROOT
     ).stdout
-    constraints = workdir / "constraints.txt"
-    constraints.write_text("\n".join(line for line in exported.splitlines() if line and line[0].isalnum()) + "\n")
+    return "\n".join(line for line in exported.splitlines() if line and line[0].isalnum()) + "\n"
+
+
+def venv_key(wheel: Path, constraints: str) -> str:
+    """What the clean venv is made of, as a name: the wheel's RECORD (the sha256 of every file it installs; the
+    wheel's own bytes differ per build by their zip timestamps), the constraints, the interpreter and uv."""
+    with zipfile.ZipFile(wheel) as archive:
+        (record,) = [name for name in archive.namelist() if name.endswith(".dist-info/RECORD")]
+        digest = hashlib.sha256(archive.read(record))
+    uv_version = _checked([_uv(), "--version"]).stdout
+    for part in (constraints, sys.executable, sys.version, uv_version):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:24]
+
+
+def clean_venv(workdir: Path, wheel: Path, cache: Path | None = VENV_CACHE) -> Path:
+    """A venv with only the wheel and its dependencies installed; its python. With ``cache``, the venv of the same
+    content from an earlier run when there is one (nothing installs into it after it is complete)."""
+    constraints = _constraints()
+    if cache is None:
+        return _install_venv(workdir / "venv", wheel, constraints, workdir)
+    cache.mkdir(parents=True, exist_ok=True)
+    venv = cache / venv_key(wheel, constraints)
+    # One builder at a time (two test workers or a test and `make example`); built in place: a venv's console
+    # scripts name its absolute path, so it cannot be built elsewhere and moved.
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / _COMPLETE).is_file():
+            shutil.rmtree(venv, ignore_errors=True)
+            _install_venv(venv, wheel, constraints, workdir)
+            (venv / _COMPLETE).write_text(wheel.name + "\n")
+        for stale in cache.iterdir():
+            if stale.is_dir() and stale != venv:
+                shutil.rmtree(stale, ignore_errors=True)
+    return venv / "bin" / "python"
+
+
+def _install_venv(venv: Path, wheel: Path, constraints: str, workdir: Path) -> Path:
+    # --seed: pip in the venv, as `python -m venv` gives a team (bundling vendors wheels with uv or pip).
+    _checked([_uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)])
+    workdir.mkdir(parents=True, exist_ok=True)
+    constraints_file = workdir / "constraints.txt"
+    constraints_file.write_text(constraints)
     python = venv / "bin" / "python"
-    _checked([_uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel), "-c", str(constraints)])
+    _checked([_uv(), "pip", "install", "--quiet", "--python", str(python), str(wheel), "-c", str(constraints_file)])
     return python
 
 
@@ -80,7 +129,10 @@ def synthesize(workdir: Path) -> ExampleResult:
     python = clean_venv(workdir, wheel)
     app = workdir / "app"
     shutil.copytree(EXAMPLE, app, ignore=_IGNORED)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "CDK_CONTEXT_JSON")}
+    # PYTHONDONTWRITEBYTECODE dropped: the venv's bytecode is compiled on first import and kept with the venv (the
+    # bundle takes the library's .py files only), instead of recompiling aws-cdk-lib in every process of every run.
+    dropped = ("PYTHONPATH", "VIRTUAL_ENV", "CDK_CONTEXT_JSON", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["PATH"] = os.pathsep.join([str(python.parent), str(CDK_CLI.parent), env.get("PATH", "")])
     env.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     library_file = _checked(

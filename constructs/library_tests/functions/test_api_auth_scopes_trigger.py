@@ -9,12 +9,21 @@ from moto import mock_aws
 from agentcore_constructs.functions.api_auth_scopes import handler
 
 
+@pytest.fixture(scope="module")
+def models_session() -> boto3.Session:
+    """One boto3 session for the module's tests: moto's default (a fresh default session per test) re-reads and
+    re-parses Cognito's service model for every client. It keeps only the parsed model and the fake credentials; each
+    test still gets moto's fresh backend and the handler a new client."""
+    return boto3.Session()
+
+
 @pytest.fixture
-def pool(monkeypatch: pytest.MonkeyPatch):
+def pool(monkeypatch: pytest.MonkeyPatch, models_session: boto3.Session):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", models_session)  # restored after the test
         handler._client = None
         handler._cache.clear()
         cognito = boto3.client("cognito-idp", region_name="us-east-1")

@@ -28,15 +28,25 @@ WINDOW = timedelta(hours=1)
 ALARMS = ("support-agent-prod-RuntimeErrorRate", "support-agent-prod-agent-unhealthy")
 
 
+@pytest.fixture(scope="module")
+def models_session() -> boto3.Session:
+    """One boto3 session for the module's tests: moto's default (a fresh default session per test) re-read and
+    re-parsed the service models of the clients each test and the handler create, half the module's CPU. The session
+    keeps only the parsed models and the fixture's fake credentials; every test still gets moto's fresh backends and
+    the handler new clients."""
+    return boto3.Session()
+
+
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch):
+def aws(monkeypatch: pytest.MonkeyPatch, models_session: boto3.Session):
     for name, value in {
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
-    with mock_aws():
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", models_session)  # restored after the test
         handler._clients.clear()
         yield
     handler._clients.clear()

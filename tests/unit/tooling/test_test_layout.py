@@ -4,6 +4,7 @@ it runs its setup twice and binds to whichever ``conftest`` module got the name 
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,11 +28,17 @@ APP_PACKAGES = {
 }
 
 
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    """The file's syntax tree, parsed once per worker: the layout checks walk the same ~300 files several times."""
+    return ast.parse(path.read_text(), filename=str(path))
+
+
 def _imports(root: Path) -> Iterator[tuple[Path, str]]:
     """Every module name the Python file ``root`` or the files under folder ``root`` import (``from x import y``
     yields ``x`` and ``x.y``)."""
     for path in [root] if root.is_file() else sorted(root.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        for node in ast.walk(_parsed(path)):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     yield path, alias.name
@@ -115,7 +122,7 @@ def _starts_a_server(path: Path) -> bool:
     return any(
         isinstance(node, ast.Attribute)
         and (node.attr == "serve_forever" or (node.attr == "Server" and ast.unparse(node.value) == "uvicorn"))
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        for node in ast.walk(_parsed(path))
     )
 
 
