@@ -10,6 +10,8 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import httpx
 import pytest
@@ -65,43 +67,66 @@ class HangingGateway:
         await self.app(scope, replay, send)
 
 
+HANG_POINTS = ("initialize", "tools/list", "tools/call")
+
+
 @pytest.fixture(scope="module")
-def gateway() -> Iterator[tuple[str, HangingGateway]]:
-    server = FastMCP("hanging-gateway", stateless_http=True, json_response=True)
+def gateways() -> Iterator[dict[str, tuple[str, HangingGateway]]]:
+    """One MCP gateway per hang point, so the three cases of a flavour wait out the limit at the same time."""
+    with ExitStack() as stack:
+        served = {}
+        for hang_on in HANG_POINTS:
+            server = FastMCP("hanging-gateway", stateless_http=True, json_response=True)
 
-    @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
-    def lookup_order(order_id: str) -> dict:
-        return {"order_id": order_id, "status": "shipped"}
+            @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
+            def lookup_order(order_id: str) -> dict:
+                return {"order_id": order_id, "status": "shipped"}
 
-    app = HangingGateway(server.streamable_http_app())
-    with serve_asgi_on_loopback(app) as port:
-        yield f"http://127.0.0.1:{port}/mcp", app
+            app = HangingGateway(server.streamable_http_app())
+            app.reset(hang_on)
+            port = stack.enter_context(serve_asgi_on_loopback(app))
+            served[hang_on] = (f"http://127.0.0.1:{port}/mcp", app)
+        yield served
 
 
 @pytest.fixture(scope="module", params=["strands", "langgraph"])
-def agent_url(request, gateway, tmp_path_factory, make_env) -> Iterator[str]:
-    env = {
-        **{k: v for k, v in make_env(tmp_path_factory.mktemp("deadline-memory")).items() if not k.startswith("AUTH_")},
-        "GATEWAY_URL": gateway[0],
-        "AGENT_MAX_SECONDS": str(LIMIT_SECONDS),
-    }
-    url, stop = start_local_agent(app=build_local_app(env, agent=request.param))
-    yield url
-    stop()
+def agent_urls(request, gateways, tmp_path_factory, make_env) -> Iterator[dict[str, str]]:
+    """One agent of the flavour per hang point, each with its own gateway."""
+    servers = []
+    for hang_on, (gateway_url, _) in gateways.items():
+        env = {
+            **{
+                k: v
+                for k, v in make_env(tmp_path_factory.mktemp("deadline-memory")).items()
+                if not k.startswith("AUTH_")
+            },
+            "GATEWAY_URL": gateway_url,
+            "AGENT_MAX_SECONDS": str(LIMIT_SECONDS),
+        }
+        servers.append((hang_on, start_local_agent(app=build_local_app(env, agent=request.param))))
+    yield {hang_on: server.url for hang_on, server in servers}
+    for _, server in servers:
+        server.stop()
 
 
-@pytest.mark.parametrize("hang_on", ["initialize", "tools/list", "tools/call"])
-def test_a_hung_gateway_is_a_504_at_the_wall_limit_and_its_request_is_abandoned(agent_url, gateway, hang_on):
-    hanging = gateway[1]
-    hanging.reset(hang_on)
-    response = httpx.post(
+def _invoke(agent_url: str) -> httpx.Response:
+    return httpx.post(
         f"{agent_url}/invocations",
         json={"prompt": "What is order ORD-12345?"},
         headers={SESSION_HEADER: f"deadline-{uuid.uuid4()}"},
         timeout=30,  # an answer at all: the SDK's own timeouts would hold the request 300 s
     )
-    assert hanging.hung.is_set(), f"the gateway never received {hang_on}"
-    assert response.status_code == 504, response.text
-    assert response.json() == {"error": TIMED_OUT}
-    # Structural: the agent closed the hung request rather than leaving it to the SDK's 300 s read timeout.
-    assert hanging.abandoned.wait(timeout=10)
+
+
+def test_a_hung_gateway_is_a_504_at_the_wall_limit_and_its_request_is_abandoned(agent_urls, gateways):
+    # The three hang points of a flavour run at once (each agent has its own gateway): the suite waits out the
+    # limit once per flavour, not once per case; every case keeps its own assertions.
+    with ThreadPoolExecutor(max_workers=len(HANG_POINTS)) as pool:
+        responses = dict(zip(HANG_POINTS, pool.map(_invoke, (agent_urls[h] for h in HANG_POINTS)), strict=True))
+    for hang_on, response in responses.items():
+        hanging = gateways[hang_on][1]
+        assert hanging.hung.is_set(), f"the gateway never received {hang_on}"
+        assert response.status_code == 504, (hang_on, response.text)
+        assert response.json() == {"error": TIMED_OUT}, hang_on
+        # Structural: the agent closed the hung request rather than leaving it to the SDK's 300 s read timeout.
+        assert hanging.abandoned.wait(timeout=10), f"the agent left the hung {hang_on} request open"
