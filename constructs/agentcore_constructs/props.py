@@ -101,10 +101,10 @@ def merged_props(
 ) -> dict[str, Any]:
     """``defaults`` updated with ``overrides``; a key ``target`` does not take, or one the construct must own
     (``fixed``: what its guarantees rest on), fails naming ``owner`` and ``props_name`` (:func:`override_problems`)."""
-    found = override_problems(props_name, overrides, target, fixed=fixed)
-    if found:
-        raise PropsError(owner, [f"{prop} {problem}" for prop, problem in found])
-    return {**defaults, **(overrides or {})}
+    problems = Problems(owner)
+    merged = collect_merged(problems, props_name, defaults, overrides, target, fixed=fixed)
+    problems.raise_if_any()
+    return merged
 
 
 def collect_merged(
