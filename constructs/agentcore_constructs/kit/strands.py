@@ -340,29 +340,26 @@ class _GuardedRegistry:
         owner = self._owner
         operation = f"hook {getattr(event_type, '__name__', event_type)}"
         is_initialization = getattr(event_type, "__name__", "") == "AgentInitializedEvent"
-        wrapped: Any
-        if inspect.iscoroutinefunction(callback):
 
-            async def wrapped(event: Any) -> None:
-                if owner.degraded:
-                    return
-                try:
-                    await callback(event)
-                except Exception as error:
-                    owner._failed(operation, error)
+        async def guarded_async(event: Any) -> None:
+            if owner.degraded:
+                return
+            try:
+                await callback(event)
+            except Exception as error:
+                owner._failed(operation, error)
 
-        else:
+        def guarded(event: Any) -> None:
+            if owner.degraded:
+                return
+            try:
+                callback(event)
+            except Exception as error:
+                if is_initialization:
+                    event.agent.messages.clear()  # never answer from a half-loaded history
+                owner._failed(operation, error)
 
-            def wrapped(event: Any) -> None:
-                if owner.degraded:
-                    return
-                try:
-                    callback(event)
-                except Exception as error:
-                    if is_initialization:
-                        event.agent.messages.clear()  # never answer from a half-loaded history
-                    owner._failed(operation, error)
-
+        wrapped = guarded_async if inspect.iscoroutinefunction(callback) else guarded
         self._registry.add_callback(event_type, wrapped, **kwargs)
 
     def __getattr__(self, name: str) -> Any:

@@ -28,7 +28,7 @@ def network_configuration(
     if placement is None:
         return agentcore.RuntimeNetworkConfiguration.using_public_network()
     if placement.existing_security_groups:
-        groups = list(placement.existing_security_groups)
+        groups: list[ec2.ISecurityGroup] = list(placement.existing_security_groups)
     else:
         runtime.security_group = ec2.SecurityGroup(
             runtime,
