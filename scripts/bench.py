@@ -181,19 +181,21 @@ def _time_script_cpu(code: str, runs: int, env: dict[str, str] | None = None) ->
     return statistics.median(walls), statistics.median(cpus)
 
 
-#: The JUnit report each suite's last `make test` run left (gitignored; the Makefile passes --junitxml).
+#: The JUnit report of the last `make test` run (gitignored; the Makefile passes --junitxml): both suites, one session.
 TEST_RESULTS = REPO_ROOT / ".bench" / "tests"
-#: Suite name -> the folder `make test` runs it from.
-SUITES = {"app": REPO_ROOT, "library": REPO_ROOT / "constructs"}
+TEST_REPORT = TEST_RESULTS / "suites.xml"
+#: Suite name -> the package its tests live in (the JUnit classname's first part), as `make test` passes them.
+SUITES = {"app": "tests", "library": "library_tests"}
+SUITE_PATHS = {"app": "tests", "library": "constructs/library_tests"}
 SLOWEST = 10
 
 
 @dataclass(frozen=True)
 class SuiteReport:
-    """One suite's figures from its JUnit report."""
+    """One suite's figures from the session's JUnit report."""
 
     name: str
-    wall_seconds: float  #: the whole pytest session: collection, worker start-up and every test
+    wall_seconds: float  #: the whole pytest session (both suites): collection, worker start-up and every test
     tests: int
     failed: int  #: failures + errors
     skipped: int
@@ -202,57 +204,75 @@ class SuiteReport:
 
 
 def read_suite_report(name: str, path: Path) -> SuiteReport | None:
-    """The figures of the JUnit report at ``path`` (None when there is none: the suite never ran through make test)."""
+    """Suite ``name``'s figures in the JUnit report at ``path`` (None when there is none: `make test` never ran)."""
     if not path.is_file():
         return None
     root = ElementTree.parse(path).getroot()
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is None:
         raise ValueError(f"{path} is not a JUnit report: no <testsuite>")
-    cases = [
-        (float(case.get("time", "0")), f"{case.get('classname', '')}::{case.get('name', '')}")
-        for case in suite.iter("testcase")
-    ]
+    package = SUITES[name]
+    cases = [case for case in suite.iter("testcase") if case.get("classname", "").split(".")[0] == package]
     return SuiteReport(
         name=name,
         wall_seconds=float(suite.get("time", "0")),
-        tests=int(suite.get("tests", "0")),
-        failed=int(suite.get("failures", "0")) + int(suite.get("errors", "0")),
-        skipped=int(suite.get("skipped", "0")),
+        tests=len(cases),
+        failed=sum(1 for case in cases if case.find("failure") is not None or case.find("error") is not None),
+        skipped=sum(1 for case in cases if case.find("skipped") is not None),
         finished=suite.get("timestamp", "?"),
-        slowest=sorted(cases, key=lambda case: -case[0])[:SLOWEST],
+        slowest=sorted(
+            ((float(case.get("time", "0")), f"{case.get('classname', '')}::{case.get('name', '')}") for case in cases),
+            key=lambda case: -case[0],
+        )[:SLOWEST],
     )
 
 
 def suite_rows(reports: list[SuiteReport | None]) -> list[tuple[str, str]]:
-    """Rows for the figures table: per suite wall time and counts, then its slowest tests."""
+    """Rows for the figures table: the session's wall time, then per suite its counts and slowest tests."""
     rows: list[tuple[str, str]] = []
+    ran = [report for report in reports if report is not None]
+    if ran:
+        rows.append(
+            (f"test suites, one session, 2 workers (run {ran[0].finished}): wall (s)", f"{ran[0].wall_seconds:.1f}")
+        )
     for name, report in zip(SUITES, reports, strict=True):
-        if report is None:
+        if report is None or report.tests == 0:
             rows.append((f"test suite {name}", "no report: run `make test` (or `make bench BENCH_ARGS=--tests`)"))
             continue
         rows.append(
-            (
-                f"test suite {name}, 2 workers (run {report.finished}): wall (s) / tests / failed / skipped",
-                f"{report.wall_seconds:.1f} / {report.tests} / {report.failed} / {report.skipped}",
-            )
+            (f"test suite {name}: tests / failed / skipped", f"{report.tests} / {report.failed} / {report.skipped}")
         )
         rows += [(f"  {test}", f"{seconds:.2f}") for seconds, test in report.slowest]
     return rows
 
 
+def suite_reports(path: Path = TEST_REPORT) -> list[SuiteReport | None]:
+    """Each suite's figures from the report at ``path``."""
+    return [read_suite_report(name, path) for name in SUITES]
+
+
 def run_suites(env: dict[str, str], results: Path = TEST_RESULTS) -> float:
-    """Run both suites as ``make test`` does, each writing its JUnit report under ``results``; their wall seconds."""
+    """Run both suites as ``make test`` does (one session), writing its JUnit report under ``results``; wall seconds."""
     results.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    for name, cwd in SUITES.items():
-        subprocess.run(
-            [PYTHON, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", f"--junitxml={results / name}.xml"],
-            cwd=cwd,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+    subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "pytest",
+            *SUITE_PATHS.values(),
+            "-q",
+            "-n",
+            "2",
+            "--dist",
+            "loadgroup",
+            f"--junitxml={results / TEST_REPORT.name}",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
@@ -441,7 +461,7 @@ def main() -> None:
     if args.suites_only:
         if args.tests:
             run_suites(_env())
-        suites = suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
+        suites = suite_rows(suite_reports())
         _print_rows(
             suites, f"Test suites ({os.cpu_count()} cores; JUnit reports under {TEST_RESULTS.relative_to(REPO_ROOT)})"
         )
@@ -552,7 +572,7 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as results:
                 recompiling = run_suites(_without_installed_bytecode(_env(), cache), Path(results))
             rows.append(("offline test suites, 2 workers, recompiling every import (s)", f"{recompiling:.1f}"))
-        rows += suite_rows([read_suite_report(name, TEST_RESULTS / f"{name}.xml") for name in SUITES])
+        rows += suite_rows(suite_reports())
 
     _print_rows(rows, f"Benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, median of {args.runs})")
 

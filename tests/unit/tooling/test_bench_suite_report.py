@@ -1,5 +1,5 @@
-"""`make bench` prints the test suites' figures from the JUnit reports the last `make test` left, without re-running
-them: wall time, test count, failures and the slowest tests, per suite."""
+"""`make bench` prints the test suites' figures from the JUnit report the last `make test` left, without re-running
+them: the session's wall time, then per suite its test count, failures and slowest tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts.bench import SUITES, TEST_RESULTS, read_suite_report, suite_rows
+from scripts.bench import SUITE_PATHS, TEST_REPORT, TEST_RESULTS, read_suite_report, suite_reports, suite_rows
 from tests.support import REPO_ROOT
 
 TINY_SUITE = """
@@ -26,29 +26,33 @@ def test_skipped():
 """
 
 
-def test_the_report_of_a_real_pytest_run_gives_its_counts_and_slowest_tests(tmp_path: Path) -> None:
-    (tmp_path / "test_tiny.py").write_text(TINY_SUITE)
+def test_the_report_of_a_real_pytest_run_gives_each_suites_counts_and_slowest_tests(tmp_path: Path) -> None:
+    for package in ("tests", "library_tests"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "tests" / "test_tiny.py").write_text(TINY_SUITE)
+    (tmp_path / "library_tests" / "test_small.py").write_text("def test_one():\n    pass\n")
     report_path = tmp_path / "report.xml"
     plugins_off = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:langsmith_plugin", "-p", "no:hypothesispytest"]
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *plugins_off, f"--junitxml={report_path}"],
+        [sys.executable, "-m", "pytest", "-q", *plugins_off, f"--junitxml={report_path}", "tests", "library_tests"],
         cwd=tmp_path,
         capture_output=True,
         check=False,
     )
-    report = read_suite_report("app", report_path)
-    assert report is not None
-    assert (report.tests, report.failed, report.skipped) == (3, 1, 1)
-    assert report.wall_seconds > 0
-    assert {test for _, test in report.slowest} == {
-        "test_tiny::test_passes",
-        "test_tiny::test_fails",
-        "test_tiny::test_skipped",
+    app, library = suite_reports(report_path)
+    assert app is not None and library is not None
+    assert (app.tests, app.failed, app.skipped) == (3, 1, 1)
+    assert (library.tests, library.failed, library.skipped) == (1, 0, 0)
+    assert app.wall_seconds > 0 and app.wall_seconds == library.wall_seconds  # one session
+    assert {test for _, test in app.slowest} == {
+        "tests.test_tiny::test_passes",
+        "tests.test_tiny::test_fails",
+        "tests.test_tiny::test_skipped",
     }
-    assert [seconds for seconds, _ in report.slowest] == sorted((s for s, _ in report.slowest), reverse=True)
-    rows = dict(suite_rows([report, None]))
-    (app_row,) = [value for name, value in rows.items() if name.startswith("test suite app")]
-    assert app_row.endswith(" / 3 / 1 / 1")
+    assert [seconds for seconds, _ in app.slowest] == sorted((s for s, _ in app.slowest), reverse=True)
+    rows = dict(suite_rows([app, None]))
+    assert rows["test suite app: tests / failed / skipped"] == "3 / 1 / 1"
     assert "run `make test`" in rows["test suite library"]
 
 
@@ -56,10 +60,11 @@ def test_a_missing_report_is_none_not_an_error(tmp_path: Path) -> None:
     assert read_suite_report("library", tmp_path / "absent.xml") is None
 
 
-def test_make_test_writes_each_suites_report_where_the_bench_reads_it() -> None:
+def test_make_test_writes_the_report_where_the_bench_reads_it() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text()
     (results,) = re.findall(r"^TEST_RESULTS := \$\(CURDIR\)/(\S+)$", makefile, flags=re.MULTILINE)
     assert REPO_ROOT / results == TEST_RESULTS
     recipe = makefile.split("\ntest: install\n", 1)[1].split("\n\n", 1)[0]
-    for name in SUITES:
-        assert f"--junitxml=$(TEST_RESULTS)/{name}.xml" in recipe
+    assert f"--junitxml=$(TEST_RESULTS)/{TEST_REPORT.name}" in recipe
+    for path in SUITE_PATHS.values():
+        assert f" {path} " in recipe

@@ -80,6 +80,17 @@ def test_the_two_suites_are_distinct_top_level_packages() -> None:
     assert library_imports_app_tests == []
 
 
+def test_the_library_suite_imports_no_app_code() -> None:
+    """`make test` runs both suites in one session, with the repository root on sys.path; the library's suite must also
+    pass alone (``cd constructs && pytest``, as a library maintainer runs it), so it may import no app module."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path, name in _imports(LIBRARY_TESTS)
+        if name.split(".")[0] in APP_PACKAGES | {"tests"}
+    ]
+    assert offenders == []
+
+
 def test_pytest_collects_both_suites_in_one_run() -> None:
     """One pytest run over both suites loads both conftest.py files without a module-name clash."""
     result = subprocess.run(
