@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 
 import pytest
@@ -18,12 +20,24 @@ use_offline_environment()
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory):
-    """The real app, every environment in cdk.json, cdk-nag + readiness pack on: synthesized once per session,
-    that is once per xdist worker: pinning every synth test to one worker measured slower on two cores (90 vs 71 s)
-    than both workers synthesizing in parallel."""
+    """The real app, every environment in cdk.json, cdk-nag + readiness pack on: synthesized once per run. Under
+    xdist the first worker that needs it synthesizes into the run's shared temp folder while the other waits on a lock,
+    then both read the same cloud assembly (pytest-xdist docs, "Making session-scoped fixtures execute only once"):
+    the same templates for half the CPU."""
+    from stacks.synth import SynthesizedApp
     from tests.infrastructure.synth import synth_app
 
-    return synth_app(tmp_path_factory.mktemp("cdk.out"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return synth_app(tmp_path_factory.mktemp("cdk.out"))
+    shared = tmp_path_factory.getbasetemp().parent / "shared-synth"
+    shared.mkdir(exist_ok=True)
+    assembly = shared / "cdk.out"
+    with (shared / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not assembly.is_dir():
+            # Synthesized aside and renamed when complete: a failed synth leaves no half assembly for the other worker.
+            synth_app(shared / f"partial-{os.environ['PYTEST_XDIST_WORKER']}").outdir.rename(assembly)
+    return SynthesizedApp(outdir=assembly, manifest=json.loads((assembly / "manifest.json").read_text()))
 
 
 @pytest.fixture(scope="session")
