@@ -222,7 +222,10 @@ class EnvironmentConfig(_Model):
     loader_keys: ClassVar[frozenset[str]] = frozenset({"name"})
 
     name: str = Field(pattern=ENV_NAME_PATTERN.pattern, description="1-16 lowercase letters/digits, a letter first")
-    account: str = Field(pattern=ACCOUNT_PATTERN.pattern, description="a 12-digit AWS account id")
+    account: str = Field(
+        pattern=ACCOUNT_PATTERN.pattern,
+        description="a 12-digit AWS account id, as a string (a number loses leading zeros)",
+    )
     region: str = Field(pattern=REGION_PATTERN.pattern, description="an AWS Region name (e.g. us-east-1)")
     stages: tuple[str, ...] = Field(description=f"a non-empty list drawn from {', '.join(STAGES)}")
     model_id: str = Field(
@@ -478,7 +481,9 @@ class PipelineConfig(_Model):
 
     Validated with the environments as context (``{"environments": [...]}``): its stages must be environments."""
 
-    account: str = Field(pattern=ACCOUNT_PATTERN.pattern, description="a 12-digit account id")
+    account: str = Field(
+        pattern=ACCOUNT_PATTERN.pattern, description="a 12-digit account id, as a string (a number loses leading zeros)"
+    )
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="a Region name")
     connection_arn: str = Field(
         pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[\w-]+$",

@@ -179,7 +179,7 @@ def test_every_pipeline_mistake_is_reported_in_one_error() -> None:
     with pytest.raises(ConfigError) as raised:
         load_pipeline(raw, ENVIRONMENTS)
     assert sorted(str(raised.value).splitlines()) == [
-        "pipeline.account: 123456789012 must be a 12-digit account id",
+        "pipeline.account: 123456789012 must be a 12-digit account id, as a string (a number loses leading zeros)",
         "pipeline.branch: '' must be a branch name",
         "pipeline: unknown key 'approvers' (allowed: account, region, connection_arn, repository, branch, stages, "
         "e2e_environment, approval_before, approval_topic_arn)",

@@ -301,7 +301,10 @@ def test_every_broken_rule_between_keys_is_reported() -> None:
         ({"idle_timeout_minutes": "15"}, "environments.dev.idle_timeout_minutes: '15' must be an integer 1..480"),
         ({"log_retention_days": 14.0}, "environments.dev.log_retention_days: 14.0 must be a CloudWatch"),
         ({"protect_stateful": 1}, "environments.dev.protect_stateful: 1 must be true or false"),
-        ({"account": 123456789012}, "environments.dev.account: 123456789012 must be a 12-digit AWS account id"),
+        (
+            {"account": 123456789012},
+            "environments.dev.account: 123456789012 must be a 12-digit AWS account id, as a string",
+        ),
         ({"limits": {"max_turns": "8"}}, "environments.dev.limits.max_turns: '8' must be an integer"),
         ({"alarms": {"throttles": True}}, "environments.dev.alarms.throttles: True must be a number"),
         ({"stages": "runtime"}, "environments.dev.stages: 'runtime' must be a non-empty list drawn from runtime"),
