@@ -78,10 +78,13 @@ check: lint
 # one worker start-up and collection instead of two, and the two workers balance across both (measured: 122 s against
 # 108 + 34 s run one after the other). The library suite also runs alone (cd constructs && pytest): it imports no app
 # code (tests/unit/tooling/test_test_layout.py). One JUnit report under .bench/tests/ (gitignored): `make bench`
-# prints the session's wall time and each suite's counts and slowest tests.
+# prints the session's wall time and each suite's counts and slowest tests. Bytecode is written (an inherited
+# PYTHONDONTWRITEBYTECODE is cleared; __pycache__ is gitignored and bundles exclude it): each test module is
+# assertion-rewritten once per run, not in every worker (about 3 s of CPU per worker), and the agents, synths and
+# probes the tests start compile the repository's modules once.
 TEST_RESULTS := $(CURDIR)/.bench/tests
 test: install
-	$(PY) -m pytest tests constructs/library_tests -n 2 --dist loadgroup --junitxml=$(TEST_RESULTS)/suites.xml
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest tests constructs/library_tests -n 2 --dist loadgroup --junitxml=$(TEST_RESULTS)/suites.xml
 
 cost: install
 	@test -f cdk.out/manifest.json || $(MAKE) --no-print-directory synth

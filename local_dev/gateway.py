@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import importlib.metadata
 import json
 import socket
 import threading
@@ -77,6 +78,7 @@ RESERVED_ARGUMENTS = (CALLER_ID_ARGUMENT, CALLER_GROUPS_ARGUMENT, RUNTIME_SESSIO
 
 GATEWAY_ID = "local-gateway"
 MESSAGE_VERSION = "1.0"
+_MCP_VERSION = importlib.metadata.version("mcp")
 LOCAL_ORDERS_SECRET_ARN = "arn:aws:secretsmanager:local:000000000000:secret:local-dev/orders-api-key"
 
 
@@ -276,7 +278,9 @@ def build_mcp_server(
                 raise ValueError(f"duplicate gateway tool name {name!r}")
             routes[name] = (service, spec)
 
-    server: Server[Any, Any] = Server("local-agentcore-gateway")
+    # The version it reports, looked up once: left unset, the MCP server reads the installed mcp's metadata (a scan of
+    # every installed distribution) on every stateless request.
+    server: Server[Any, Any] = Server("local-agentcore-gateway", version=_MCP_VERSION)
 
     @server.list_tools()
     async def list_tools() -> list[types.Tool]:

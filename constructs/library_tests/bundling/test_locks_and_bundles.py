@@ -5,7 +5,10 @@ code imports the library (never over a version the lock pins)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -217,6 +220,37 @@ def test_the_library_is_copied_in_only_when_imported_and_not_pinned(tmp_path: Pa
     assert agent.ships_runtime_package is True  # the fixture agent is built on the kit
     poc = AgentRuntime(new_stack(), "Poc", runtime_name="p", source_dir=FIXTURE_WRAPPED_POC, model_id=MODEL)
     assert poc.ships_runtime_package is False
+
+
+def test_without_uv_a_bundle_is_vendored_with_pip_for_linux_arm64(
+    tmp_path: Path, local_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback a team without uv gets: the interpreter's pip, with the same target platform and --no-deps."""
+    from agentcore_constructs import bundling
+
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    with_pip = tmp_path / "venv-with-pip"  # this suite's venv has no pip (uv sync); a seeded one has
+    index_env = {k: v for k, v in os.environ.items() if k not in ("UV_NO_INDEX", "UV_FIND_LINKS", "UV_CACHE_DIR")}
+    subprocess.run([uv, "venv", "--quiet", "--seed", str(with_pip)], check=True, capture_output=True, env=index_env)
+    monkeypatch.setattr(bundling.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(bundling, "_sibling_of_interpreter", lambda _name: None)
+    monkeypatch.setattr(bundling.sys, "executable", str(with_pip / "bin" / "python"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(  # the running interpreter's pip is what the fallback asks for
+        bundling.importlib.util, "find_spec", lambda name, *a: object() if name == "pip" else real_find_spec(name, *a)
+    )
+    source = _agent(tmp_path, lock="fixture-app==1.0\nfixture-dep==1.0\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    command = bundling._install_command(source / "requirements.lock", out, "3.13")
+    assert command is not None and command[1:4] == ["-m", "pip", "install"]
+    assert {"--platform", "manylinux2014_aarch64", "--no-deps", "--only-binary=:all:"} <= set(command)
+    _bundle(source, source / "requirements.lock", out)
+    assert (out / "fixture_app" / "__init__.py").is_file() and (out / "fixture_dep" / "__init__.py").is_file()
+    (tmp_path / "incomplete").mkdir()
+    incomplete = _agent(tmp_path / "incomplete", lock="fixture-app==1.0\n")
+    with pytest.raises(ValueError, match=r"not a complete lock.*fixture-dep>=1 \(required by fixture-app\)"):
+        _bundle(incomplete, incomplete / "requirements.lock", tmp_path / "incomplete" / "out")
 
 
 def test_bundling_without_uv_or_pip_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
