@@ -106,6 +106,13 @@ def build_local_app(env: Mapping[str, str] | None = None, agent: Any = None) -> 
     return resolve_agent(agent).create_app(load_settings(local_environment(env)))
 
 
+def _stop_quietly(part: Any) -> None:
+    try:
+        part.stop()
+    except Exception as error:  # keep stopping the rest
+        print(f"warning: failed to stop {type(part).__name__}: {error}", file=sys.stderr, flush=True)
+
+
 @dataclass
 class LocalAgentServer:
     """A running local agent. Unpacks as ``(url, stop)``."""
@@ -252,14 +259,15 @@ class DevStack:
         }
 
     def stop(self) -> None:
-        """Stop the agent first (no new tool calls), then the gateway, the upstream, the issuer. Idempotent."""
-        for part in (self.agent, self.gateway, self.upstream, self.issuer):
-            if part is None:
-                continue
-            try:
-                part.stop()
-            except Exception as error:  # keep stopping the rest
-                print(f"warning: failed to stop {type(part).__name__}: {error}", file=sys.stderr, flush=True)
+        """Stop the agent first (no new tool calls), then the gateway, the upstream and the issuer at once (each
+        stop waits out its server's shutdown poll; none of them calls another). Idempotent."""
+        _stop_quietly(self.agent)
+        rest = [part for part in (self.gateway, self.upstream, self.issuer) if part is not None]
+        threads = [threading.Thread(target=_stop_quietly, args=(part,), name="dev-stack-stop") for part in rest]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         self.gateway = self.upstream = self.issuer = None
         if self._scratch is not None:
             self._scratch.cleanup()

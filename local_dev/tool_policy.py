@@ -18,7 +18,7 @@ from typing import Any
 
 import cedarpy
 
-from agentcore_constructs.tool_policy import GATEWAY_ARN_PLACEHOLDER, read_policy_files, render_policy
+from agentcore_constructs.contract.tool_policy import GATEWAY_ARN_PLACEHOLDER, read_policy_files, render_policy
 from local_dev.gateway import InterceptorRejected, RequestInterceptor
 
 #: The policies the app deploys (stacks/agent_stage.py passes the same folder to ToolPolicy).

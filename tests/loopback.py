@@ -1,4 +1,8 @@
-"""Serving test doubles on loopback: the one way the app's tests run an ASGI app on a local port."""
+"""Serving test doubles on loopback: the one way the app's tests run an ASGI app on a local port, and call one.
+
+httpx builds a TLS context for every client, parsing the whole CA bundle (about 20 ms of CPU, encode/httpx#3627), even
+for a plain-HTTP loopback call, and ``httpx.post`` makes a client per call: the calls here share the kit's one
+context (:func:`agentcore_constructs.kit.gateway.verified_tls_context`)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,33 @@ import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import uvicorn
+
+from agentcore_constructs.kit.gateway import verified_tls_context
+
+
+def loopback_post(url: str, **kwargs) -> httpx.Response:
+    """``httpx.post`` on the shared TLS context."""
+    return httpx.post(url, verify=verified_tls_context(), **kwargs)
+
+
+def loopback_get(url: str, **kwargs) -> httpx.Response:
+    """``httpx.get`` on the shared TLS context."""
+    return httpx.get(url, verify=verified_tls_context(), **kwargs)
+
+
+def loopback_client(**kwargs) -> httpx.Client:
+    """``httpx.Client`` on the shared TLS context."""
+    return httpx.Client(verify=verified_tls_context(), **kwargs)
+
+
+def loopback_mcp_client(headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """The mcp SDK's ``create_mcp_http_client`` (its timeouts, no redirects followed) on the shared TLS context."""
+    from mcp.shared._httpx_utils import MCP_DEFAULT_SSE_READ_TIMEOUT, MCP_DEFAULT_TIMEOUT
+
+    timeout = httpx.Timeout(MCP_DEFAULT_TIMEOUT, read=MCP_DEFAULT_SSE_READ_TIMEOUT)
+    return httpx.AsyncClient(headers=headers, timeout=timeout, verify=verified_tls_context())
 
 
 def free_loopback_port() -> int:

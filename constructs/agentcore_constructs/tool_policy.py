@@ -28,15 +28,23 @@ from aws_cdk import aws_bedrockagentcore as agentcore
 from aws_cdk import aws_iam as iam
 
 from agentcore_constructs.acknowledgements import acknowledge_cfn_lint
+
+# The policy-file helpers live in the contract (the local stack reads the files without the CDK); importable from
+# here as before.
+from agentcore_constructs.contract.tool_policy import (
+    GATEWAY_ARN_PLACEHOLDER,
+    policy_files,
+    render_policy,
+    unknown_placeholder_text,
+    unknown_placeholders,
+)
+from agentcore_constructs.contract.tool_policy import read_policy_files as read_policy_files
 from agentcore_constructs.gateway import ToolGateway
 from agentcore_constructs.props import Problems
 from constructs import Construct, IValidation
 
 #: The gateway's policy-engine modes (CloudFormation ``PolicyEngineConfiguration.Mode``).
 MODES = ("LOG_ONLY", "ENFORCE")
-GATEWAY_ARN_PLACEHOLDER = "gateway_arn"
-_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-_STATEMENT = re.compile(r"^\s*(permit|forbid)\s*\(", re.MULTILINE)
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 #: The id suffix AgentCore appends to a gateway name in its ARN (``gateway/<name>-<10 characters>``).
 _GATEWAY_ID_SUFFIX = 10
@@ -53,49 +61,6 @@ _CEDAR_TYPES: dict[str, dict[str, Any]] = {
     "boolean": {"type": "Boolean"},
     "number": {"type": "Extension", "name": "decimal"},
 }
-
-
-def policy_files(policy_dir: Path) -> tuple[dict[str, str], list[str]]:
-    """``{file stem: Cedar text}`` for every ``*.cedar`` file, and why the folder is not one statement per file
-    (``<path>: <what is wrong>`` lines; [] when it is)."""
-    files = sorted(Path(policy_dir).glob("*.cedar"))
-    if not files:
-        return {}, [f"{policy_dir}: no .cedar files"]
-    policies, problems = {}, []
-    for path in files:
-        text = path.read_text()
-        statements = len(_STATEMENT.findall(text))
-        if statements != 1:
-            problems.append(f"{path}: holds {statements} permit/forbid statements; put exactly one in each file")
-        policies[path.stem] = text
-    return policies, problems
-
-
-def read_policy_files(policy_dir: Path) -> dict[str, str]:
-    """``{file stem: Cedar text}`` for every ``*.cedar`` file, one statement per file (a ValueError naming every
-    file that is not)."""
-    policies, problems = policy_files(policy_dir)
-    if problems:
-        raise ValueError("; ".join(problems))
-    return policies
-
-
-def unknown_placeholders(text: str, values: Mapping[str, str]) -> list[str]:
-    """The ``{{name}}`` placeholders of ``text`` that ``values`` does not fill, in order of appearance."""
-    return list(dict.fromkeys(name for name in _PLACEHOLDER.findall(text) if name not in values))
-
-
-def render_policy(text: str, values: Mapping[str, str], source: str = "policy") -> str:
-    """Fill ``{{name}}`` placeholders; an unknown one is an error naming it."""
-    unknown = unknown_placeholders(text, values)
-    if unknown:
-        raise ValueError(_unknown_placeholder_text(source, unknown, values))
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
-
-
-def _unknown_placeholder_text(source: str, unknown: list[str], values: Mapping[str, str]) -> str:
-    names = ", ".join(f"{{{{{name}}}}}" for name in unknown)
-    return f"{source}: unknown placeholder {names} (known: {', '.join(sorted(values))})"
 
 
 def _cedar_type(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -232,7 +197,7 @@ class ToolPolicy(Construct):
             unknown = unknown_placeholders(text, values)
             if unknown:
                 source = f"{policy_dir}/{stem}.cedar"
-                problems.add("policy_dir", f"{_unknown_placeholder_text(source, unknown, values)}: set it in variables")
+                problems.add("policy_dir", f"{unknown_placeholder_text(source, unknown, values)}: set it in variables")
         problems.raise_if_any()
         rendered = {stem: render_policy(text, values, f"{policy_dir}/{stem}.cedar") for stem, text in files.items()}
 

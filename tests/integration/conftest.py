@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from local_dev.server import DevStack, start_dev_stack
+from tests.loopback import loopback_client
 
 
 def _hermetic_env(memory_dir) -> dict[str, str]:
@@ -37,5 +38,5 @@ def upstream(dev_stack):
 
 @pytest.fixture(scope="session")
 def agent_http(dev_stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=dev_stack.agent.url, timeout=60) as client:
+    with loopback_client(base_url=dev_stack.agent.url, timeout=60) as client:
         yield client

@@ -19,6 +19,7 @@ from local_dev.gateway import (
 )
 from local_dev.token_issuer import AGENT_SCOPE
 from local_dev.upstream import FakeOrdersAPI, start_fake_orders_api
+from tests.loopback import loopback_post
 from tests.security.tokens import TOKEN_CASES, VICTIM, forged_tokens, unsigned
 
 TOOL = "order-service___lookup_order"
@@ -52,7 +53,7 @@ def tools_call(gateway: LocalGateway, headers: list[tuple[str, str]], order_id: 
         "params": {"name": TOOL, "arguments": {"order_id": order_id, "caller_id": VICTIM}},
     }
     base = [("Accept", "application/json, text/event-stream"), ("Content-Type", "application/json")]
-    return httpx.post(gateway.url, content=json.dumps(body), headers=base + headers, timeout=10)
+    return loopback_post(gateway.url, content=json.dumps(body), headers=base + headers, timeout=10)
 
 
 @pytest.mark.parametrize("case", TOKEN_CASES)

@@ -13,7 +13,8 @@ only: :class:`~agentcore_constructs.runtime.AgentRuntime` ships this package int
 * :mod:`.identity` — OAuth scope names and the default resource-server id;
 * :mod:`.memory` — AgentCore Memory long-term namespaces; a turn not stored: the response field and header, the metric;
 * :mod:`.streaming` — the streamed answer on ``/invocations`` (Server-Sent Events): its media type and event fields;
-* :mod:`.release` — the release state the endpoint rollback function writes and the deploy guard reads.
+* :mod:`.release` — the release state the endpoint rollback function writes and the deploy guard reads;
+* :mod:`.tool_policy` — the Cedar policy files ``ToolPolicy`` deploys and the local gateway evaluates.
 
 :data:`CONTRACT_VERSION` changes whenever a name or meaning here changes incompatibly; the agent bundle and the
 infrastructure must be built from the same contract version (see the library's versioning policy).

@@ -31,10 +31,12 @@ Through a :class:`GatewayLink` the adapter also
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
@@ -429,10 +431,20 @@ class GatewayHttpClient(httpx.AsyncClient):
         return response
 
 
+@functools.cache
+def verified_tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings (certificate checks against certifi's CA bundle, or SSL_CERT_FILE/SSL_CERT_DIR),
+    built once per process. httpx builds them anew for every client, parsing the whole CA bundle (about 20 ms of
+    CPU: encode/httpx#3627, https://github.com/encode/httpx/issues/3627), and the mcp SDK makes a client per gateway
+    session; one context serves every client (https://www.python-httpx.org/advanced/ssl/)."""
+    return httpx.create_ssl_context()
+
+
 def mcp_http_client_factory(auth: GatewayAuth, link: GatewayLink | None = None) -> Callable[..., httpx.AsyncClient]:
     """An ``httpx_client_factory`` for the mcp SDK's streamable HTTP client (and langchain-mcp-adapters):
-    the mcp SDK's client defaults (redirects followed, its timeouts), our auth and failure mapping, and the turn's
-    deadline and failure tracking through ``link``."""
+    the mcp SDK's client defaults (its timeouts; httpx follows no redirect: the SDK follows one only within the
+    gateway's origin, ``mcp.shared._httpx_utils.stream_within_origin``), our auth and failure mapping, the process's
+    one TLS context, and the turn's deadline and failure tracking through ``link``."""
 
     def factory(
         headers: dict[str, str] | None = None, timeout: httpx.Timeout | None = None, auth: httpx.Auth | None = None
@@ -441,7 +453,7 @@ def mcp_http_client_factory(auth: GatewayAuth, link: GatewayLink | None = None) 
             headers=headers,
             timeout=timeout if timeout is not None else httpx.Timeout(30.0, read=300.0),
             auth=auth_for_gateway,
-            follow_redirects=True,
+            verify=verified_tls_context(),
             link=link,
         )
 

@@ -350,9 +350,9 @@ PLAIN_VALUE_ERRORS = {
     "was built: the build machine (no uv/pip) or the lock's content; the message is prefixed with its construct",
     "observability.py::retention_days": "a free function converting days; its caller (the app's config) reports "
     "under its own key",
-    "tool_policy.py::read_policy_files": "a folder-level helper local_dev calls too; ToolPolicy records "
+    "contract/tool_policy.py::read_policy_files": "a folder-level helper local_dev calls too; ToolPolicy records "
     "policy_files() problems instead",
-    "tool_policy.py::render_policy": "a text-level helper local_dev calls too; ToolPolicy records "
+    "contract/tool_policy.py::render_policy": "a text-level helper local_dev calls too; ToolPolicy records "
     "unknown_placeholders() first, so it never raises there",
     "tool_policy.py::_cedar_type": "translates tool schemas LambdaTool already checked, during synth validation",
     "tool_policy.py::gateway_cedar_schema": "its principal argument is the library's own choice, not a prop",
@@ -425,5 +425,8 @@ def test_the_static_check_finds_bare_value_errors_and_honours_the_lists(tmp_path
     assert _allowed_by("kit/settings.py", "load", PLAIN_VALUE_ERRORS) == "kit/"
     assert _allowed_by("widget.py", "Widget.__init__", PLAIN_VALUE_ERRORS) is None
     assert _allowed_by("tool_policy.py", "ToolPolicy.__init__", PLAIN_VALUE_ERRORS) is None
-    assert _allowed_by("tool_policy.py", "render_policy", PLAIN_VALUE_ERRORS) == "tool_policy.py::render_policy"
+    assert (
+        _allowed_by("contract/tool_policy.py", "render_policy", PLAIN_VALUE_ERRORS)
+        == "contract/tool_policy.py::render_policy"
+    )
     assert _allowed_by("runtime/props.py", "AgentRuntime.__init__", {"runtime/": "a whole subpackage"}) == "runtime/"

@@ -219,6 +219,27 @@ def test_gateway_tools_builds_one_mcp_client_without_touching_the_network():
     assert gateway_tools(load_settings({"MODEL_PROVIDER": "offline"}, credentials_available=lambda: False), None) == []
 
 
+def test_gateway_clients_share_one_tls_context_that_checks_certificates(monkeypatch):
+    import ssl
+
+    tools.verified_tls_context.cache_clear()
+    built: list[ssl.SSLContext] = []
+    create = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        built.append(create(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    clients = [tools.mcp_http_client_factory(GatewayAuth())() for _ in range(3)]
+    # httpx would parse the CA bundle for each client (encode/httpx#3627); the kit builds one context per process.
+    assert len(built) == 1
+    [context] = built
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    for client in clients:
+        asyncio.run(client.aclose())
+
+
 # --------------------------------------------------------------------------- SigV4 over real HTTP
 
 

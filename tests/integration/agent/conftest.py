@@ -15,6 +15,7 @@ from agentcore_constructs.contract import env_vars
 from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import LocalAgentServer, start_local_agent
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TokenIssuer, start_token_issuer
+from tests.loopback import loopback_client
 
 DEFAULT_ACTOR = "local-dev-user"
 
@@ -68,5 +69,5 @@ def agent_server(tmp_path_factory, make_env) -> Iterator[LocalAgentServer]:
 @pytest.fixture(scope="session")
 def http(agent_server, identity_headers) -> Iterator[httpx.Client]:
     """A client whose requests carry the default actor's token unless a test sends its own."""
-    with httpx.Client(base_url=agent_server.url, timeout=30, headers=identity_headers()) as client:
+    with loopback_client(base_url=agent_server.url, timeout=30, headers=identity_headers()) as client:
         yield client

@@ -19,7 +19,7 @@ from mcp.server.fastmcp import FastMCP
 
 from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import build_local_app, start_local_agent
-from tests.loopback import serve_asgi_on_loopback
+from tests.loopback import loopback_post, serve_asgi_on_loopback
 
 LIMIT_SECONDS = 3
 TIMED_OUT = f"The request needed more than this agent's limit of {LIMIT_SECONDS} seconds per request; it was stopped."
@@ -68,14 +68,18 @@ class HangingGateway:
 
 
 HANG_POINTS = ("initialize", "tools/list", "tools/call")
+FLAVOURS = ("strands", "langgraph")
+#: Every case (flavour, hang point) runs at once, each agent with its own gateway: the suite waits out the limit once,
+#: and every case keeps its own assertions.
+CASES = tuple((flavour, hang_on) for flavour in FLAVOURS for hang_on in HANG_POINTS)
 
 
 @pytest.fixture(scope="module")
-def gateways() -> Iterator[dict[str, tuple[str, HangingGateway]]]:
-    """One MCP gateway per hang point, so the three cases of a flavour wait out the limit at the same time."""
+def gateways() -> Iterator[dict[tuple[str, str], tuple[str, HangingGateway]]]:
+    """One MCP gateway per case."""
     with ExitStack() as stack:
         served = {}
-        for hang_on in HANG_POINTS:
+        for case in CASES:
             server = FastMCP("hanging-gateway", stateless_http=True, json_response=True)
 
             @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
@@ -83,17 +87,17 @@ def gateways() -> Iterator[dict[str, tuple[str, HangingGateway]]]:
                 return {"order_id": order_id, "status": "shipped"}
 
             app = HangingGateway(server.streamable_http_app())
-            app.reset(hang_on)
+            app.reset(case[1])
             port = stack.enter_context(serve_asgi_on_loopback(app))
-            served[hang_on] = (f"http://127.0.0.1:{port}/mcp", app)
+            served[case] = (f"http://127.0.0.1:{port}/mcp", app)
         yield served
 
 
-@pytest.fixture(scope="module", params=["strands", "langgraph"])
-def agent_urls(request, gateways, tmp_path_factory, make_env) -> Iterator[dict[str, str]]:
-    """One agent of the flavour per hang point, each with its own gateway."""
-    servers = []
-    for hang_on, (gateway_url, _) in gateways.items():
+@pytest.fixture(scope="module")
+def agent_urls(gateways, tmp_path_factory, make_env) -> Iterator[dict[tuple[str, str], str]]:
+    """One agent per case, of the case's flavour, with the case's gateway."""
+    servers = {}
+    for case, (gateway_url, _) in gateways.items():
         env = {
             **{
                 k: v
@@ -103,14 +107,14 @@ def agent_urls(request, gateways, tmp_path_factory, make_env) -> Iterator[dict[s
             "GATEWAY_URL": gateway_url,
             "AGENT_MAX_SECONDS": str(LIMIT_SECONDS),
         }
-        servers.append((hang_on, start_local_agent(app=build_local_app(env, agent=request.param))))
-    yield {hang_on: server.url for hang_on, server in servers}
-    for _, server in servers:
-        server.stop()
+        servers[case] = start_local_agent(app=build_local_app(env, agent=case[0]))
+    yield {case: server.url for case, server in servers.items()}
+    with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+        list(pool.map(lambda server: server.stop(), servers.values()))
 
 
 def _invoke(agent_url: str) -> httpx.Response:
-    return httpx.post(
+    return loopback_post(
         f"{agent_url}/invocations",
         json={"prompt": "What is order ORD-12345?"},
         headers={SESSION_HEADER: f"deadline-{uuid.uuid4()}"},
@@ -119,14 +123,12 @@ def _invoke(agent_url: str) -> httpx.Response:
 
 
 def test_a_hung_gateway_is_a_504_at_the_wall_limit_and_its_request_is_abandoned(agent_urls, gateways):
-    # The three hang points of a flavour run at once (each agent has its own gateway): the suite waits out the
-    # limit once per flavour, not once per case; every case keeps its own assertions.
-    with ThreadPoolExecutor(max_workers=len(HANG_POINTS)) as pool:
-        responses = dict(zip(HANG_POINTS, pool.map(_invoke, (agent_urls[h] for h in HANG_POINTS)), strict=True))
-    for hang_on, response in responses.items():
-        hanging = gateways[hang_on][1]
-        assert hanging.hung.is_set(), f"the gateway never received {hang_on}"
-        assert response.status_code == 504, (hang_on, response.text)
-        assert response.json() == {"error": TIMED_OUT}, hang_on
+    with ThreadPoolExecutor(max_workers=len(CASES)) as pool:
+        responses = dict(zip(CASES, pool.map(_invoke, (agent_urls[case] for case in CASES)), strict=True))
+    for case, response in responses.items():
+        hanging = gateways[case][1]
+        assert hanging.hung.is_set(), f"{case}: the gateway never received {case[1]}"
+        assert response.status_code == 504, (case, response.text)
+        assert response.json() == {"error": TIMED_OUT}, case
         # Structural: the agent closed the hung request rather than leaving it to the SDK's 300 s read timeout.
-        assert hanging.abandoned.wait(timeout=10), f"the agent left the hung {hang_on} request open"
+        assert hanging.abandoned.wait(timeout=10), f"{case}: the agent left the hung request open"

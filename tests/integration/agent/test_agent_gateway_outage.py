@@ -19,7 +19,7 @@ from mcp.server.fastmcp import FastMCP
 
 from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE
 from local_dev.server import build_local_app, start_local_agent
-from tests.loopback import free_loopback_port, serve_asgi_on_loopback
+from tests.loopback import free_loopback_port, loopback_post, serve_asgi_on_loopback
 
 ORDER_PROMPT = "What is order ORD-12345?"
 SHIPPED = "[offline model] Order ORD-12345 status: shipped."
@@ -99,7 +99,7 @@ def session(identity_headers) -> dict[str, str]:
 
 
 def ask(url: str, session: dict[str, str], prompt: str = ORDER_PROMPT) -> httpx.Response:
-    return httpx.post(f"{url}/invocations", json={"prompt": prompt}, headers=session, timeout=60)
+    return loopback_post(f"{url}/invocations", json={"prompt": prompt}, headers=session, timeout=60)
 
 
 def answer_of(response: httpx.Response) -> str:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 from mcp.server.fastmcp import FastMCP
@@ -26,7 +25,7 @@ from mcp.server.fastmcp.exceptions import ToolError
 from agentcore_constructs.contract.invocation import SESSION_HEADER
 from agentcore_constructs.kit.gateway import GatewayAuth, SigV4Signer
 from local_dev.server import start_local_agent
-from tests.loopback import serve_asgi_on_loopback
+from tests.loopback import loopback_post, serve_asgi_on_loopback
 
 TOOL = "OrderService___lookup_order"
 #: The first request of a connection on mcp 2.x (it falls back to ``initialize`` for older servers).
@@ -161,7 +160,7 @@ def agent_url(gateway, tmp_path_factory, make_env) -> Iterator[str]:
 
 
 def ask(url: str, prompt: str, session: str | None = None) -> str:
-    response = httpx.post(
+    response = loopback_post(
         f"{url}/invocations",
         json={"prompt": prompt},
         headers={SESSION_HEADER: session or f"retry-{uuid.uuid4()}"},

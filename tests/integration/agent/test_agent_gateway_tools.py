@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -32,7 +31,7 @@ from agentcore_constructs.kit.langgraph import (
 from agentcore_constructs.kit.runtime import TOOLS_UNAVAILABLE_MESSAGE, InvocationLimitExceeded
 from agentcore_constructs.kit.settings import load_settings
 from local_dev.server import build_local_app, start_local_agent
-from tests.loopback import serve_asgi_on_loopback
+from tests.loopback import loopback_post, serve_asgi_on_loopback
 
 ORDERS = {"ORD-12345": "shipped"}
 #: The ``_meta`` of every ``tools/call`` the fake gateway received.
@@ -77,7 +76,7 @@ def agent_with_gateway(fake_gateway, tmp_path_factory, make_env) -> Iterator[str
 
 
 def post(url: str, prompt: str, headers: dict[str, str]) -> str:
-    response = httpx.post(f"{url}/invocations", json={"prompt": prompt}, headers=headers, timeout=60)
+    response = loopback_post(f"{url}/invocations", json={"prompt": prompt}, headers=headers, timeout=60)
     assert response.status_code == 200, response.text
     return response.json()["response"]
 
@@ -130,7 +129,7 @@ def test_an_unreachable_gateway_refuses_the_request_instead_of_answering_without
     env = {**make_env(tmp_path / "memory"), "GATEWAY_URL": f"http://127.0.0.1:{closed_port}/mcp"}
     url, stop = start_local_agent(env=env)
     try:
-        response = httpx.post(
+        response = loopback_post(
             f"{url}/invocations",
             json={"prompt": "What is order ORD-12345?"},
             headers=identity_headers(session=f"gw-{uuid.uuid4()}"),

@@ -17,6 +17,7 @@ import pytest
 
 from agentcore_constructs.contract.invocation import SESSION_HEADER
 from local_dev.server import start_local_agent
+from tests.loopback import loopback_client
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -117,14 +118,14 @@ def test_history_survives_a_restart_in_a_new_app_instance(tmp_path, ask, make_en
     session = new_session()
     url, stop = start_local_agent(env=env)
     try:
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with loopback_client(base_url=url, timeout=30) as http:
             ask(http, "remember the towel", actor="dent", session=session)
     finally:
         stop()
 
     url, stop = start_local_agent(env=env)
     try:
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with loopback_client(base_url=url, timeout=30) as http:
             answer = ask(http, "what should I remember?", actor="dent", session=session)
     finally:
         stop()
@@ -145,7 +146,7 @@ def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_ser
     session = new_session()
     url, stop = start_local_agent(env=env)
     try:
-        with httpx.Client(base_url=url, timeout=30) as http:
+        with loopback_client(base_url=url, timeout=30) as http:
             ask(http, "said before the restart", session=session)
     finally:
         stop()
@@ -159,7 +160,7 @@ def test_dev_server_process_serves_the_contract_with_history_from_an_earlier_ser
         stderr=subprocess.PIPE,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        with loopback_client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             deadline = time.monotonic() + 60  # bounds a broken start only; not a performance assertion
             while True:
                 try:

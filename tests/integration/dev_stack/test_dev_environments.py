@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agentcore_constructs.kit.langgraph import LangGraphAgentRunner
@@ -17,6 +16,7 @@ from agentcore_constructs.kit.strands import StrandsAgentRunner
 from local_dev.environments import DevEnvironment, DevEnvironmentError, load_agent, load_dev_environment
 from local_dev.server import DEMO_PROMPT, start_dev_stack
 from scripts import dev_server, dev_token, invoke
+from tests.loopback import loopback_get, loopback_post
 
 pytestmark = pytest.mark.xdist_group("dev_stack")
 
@@ -117,18 +117,18 @@ def test_dev_serves_its_agent_with_the_runtime_stage_only(tmp_path):
         assert scratch != tmp_path / "lasting" and scratch.is_dir()  # the session's memory, not a lasting one
         assert stack.state()["identity"] is False and stack.state()["stages"] == ["runtime"]
 
-        answered = httpx.post(f"{url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
+        answered = loopback_post(f"{url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
         assert answered.status_code == 200
         assert answered.json()["response"].startswith(f"[offline model] You said: '{DEMO_PROMPT}'")  # no tools
-        with_token = httpx.post(
+        with_token = loopback_post(
             f"{url}/invocations", json={"prompt": "hi"}, headers={"Authorization": "Bearer a.b.c"}, timeout=30
         )
         assert with_token.status_code == 401  # no identity: a token cannot be verified, so it is refused
         # Open as it is, it answers loopback only: no other Origin (CSRF), no rebound Host.
         for headers in ({"Origin": "https://evil.example.com"}, {"Origin": "null"}, {"Host": "rebound.example.com"}):
-            refused = httpx.post(f"{url}/invocations", json={"prompt": DEMO_PROMPT}, headers=headers, timeout=30)
+            refused = loopback_post(f"{url}/invocations", json={"prompt": DEMO_PROMPT}, headers=headers, timeout=30)
             assert refused.status_code == 403 and "no identity stage" in refused.json()["error"], headers
-        assert httpx.get(f"{url}/ping", headers={"Host": "rebound.example.com"}, timeout=10).status_code == 200
+        assert loopback_get(f"{url}/ping", headers={"Host": "rebound.example.com"}, timeout=10).status_code == 200
     assert not scratch.exists()  # gone with the stack, as a session's microVM
     assert not (tmp_path / "lasting").exists()
 
@@ -154,8 +154,8 @@ def test_every_stage_with_the_langgraph_entrypoint(tmp_path):
         )
         assert isinstance(stack.agent.app.state.runner, LangGraphAgentRunner)
         assert stack.settings.local_memory_dir == tmp_path / "memory"
-        assert httpx.post(f"{stack.agent.url}/invocations", json={"prompt": "hi"}, timeout=30).status_code == 401
-        answered = httpx.post(
+        assert loopback_post(f"{stack.agent.url}/invocations", json={"prompt": "hi"}, timeout=30).status_code == 401
+        answered = loopback_post(
             f"{stack.agent.url}/invocations",
             json={"prompt": "What is order ORD-10001?"},
             headers={"Authorization": f"Bearer {stack.token_for('alice')}"},

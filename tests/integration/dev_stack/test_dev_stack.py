@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from local_dev.server import DEMO_PROMPT, start_dev_stack
+from tests.loopback import loopback_get, loopback_post
 
 pytestmark = pytest.mark.xdist_group("dev_stack")
 
@@ -98,7 +99,7 @@ def test_no_gateway_means_an_agent_without_tools(tmp_path):
         banner = stack.banner()
         assert "--no-gateway" in banner and "identity  off (--no-auth)" in banner
         assert f"curl -s {stack.agent.url}/invocations" in banner
-        response = httpx.post(f"{stack.agent.url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
+        response = loopback_post(f"{stack.agent.url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
     assert response.status_code == 200
     assert response.json()["response"].startswith(f"[offline model] You said: '{DEMO_PROMPT}'")
 
@@ -166,8 +167,11 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
                 agent_url = match.group(1)
         assert agent_url, "no banner:\n" + "".join(output)
 
-        assert httpx.get(f"{agent_url}/ping", timeout=10).json()["status"] == "Healthy"
+        assert loopback_get(f"{agent_url}/ping", timeout=10).json()["status"] == "Healthy"
         assert json.loads(state_file.read_text())["agent_url"] == agent_url
+        # The local stack loads no CDK: no jsii Node runtime (a child process) behind the dev server.
+        tasks = Path(f"/proc/{process.pid}/task").iterdir()
+        assert [child for task in tasks for child in (task / "children").read_text().split()] == []
 
         token = subprocess.run(
             [sys.executable, "-m", "scripts.dev_token", "alice"],
@@ -178,14 +182,14 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
             timeout=30,
         )
         assert token.returncode == 0, token.stderr
-        alice = httpx.post(
+        alice = loopback_post(
             f"{agent_url}/invocations",
             json={"prompt": "What is order ORD-10001?"},
             headers={"Authorization": f"Bearer {token.stdout.strip()}"},
             timeout=30,
         )
         assert alice.json() == {"response": "[offline model] Order ORD-10001 status: processing."}
-        forged = httpx.post(
+        forged = loopback_post(
             f"{agent_url}/invocations", json={"prompt": "hi"}, headers={"Authorization": "Bearer a.b.c"}, timeout=30
         )
         assert forged.status_code == 401 and forged.json()["error"]
@@ -199,10 +203,12 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
             timeout=60,
         )
         assert invoked.stdout.strip() == "[offline model] Order ORD-10001 status: processing.", invoked.stderr
-        response = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
+        response = loopback_post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, timeout=30)
         assert "Order ORD-12345 status: shipped" in response.json()["response"]  # token-less: the dev user
         for headers in ({"Origin": "https://evil.example.com"}, {"Origin": "null"}, {"Host": "rebound.example.com"}):
-            refused = httpx.post(f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, headers=headers, timeout=30)
+            refused = loopback_post(
+                f"{agent_url}/invocations", json={"prompt": DEMO_PROMPT}, headers=headers, timeout=30
+            )
             assert refused.status_code == 401, headers
 
         process.send_signal(signal.SIGTERM)
@@ -222,4 +228,4 @@ def test_dev_server_process_serves_the_banner_and_stops_cleanly_on_sigterm(tmp_p
     )
     assert not state_file.exists()  # removed on shutdown
     with pytest.raises(httpx.TransportError):
-        httpx.get(f"{agent_url}/ping", timeout=2)
+        loopback_get(f"{agent_url}/ping", timeout=2)

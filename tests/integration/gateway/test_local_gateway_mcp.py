@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
 from local_dev.gateway import LocalGateway, local_order_service, start_local_gateway, strip_caller_id
 from local_dev.upstream import FakeOrdersAPI, start_fake_orders_api
 from order_service import tools
+from tests.loopback import loopback_mcp_client
 
 pytestmark = pytest.mark.xdist_group("local_gateway")
 
@@ -52,7 +52,7 @@ def run_session(
     url: str, body: Callable[[ClientSession], Awaitable[Any]], headers: dict[str, str] | None = None
 ) -> Any:
     async def main() -> Any:
-        async with create_mcp_http_client(headers=headers) as http:
+        async with loopback_mcp_client(headers=headers) as http:
             async with streamable_http_client(url, http_client=http) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import McpError
 
 from gateway_interceptor import handler as interceptor_handler
@@ -21,6 +20,7 @@ from local_dev.auth import gateway_verifier
 from local_dev.gateway import InterceptorRejected, lambda_request_interceptor, start_local_gateway
 from local_dev.token_issuer import AGENT_SCOPE, TOOLS_SCOPE
 from order_service import tools
+from tests.loopback import loopback_mcp_client, loopback_post
 
 pytestmark = pytest.mark.xdist_group("identity")
 
@@ -37,7 +37,7 @@ def run_session(url: str, body: Callable[[ClientSession], Awaitable[Any]], token
     headers = {"Authorization": f"Bearer {token}"} if token else None
 
     async def main() -> Any:
-        async with create_mcp_http_client(headers=headers) as http:
+        async with loopback_mcp_client(headers=headers) as http:
             async with streamable_http_client(url, http_client=http) as (read, write, _):
                 async with ClientSession(read, write) as session:
                     await session.initialize()
@@ -50,7 +50,7 @@ def raw_post(url: str, token: str | None) -> httpx.Response:
     headers = {"Accept": "application/json, text/event-stream"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(url, json=INITIALIZE, headers=headers, timeout=10)
+    return loopback_post(url, json=INITIALIZE, headers=headers, timeout=10)
 
 
 def test_mcp_request_without_a_token_is_401(stack):

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -17,6 +16,7 @@ from local_dev import token_issuer
 from local_dev.auth import JWTVerifier, TokenRejected, runtime_verifier
 from local_dev.token_issuer import AGENT_SCOPE, DEFAULT_CLIENT_ID, TOOLS_SCOPE, start_token_issuer
 from scripts import dev_token
+from tests.loopback import loopback_get, loopback_post
 
 pytestmark = pytest.mark.xdist_group("identity")
 
@@ -25,10 +25,10 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 def test_discovery_document_and_jwks(stack):
     issuer = stack.issuer
-    discovery = httpx.get(issuer.discovery_url).json()
+    discovery = loopback_get(issuer.discovery_url).json()
     assert discovery["issuer"] == issuer.issuer
     assert discovery["jwks_uri"] == issuer.jwks_url and discovery["token_endpoint"] == issuer.token_endpoint
-    jwks = httpx.get(discovery["jwks_uri"]).json()
+    jwks = loopback_get(discovery["jwks_uri"]).json()
     [key] = jwks["keys"]
     assert (key["kty"], key["alg"], key["use"], key["kid"]) == ("RSA", "RS256", "sig", issuer.key.kid)
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)  # public part only
@@ -50,12 +50,12 @@ def test_tokens_are_cognito_shaped_access_tokens(stack):
 
 
 def test_dev_token_endpoint(stack):
-    response = httpx.post(stack.issuer.token_endpoint, data={"user": "bob"})
+    response = loopback_post(stack.issuer.token_endpoint, data={"user": "bob"})
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
     assert runtime_verifier(stack.issuer.discovery_url).verify(body["access_token"])["sub"] == "bob"
-    bad = httpx.post(stack.issuer.token_endpoint, data={"user": "../etc"})
+    bad = loopback_post(stack.issuer.token_endpoint, data={"user": "../etc"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
 
 

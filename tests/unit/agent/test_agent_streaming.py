@@ -31,7 +31,7 @@ from agentcore_constructs.kit.runtime import INTERNAL_ERROR_MESSAGE, ToolsUnavai
 from agentcore_constructs.kit.settings import Settings
 from agentcore_constructs.kit.strands import OfflineToolCallingModel, StrandsAgentRunner
 from scripts import invoke as invoke_script
-from tests.loopback import serve_asgi_on_loopback
+from tests.loopback import loopback_client, serve_asgi_on_loopback
 
 STREAM = {"Accept": EVENT_STREAM}
 FLAVOURS = ["strands", "langgraph"]
@@ -358,7 +358,7 @@ def test_a_client_that_leaves_mid_stream_stops_the_turn_and_the_session_goes_on(
     model = MODELS[flavour]["offline"]()
     with (
         serve_asgi_on_loopback(app_for(flavour, offline_settings, model)) as port,
-        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+        loopback_client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
     ):
         assert http.post("/invocations", json={"prompt": "my parcel is late"}).status_code == 200
 
