@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -44,9 +46,18 @@ def shipped_environments() -> dict:
     return json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["environments"]
 
 
-def test_an_error_level_readiness_finding_fails_the_cli_synth(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
+    """Both CLI runs, started together (each is a cold Node and Python start and a synth, mostly waiting on each
+    other's processes); a test waits for its own."""
     dev = {**shipped_environments()["dev"], "readiness": "error"}
-    result = run_cli(tmp_path, {"dev": dev})
+    configs = {"error-level": {"dev": dev}, "shipped": shipped_environments()}
+    with ThreadPoolExecutor(max_workers=len(configs)) as pool:
+        yield {name: pool.submit(run_cli, tmp_path_factory.mktemp(name), config) for name, config in configs.items()}
+
+
+def test_an_error_level_readiness_finding_fails_the_cli_synth(cli_runs) -> None:
+    result = cli_runs["error-level"].result()
     assert result.returncode != 0
     output = result.stdout + result.stderr
     failures = [line for line in output.splitlines() if line.strip().startswith("✗ [ProductionReadinessChecks]")]
@@ -61,8 +72,8 @@ def test_an_error_level_readiness_finding_fails_the_cli_synth(tmp_path: Path) ->
     assert "at dev/Runtime/Agent/Runtime/Resource" in output
 
 
-def test_the_shipped_config_passes_the_cli_synth(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, shipped_environments())
+def test_the_shipped_config_passes_the_cli_synth(cli_runs) -> None:
+    result = cli_runs["shipped"].result()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Synth gate" not in result.stderr
     assert shutil.which("cdk", path=str(CDK_CLI.parent))

@@ -73,7 +73,7 @@ def test_importing_the_agent_opens_no_socket_and_starts_no_thread(entrypoint: st
     path = REPO / entrypoint
     if not path.is_file():
         pytest.fail(f"{entrypoint} is missing")
-    first, second = _probe(path), _probe(path)
+    first, second = _probe_twice(path)
     # A probe socket opened and closed at import (urllib3 checks IPv6 support that way) is harmless; a connection
     # attempt, a socket left open or a thread is not.
     assert {k: first[k] for k in ("connected", "open_sockets", "threads")} == {
@@ -86,20 +86,28 @@ def test_importing_the_agent_opens_no_socket_and_starts_no_thread(entrypoint: st
     assert differing == [], f"values captured at import, identical on every restored instance: {differing}"
 
 
-def _probe(path: Path) -> dict:
+def _probe_twice(path: Path) -> tuple[dict, dict]:
+    """The probe in two processes started together (two starts of the agent, as two restored instances)."""
     code = PROBE.replace("PATH", repr(str(path)))
     env = {"MODEL_PROVIDER": "offline", "PATH": "/usr/bin:/bin", "AWS_REGION": "us-east-1", "HOME": str(REPO)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    reports = []
+    for process in started:
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr[-2000:]
+        reports.append(json.loads(stdout.strip().splitlines()[-1]))
+    return reports[0], reports[1]
 
 
 def test_the_probe_sees_a_value_captured_at_import(tmp_path: Path) -> None:
     # The check itself can fail: an entrypoint that keeps its start time and a uuid at import is caught.
     entrypoint = tmp_path / "main.py"
     entrypoint.write_text("import time, uuid\nSTARTED = time.time()\nINSTANCE = str(uuid.uuid4())\nLIMIT = 3\n")
-    first, second = _probe(entrypoint), _probe(entrypoint)
+    first, second = _probe_twice(entrypoint)
     differing = sorted(k for k in first["captured"] if first["captured"][k] != second["captured"].get(k))
     assert differing == ["<entrypoint>.INSTANCE", "<entrypoint>.STARTED"]
