@@ -20,7 +20,8 @@ use_offline_environment()
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory):
-    """The real app, every environment in cdk.json, cdk-nag + readiness pack on: synthesized once per run. Under
+    """The real app, every environment in cdk.json, cdk-nag + readiness pack and CDK's built-in CloudFormation
+    validation on (the gate test reads its report): synthesized once per run. Under
     xdist the first worker that needs it synthesizes into the run's shared temp folder while the other waits on a lock,
     then both read the same cloud assembly (pytest-xdist docs, "Making session-scoped fixtures execute only once"):
     the same templates for half the CPU."""
@@ -28,7 +29,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory):
     from tests.infrastructure.synth import synth_app
 
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return synth_app(tmp_path_factory.mktemp("cdk.out"))
+        return synth_app(tmp_path_factory.mktemp("cdk.out"), builtin_validation=True)
     shared = tmp_path_factory.getbasetemp().parent / "shared-synth"
     shared.mkdir(exist_ok=True)
     assembly = shared / "cdk.out"
@@ -36,7 +37,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not assembly.is_dir():
             # Synthesized aside and renamed when complete: a failed synth leaves no half assembly for the other worker.
-            synth_app(shared / f"partial-{os.environ['PYTEST_XDIST_WORKER']}").outdir.rename(assembly)
+            partial = shared / f"partial-{os.environ['PYTEST_XDIST_WORKER']}"
+            synth_app(partial, builtin_validation=True).outdir.rename(assembly)
     return SynthesizedApp(outdir=assembly, manifest=json.loads((assembly / "manifest.json").read_text()))
 
 

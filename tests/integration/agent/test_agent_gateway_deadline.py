@@ -76,10 +76,11 @@ CASES = tuple((flavour, hang_on) for flavour in FLAVOURS for hang_on in HANG_POI
 
 @pytest.fixture(scope="module")
 def gateways() -> Iterator[dict[tuple[str, str], tuple[str, HangingGateway]]]:
-    """One MCP gateway per case."""
-    with ExitStack() as stack:
+    """One MCP gateway per case; stopped together (each stop waits out uvicorn's shutdown)."""
+    servers = [ExitStack() for _ in CASES]
+    try:
         served = {}
-        for case in CASES:
+        for case, stack in zip(CASES, servers, strict=True):
             server = FastMCP("hanging-gateway", stateless_http=True, json_response=True)
 
             @server.tool(name="OrderService___lookup_order", description="Look up order status by order ID")
@@ -91,6 +92,9 @@ def gateways() -> Iterator[dict[tuple[str, str], tuple[str, HangingGateway]]]:
             port = stack.enter_context(serve_asgi_on_loopback(app))
             served[case] = (f"http://127.0.0.1:{port}/mcp", app)
         yield served
+    finally:
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            list(pool.map(ExitStack.close, servers))
 
 
 @pytest.fixture(scope="module")
