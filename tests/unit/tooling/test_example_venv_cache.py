@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import py_compile
+import sys
+import sysconfig
 import time
 import zipfile
 from pathlib import Path
 
+from scripts import example_from_wheel
 from scripts.example_from_wheel import clean_venv, venv_key
 
 
@@ -68,3 +73,22 @@ def test_an_interrupted_build_is_rebuilt(tmp_path: Path) -> None:
     assert clean_venv(tmp_path / "work2", wheel, cache) == python
     assert not (python.parent.parent / "left-over").exists()
     assert (python.parent.parent / ".complete").is_file()
+
+
+def test_a_new_venv_takes_the_bytecode_of_the_very_same_files_only(tmp_path: Path, monkeypatch) -> None:
+    layout = Path("lib") / "python3" / "site-packages"
+    ours, theirs = tmp_path / "repo-venv", tmp_path / "clean-venv"
+    (ours / layout / "pkg").mkdir(parents=True)
+    (theirs / layout / "pkg").mkdir(parents=True)
+    for name in ("linked", "own"):
+        (ours / layout / "pkg" / f"{name}.py").write_text(f"NAME = {name!r}\n")
+        py_compile.compile(str(ours / layout / "pkg" / f"{name}.py"))
+    os.link(ours / layout / "pkg" / "linked.py", theirs / layout / "pkg" / "linked.py")  # uv's hardlink
+    (theirs / layout / "pkg" / "own.py").write_text("NAME = 'own'\n")  # same text, another file: not shared
+    monkeypatch.setattr(sysconfig, "get_paths", lambda: {"purelib": str(ours / layout)})
+    monkeypatch.setattr(sys, "prefix", str(ours))
+
+    assert example_from_wheel.share_bytecode(theirs) == 1
+    cached = {p.name.split(".")[0] for p in (theirs / layout / "pkg" / "__pycache__").iterdir()}
+    assert cached == {"linked"}
+    assert example_from_wheel.share_bytecode(theirs) == 0  # already there: nothing linked twice
