@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
+
+import uvicorn
+
+
+class PromptlyStoppedServer(uvicorn.Server):
+    """``uvicorn.Server`` that notices :meth:`request_stop` at once. uvicorn checks ``should_exit`` on a 0.1 s tick
+    (``Server.main_loop``), so every stop of a local server waited up to that long; the tick itself (``on_tick``:
+    date header, exit conditions) is kept. A signal (Ctrl-C) still sets ``should_exit`` and is seen on the tick."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000  # uvicorn's own wrap-around
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=0.1)
+
+    def request_stop(self) -> None:
+        """Ask the server to shut down (thread-safe); join its thread to wait for it."""
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(wake.set)
 
 
 class StoppableServerMixin:

@@ -66,7 +66,7 @@ from agentcore_constructs.contract.tools import (
     TOOL_CALL_ID_ARGUMENT,
     TOOL_NAME_DELIMITER,
 )
-from local_dev.background import run_until_interrupted
+from local_dev.background import PromptlyStoppedServer, run_until_interrupted
 from local_dev.upstream import DEV_API_KEY, FakeOrdersAPI, start_fake_orders_api
 
 #: ``(request headers (lower-case names), gateway tool name, arguments, params._meta or None) -> arguments`` -- the
@@ -399,7 +399,7 @@ class LocalGateway:
 
     def __init__(
         self,
-        server: uvicorn.Server,
+        server: PromptlyStoppedServer,
         thread: threading.Thread,
         url: str,
         upstream: FakeOrdersAPI | None,
@@ -418,7 +418,7 @@ class LocalGateway:
         self._lost_answers.lose_next(n, status)
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.request_stop()
         self._thread.join(timeout=10)
         if self.upstream is not None:
             self.upstream.stop()
@@ -462,7 +462,7 @@ def start_local_gateway(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = PromptlyStoppedServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="local-gateway", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

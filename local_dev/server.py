@@ -55,6 +55,7 @@ import uvicorn
 
 from agentcore_constructs.contract import env_vars
 from agentcore_constructs.kit.settings import DEFAULT_LOCAL_MEMORY_DIR, LOCAL_MEMORY_DIR_ENV, load_settings
+from local_dev.background import PromptlyStoppedServer
 
 if TYPE_CHECKING:
     from local_dev.environments import DevEnvironment
@@ -119,12 +120,12 @@ class LocalAgentServer:
 
     url: str
     app: Any  # the agent app (BedrockAgentCoreApp), without the auth wrapper
-    _server: uvicorn.Server = field(repr=False)
+    _server: PromptlyStoppedServer = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     verifier: Any = None  # local_dev.auth.JWTVerifier when the Runtime JWT authorizer is emulated
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.request_stop()
         self._thread.join(timeout=_STARTUP_TIMEOUT_SECONDS)
 
     def __iter__(self) -> Iterator[Any]:
@@ -161,7 +162,7 @@ def start_local_agent(
         from local_dev.auth import LoopbackOnlyMiddleware
 
         served = LoopbackOnlyMiddleware(served)
-    server = uvicorn.Server(uvicorn.Config(served, host=host, port=port, log_level=log_level, lifespan="off"))
+    server = PromptlyStoppedServer(uvicorn.Config(served, host=host, port=port, log_level=log_level, lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"local-agent-{port}", daemon=True)
     thread.start()
     # Startup takes milliseconds; the deadline only bounds a broken start (e.g. the port is in use).

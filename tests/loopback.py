@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from agentcore_constructs.kit.gateway import verified_tls_context
+from local_dev.background import PromptlyStoppedServer
 
 
 def loopback_post(url: str, **kwargs) -> httpx.Response:
@@ -55,7 +56,7 @@ def serve_asgi_on_loopback(app, *, port: int = 0, abrupt_stop: bool = False) -> 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart rebinds the port it just left
     sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = PromptlyStoppedServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30  # bounds a broken start only
@@ -66,6 +67,6 @@ def serve_asgi_on_loopback(app, *, port: int = 0, abrupt_stop: bool = False) -> 
         yield sock.getsockname()[1]
     finally:
         server.force_exit = abrupt_stop
-        server.should_exit = True
+        server.request_stop()
         thread.join(timeout=10)
         sock.close()
