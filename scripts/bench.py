@@ -184,8 +184,8 @@ def _time_script_cpu(code: str, runs: int, env: dict[str, str] | None = None) ->
 #: The JUnit report of the last `make test` run (gitignored; the Makefile passes --junitxml): both suites, one session.
 TEST_RESULTS = REPO_ROOT / ".bench" / "tests"
 TEST_REPORT = TEST_RESULTS / "suites.xml"
-#: Suite name -> the package its tests live in (the JUnit classname's first part), as `make test` passes them.
-SUITES = {"app": "tests", "library": "library_tests"}
+#: Suite name -> its folder, as `make test` passes them; a JUnit classname is the test file's path from the
+#: repository root with dots (``constructs.library_tests.test_docs``).
 SUITE_PATHS = {"app": "tests", "library": "constructs/library_tests"}
 SLOWEST = 10
 
@@ -211,8 +211,8 @@ def read_suite_report(name: str, path: Path) -> SuiteReport | None:
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is None:
         raise ValueError(f"{path} is not a JUnit report: no <testsuite>")
-    package = SUITES[name]
-    cases = [case for case in suite.iter("testcase") if case.get("classname", "").split(".")[0] == package]
+    package = SUITE_PATHS[name].replace("/", ".") + "."
+    cases = [case for case in suite.iter("testcase") if case.get("classname", "").startswith(package)]
     return SuiteReport(
         name=name,
         wall_seconds=float(suite.get("time", "0")),
@@ -235,7 +235,7 @@ def suite_rows(reports: list[SuiteReport | None]) -> list[tuple[str, str]]:
         rows.append(
             (f"test suites, one session, 2 workers (run {ran[0].finished}): wall (s)", f"{ran[0].wall_seconds:.1f}")
         )
-    for name, report in zip(SUITES, reports, strict=True):
+    for name, report in zip(SUITE_PATHS, reports, strict=True):
         if report is None or report.tests == 0:
             rows.append((f"test suite {name}", "no report: run `make test` (or `make bench BENCH_ARGS=--tests`)"))
             continue
@@ -248,7 +248,7 @@ def suite_rows(reports: list[SuiteReport | None]) -> list[tuple[str, str]]:
 
 def suite_reports(path: Path = TEST_REPORT) -> list[SuiteReport | None]:
     """Each suite's figures from the report at ``path``."""
-    return [read_suite_report(name, path) for name in SUITES]
+    return [read_suite_report(name, path) for name in SUITE_PATHS]
 
 
 def run_suites(env: dict[str, str], results: Path = TEST_RESULTS) -> float:

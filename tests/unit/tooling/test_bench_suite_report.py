@@ -27,15 +27,16 @@ def test_skipped():
 
 
 def test_the_report_of_a_real_pytest_run_gives_each_suites_counts_and_slowest_tests(tmp_path: Path) -> None:
-    for package in ("tests", "library_tests"):
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / "tests" / "test_tiny.py").write_text(TINY_SUITE)
-    (tmp_path / "library_tests" / "test_small.py").write_text("def test_one():\n    pass\n")
+    # The repository's layout, as `make test` passes the suites (SUITE_PATHS).
+    for folder in SUITE_PATHS.values():
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / SUITE_PATHS["app"] / "test_tiny.py").write_text(TINY_SUITE)
+    (tmp_path / SUITE_PATHS["library"] / "test_small.py").write_text("def test_one():\n    pass\n")
     report_path = tmp_path / "report.xml"
     plugins_off = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:langsmith_plugin", "-p", "no:hypothesispytest"]
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *plugins_off, f"--junitxml={report_path}", "tests", "library_tests"],
+        [sys.executable, "-m", "pytest", "-q", *plugins_off, f"--junitxml={report_path}", *SUITE_PATHS.values()],
         cwd=tmp_path,
         capture_output=True,
         check=False,
