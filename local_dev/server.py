@@ -170,7 +170,7 @@ def start_local_agent(
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
     if not server.started:
-        server.should_exit = True
+        server.request_stop()
         thread.join(timeout=5)
         raise RuntimeError(f"local agent server did not start on {host}:{port}")
     bound_port = server.servers[0].sockets[0].getsockname()[1]

@@ -48,8 +48,8 @@ def shipped_environments() -> dict:
 
 @pytest.fixture(scope="module")
 def cli_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[subprocess.CompletedProcess[str]]]]:
-    """Both CLI runs, started together (each is a cold Node and Python start and a synth, mostly waiting on each
-    other's processes); a test waits for its own."""
+    """Both CLI runs, started together so their cold Node and Python starts and synths overlap; each test waits for
+    its own."""
     dev = {**shipped_environments()["dev"], "readiness": "error"}
     configs = {"error-level": {"dev": dev}, "shipped": shipped_environments()}
     with ThreadPoolExecutor(max_workers=len(configs)) as pool:
